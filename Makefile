@@ -1,0 +1,68 @@
+# Every target bootstraps .venv with what it needs, so each works on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: help demo test test-all lint typecheck docs scan rerecord rerecord-check bench bench-emulator bench-fanout bench-import soak clean
+
+help:
+	@echo "make demo            the full Flex lifecycle against the embedded emulator"
+	@echo "make test            the test suite (cassette replay + emulator), offline"
+	@echo "make docs            build the documentation site (mkdocs --strict)"
+	@echo "make bench           every benchmark (tables + bench/results/*.json)"
+	@echo "make rerecord        re-record every cassette against a fresh emulator"
+	@echo "make soak            the long reliability run (bench/results/soak.json)"
+	@echo "make lint typecheck  ruff and mypy"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/flexvmss demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+	$(BIN)/python -m flexvmss.testing scan cassettes/
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -q -m "slow or not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench examples
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+docs: $(STAMP)
+	$(BIN)/python scripts/gen_docs.py
+	$(BIN)/mkdocs build --strict --quiet
+
+scan: $(STAMP)
+	$(BIN)/python -m flexvmss.testing scan cassettes/
+
+rerecord: $(STAMP)
+	$(BIN)/python -m pytest -q --flexvmss-target=emulator --record-mode=rewrite -p no:randomly tests/library
+
+rerecord-check: $(STAMP)
+	bash scripts/rerecord_check.sh
+
+bench: bench-import bench-emulator bench-fanout
+
+bench-emulator: $(STAMP)
+	$(BIN)/python bench/bench_emulator.py
+
+bench-fanout: $(STAMP)
+	$(BIN)/python bench/bench_fanout.py
+
+bench-import: $(STAMP)
+	$(BIN)/python bench/bench_import.py
+
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py
+
+clean:
+	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache
