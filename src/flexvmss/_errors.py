@@ -1,0 +1,543 @@
+"""The flexvmss exception hierarchy, and the mapping from Azure's errors onto it.
+
+Every exception carries a ``remedy``: what the caller can do about it. Errors that come from
+Azure keep Azure's ``code``, ``message``, ``target``, the correlation and request ids and the
+``original`` azure-core exception, so nothing is lost by catching a flexvmss type.
+
+Messages never contain request bodies or headers (they can hold passwords, custom data and
+tokens): only Azure's error code and message, the HTTP status and the ids Azure returns.
+
+::
+
+    FlexError
+    ├── InvalidInputError            (also a ValueError)
+    ├── PreflightError               (local Flex rules failed; nothing was sent)
+    ├── DeadlineExceededError
+    └── AzureOperationError
+        ├── NotFoundError            404
+        ├── ConflictError            409
+        ├── PreconditionFailedError  412 (ETag If-Match / If-None-Match)
+        ├── ThrottledError           429
+        ├── TransportError           no response / dropped connection
+        ├── MalformedResponseError   a response that could not be decoded
+        ├── FaultDomainCountError    InvalidParameter on the fault domain count
+        ├── SinglePlacementGroupError
+        ├── OutboundConnectivityError
+        └── ScaleSetNotEmptyError
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flexvmss._rules import Finding
+
+__all__ = [
+    "AzureOperationError",
+    "ConflictError",
+    "DeadlineExceededError",
+    "FaultDomainCountError",
+    "FlexError",
+    "InvalidInputError",
+    "MalformedResponseError",
+    "NotFoundError",
+    "OutboundConnectivityError",
+    "PreconditionFailedError",
+    "PreflightError",
+    "ScaleSetNotEmptyError",
+    "SinglePlacementGroupError",
+    "ThrottledError",
+    "TransportError",
+    "from_azure_error",
+    "from_error_body",
+    "retry_after_seconds",
+]
+
+
+class FlexError(Exception):
+    """Base class of every error flexvmss raises on purpose.
+
+    ``remedy`` says what to do about it; ``str(error)`` ends with ``Fix: <remedy>`` when there
+    is one.
+    """
+
+    default_remedy: ClassVar[str] = ""
+
+    def __init__(self, message: str, *, remedy: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.remedy: str = remedy if remedy is not None else self.default_remedy
+
+    def __str__(self) -> str:
+        if self.remedy:
+            return f"{self.message} Fix: {self.remedy}"
+        return self.message
+
+
+class InvalidInputError(FlexError, ValueError):
+    """A value given to flexvmss (a spec field, a spec-file key, an argument) is not valid.
+
+    Raised before anything is sent to Azure. ``field`` is the attribute path or key
+    (``network.subnet_id``), ``value`` the offending value (secrets are masked by
+    :class:`~flexvmss.Secret` itself), ``fix`` what to change.
+    """
+
+    default_remedy = "Correct the value and try again."
+
+    def __init__(self, field: str, value: object, fix: str, *, message: str | None = None) -> None:
+        self.field = field
+        self.value = value
+        self.fix = fix
+        super().__init__(message or f"invalid {field}={value!r}.", remedy=fix)
+
+
+class PreflightError(FlexError):
+    """The local Flex rules found errors in a spec; nothing was sent to Azure.
+
+    ``findings`` holds every finding (errors and warnings), not only the first one. Waive a
+    rule by its id (``waive=["FLEX012"]``) when you know Azure accepts it for you.
+    """
+
+    default_remedy = "Fix the fields named above, or waive a rule by its id if Azure accepts it for you."
+
+    def __init__(self, findings: Sequence[Finding], *, remedy: str | None = None) -> None:
+        self.findings: list[Finding] = list(findings)
+        errors = [f for f in self.findings if f.severity == "error"]
+        lines = [f"[{f.rule_id}] {f.message}" for f in errors] or ["no error findings"]
+        super().__init__(f"{len(errors)} Flex rule error(s): " + " | ".join(lines) + ".", remedy=remedy)
+
+
+class DeadlineExceededError(FlexError):
+    """An operation (or a batch of them) did not finish before the caller's deadline.
+
+    Work already started on Azure keeps running there; results so far are attached by the
+    caller that raises it.
+    """
+
+    default_remedy = "Raise the deadline, or re-run: operations are idempotent and converge."
+
+
+class AzureOperationError(FlexError):
+    """Azure refused or failed an operation.
+
+    Attributes: ``operation`` (what flexvmss was doing, e.g. ``"deallocate vm web_1a2b"``),
+    ``status`` (HTTP status, None for a failed long-running operation without one), ``code``
+    and ``message`` (Azure's), ``target``, ``correlation_id``, ``request_id``, ``remedy`` and
+    ``original`` (the azure-core exception, when there was one).
+    """
+
+    default_remedy = "Check Azure's message; the correlation id identifies the request for Azure support."
+
+    def __init__(
+        self,
+        operation: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        message: str | None = None,
+        target: str | None = None,
+        correlation_id: str | None = None,
+        request_id: str | None = None,
+        remedy: str | None = None,
+        original: BaseException | None = None,
+    ) -> None:
+        self.operation = operation
+        self.status = status
+        self.code = code
+        self.azure_message = message
+        self.target = target
+        self.correlation_id = correlation_id
+        self.request_id = request_id
+        self.original = original
+        super().__init__(self._compose(), remedy=remedy)
+
+    def _compose(self) -> str:
+        what = ": ".join(part for part in (self.code, self.azure_message) if part)
+        if not what:
+            what = f"HTTP {self.status}" if self.status is not None else "unknown error"
+        ids = []
+        if self.correlation_id:
+            ids.append(f"correlation id {self.correlation_id}")
+        if self.request_id:
+            ids.append(f"request id {self.request_id}")
+        suffix = f" ({', '.join(ids)})" if ids else ""
+        return f"{self.operation} failed: {what}{suffix}."
+
+
+class NotFoundError(AzureOperationError):
+    """Azure answered 404: the resource (or its resource group) does not exist."""
+
+    default_remedy = "Check the subscription, resource group and name; the resource may already be deleted."
+
+
+class ConflictError(AzureOperationError):
+    """Azure answered 409: another operation holds the resource, or its state forbids this one."""
+
+    default_remedy = "Wait for the operation in progress on the resource to finish, then retry."
+
+
+class PreconditionFailedError(AzureOperationError):
+    """Azure answered 412: the ETag sent with If-Match/If-None-Match no longer matches."""
+
+    default_remedy = "Someone changed the resource since it was read: read it again and re-apply the change."
+
+
+class ThrottledError(AzureOperationError):
+    """Azure answered 429: a read or write quota of the subscription or resource is used up.
+
+    ``retry_after`` is Azure's wait in seconds (from ``retry-after-ms``, ``x-ms-retry-after-ms``
+    or ``Retry-After``), ``scope`` is ``"read"`` or ``"write"`` (the HTTP method's class).
+    """
+
+    default_remedy = "Wait retry_after seconds and retry; lower the concurrency if it keeps happening."
+
+    def __init__(
+        self,
+        operation: str,
+        *,
+        retry_after: float | None = None,
+        scope: Literal["read", "write"] = "read",
+        **kwargs: Any,
+    ) -> None:
+        self.retry_after = retry_after
+        self.scope: Literal["read", "write"] = scope
+        super().__init__(operation, **kwargs)
+
+
+class TransportError(AzureOperationError):
+    """No response arrived: the connection failed, timed out or was dropped mid-response.
+
+    A write may or may not have reached Azure; flexvmss operations are idempotent, so re-run.
+    """
+
+    default_remedy = "Check network access to Azure Resource Manager and retry; the operation is idempotent."
+
+
+class MalformedResponseError(AzureOperationError):
+    """Azure (or a proxy in between) sent a response body that could not be decoded."""
+
+    default_remedy = "Retry; if it persists, a proxy may be rewriting responses (check HTTPS_PROXY)."
+
+
+class FaultDomainCountError(AzureOperationError):
+    """Azure refused ``platformFaultDomainCount`` (``InvalidParameter`` "The specified fault
+    domain count 3 must fall in the range 1 to 2.")."""
+
+    default_remedy = (
+        "Use platform_fault_domain_count=1 (max spreading, the default), or a value up to the region's "
+        "maximum (Resource SKUs availabilitySets/Aligned MaximumPlatformFaultDomainCount); "
+        "zonal sets take only 1."
+    )
+
+
+class SinglePlacementGroupError(AzureOperationError):
+    """Azure refused ``singlePlacementGroup`` ("The value 'True' of parameter 'singlePlacementGroup'
+    is not allowed", or ``VmssDoesNotSupportAttachingWithSpg``)."""
+
+    default_remedy = (
+        "Set single_placement_group=False on the scale set "
+        "(required to attach VMs and for Spot priority mix)."
+    )
+
+
+class OutboundConnectivityError(AzureOperationError):
+    """Azure refused a VM without explicit outbound access (``OutboundConnectivityNotEnabledOnVM``)."""
+
+    default_remedy = (
+        "Declare outbound access: a NAT gateway on the subnet (network.outbound='nat_gateway'), a Standard "
+        "load balancer backend pool with an outbound rule, or network.public_ip_per_vm=True."
+    )
+
+
+class ScaleSetNotEmptyError(AzureOperationError):
+    """Azure refused to delete a scale set that still has VMs (``OperationNotAllowed``
+    "Deletion of Virtual Machine Scale Set isn't allowed as it contains one or more VMs")."""
+
+    default_remedy = "Delete or detach the scale set's VMs first, then delete the scale set."
+
+
+# ---------------------------------------------------------------------------------------------
+# Mapping Azure errors
+
+_REMEDIES: dict[str, str] = {
+    "allocationfailed": "Azure has no capacity for this size here now: retry later, or use another size, "
+    "zone or region (instance mix with several sizes helps).",
+    "zonalallocationfailed": "No capacity in that zone for this size: retry later, or use another "
+    "zone or size.",
+    "overconstrainedallocationrequest": "Remove placement constraints (zone, proximity placement group, "
+    "fault domain) or use another size.",
+    "skunotavailable": "The size is not offered to this subscription in this location or zone: pick another "
+    "size or region (see `az vm list-skus`).",
+    "quotaexceeded": "Raise the vCPU quota for the size family in this region, or use fewer/smaller VMs.",
+    "operationnotallowed": "Azure forbids this operation in the resource's current state or configuration; "
+    "see its message.",
+    "authorizationfailed": "Grant the identity a role that allows this action on the scope (e.g. "
+    "Virtual Machine Contributor).",
+    "authenticationfailed": "Check the credential (tenant, client id, secret or certificate) and that it "
+    "has not expired.",
+    "invalidauthenticationtoken": "Check the credential's tenant and the token audience "
+    "(https://management.azure.com/).",
+    "missingsubscriptionregistration": "Register the resource provider on the subscription "
+    "(az provider register --namespace Microsoft.Compute).",
+    "resourcegroupnotfound": "Create the resource group first, or check its name and the subscription.",
+    "retryableerror": "A transient platform error: retry the operation.",
+    "operationpreempted": "Another operation on the same resource superseded this one: retry it.",
+    "nicreservedforanothervm": "The NIC is still reserved by a deleted VM for up to 180 s: retry after that, "
+    "or use a new NIC.",
+    "invalidparameter": "Correct the parameter named in the target.",
+    "propertychangenotallowed": "This property cannot change after creation: recreate the resource instead.",
+    "networkapiversionmustbespecifiedwithnetworkinterfaceconfigurations": "Set "
+    "networkProfile.networkApiVersion (e.g. 2020-11-01) when using NIC configurations.",
+    "vmssdoesnotsupportattachingwithspg": SinglePlacementGroupError.default_remedy,
+    "outboundconnectivitynotenabledonvm": OutboundConnectivityError.default_remedy,
+}
+
+_SECRET_QUERY = re.compile(r"(?i)\b(sig|signature|token|access_token|code|secret|password|key)=[^&\s'\"]+")
+
+
+def _scrub(text: str) -> str:
+    """Remove secret-looking query parameters from text that may quote a URL."""
+    return _SECRET_QUERY.sub(lambda m: f"{m.group(1)}=REDACTED", text)
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    if not headers:
+        return None
+    value = headers.get(name)
+    if value is None:
+        lowered = name.lower()
+        for key, candidate in headers.items():
+            if key.lower() == lowered:
+                return candidate
+        return None
+    return value
+
+
+def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
+    """Azure's requested wait, in seconds: ``retry-after-ms``, ``x-ms-retry-after-ms``, then
+    ``Retry-After`` (seconds or an HTTP date). None when absent or unreadable."""
+    for name in ("retry-after-ms", "x-ms-retry-after-ms"):
+        raw = _header(headers, name)
+        if raw:
+            try:
+                return max(0.0, float(raw) / 1000.0)
+            except ValueError:
+                pass
+    raw = _header(headers, "Retry-After")
+    if not raw:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _error_nodes(error: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+    """The error and its nested ``details`` (depth-first)."""
+    yield error
+    for detail in error.get("details") or ():
+        if isinstance(detail, Mapping):
+            yield from _error_nodes(detail)
+
+
+def _flex_class(error: Mapping[str, Any]) -> type[AzureOperationError] | None:
+    """Which of the Flex troubleshooting errors (if any) an ARM error object describes."""
+    for node in _error_nodes(error):
+        code = str(node.get("code") or "").lower()
+        message = str(node.get("message") or "").lower()
+        target = str(node.get("target") or "").lower()
+        if code == "outboundconnectivitynotenabledonvm":
+            return OutboundConnectivityError
+        if code == "vmssdoesnotsupportattachingwithspg":
+            return SinglePlacementGroupError
+        if code == "invalidparameter":
+            if "fault domain count" in message or "faultdomaincount" in target:
+                return FaultDomainCountError
+            if "singleplacementgroup" in message or "singleplacementgroup" in target:
+                return SinglePlacementGroupError
+        if (
+            code == "operationnotallowed"
+            and "deletion of virtual machine scale set" in message
+            and ("one or more vm" in message)
+        ):
+            return ScaleSetNotEmptyError
+    return None
+
+
+def _status_class(status: int | None) -> type[AzureOperationError]:
+    return {
+        404: NotFoundError,
+        409: ConflictError,
+        412: PreconditionFailedError,
+        429: ThrottledError,
+    }.get(status or 0, AzureOperationError)
+
+
+_FLEX_FOUR = (
+    FaultDomainCountError,
+    SinglePlacementGroupError,
+    OutboundConnectivityError,
+    ScaleSetNotEmptyError,
+)
+
+
+def _remedy_for(error: Mapping[str, Any], cls: type[AzureOperationError]) -> str:
+    """The Flex troubleshooting remedy, else the one for Azure's code, else the class default."""
+    if cls in _FLEX_FOUR:
+        return cls.default_remedy
+    for node in _error_nodes(error):
+        remedy = _REMEDIES.get(str(node.get("code") or "").lower())
+        if remedy:
+            return remedy
+    return cls.default_remedy
+
+
+def _unwrap(error: Mapping[str, Any]) -> Mapping[str, Any]:
+    inner = error.get("error")
+    if isinstance(inner, Mapping):
+        return inner
+    return error
+
+
+def _build(
+    error: Mapping[str, Any],
+    *,
+    operation: str,
+    status: int | None,
+    correlation_id: str | None,
+    request_id: str | None,
+    original: BaseException | None,
+    headers: Mapping[str, str] | None = None,
+    method: str | None = None,
+) -> AzureOperationError:
+    error = _unwrap(error)
+    cls = _flex_class(error) or _status_class(status)
+    code = error.get("code")
+    message = error.get("message")
+    kwargs: dict[str, Any] = {
+        "status": status,
+        "code": str(code) if code else None,
+        "message": _scrub(str(message)) if message else None,
+        "target": str(error["target"]) if error.get("target") else None,
+        "correlation_id": correlation_id,
+        "request_id": request_id,
+        "remedy": _remedy_for(error, cls),
+        "original": original,
+    }
+    if cls is ThrottledError:
+        write = (method or "GET").upper() not in ("GET", "HEAD", "OPTIONS")
+        return ThrottledError(
+            operation, retry_after=retry_after_seconds(headers), scope="write" if write else "read", **kwargs
+        )
+    return cls(operation, **kwargs)
+
+
+def from_error_body(
+    error: Mapping[str, Any],
+    *,
+    operation: str,
+    status: int | None = None,
+    correlation_id: str | None = None,
+) -> AzureOperationError:
+    """Map an ARM error object (a failed long-running operation's ``error``, or a response body
+    ``{"error": {...}}``) onto the flexvmss type that describes it."""
+    return _build(
+        error,
+        operation=operation,
+        status=status,
+        correlation_id=correlation_id,
+        request_id=None,
+        original=None,
+    )
+
+
+def from_azure_error(exc: BaseException, *, operation: str) -> AzureOperationError:
+    """Map an azure-core exception onto the flexvmss type that describes it.
+
+    HTTP errors map by ARM error code first (the Flex troubleshooting errors), then by
+    status (404, 409, 412, 429); connection failures become :class:`TransportError`;
+    undecodable bodies :class:`MalformedResponseError`. ``original`` keeps ``exc``. Request
+    bodies and headers are never copied into the message.
+    """
+    from azure.core.exceptions import (
+        DecodeError,
+        DeserializationError,
+        HttpResponseError,
+        ServiceRequestError,
+        ServiceResponseError,
+    )
+
+    if isinstance(exc, AzureOperationError):
+        return exc
+    if isinstance(exc, HttpResponseError):
+        response = exc.response
+        status = exc.status_code
+        headers: Mapping[str, str] | None = None
+        method: str | None = None
+        body: Any = None
+        if response is not None:
+            headers = getattr(response, "headers", None)
+            method = getattr(getattr(response, "request", None), "method", None)
+            try:
+                body = json.loads(response.text())
+            except Exception:
+                body = None
+        correlation_id = _header(headers, "x-ms-correlation-request-id")
+        request_id = _header(headers, "x-ms-request-id")
+        undecodable = isinstance(exc, DecodeError) or (status is not None and status < 400)
+        if undecodable:
+            return MalformedResponseError(
+                operation,
+                status=status,
+                message=f"the response could not be decoded ({type(exc).__name__})",
+                correlation_id=correlation_id,
+                request_id=request_id,
+                original=exc,
+            )
+        if (
+            isinstance(body, Mapping)
+            and isinstance(_unwrap(body), Mapping)
+            and (_unwrap(body).get("code") or _unwrap(body).get("message"))
+        ):
+            error: Mapping[str, Any] = _unwrap(body)
+        elif exc.error is not None:
+            error = {"code": exc.error.code, "message": exc.error.message, "target": exc.error.target}
+        else:
+            reason = exc.reason or ""
+            error = {"message": f"HTTP {status} {reason}".strip() if status else None}
+        return _build(
+            error,
+            operation=operation,
+            status=status,
+            correlation_id=correlation_id,
+            request_id=request_id,
+            original=exc,
+            headers=headers,
+            method=method,
+        )
+    if isinstance(exc, DeserializationError):
+        return MalformedResponseError(
+            operation, message="the response could not be deserialized", original=exc
+        )
+    if isinstance(exc, (ServiceRequestError, ServiceResponseError, ConnectionError, TimeoutError)):
+        detail = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        return TransportError(
+            operation, code=type(exc).__name__, message=_scrub(str(detail)).splitlines()[0], original=exc
+        )
+    return AzureOperationError(
+        operation,
+        code=type(exc).__name__,
+        message=_scrub(str(exc)).splitlines()[0] if str(exc) else None,
+        original=exc,
+    )
