@@ -1,0 +1,263 @@
+"""The interface the compute provider uses to reach the network provider.
+
+Imported as ``from flexvmss.emulator.network import _api as net``. Every function reads or
+changes ``ctx.store`` synchronously (the caller already holds the store lock) and raises
+:class:`ArmError` with Azure's codes. Nothing here starts a long-running operation: NICs and
+public IPs made for a VM appear as part of the VM's own operation, as on Azure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._core import ArmError, Context, arm_id, parse_arm_id
+from . import _model as m
+
+__all__ = ["attach_nic", "create_nic", "get_subnet", "outbound_path", "release_nic"]
+
+
+def get_subnet(ctx: Context, subnet_id: str) -> dict[str, Any] | None:
+    """The subnet body (as GET returns it) for ``subnet_id``, or None."""
+    body = m.resolve(ctx, subnet_id)
+    if body is None or str(body.get("type", "")).lower() != f"{m.NS}/virtualNetworks/subnets".lower():
+        return None
+    return body
+
+
+def _lb_gives_outbound(lb: dict[str, Any], pool_id: str) -> bool:
+    """A Standard LB gives the pool outbound access through an outbound rule on the pool,
+    or through a load-balancing rule on the pool whose frontend has a public IP."""
+    if str(lb.get("sku", {}).get("name", "")).lower() != "standard":
+        return False
+    props = lb.get("properties", {})
+    public_fes = {
+        fe["id"].lower()
+        for fe in props.get("frontendIPConfigurations") or []
+        if (fe.get("properties", {}).get("publicIPAddress") or {}).get("id")
+    }
+
+    def on_pool(rule: dict[str, Any]) -> bool:
+        return (
+            str((rule.get("properties", {}).get("backendAddressPool") or {}).get("id", "")).lower()
+            == pool_id.lower()
+        )
+
+    if any(on_pool(r) for r in props.get("outboundRules") or []):
+        return True
+    return any(
+        on_pool(r)
+        and str((r["properties"].get("frontendIPConfiguration") or {}).get("id", "")).lower() in public_fes
+        for r in props.get("loadBalancingRules") or []
+    )
+
+
+def outbound_path(
+    ctx: Context, *, subnet_id: str, backend_pool_ids: list[str], has_public_ip: bool
+) -> str | None:
+    """How a NIC ip configuration on ``subnet_id`` reaches the internet.
+
+    ``"publicIp"`` if it has a public IP; ``"natGateway"`` if the subnet has a NAT gateway;
+    ``"loadBalancer"`` if one of ``backend_pool_ids`` belongs to a Standard LB with an
+    outbound rule on that pool or a load-balancing rule with a public frontend;
+    ``"default"`` if the subnet allows default outbound access
+    (``properties.defaultOutboundAccess`` is not False); otherwise None."""
+    if has_public_ip:
+        return "publicIp"
+    subnet = get_subnet(ctx, subnet_id)
+    sp = (subnet or {}).get("properties", {})
+    if (sp.get("natGateway") or {}).get("id"):
+        return "natGateway"
+    for pool_id in backend_pool_ids:
+        lb_id = m.top_id(pool_id)
+        lb = ctx.store.get(lb_id) if lb_id else None
+        if lb is not None and _lb_gives_outbound(lb, pool_id):
+            return "loadBalancer"
+    if subnet is not None and sp.get("defaultOutboundAccess") is not False:
+        return "default"
+    return None
+
+
+def _public_ip_body(
+    ctx: Context,
+    *,
+    subscription_id: str,
+    resource_group: str,
+    name: str,
+    location: str,
+    config: dict[str, Any],
+    tags: dict[str, Any] | None,
+) -> dict[str, Any]:
+    props = dict(config.get("properties") or {})
+    pip_props: dict[str, Any] = {
+        "publicIPAllocationMethod": "Static",
+        "idleTimeoutInMinutes": int(props.get("idleTimeoutInMinutes") or 4),
+        "deleteOption": props.get("deleteOption") or "Detach",
+    }
+    for key in ("dnsSettings", "ipTags", "publicIPAddressVersion", "publicIPPrefix"):
+        if props.get(key) is not None:
+            pip_props[key] = props[key]
+    sku = dict(config.get("sku") or {})
+    payload: dict[str, Any] = {
+        "location": location,
+        "sku": {"name": sku.get("name") or "Standard", "tier": sku.get("tier") or "Regional"},
+        "properties": pip_props,
+    }
+    if tags is not None:
+        payload["tags"] = tags
+    rid = arm_id(subscription_id, resource_group, m.NS, "publicIPAddresses", name)
+    return m.normalize(
+        ctx, collection="publicIPAddresses", resource_id=rid, name=name, payload=payload, old=None
+    )
+
+
+def create_nic(
+    ctx: Context,
+    *,
+    subscription_id: str,
+    resource_group: str,
+    name: str,
+    location: str,
+    nic_config: dict[str, Any],
+    vm_id: str | None,
+    tags: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Create a NIC from one ``networkInterfaceConfigurations[]`` item (wire shape).
+
+    Validates the subnet, NSG and backend pools (400 ``InvalidResourceReference``), then
+    creates the public IPs asked for (Standard, Static, named ``<nic name>-<ip config
+    name>-<public IP config name>``, with their ``deleteOption`` recorded on the public IP)
+    and the NIC, with ``virtualMachine.id = vm_id``. Returns the NIC body (Succeeded).
+    Nothing is created if an error is raised."""
+    ctx.store.require_rg(subscription_id, resource_group)
+    nic_id = arm_id(subscription_id, resource_group, m.NS, "networkInterfaces", name)
+    if ctx.store.get(nic_id) is not None:
+        raise ArmError(409, "Conflict", f"Network interface {nic_id} already exists.")
+    cprops = dict(nic_config.get("properties") or {})
+    ip_configs: list[dict[str, Any]] = []
+    pip_requests: list[tuple[int, dict[str, Any]]] = []
+    for i, raw in enumerate(cprops.get("ipConfigurations") or []):
+        rprops = dict(raw.get("properties") or {})
+        ip_props: dict[str, Any] = {"subnet": rprops.get("subnet")}
+        for key in (
+            "primary",
+            "privateIPAddressVersion",
+            "loadBalancerBackendAddressPools",
+            "loadBalancerInboundNatRules",
+            "applicationGatewayBackendAddressPools",
+            "applicationSecurityGroups",
+        ):
+            if rprops.get(key) is not None:
+                ip_props[key] = rprops[key]
+        ip_configs.append({"name": raw.get("name"), "properties": ip_props})
+        if rprops.get("publicIPAddressConfiguration"):
+            pip_requests.append((i, rprops["publicIPAddressConfiguration"]))
+    nic_props: dict[str, Any] = {"ipConfigurations": ip_configs}
+    for key in (
+        "networkSecurityGroup",
+        "enableAcceleratedNetworking",
+        "enableIPForwarding",
+        "dnsSettings",
+        "disableTcpStateTracking",
+        "auxiliaryMode",
+        "auxiliarySku",
+    ):
+        if cprops.get(key) is not None:
+            nic_props[key] = cprops[key]
+    payload: dict[str, Any] = {"location": location, "properties": nic_props}
+    if tags is not None:
+        payload["tags"] = tags
+    nic = m.normalize(
+        ctx, collection="networkInterfaces", resource_id=nic_id, name=name, payload=payload, old=None
+    )
+    # Check everything the NIC references before creating anything.
+    m.validate_refs(ctx, nic)
+    m.plan_private_ips(ctx, nic)
+
+    pips = []
+    for i, config in pip_requests:
+        ipc = nic["properties"]["ipConfigurations"][i]
+        pip_name = f"{name}-{ipc['name']}-{config.get('name') or 'publicip'}"
+        pip = _public_ip_body(
+            ctx,
+            subscription_id=subscription_id,
+            resource_group=resource_group,
+            name=pip_name,
+            location=location,
+            config=config,
+            tags=tags,
+        )
+        if ctx.store.get(pip["id"]) is not None:
+            raise ArmError(409, "Conflict", f"Public IP address {pip['id']} already exists.")
+        pips.append(pip)
+        ipc["properties"]["publicIPAddress"] = {"id": pip["id"]}
+    for pip in pips:
+        m.apply_put(ctx, pip, None)
+    nic["properties"]["primary"] = bool(cprops.get("primary", True))
+    if vm_id:
+        nic["properties"]["virtualMachine"] = {"id": vm_id}
+    m.apply_put(ctx, nic, None)
+    return nic
+
+
+def attach_nic(ctx: Context, nic_id: str, vm_id: str) -> dict[str, Any]:
+    """Mark an existing NIC as used by ``vm_id`` and return its body.
+
+    404 if absent; 400 ``NicInUse`` if another VM holds it; 400 ``NicReservedForAnotherVm``
+    while it is reserved for another (deleted) VM. Attaching to the VM that already holds
+    it is a no-op."""
+    nic = ctx.store.get(nic_id)
+    if nic is None or str(nic.get("type", "")).lower() != f"{m.NS}/networkInterfaces".lower():
+        p = parse_arm_id(nic_id)
+        raise ArmError.resource_not_found(
+            f"{m.NS}/networkInterfaces", p["name"] if p else nic_id, p["rg"] if p else ""
+        )
+    holder = (nic["properties"].get("virtualMachine") or {}).get("id")
+    if holder and str(holder).lower() != vm_id.lower():
+        raise ArmError(
+            400,
+            "NicInUse",
+            f"Network Interface {nic['id']} is used by existing resource {holder}. A network interface can "
+            "be "
+            "attached to only one virtual machine.",
+        )
+    res = m.reservation(ctx, nic["id"])
+    if res is not None and str(res["vm"]).lower() != vm_id.lower():
+        raise m.nic_reserved_error(str(res["vm"]))
+    m.release_reservation(ctx, nic["id"])
+    nic["properties"]["virtualMachine"] = {"id": vm_id}
+    return nic
+
+
+def release_nic(ctx: Context, nic_id: str, *, delete: bool) -> None:
+    """Called when a VM that used the NIC is deleted.
+
+    ``delete=True`` removes the NIC and the public IPs on it whose ``deleteOption`` is
+    ``Delete`` (the others stay, disassociated). ``delete=False`` detaches it
+    (``virtualMachine`` cleared) and reserves it for the deleted VM for 180 emulated
+    seconds. An absent NIC is a no-op."""
+    nic = ctx.store.get(nic_id)
+    if nic is None:
+        return
+    props = nic["properties"]
+    vm = (props.get("virtualMachine") or {}).get("id")
+    props.pop("virtualMachine", None)
+    if not delete:
+        if vm:
+            m.network_state(ctx)["nic_reserved"][nic["id"].lower()] = {
+                "until": ctx.clock.now() + m.RESERVATION_SECONDS,
+                "vm": vm,
+            }
+        return
+    pip_ids = [
+        ipc["properties"]["publicIPAddress"]["id"]
+        for ipc in props.get("ipConfigurations") or []
+        if (ipc.get("properties", {}).get("publicIPAddress") or {}).get("id")
+    ]
+    m.unlink(ctx, nic)
+    m.release_reservation(ctx, nic["id"])
+    ctx.store.delete(nic["id"])
+    for pip_id in pip_ids:
+        pip = ctx.store.get(pip_id)
+        if pip is not None and pip.get("properties", {}).get("deleteOption") == "Delete":
+            m.unlink(ctx, pip)
+            ctx.store.delete(pip_id)
