@@ -1,0 +1,492 @@
+"""The Flex lifecycle demo, as library code.
+
+``flexvmss demo`` runs :func:`run_demo` against an emulator it starts (or, with
+``--against-azure``, a real subscription); tests run it with small numbers. The scenario:
+
+1. check specs locally: a bad spec is refused with every finding, and nothing is sent;
+2. create a resource group, a virtual network and a NAT gateway for outbound access;
+3. create a zonal Flex scale set (zones 1-3, fault domain count 1) with VMs from a profile;
+4. attach heterogeneous VMs (other sizes, a Spot one, spread over zones);
+5. list them;
+6. deallocate them all (under the emulator's Azure throttling model);
+7. start half of them;
+8. tear it all down in order and prove nothing is left;
+9. summarise requests by class, 429s and time.
+
+This module talks to the emulator only over HTTPS, like the rest of the library. The few
+emulator-only extras (switching its throttling model, reading its inventory and counters)
+come through the :class:`EmulatorAdmin` the caller passes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+__all__ = [
+    "DEMO_SSH_PUBLIC_KEY",
+    "DemoConfig",
+    "DemoReporter",
+    "DemoSummary",
+    "DemoTarget",
+    "EmulatorAdmin",
+    "run_demo",
+]
+
+#: An SSH *public* key for the demo VMs (public keys are not secrets; no private key exists).
+DEMO_SSH_PUBLIC_KEY = (
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICEH2JLy4VWrgBfyXBh37AX+c6p/M9qCzne0u3mcgd2k flexvmss-demo"
+)
+
+IMAGE_URN = "Canonical:ubuntu-24_04-lts:server:latest"
+
+#: The VMs attached after creation: (name suffix, size, zone, priority).
+EXTRA_VMS: tuple[tuple[str, str, str, str], ...] = (
+    ("big", "Standard_D4s_v5", "1", "Regular"),
+    ("mem", "Standard_E2s_v5", "2", "Regular"),
+    ("cpu", "Standard_F2s_v2", "3", "Regular"),
+    ("amd", "Standard_D2as_v5", "1", "Regular"),
+    ("spot", "Standard_D2s_v5", "2", "Spot"),
+)
+
+#: Resource types counted as "left behind" after the teardown.
+LEFTOVER_TYPES = (
+    "microsoft.compute/virtualmachines",
+    "microsoft.compute/virtualmachinescalesets",
+    "microsoft.compute/disks",
+    "microsoft.network/networkinterfaces",
+    "microsoft.network/publicipaddresses",
+)
+
+
+class EmulatorAdmin(Protocol):
+    """What the demo uses of a running :class:`flexvmss.emulator.Emulator` (its Python admin API)."""
+
+    def counters(self) -> Mapping[str, Any]: ...
+
+    def inventory(self) -> Mapping[str, Any]: ...
+
+    def set_throttle(self, mode: str | None) -> None: ...
+
+
+class DemoReporter(Protocol):
+    """Where the demo reports progress (the CLI renders it with rich; tests collect it)."""
+
+    def step(self, number: int, title: str) -> None: ...
+
+    def info(self, text: str) -> None: ...
+
+    def success(self, text: str) -> None: ...
+
+    def table(
+        self, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, title: str | None = None
+    ) -> None: ...
+
+    def progress(
+        self, label: str, total: int
+    ) -> contextlib.AbstractContextManager[Callable[[Any], None]]: ...
+
+
+@dataclass(frozen=True)
+class DemoTarget:
+    """Where the demo runs: the endpoint, the credential, and the emulator's admin API if any."""
+
+    subscription_id: str
+    credential: Any = None
+    base_url: str | None = None
+    connection_verify: str | bool | None = None
+    admin: EmulatorAdmin | None = None
+    #: Emulated seconds per real second (1 against Azure), for the summary.
+    time_scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """The scenario's sizes and names."""
+
+    vms: int = 20
+    location: str = "eastus"
+    vm_size: str = "Standard_D2s_v5"
+    resource_group: str = field(default_factory=lambda: f"flexvmss-demo-{uuid.uuid4().hex[:6]}")
+    scale_set: str = "demo-flex"
+    extra_vms: tuple[tuple[str, str, str, str], ...] = EXTRA_VMS
+
+
+@dataclass
+class DemoSummary:
+    """What the demo did, for the last table and for tests."""
+
+    vm_count: int = 0
+    refused_findings: list[Any] = field(default_factory=list)
+    deallocated: int = 0
+    started: int = 0
+    failed: list[str] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)
+    requests: dict[str, int] = field(default_factory=dict)
+    throttled: int = 0
+    real_seconds: float = 0.0
+    emulated_seconds: float | None = None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _bad_spec(config: DemoConfig) -> Any:
+    """A spec Azure would refuse for several reasons at once."""
+    from flexvmss._specs import ImageSpec, ScaleSetSpec
+
+    return ScaleSetSpec(
+        location=config.location,
+        vm_size="Standard_B1ls",
+        capacity=1200,
+        zones=("1", "2", "3"),
+        platform_fault_domain_count=3,
+        image=ImageSpec.from_urn(IMAGE_URN),
+        network=None,
+        ssh_public_keys=(DEMO_SSH_PUBLIC_KEY,),
+    )
+
+
+def _good_spec(config: DemoConfig, subnet_id: str) -> Any:
+    from flexvmss._specs import ImageSpec, NetworkSpec, ScaleSetSpec
+
+    return ScaleSetSpec(
+        location=config.location,
+        vm_size=config.vm_size,
+        capacity=config.vms,
+        zones=("1", "2", "3"),
+        platform_fault_domain_count=1,
+        image=ImageSpec.from_urn(IMAGE_URN),
+        network=NetworkSpec(subnet_id=subnet_id, outbound="nat_gateway"),
+        ssh_public_keys=(DEMO_SSH_PUBLIC_KEY,),
+        tags={"purpose": "flexvmss-demo"},
+    )
+
+
+def _extra_vm_specs(config: DemoConfig, subnet_id: str) -> list[Any]:
+    from flexvmss._specs import ImageSpec, NetworkSpec, VmSpec
+
+    specs = []
+    for suffix, size, zone, priority in config.extra_vms:
+        specs.append(
+            VmSpec(
+                name=f"{config.scale_set}-{suffix}",
+                vm_size=size,
+                zone=zone,
+                priority=priority,
+                image=ImageSpec.from_urn(IMAGE_URN),
+                network=NetworkSpec(subnet_id=subnet_id, outbound="nat_gateway"),
+                ssh_public_keys=(DEMO_SSH_PUBLIC_KEY,),
+            )
+        )
+    return specs
+
+
+def _count(counters: Mapping[str, Any]) -> tuple[dict[str, int], int]:
+    by_class = counters.get("by_op_class") or counters.get("op_classes") or {}
+    throttled = counters.get("throttled", 0)
+    if isinstance(throttled, Mapping):
+        throttled = sum(int(v) for v in throttled.values())
+    return {str(k): int(v) for k, v in by_class.items()}, int(throttled or 0)
+
+
+def _diff(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
+    return {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
+
+
+def _inventory_ids(inventory: Mapping[str, Any], resource_group: str) -> list[str]:
+    """Ids of VMs, sets, disks, NICs and public IPs still in ``resource_group``."""
+    resources = inventory.get("resources") or []
+    marker = f"/resourcegroups/{resource_group.lower()}/"
+    out = []
+    for res in resources:
+        rid = str(res.get("id", ""))
+        rtype = str(res.get("type", "")).lower()
+        if marker in rid.lower() and rtype in LEFTOVER_TYPES:
+            out.append(rid)
+    return out
+
+
+@contextlib.contextmanager
+def _timer() -> Iterator[list[float]]:
+    box = [time.monotonic()]
+    yield box
+    box[0] = time.monotonic() - box[0]
+
+
+# --------------------------------------------------------------------------- the scenario
+
+
+async def run_demo(
+    target: DemoTarget, reporter: DemoReporter, config: DemoConfig | None = None
+) -> DemoSummary:
+    """Run the whole lifecycle; always tears down what it created, even after a failure."""
+    from flexvmss._arm import ArmSettings, build_clients
+    from flexvmss.aio import FlexScaleSet
+
+    config = config or DemoConfig()
+    summary = DemoSummary()
+    admin = target.admin
+    started = time.monotonic()
+    before = _count(admin.counters()) if admin else ({}, 0)
+    rg = config.resource_group
+
+    clients = build_clients(
+        ArmSettings(
+            subscription_id=target.subscription_id,
+            base_url=target.base_url,
+            credential=target.credential,
+            connection_verify=target.connection_verify,
+        )
+    )
+    ss = FlexScaleSet(target.subscription_id, rg, config.scale_set, clients=clients)
+    network = _Network(clients, target.subscription_id, rg, config.location)
+    try:
+        # 1 --------------------------------------------------------------------------
+        reporter.step(1, f"Check specs locally against the Flex rules and the {config.location} SKU catalog")
+        counted = _count(admin.counters())[0] if admin else {}
+        findings = list(await ss.plan_create(_bad_spec(config)))
+        summary.refused_findings = findings
+        reporter.table(
+            ("rule", "severity", "field", "value", "message", "fix"),
+            [(f.rule_id, f.severity, f.field, f.value, f.message, f.fix) for f in findings],
+            title="A bad spec, refused before anything is sent",
+        )
+        if admin:
+            sent = _diff(_count(admin.counters())[0], counted)
+            writes = sum(v for k, v in sent.items() if k in ("write", "delete", "action"))
+            reporter.info(f"requests for the check: {sent or 'none'} ({writes} writes: nothing was created)")
+
+        # 2 --------------------------------------------------------------------------
+        reporter.step(
+            2, f"Create resource group {rg}, a virtual network and a NAT gateway for outbound access"
+        )
+        subnet_id = await network.create()
+        reporter.success(
+            f"subnet {subnet_id.rsplit('/', 1)[-1]} reaches the internet through {network.nat_name}"
+        )
+
+        # 3 --------------------------------------------------------------------------
+        reporter.step(
+            3, f"Create Flex scale set {config.scale_set}: zones 1-3, fault domain count 1, {config.vms} VMs"
+        )
+        spec = _good_spec(config, subnet_id)
+        for finding in await ss.plan_create(spec):
+            reporter.info(f"{finding.severity} {finding.rule_id}: {finding.message}")
+        with _timer() as took:
+            await ss.create(spec)
+        reporter.success(f"created in {took[0]:.1f} s (real)")
+
+        # 4 --------------------------------------------------------------------------
+        reporter.step(
+            4, f"Attach {len(config.extra_vms)} heterogeneous VMs (other sizes, a Spot VM, zones 1-3)"
+        )
+        extras = _extra_vm_specs(config, subnet_id)
+        with reporter.progress("attaching", len(extras)) as on_event:
+            batch = await ss.add_vms(extras, on_event=on_event)
+        summary.failed += list(batch.failed)
+
+        # 5 --------------------------------------------------------------------------
+        reporter.step(5, "List the set's VMs (one filtered list request per page)")
+        vms = sorted(await ss.vms(instance_view=True), key=lambda vm: vm.name)
+        summary.vm_count = len(vms)
+        reporter.table(
+            ("name", "power state", "provisioning state", "zone", "fault domain", "size", "priority"),
+            [
+                (
+                    vm.name,
+                    vm.power_state,
+                    vm.provisioning_state,
+                    vm.zone,
+                    vm.platform_fault_domain,
+                    vm.size,
+                    vm.priority,
+                )
+                for vm in vms
+            ],
+            title=f"{config.scale_set}: {len(vms)} VMs",
+        )
+
+        # 6 --------------------------------------------------------------------------
+        reporter.step(
+            6, f"Deallocate all {len(vms)} VMs" + (" under the Azure throttling model" if admin else "")
+        )
+        if admin:
+            admin.set_throttle("azure")
+        try:
+            with reporter.progress("deallocating", len(vms)) as on_event:
+                batch = await ss.deallocate(on_event=on_event)
+        finally:
+            if admin:
+                admin.set_throttle("off")
+        summary.deallocated = len(batch.succeeded)
+        summary.failed += list(batch.failed)
+        reporter.info(
+            f"{len(batch.succeeded)} deallocated, {len(batch.failed)} failed, {batch.throttled} throttled"
+        )
+
+        # 7 --------------------------------------------------------------------------
+        half = [vm.name for vm in vms[: len(vms) // 2]]
+        reporter.step(7, f"Start half of them ({len(half)})")
+        with reporter.progress("starting", len(half)) as on_event:
+            batch = await ss.start(names=half, on_event=on_event)
+        summary.started = len(batch.succeeded)
+        summary.failed += list(batch.failed)
+    finally:
+        # 8 --------------------------------------------------------------------------
+        reporter.step(8, "Ordered teardown: VMs, then what they left behind, then the set; then the network")
+        try:
+            with _timer() as took:
+                await ss.delete(cascade=True)
+            reporter.success(f"scale set deleted in {took[0]:.1f} s (real)")
+            summary.leftovers = await _leftovers(admin, clients, rg)
+            if summary.leftovers:
+                reporter.info("left behind: " + ", ".join(summary.leftovers))
+            else:
+                reporter.success(
+                    "nothing left: 0 VMs, 0 NICs, 0 disks, 0 public IPs of the set, no scale set"
+                )
+            await network.delete()
+            reporter.success(
+                f"NAT gateway, its public IP, the virtual network and resource group {rg} deleted"
+            )
+        finally:
+            await ss.close()
+            await clients.close()
+
+    # 9 ------------------------------------------------------------------------------
+    summary.real_seconds = time.monotonic() - started
+    if target.time_scale and target.time_scale != 1.0:
+        summary.emulated_seconds = summary.real_seconds / target.time_scale
+    if admin:
+        after = _count(admin.counters())
+        summary.requests = _diff(after[0], before[0])
+        summary.throttled = after[1] - before[1]
+    reporter.step(9, "Summary")
+    rows: list[tuple[str, Any]] = [(f"requests: {k}", v) for k, v in sorted(summary.requests.items())]
+    rows += [
+        ("requests: total", sum(summary.requests.values())),
+        ("429 responses", summary.throttled),
+        ("VMs (profile + attached)", summary.vm_count),
+        ("deallocated / started", f"{summary.deallocated} / {summary.started}"),
+        ("failed VMs", len(summary.failed)),
+        ("left behind", len(summary.leftovers)),
+        ("time (real seconds)", f"{summary.real_seconds:.1f}"),
+    ]
+    if summary.emulated_seconds is not None:
+        rows.append(("time (emulated seconds)", f"{summary.emulated_seconds:.0f}"))
+    reporter.table(("", "value"), rows, title="flexvmss demo")
+    return summary
+
+
+async def _leftovers(admin: EmulatorAdmin | None, clients: Any, resource_group: str) -> list[str]:
+    """Ids of VMs, NICs, disks and public IPs (other than the NAT gateway's) still there."""
+    if admin is not None:
+        return [
+            rid
+            for rid in _inventory_ids(admin.inventory(), resource_group)
+            if "/publicipaddresses/demo-nat-ip" not in rid.lower()
+        ]
+    ids: list[str] = []
+    async for vm in clients.compute.virtual_machines.list(resource_group):
+        ids.append(vm.id)
+    async for disk in clients.compute.disks.list_by_resource_group(resource_group):
+        ids.append(disk.id)
+    async for nic in clients.network.network_interfaces.list(resource_group):
+        ids.append(nic.id)
+    async for pip in clients.network.public_ip_addresses.list(resource_group):
+        if pip.name != _Network.pip_name:
+            ids.append(pip.id)
+    return ids
+
+
+class _Network:
+    """The demo's own network: resource group, NAT gateway (+ public IP), virtual network.
+
+    The library does not create networks (they outlive scale sets and belong to whoever runs
+    the subscription); the demo makes its own with the stock azure-mgmt clients.
+    """
+
+    pip_name = "demo-nat-ip"
+    nat_name = "demo-nat"
+    vnet_name = "demo-vnet"
+    subnet_name = "vms"
+
+    def __init__(self, clients: Any, subscription_id: str, resource_group: str, location: str) -> None:
+        self.clients = clients
+        self.rg = resource_group
+        self.location = location
+        self.prefix = (
+            f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.Network"
+        )
+        self.created_rg = False
+
+    async def create(self) -> str:
+        net = self.clients.network
+        await self.clients.resource.resource_groups.create_or_update(
+            self.rg, {"location": self.location, "tags": {"purpose": "flexvmss-demo"}}
+        )
+        self.created_rg = True
+        pip = await net.public_ip_addresses.begin_create_or_update(
+            self.rg,
+            self.pip_name,
+            {
+                "location": self.location,
+                "sku": {"name": "Standard"},
+                "properties": {"publicIPAllocationMethod": "Static"},
+            },
+        )
+        await pip.result()
+        nat = await net.nat_gateways.begin_create_or_update(
+            self.rg,
+            self.nat_name,
+            {
+                "location": self.location,
+                "sku": {"name": "Standard"},
+                "properties": {
+                    "publicIpAddresses": [{"id": f"{self.prefix}/publicIPAddresses/{self.pip_name}"}]
+                },
+            },
+        )
+        await nat.result()
+        vnet = await net.virtual_networks.begin_create_or_update(
+            self.rg,
+            self.vnet_name,
+            {
+                "location": self.location,
+                "properties": {
+                    "addressSpace": {"addressPrefixes": ["10.42.0.0/16"]},
+                    "subnets": [
+                        {
+                            "name": self.subnet_name,
+                            "properties": {
+                                "addressPrefix": "10.42.0.0/20",
+                                "natGateway": {"id": f"{self.prefix}/natGateways/{self.nat_name}"},
+                                "defaultOutboundAccess": False,
+                            },
+                        }
+                    ],
+                },
+            },
+        )
+        await vnet.result()
+        return f"{self.prefix}/virtualNetworks/{self.vnet_name}/subnets/{self.subnet_name}"
+
+    async def delete(self) -> None:
+        """Delete in dependency order, then the resource group the demo made."""
+        if not self.created_rg:
+            return
+        net = self.clients.network
+        for begin, name in (
+            (net.virtual_networks.begin_delete, self.vnet_name),
+            (net.nat_gateways.begin_delete, self.nat_name),
+            (net.public_ip_addresses.begin_delete, self.pip_name),
+        ):
+            poller = await begin(self.rg, name)
+            await poller.result()
+        poller = await self.clients.resource.resource_groups.begin_delete(self.rg)
+        await poller.result()

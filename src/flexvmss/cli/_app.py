@@ -1,0 +1,186 @@
+"""The object every command receives: settings from the global options, output, and the
+one place the command line turns those settings into an endpoint, a credential and a
+:class:`flexvmss.FlexScaleSet`.
+
+Commands never build clients or credentials themselves; they ask the application. That keeps
+azure-identity (and the embedded emulator) out of the command modules and out of the import
+path of ``flexvmss --help``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from flexvmss.cli._terminal import Terminal
+
+if TYPE_CHECKING:
+    from flexvmss import FlexScaleSet
+
+__all__ = ["CREDENTIAL_CHOICES", "Application", "Endpoint", "Settings"]
+
+#: ``--credential`` values. ``emulator`` sends a fixed fake token that only the flexvmss
+#: emulator accepts; it is chosen automatically with ``--emulator``.
+CREDENTIAL_CHOICES = ("default", "cli", "managed-identity", "environment", "emulator")
+
+#: Time scale of the emulator that ``--emulator`` starts for one command.
+EMBEDDED_TIME_SCALE = 0.01
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The global options, as given (after environment variables were applied)."""
+
+    subscription_id: str | None = None
+    resource_group: str | None = None
+    credential: str = "default"
+    use_emulator: bool = False
+    base_url: str | None = None
+    ca_file: str | None = None
+    verbosity: int = 0
+    assume_yes: bool = False
+    output: str = "table"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where requests go and who they are sent as."""
+
+    subscription_id: str
+    base_url: str | None
+    connection_verify: str | bool | None
+    credential: Any
+    is_emulator: bool
+
+
+class Application(Terminal):
+    """Settings plus terminal plus the resources a command opened (closed at exit)."""
+
+    def __init__(self, settings: Settings, *, interactive: bool | None = None) -> None:
+        super().__init__(verbosity=settings.verbosity, interactive=interactive)
+        self.settings = settings
+        self._emulator: Any = None
+        self._endpoint: Endpoint | None = None
+        self._closers: list[Callable[[], None]] = []
+
+    # -- settings -------------------------------------------------------------------
+    @property
+    def json_output(self) -> bool:
+        return self.settings.output == "json"
+
+    @property
+    def assume_yes(self) -> bool:
+        return self.settings.assume_yes
+
+    def require_resource_group(self) -> str:
+        if not self.settings.resource_group:
+            self.abort("No resource group: pass -g/--resource-group or set FLEXVMSS_RESOURCE_GROUP.", code=2)
+        return self.settings.resource_group
+
+    # -- endpoint -------------------------------------------------------------------
+    def endpoint(self) -> Endpoint:
+        """Resolve the endpoint once: the embedded emulator, a base URL, or Azure."""
+        if self._endpoint is None:
+            self._endpoint = self._resolve_endpoint()
+        return self._endpoint
+
+    def _resolve_endpoint(self) -> Endpoint:
+        s = self.settings
+        if s.use_emulator:
+            if s.base_url:
+                self.abort("--emulator and --base-url exclude each other: pick one endpoint.", code=2)
+            emu = self.embedded_emulator()
+            return Endpoint(
+                subscription_id=s.subscription_id or emu.subscription_id,
+                base_url=emu.base_url,
+                connection_verify=emu.ca_file,
+                credential=emu.async_credential,
+                is_emulator=True,
+            )
+        if not s.subscription_id:
+            self.abort("No subscription: pass --subscription or set AZURE_SUBSCRIPTION_ID.", code=2)
+        verify: str | bool | None = s.ca_file if s.ca_file else None
+        return Endpoint(
+            subscription_id=s.subscription_id,
+            base_url=s.base_url,
+            connection_verify=verify,
+            credential=make_credential(s.credential),
+            is_emulator=s.credential == "emulator",
+        )
+
+    def embedded_emulator(self) -> Any:
+        """Start (once) an emulator that lives as long as this command.
+
+        Its state starts empty and ends with the command; the resource group named by
+        ``-g`` is created in it so commands have somewhere to work.
+        """
+        if self._emulator is None:
+            try:
+                from flexvmss.emulator import Emulator
+            except ImportError as exc:  # pragma: no cover - depends on the installed extras
+                self.abort(f"The emulator is not available ({exc}): pip install 'flexvmss[emulator]'.")
+            emu = Emulator(time_scale=EMBEDDED_TIME_SCALE)
+            emu.start()
+            self._emulator = emu
+            self._closers.append(emu.stop)
+            self.display_debug(f"embedded emulator at {emu.base_url}")
+            if self.settings.resource_group:
+                clients = emu.clients()
+                clients.resource.resource_groups.create_or_update(
+                    self.settings.resource_group, {"location": "eastus"}
+                )
+        return self._emulator
+
+    # -- the facade -----------------------------------------------------------------
+    def scale_set(
+        self,
+        name: str,
+        *,
+        on_event: Callable[[Any], None] | None = None,
+        waive: Sequence[str] = (),
+    ) -> FlexScaleSet:
+        """A sync :class:`flexvmss.FlexScaleSet` for ``name`` in the resource group, closed at exit."""
+        from flexvmss import FlexScaleSet
+
+        rg = self.require_resource_group()
+        ep = self.endpoint()
+        ss = FlexScaleSet(
+            ep.subscription_id,
+            rg,
+            name,
+            credential=ep.credential,
+            base_url=ep.base_url,
+            connection_verify=ep.connection_verify,
+            on_event=on_event,
+            waive=tuple(waive),
+        )
+        self._closers.append(ss.close)
+        return ss
+
+    def close(self) -> None:
+        """Close what the command opened, newest first."""
+        while self._closers:
+            closer = self._closers.pop()
+            try:
+                closer()
+            except Exception as exc:  # closing must not hide the command's own outcome
+                self.display_debug(f"while closing: {exc!r}")
+
+
+def make_credential(choice: str) -> Any:
+    """An async credential for ``--credential`` (``None`` lets the library use DefaultAzureCredential)."""
+    if choice == "default":
+        return None
+    if choice == "emulator":
+        from flexvmss.emulator import AsyncEmulatorCredential
+
+        return AsyncEmulatorCredential()
+    from azure.identity import aio as identity
+
+    factories: dict[str, Callable[[], Any]] = {
+        "cli": identity.AzureCliCredential,
+        "managed-identity": identity.ManagedIdentityCredential,
+        "environment": identity.EnvironmentCredential,
+    }
+    return factories[choice]()

@@ -1,0 +1,164 @@
+"""How the command line shows flexvmss's values: findings, VMs, batch results and errors.
+
+Everything here reads the library's public value types by attribute and turns them into
+rows (for rich tables) or plain dicts (for ``--output json``); nothing talks to Azure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flexvmss.cli._terminal import Terminal
+
+__all__ = [
+    "FINDING_COLUMNS",
+    "VM_COLUMNS",
+    "batch_to_dict",
+    "failure_rows",
+    "finding_rows",
+    "findings_to_dicts",
+    "plain",
+    "render_flex_error",
+    "vm_rows",
+    "vms_to_dicts",
+]
+
+VM_COLUMNS = ("name", "power state", "provisioning state", "zone", "fault domain", "size", "priority")
+FINDING_COLUMNS = ("rule", "severity", "field", "value", "message", "fix")
+
+
+def plain(value: Any) -> Any:
+    """A JSON-friendly copy of ``value`` (dataclasses, enums, mappings, sequences)."""
+    if isinstance(value, enum.Enum):
+        return plain(value.value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+# -- VMs ----------------------------------------------------------------------------
+
+
+def vm_rows(vms: Iterable[Any]) -> list[tuple[Any, ...]]:
+    return [
+        (
+            vm.name,
+            vm.power_state,
+            vm.provisioning_state,
+            vm.zone,
+            vm.platform_fault_domain,
+            vm.size,
+            vm.priority,
+        )
+        for vm in vms
+    ]
+
+
+def vms_to_dicts(vms: Iterable[Any]) -> list[dict[str, Any]]:
+    keys = ("name", "power_state", "provisioning_state", "zone", "platform_fault_domain", "size", "priority")
+    out = []
+    for vm in vms:
+        row = {k: plain(getattr(vm, k, None)) for k in keys}
+        row["id"] = getattr(vm, "id", None)
+        row["tags"] = plain(getattr(vm, "tags", None) or {})
+        out.append(row)
+    return out
+
+
+# -- findings -----------------------------------------------------------------------
+
+
+def finding_rows(findings: Iterable[Any]) -> list[tuple[Any, ...]]:
+    return [(f.rule_id, f.severity, f.field, _short(f.value), f.message, f.fix) for f in findings]
+
+
+def findings_to_dicts(findings: Iterable[Any]) -> list[dict[str, Any]]:
+    keys = ("rule_id", "severity", "field", "value", "message", "fix", "source")
+    return [{k: plain(getattr(f, k, None)) for k in keys} for f in findings]
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# -- batch results -------------------------------------------------------------------
+
+
+def _results(batch: Any) -> list[Any]:
+    results = getattr(batch, "results", None) or []
+    return list(results.values()) if isinstance(results, Mapping) else list(results)
+
+
+def _azure_message(error: Any) -> str | None:
+    if error is None:
+        return None
+    return getattr(error, "azure_message", None) or getattr(error, "message", None) or str(error)
+
+
+def failure_rows(batch: Any) -> list[tuple[Any, ...]]:
+    """One row per VM that did not succeed: name, outcome, Azure's code and message."""
+    rows = []
+    for r in _results(batch):
+        outcome = plain(getattr(r, "outcome", ""))
+        if str(outcome).lower() == "succeeded":
+            continue
+        error = getattr(r, "error", None)
+        code = getattr(error, "code", None) if error is not None else None
+        message = _azure_message(error)
+        rows.append((r.name, outcome, code, message))
+    return rows
+
+
+def batch_to_dict(batch: Any, *, operation: str) -> dict[str, Any]:
+    """The batch result as JSON: lists by outcome, per-VM errors, requests, 429s, duration."""
+    vms = []
+    for r in _results(batch):
+        error = getattr(r, "error", None)
+        vms.append(
+            {
+                "name": r.name,
+                "outcome": plain(getattr(r, "outcome", None)),
+                "attempts": getattr(r, "attempts", None),
+                "error": None
+                if error is None
+                else {"code": getattr(error, "code", None), "message": _azure_message(error)},
+            }
+        )
+    return {
+        "operation": operation,
+        "succeeded": list(batch.succeeded),
+        "failed": list(batch.failed),
+        "skipped": list(getattr(batch, "skipped", []) or []),
+        "not_started": list(getattr(batch, "not_started", []) or []),
+        "requests": plain(getattr(batch, "requests", {}) or {}),
+        "throttled": getattr(batch, "throttled", 0),
+        "duration": getattr(batch, "duration", None),
+        "vms": vms,
+    }
+
+
+# -- errors -------------------------------------------------------------------------
+
+
+def render_flex_error(term: Terminal, exc: BaseException) -> None:
+    """One red message (Azure's code, message and correlation id are in ``str(exc)``), the
+    fix on its own line, and for a refused spec the findings table."""
+    text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    term.display_error(f"Error: {text}")
+    findings: Sequence[Any] = getattr(exc, "findings", None) or ()
+    if findings:
+        term.display_diagnostic_table(term.table(FINDING_COLUMNS, finding_rows(findings), title="Findings"))
+    remedy = getattr(exc, "remedy", None)
+    if remedy and remedy not in text:
+        term.display_warning(f"Fix: {remedy}")

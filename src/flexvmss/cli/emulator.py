@@ -1,0 +1,28 @@
+"""``flexvmss emulator serve``: run the local Azure Resource Manager emulator."""
+
+from __future__ import annotations
+
+import click
+
+__all__ = ["emulator"]
+
+
+@click.group(short_help="The local Azure Resource Manager emulator.")
+def emulator() -> None:
+    """The local Azure Resource Manager emulator (HTTPS, stock azure-mgmt clients work)."""
+
+
+@emulator.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
+    add_help_option=False,
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def serve(args: tuple[str, ...]) -> None:
+    """Serve the emulator until Ctrl-C (options: see `flexvmss emulator serve --help`).
+
+    Prints the base URL, the CA file and a ready-to-paste snippet. Same as
+    `python -m flexvmss.emulator serve`.
+    """
+    from flexvmss.emulator._serve import serve as serve_main
+
+    raise SystemExit(serve_main(list(args)))

@@ -1,0 +1,193 @@
+"""Per-VM operations on a whole scale set, a list of VMs or a filter:
+``start``, ``stop``, ``deallocate``, ``restart``, ``redeploy``, ``reimage`` and ``delete-vms``.
+
+Each shows a live progress bar fed by the library's progress events, then a table of the VMs
+that failed with Azure's code and message. The exit code is 3 when any VM failed, so scripts
+can tell a partial failure from success (0), an error (1) and a usage error (2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from flexvmss.cli._options import parse_names, parse_where
+from flexvmss.cli._render import batch_to_dict, failure_rows
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from flexvmss.cli._app import Application
+
+__all__ = ["EXIT_VMS_FAILED", "OPERATION_COMMANDS", "run_batch"]
+
+#: Exit code when a batch operation finished but some VMs failed.
+EXIT_VMS_FAILED = 3
+
+
+@dataclass(frozen=True)
+class _Operation:
+    command: str
+    method: str
+    verb: str
+    help: str
+    destructive: bool
+
+
+_OPERATIONS = (
+    _Operation("start", "start", "Starting", "Start VMs.", False),
+    _Operation(
+        "stop", "stop", "Stopping", "Power off VMs (they keep their compute allocation and billing).", True
+    ),
+    _Operation(
+        "deallocate", "deallocate", "Deallocating", "Stop and deallocate VMs (compute billing stops).", True
+    ),
+    _Operation("restart", "restart", "Restarting", "Restart VMs.", False),
+    _Operation("redeploy", "redeploy", "Redeploying", "Move VMs to a new host.", False),
+    _Operation(
+        "reimage", "reimage", "Reimaging", "Reimage VMs (the OS disk is replaced: its data is lost).", True
+    ),
+    _Operation(
+        "delete-vms",
+        "delete_vms",
+        "Deleting",
+        "Delete VMs from the set (batch delete, per-VM fallback).",
+        True,
+    ),
+)
+
+
+class _ProgressFeed:
+    """Turns :class:`flexvmss.ProgressEvent` s into one progress bar task."""
+
+    def __init__(self, progress: Progress, task: TaskID, app: Application) -> None:
+        self.progress = progress
+        self.task = task
+        self.app = app
+        self.throttled = 0
+
+    def __call__(self, event: Any) -> None:
+        kind = str(getattr(event, "kind", ""))
+        total = getattr(event, "total", None)
+        done = getattr(event, "done", None)
+        if kind == "throttled":
+            self.throttled += 1
+        note = f"429s: {self.throttled}" if self.throttled else ""
+        fields: dict[str, Any] = {"note": note}
+        if total:
+            fields["total"] = total
+        if done is not None:
+            fields["completed"] = done
+        self.progress.update(self.task, **fields)
+        if kind in ("failed", "retrying") and self.app.verbosity:
+            vm = getattr(event, "vm", None)
+            self.app.display_debug(f"{kind}: {vm}: {getattr(event, 'detail', '')}")
+
+
+def run_batch(
+    app: Application,
+    *,
+    set_name: str,
+    label: str,
+    call: Callable[[Callable[[Any], None]], Any],
+    operation: str,
+) -> Any:
+    """Run ``call(on_event)`` under a progress bar and report its BatchResult.
+
+    Exits with :data:`EXIT_VMS_FAILED` after the failure table when any VM failed.
+    """
+    with app.progress() as progress:
+        task = progress.add_task(f"{label} {set_name}", total=None, note="")
+        feed = _ProgressFeed(progress, task, app)
+        batch = call(feed)
+        finished = len(batch.succeeded) + len(batch.failed)
+        progress.update(task, total=max(finished, 1), completed=finished)
+    report_batch(app, batch, operation=operation)
+    return batch
+
+
+def report_batch(app: Application, batch: Any, *, operation: str) -> None:
+    """Summary line, the failure table (stderr), JSON on stdout if asked, exit 3 on failures."""
+    if app.json_output:
+        app.display_json(batch_to_dict(batch, operation=operation))
+    requests = sum((getattr(batch, "requests", {}) or {}).values())
+    duration = getattr(batch, "duration", None)
+    skipped = getattr(batch, "skipped", None)
+    not_started = getattr(batch, "not_started", None)
+    summary = (
+        f"{operation}: {len(batch.succeeded)} succeeded, {len(batch.failed)} failed"
+        + (f", {len(skipped)} skipped" if skipped else "")
+        + (f", {len(not_started)} not started" if not_started else "")
+        + f"; {requests} requests, {getattr(batch, 'throttled', 0)} throttled"
+        + (f", {duration:.1f} s" if isinstance(duration, (int, float)) else "")
+    )
+    rows = failure_rows(batch)
+    if rows:
+        app.display_diagnostic_table(app.table(("vm", "outcome", "code", "message"), rows, title="Failures"))
+    if batch.failed or not_started:
+        app.display_error(summary)
+        raise SystemExit(EXIT_VMS_FAILED)
+    app.display_success(summary)
+
+
+def _make_command(op: _Operation) -> click.Command:
+    @click.command(op.command, short_help=op.help)
+    @click.argument("name")
+    @click.option("--names", metavar="VM[,VM...]", help="Only these VMs (comma-separated).")
+    @click.option("--where", metavar="FILTER", help='Only VMs matching, e.g. "power_state=running,zone=1".')
+    @click.option("--concurrency", type=click.IntRange(min=1), help="At most this many requests in flight.")
+    @click.option("--deadline", type=click.FloatRange(min=0, min_open=True), help="Give up after SECONDS.")
+    @click.pass_obj
+    def command(
+        app: Application,
+        *,
+        name: str,
+        names: str | None,
+        where: str | None,
+        concurrency: int | None,
+        deadline: float | None,
+    ) -> None:
+        vm_names = parse_names(names)
+        predicate = parse_where(where)
+        if vm_names and predicate:
+            raise click.UsageError("--names and --where exclude each other.")
+        if op.destructive:
+            scope = (
+                f"VMs {', '.join(vm_names)}"
+                if vm_names
+                else (f'VMs matching "{where}"' if where else "every VM")
+            )
+            app.confirm(
+                f"{op.command} {scope} of scale set {name}?",
+                assume_yes=app.assume_yes,
+                refusal=f"Refusing to {op.command} {scope} of scale set {name} without confirmation.",
+            )
+        ss = app.scale_set(name)
+        kwargs: dict[str, Any] = {"names": vm_names}
+        if predicate is not None:
+            kwargs["where"] = predicate
+        if concurrency is not None:
+            kwargs["concurrency"] = concurrency
+        if deadline is not None:
+            kwargs["deadline"] = deadline
+        method = getattr(ss, op.method)
+        run_batch(
+            app,
+            set_name=name,
+            label=op.verb,
+            call=lambda on_event: method(**kwargs, on_event=on_event),
+            operation=op.command,
+        )
+
+    command.help = (
+        f"{op.help}\n\nActs on every VM of scale set NAME, or on --names, or on VMs matching --where."
+    )
+    if op.destructive:
+        command.help += " Asks for confirmation unless --yes."
+    return command
+
+
+OPERATION_COMMANDS: tuple[click.Command, ...] = tuple(_make_command(op) for op in _OPERATIONS)
