@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import RG, SUB, Harness, rid
+from net_harness import RG, SUB, Harness, rid
 
 from flexvmss.emulator._core import ArmError, arm_id
 from flexvmss.emulator.network import _api as net
