@@ -1,0 +1,77 @@
+"""The flexvmss cassette kit: record Azure traffic once, replay it offline.
+
+Record your automation against the local emulator (or real Azure) once; the kit scrubs
+secrets and normalises endpoints and ids before anything is written, and replays the
+cassettes offline with the network blocked and no sleeps. Use it through the pytest
+plugin (installed with flexvmss: the ``flexvmss_target`` fixture and the
+``flexvmss_cassette`` marker) or directly with :func:`use_cassette`. Check cassettes with
+``python -m flexvmss.testing scan cassettes/``. See ``docs/testing.md``.
+
+Names are loaded on first use, so the pytest plugin costs nothing when it is not used
+and works without the test extras installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# public name -> private module that defines it
+_EXPORTS: dict[str, str] = {
+    "ARM_ENDPOINT": "._target",
+    "FakeAsyncCredential": "._target",
+    "FakeCredential": "._target",
+    "Finding": "._scan",
+    "FlexCassette": "._vcr",
+    "NetworkBlockedError": "._vcr",
+    "REDACTED": "._scrub",
+    "RECORD_MODES": "._vcr",
+    "ScrubRule": "._scrub",
+    "Scrubber": "._scrub",
+    "SleepLog": "._vcr",
+    "Target": "._target",
+    "ZERO_GUID": "._scrub",
+    "block_network": "._vcr",
+    "default_scrubber": "._scrub",
+    "instant_sleep": "._vcr",
+    "normalise_url": "._match",
+    "scan_path": "._scan",
+    "use_cassette": "._vcr",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'flexvmss.testing' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._match import normalise_url as normalise_url
+    from ._scan import Finding as Finding
+    from ._scan import scan_path as scan_path
+    from ._scrub import REDACTED as REDACTED
+    from ._scrub import ZERO_GUID as ZERO_GUID
+    from ._scrub import Scrubber as Scrubber
+    from ._scrub import ScrubRule as ScrubRule
+    from ._scrub import default_scrubber as default_scrubber
+    from ._target import ARM_ENDPOINT as ARM_ENDPOINT
+    from ._target import FakeAsyncCredential as FakeAsyncCredential
+    from ._target import FakeCredential as FakeCredential
+    from ._target import Target as Target
+    from ._vcr import RECORD_MODES as RECORD_MODES
+    from ._vcr import FlexCassette as FlexCassette
+    from ._vcr import NetworkBlockedError as NetworkBlockedError
+    from ._vcr import SleepLog as SleepLog
+    from ._vcr import block_network as block_network
+    from ._vcr import instant_sleep as instant_sleep
+    from ._vcr import use_cassette as use_cassette

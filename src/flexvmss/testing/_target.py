@@ -1,0 +1,192 @@
+"""Where a cassette-backed test sends its requests: a :class:`Target`.
+
+``replay``
+    the cassette answers. The endpoint is ``https://management.azure.com``, the
+    subscription and tenant are the zero GUID, the credential is fake and the network
+    is blocked.
+``emulator``
+    a fresh in-process :class:`flexvmss.emulator.Emulator` answers and the cassette
+    records. What the emulator says is normalised as it is recorded (its
+    ``https://127.0.0.1:<port>`` becomes ``https://management.azure.com``, its
+    subscription and tenant ids the zero GUID), so the cassette replays exactly as
+    a ``replay`` target asks.
+``azure``
+    real Azure answers (``AZURE_SUBSCRIPTION_ID`` and ``DefaultAzureCredential``) and
+    the cassette records, scrubbed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ._scrub import ZERO_GUID, Scrubber, ScrubRule
+
+__all__ = [
+    "ARM_ENDPOINT",
+    "FakeAsyncCredential",
+    "FakeCredential",
+    "Target",
+    "TargetMode",
+]
+
+ARM_ENDPOINT = "https://management.azure.com"
+TargetMode = Literal["replay", "emulator", "azure"]
+
+_FAKE_TOKEN = "fake-token-for-replay"  # never sent anywhere: replay is offline
+
+
+class FakeCredential:
+    """A sync ``TokenCredential`` for replay: hands out a token nobody checks."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(_FAKE_TOKEN, int(time.time()) + 3600)
+
+    def get_token_info(self, *scopes: str, options: Any = None) -> Any:
+        from azure.core.credentials import AccessTokenInfo
+
+        return AccessTokenInfo(_FAKE_TOKEN, int(time.time()) + 3600)
+
+    def close(self) -> None:
+        return None
+
+    def __enter__(self) -> FakeCredential:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return "FakeCredential()"
+
+
+class FakeAsyncCredential:
+    """The ``AsyncTokenCredential`` twin of :class:`FakeCredential`."""
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        return FakeCredential().get_token(*scopes)
+
+    async def get_token_info(self, *scopes: str, options: Any = None) -> Any:
+        return FakeCredential().get_token_info(*scopes)
+
+    async def close(self) -> None:
+        return None
+
+    async def __aenter__(self) -> FakeAsyncCredential:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return "FakeAsyncCredential()"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a test connects to; get one from the ``flexvmss_target`` fixture.
+
+    Build clients with :meth:`client_kwargs` (stock azure-mgmt clients) or
+    :meth:`scale_set_kwargs` (:class:`flexvmss.FlexScaleSet`)::
+
+        ComputeManagementClient(target.async_credential, target.subscription_id,
+                                **target.client_kwargs())
+    """
+
+    mode: TargetMode
+    base_url: str
+    subscription_id: str
+    tenant_id: str
+    credential: Any = field(repr=False)
+    async_credential: Any = field(repr=False)
+    connection_verify: str | bool | None = None
+    emulator: Any = field(default=None, repr=False)
+    polling_interval: float | None = 0.0
+
+    @property
+    def recording(self) -> bool:
+        """Whether requests go to a live endpoint (and are recorded)."""
+        return self.mode != "replay"
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for an azure-mgmt client: ``base_url``, TLS, poll interval.
+
+        Replay and the emulator poll with no interval of their own (the emulator sends
+        ``retry-after-ms`` at its time scale); real Azure keeps the SDK's default.
+        """
+        kwargs: dict[str, Any] = {"base_url": self.base_url}
+        if self.connection_verify is not None:
+            kwargs["connection_verify"] = self.connection_verify
+        if self.polling_interval is not None:
+            kwargs["polling_interval"] = self.polling_interval
+        return kwargs
+
+    def scale_set_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for :class:`flexvmss.FlexScaleSet` / ``flexvmss.aio.FlexScaleSet``."""
+        kwargs: dict[str, Any] = {"credential": self.async_credential, "base_url": self.base_url}
+        if self.connection_verify is not None:
+            kwargs["connection_verify"] = self.connection_verify
+        return kwargs
+
+    def normaliser(self) -> Scrubber:
+        """Rules that turn this target's endpoint and ids into the replay target's."""
+        rules = []
+        if self.base_url.rstrip("/") != ARM_ENDPOINT:
+            rules.append(ScrubRule.literal("endpoint", self.base_url.rstrip("/"), ARM_ENDPOINT))
+        for name, value in (("subscription", self.subscription_id), ("tenant", self.tenant_id)):
+            if value and value != ZERO_GUID:
+                rules.append(ScrubRule.literal(name, value, ZERO_GUID))
+        return Scrubber(rules)
+
+    # ------------------------------------------------------------------ constructors
+
+    @classmethod
+    def replay(cls) -> Target:
+        return cls(
+            mode="replay",
+            base_url=ARM_ENDPOINT,
+            subscription_id=ZERO_GUID,
+            tenant_id=ZERO_GUID,
+            credential=FakeCredential(),
+            async_credential=FakeAsyncCredential(),
+            polling_interval=0.0,
+        )
+
+    @classmethod
+    def from_emulator(cls, emulator: Any) -> Target:
+        """A target for a running :class:`flexvmss.emulator.Emulator`."""
+        return cls(
+            mode="emulator",
+            base_url=str(emulator.base_url).rstrip("/"),
+            subscription_id=str(emulator.subscription_id),
+            tenant_id=str(getattr(emulator, "tenant_id", "") or ZERO_GUID),
+            credential=emulator.credential,
+            async_credential=emulator.async_credential,
+            connection_verify=str(emulator.ca_file),
+            emulator=emulator,
+            polling_interval=0.0,
+        )
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> Target | None:
+        """A target for real Azure, or ``None`` when ``AZURE_SUBSCRIPTION_ID`` is not set."""
+        env = dict(os.environ if environ is None else environ)
+        subscription = env.get("AZURE_SUBSCRIPTION_ID", "").strip()
+        if not subscription:
+            return None
+        from azure.identity import DefaultAzureCredential
+        from azure.identity.aio import DefaultAzureCredential as AsyncDefaultAzureCredential
+
+        return cls(
+            mode="azure",
+            base_url=env.get("AZURE_RESOURCE_MANAGER_ENDPOINT", ARM_ENDPOINT).rstrip("/"),
+            subscription_id=subscription,
+            tenant_id=env.get("AZURE_TENANT_ID", "").strip() or ZERO_GUID,
+            credential=DefaultAzureCredential(),
+            async_credential=AsyncDefaultAzureCredential(),
+            polling_interval=None,
+        )

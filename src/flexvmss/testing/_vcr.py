@@ -1,0 +1,390 @@
+"""vcrpy, set up for Azure Resource Manager traffic.
+
+:func:`use_cassette` is the one entry point (the pytest plugin uses it too). It gives
+vcrpy:
+
+* the :class:`~flexvmss.testing.Scrubber` as ``before_record_request`` and
+  ``before_record_response``, so secrets are scrubbed in memory before a cassette is
+  written, and live requests are scrubbed the same way before they are matched;
+* the ``flexvmss`` matcher (method + normalised URL, see :mod:`flexvmss.testing._match`);
+* :class:`FlexCassette`, which answers a status poll made more often than was recorded
+  with the last recorded answer for that URL (``repeat="polls"``);
+* a lock around the ``urllib3`` request path while recording: vcrpy briefly unpatches
+  the connection classes for every live request, so a second thread that opens a
+  connection at that moment is not recorded (kevin1024/vcrpy#849). The lock makes
+  threads take turns; ``aiohttp`` recording runs on one event loop and needs none;
+* on replay, :func:`instant_sleep`: no poll interval, ``Retry-After`` or library wait
+  sleeps for real.
+
+Both transports azure-core ships are covered: ``requests`` (sync clients) through vcrpy's
+``urllib3`` stubs and ``aiohttp`` (the ``.aio`` clients) through its ``aiohttp`` stubs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import vcr
+from vcr.cassette import Cassette, CassetteContextDecorator
+from vcr.errors import UnhandledHTTPRequestError
+
+from ._match import azure_request_matcher, is_poll_url, normalise_url
+from ._scrub import Scrubber, default_scrubber
+
+__all__ = [
+    "RECORD_MODES",
+    "FlexCassette",
+    "NetworkBlockedError",
+    "SleepLog",
+    "block_network",
+    "instant_sleep",
+    "use_cassette",
+]
+
+RecordMode = Literal["none", "once", "new_episodes", "all", "rewrite"]
+Repeat = Literal["polls", "gets", "none"]
+
+#: Record modes, as in pytest-recording: ``rewrite`` deletes the cassette, then records.
+RECORD_MODES: tuple[str, ...] = ("none", "once", "new_episodes", "all", "rewrite")
+
+#: How often one recorded answer may be replayed beyond its recording before replay gives
+#: up: a poll loop that never sees the state it waits for fails instead of spinning.
+MAX_REPEATS = 1000
+
+_POLL_HEADERS = ("azure-asyncoperation", "location", "operation-location")
+_DELAY_HEADERS = ("retry-after", "retry-after-ms", "x-ms-retry-after-ms")
+
+
+# --------------------------------------------------------------------------- cassette
+
+
+class FlexCassette(Cassette):  # type: ignore[misc]
+    """A vcrpy cassette that replays the last answer to a repeated status poll.
+
+    ``repeat`` says which requests may be answered again once every recorded
+    answer has been played: ``"polls"`` (GETs of ARM operation URLs and of any URL
+    a recorded response named in ``Azure-AsyncOperation``, ``Location`` or
+    ``Operation-Location``), ``"gets"`` (every GET) or ``"none"`` (vcrpy's strict
+    behaviour). A replay that polls fewer times than recorded is fine.
+    """
+
+    def __init__(self, *args: Any, repeat: Repeat = "polls", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if repeat not in ("polls", "gets", "none"):
+            raise ValueError(f"repeat must be 'polls', 'gets' or 'none', not {repeat!r}")
+        self.repeat: Repeat = repeat
+        self._poll_urls: set[str] = set()
+        self._poll_urls_seen = 0
+        self._repeats: dict[int, int] = {}
+
+    def _known_poll_urls(self) -> set[str]:
+        if self._poll_urls_seen != len(self.data):
+            for _, response in self.data[self._poll_urls_seen :]:
+                for name, values in (response.get("headers") or {}).items():
+                    if name.lower() in _POLL_HEADERS:
+                        for value in values if isinstance(values, list) else [values]:
+                            self._poll_urls.add(normalise_url(value))
+            self._poll_urls_seen = len(self.data)
+        return self._poll_urls
+
+    def repeatable(self, request: Any) -> bool:
+        """Whether ``request`` may be answered again with its last recorded answer."""
+        if self.repeat == "none" or request is None or request.method.upper() != "GET":
+            return False
+        if self.repeat == "gets":
+            return True
+        return is_poll_url(request.uri) or normalise_url(request.uri) in self._known_poll_urls()
+
+    def _last_match(self, request: Any) -> int | None:
+        last = None
+        for index, _ in self._responses(request):
+            last = index
+        return last
+
+    def __contains__(self, request: Any) -> bool:
+        if super().__contains__(request):
+            return True
+        return bool(self.rewound and self.repeatable(request) and self._last_match(request) is not None)
+
+    def play_response(self, request: Any) -> Any:
+        try:
+            return super().play_response(request)
+        except UnhandledHTTPRequestError:
+            scrubbed = self._before_record_request(request)
+            if not self.repeatable(scrubbed):
+                raise
+            index = self._last_match(scrubbed)
+            if index is None:
+                raise
+            self._repeats[index] = self._repeats.get(index, 0) + 1
+            if self._repeats[index] > MAX_REPEATS:
+                raise UnhandledHTTPRequestError(
+                    f"The cassette ({self._path!r}) answered {request.method} {request.uri} "
+                    f"{MAX_REPEATS} times more than it was recorded: the code under test is "
+                    "waiting for a state the recording never reached. Re-record the cassette."
+                ) from None
+            self.play_counts[index] += 1
+            return self.data[index][1]
+
+
+# --------------------------------------------------------------------------- sleeping
+
+
+@dataclass
+class SleepLog:
+    """What was asked to sleep while :func:`instant_sleep` was active (nothing really slept)."""
+
+    calls: list[float] = field(default_factory=list)
+
+    @property
+    def total(self) -> float:
+        return sum(self.calls)
+
+    def record(self, seconds: float) -> None:
+        if seconds > 0:
+            self.calls.append(float(seconds))
+
+
+@contextlib.contextmanager
+def instant_sleep() -> Iterator[SleepLog]:
+    """Make every wait instant, and time virtual, for the duration of the block.
+
+    Patches ``flexvmss._clock.sleep`` (every wait of the library) and the ``sleep`` of
+    azure-core's transports (LRO poll intervals, ``Retry-After`` and retry back-off, sync
+    and async). ``flexvmss._clock.monotonic`` advances by the time slept, so deadlines
+    still expire. Yields a :class:`SleepLog` of the requested sleeps. Nests.
+    """
+    from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
+
+    from flexvmss import _clock
+
+    log = SleepLog()
+    lock = threading.Lock()
+    real_monotonic = _clock.monotonic
+
+    def advance(seconds: float) -> None:
+        with lock:
+            log.record(seconds)
+
+    async def async_sleep(seconds: float) -> None:
+        advance(seconds)
+        await asyncio.sleep(0)
+
+    async def transport_async_sleep(self: Any, duration: float) -> None:
+        advance(duration)
+        await asyncio.sleep(0)
+
+    def transport_sleep(self: Any, duration: float) -> None:
+        advance(duration)
+
+    def virtual_monotonic() -> float:
+        return real_monotonic() + log.total
+
+    patches: list[tuple[Any, str, Any]] = [
+        (HttpTransport, "sleep", transport_sleep),
+        (AsyncHttpTransport, "sleep", transport_async_sleep),
+        (_clock, "monotonic", virtual_monotonic),
+    ]
+    with contextlib.suppress(ImportError):
+        from azure.core.pipeline.transport import AsyncioRequestsTransport
+
+        patches.append((AsyncioRequestsTransport, "sleep", transport_async_sleep))
+    saved = [(owner, name, owner.__dict__.get(name)) for owner, name, _ in patches]
+    previous_sleep = _clock.set_sleep(async_sleep)
+    try:
+        for owner, name, value in patches:
+            setattr(owner, name, value)
+        yield log
+    finally:
+        _clock.set_sleep(previous_sleep)
+        for owner, name, value in reversed(saved):
+            if value is None:
+                delattr(owner, name)
+            else:
+                setattr(owner, name, value)
+
+
+# --------------------------------------------------------------------------- network
+
+
+class NetworkBlockedError(RuntimeError):
+    """A test tried to open a network connection while replaying cassettes."""
+
+
+_LOOPBACK = ("127.", "::1", "localhost")
+
+
+@contextlib.contextmanager
+def block_network(*, allow_loopback: bool = False, hint: str = "") -> Iterator[None]:
+    """Refuse TCP connections (``socket.connect`` / ``connect_ex``) inside the block.
+
+    Unix sockets are allowed (the event loop's self-pipe is not a connection), and so is
+    loopback when ``allow_loopback`` is true (recording against the local emulator).
+    """
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def check(sock: socket.socket, address: Any) -> None:
+        if sock.family not in (socket.AF_INET, socket.AF_INET6):
+            return
+        host = str(address[0]) if isinstance(address, tuple) else str(address)
+        if allow_loopback and host.startswith(_LOOPBACK):
+            return
+        port = address[1] if isinstance(address, tuple) and len(address) > 1 else "?"
+        raise NetworkBlockedError(
+            f"Network is disabled while replaying cassettes (flexvmss): a connection to {host}:{port} "
+            f"was refused.{(' ' + hint) if hint else ''}"
+        )
+
+    def connect(self: socket.socket, address: Any) -> None:
+        check(self, address)
+        real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        check(self, address)
+        return real_connect_ex(self, address)
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        socket.socket.connect = real_connect  # type: ignore[method-assign]
+        socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------- recording lock
+
+_record_lock = threading.RLock()
+
+
+@contextlib.contextmanager
+def _serialised_urllib3() -> Iterator[None]:
+    """Let one thread at a time through urllib3 while a cassette records (vcrpy#849)."""
+    try:
+        from urllib3.connectionpool import HTTPConnectionPool
+    except ImportError:  # pragma: no cover - requests (and so urllib3) ships with azure-core
+        yield
+        return
+    real_urlopen = HTTPConnectionPool.urlopen
+
+    @functools.wraps(real_urlopen)
+    def urlopen(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _record_lock:
+            return real_urlopen(self, *args, **kwargs)
+
+    HTTPConnectionPool.urlopen = urlopen  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        HTTPConnectionPool.urlopen = real_urlopen  # type: ignore[method-assign]
+
+
+# --------------------------------------------------------------------------- use_cassette
+
+
+def _strip_poll_delays(request: Any, response: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """after_load hook: poll hints of non-throttling answers never make a replay wait."""
+    status = int((response.get("status") or {}).get("code") or 0)
+    headers = response.get("headers")
+    if status not in (429, 503) and isinstance(headers, dict):
+        for name in [n for n in headers if n.lower() in _DELAY_HEADERS]:
+            del headers[name]
+    return request, response
+
+
+def _hooks(value: Any) -> list[Callable[..., Any]]:
+    if value is None:
+        return []
+    if callable(value):
+        return [value]
+    return list(value)
+
+
+def _chain(first: Iterable[Callable[[Any], Any]], last: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    hooks = [*first, last]
+
+    def run(item: Any) -> Any:
+        for hook in hooks:
+            if item is None:
+                return None
+            item = hook(item)
+        return item
+
+    return run
+
+
+@contextlib.contextmanager
+def use_cassette(
+    path: str | os.PathLike[str],
+    *,
+    record_mode: RecordMode = "none",
+    scrubber: Scrubber | None = None,
+    repeat: Repeat = "polls",
+    instant: bool | None = None,
+    **vcr_kwargs: Any,
+) -> Iterator[Any]:
+    """Record or replay Azure traffic in the cassette at ``path``; yields the cassette.
+
+    ``record_mode`` is vcrpy's (``none`` replays only and is the default) plus
+    ``rewrite``, which deletes the cassette and records it again. ``scrubber`` defaults
+    to :func:`default_scrubber`. ``repeat`` is :class:`FlexCassette`'s. ``instant``
+    (default: when replaying) wraps the block in :func:`instant_sleep`. Any other
+    keyword goes to ``vcr.VCR`` (``match_on``, ``before_record_request``, ...); your
+    ``before_record_*`` hooks run before the scrubber, so they see raw values and
+    nothing they leave behind escapes it.
+
+    A recording always leaves a cassette file behind, even one with no interactions,
+    so the replay of a test that made no request finds its cassette.
+    """
+    if record_mode not in RECORD_MODES:
+        raise ValueError(f"record_mode must be one of {RECORD_MODES}, not {record_mode!r}")
+    scrubber = scrubber if scrubber is not None else default_scrubber()
+    path = Path(path)
+    mode = record_mode
+    if mode == "rewrite":
+        path.unlink(missing_ok=True)
+        mode = "all"
+    recording = mode != "none"
+    if instant is None:
+        instant = not recording
+
+    kwargs = dict(vcr_kwargs)
+    before_request = _chain(_hooks(kwargs.pop("before_record_request", None)), scrubber.scrub_request)
+    before_response = _chain(_hooks(kwargs.pop("before_record_response", None)), scrubber.scrub_response)
+    after_load = [*_hooks(kwargs.pop("after_load_interaction", None)), _strip_poll_delays]
+    kwargs.setdefault("match_on", ("flexvmss",))
+    kwargs.setdefault("decode_compressed_response", True)
+
+    recorder = vcr.VCR(record_mode=mode)
+    recorder.register_matcher("flexvmss", azure_request_matcher)
+    args_getter = functools.partial(
+        recorder.get_merged_config,
+        path=str(path),
+        before_record_request=before_request,
+        before_record_response=before_response,
+        after_load_interaction=after_load,
+        **kwargs,
+    )
+
+    def cassette_args() -> dict[str, Any]:
+        return {**args_getter(), "repeat": repeat}
+
+    with contextlib.ExitStack() as stack:
+        if recording:
+            stack.enter_context(_serialised_urllib3())
+        if instant:
+            stack.enter_context(instant_sleep())
+        with CassetteContextDecorator(FlexCassette, cassette_args) as cassette:
+            yield cassette
+        if recording and not path.exists():
+            cassette._save(force=True)
