@@ -1,0 +1,336 @@
+"""The one place that builds azure-mgmt clients.
+
+:func:`build_clients` turns :class:`ArmSettings` into :class:`ArmClients`: the async
+``ComputeManagementClient``, ``NetworkManagementClient`` and ``ResourceManagementClient``,
+built on first use (the azure-mgmt packages are imported then, not when flexvmss is imported),
+sharing one aiohttp session, one credential and one :class:`~flexvmss._throttle.ThrottleState`
+per (endpoint, subscription).
+
+Every client gets the same policy stack in front of azure-core's defaults::
+
+    TransientRetryPolicy   re-sends 408/5xx/dropped connections (named tenacity policy)
+    ThrottlePolicy         Retry-After gates + pacing; handles every 429 exactly once
+    RequestCounterPolicy   counts each request actually sent, by class, for the batch tally
+    ... azure-core's RequestId, Headers, UserAgent, Proxy, ContentDecode, ARM registration,
+    Redirect, RetryPolicy(retry_total=0), ARM bearer authentication, logging ...
+
+azure-core's RetryPolicy is kept (the pipeline needs one) but never retries: otherwise it
+would sleep a 429's full Retry-After (uncapped) and then ThrottlePolicy would wait again.
+Authentication stays after it, so every attempt re-checks the token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from azure.core.pipeline.policies import AsyncHTTPPolicy
+
+from flexvmss._progress import current_tally, request_class
+from flexvmss._retry import TransientRetryPolicy, transient_http
+from flexvmss._throttle import ThrottleConfig, ThrottlePolicy, ThrottleState, shared_throttle_state
+
+if TYPE_CHECKING:  # pragma: no cover
+    from azure.core.pipeline import PipelineRequest, PipelineResponse
+
+__all__ = [
+    "PUBLIC_CLOUD",
+    "ArmClients",
+    "ArmSettings",
+    "RawResponse",
+    "RequestCounterPolicy",
+    "build_clients",
+    "credential_scopes_for",
+]
+
+_LOGGER = logging.getLogger("flexvmss.arm")
+
+#: Azure public cloud's Resource Manager endpoint.
+PUBLIC_CLOUD = "https://management.azure.com"
+
+_SOVEREIGN_HOSTS = (
+    "management.azure.com",
+    "management.chinacloudapi.cn",
+    "management.usgovcloudapi.net",
+)
+
+
+def credential_scopes_for(base_url: str | None) -> list[str]:
+    """The token scope for an ARM endpoint: the endpoint's own audience for Azure's clouds;
+    the public ARM scope for anything else (the emulator accepts any bearer token)."""
+    host = urlsplit(base_url or PUBLIC_CLOUD).hostname or ""
+    if host in _SOVEREIGN_HOSTS:
+        return [f"https://{host}/.default"]
+    return [f"{PUBLIC_CLOUD}/.default"]
+
+
+@dataclass(frozen=True, repr=False)
+class ArmSettings:
+    """Where and how flexvmss talks to Azure Resource Manager.
+
+    ``subscription_id``; ``base_url`` (None: Azure public cloud); ``credential`` (an async
+    ``AsyncTokenCredential``, a sync ``TokenCredential`` — run in a worker thread — or None for
+    ``azure.identity.aio.DefaultAzureCredential``); ``connection_verify`` (a CA bundle path, for
+    the emulator); ``polling_interval`` (seconds between LRO polls when Azure gives no
+    Retry-After); ``throttle`` (:class:`~flexvmss._throttle.ThrottleConfig`); ``transport``
+    (an azure-core async transport, e.g. for tests); ``logging_enable`` (azure-core HTTP
+    logging, with ARM's header redaction). The repr never shows the credential's contents.
+    """
+
+    subscription_id: str
+    base_url: str | None = None
+    credential: Any = None
+    connection_verify: str | bool | None = None
+    polling_interval: float = 5.0
+    throttle: ThrottleConfig = field(default_factory=ThrottleConfig)
+    transport: Any = None
+    logging_enable: bool = False
+
+    @property
+    def endpoint(self) -> str:
+        return (self.base_url or PUBLIC_CLOUD).rstrip("/")
+
+    def __repr__(self) -> str:
+        credential = type(self.credential).__name__ if self.credential is not None else "default"
+        verify = (
+            f", connection_verify={self.connection_verify!r}" if self.connection_verify is not None else ""
+        )
+        return (
+            f"ArmSettings(subscription_id={self.subscription_id!r}, endpoint={self.endpoint!r}, "
+            f"credential=<{credential}>{verify}, polling_interval={self.polling_interval!r}, "
+            f"throttle={self.throttle!r})"
+        )
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """A response read through the clients' pipeline: status, headers, decoded JSON (or None)."""
+
+    status: int
+    headers: Mapping[str, str]
+    json: Any
+
+
+class RequestCounterPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
+    """Counts every request actually sent (each retry, each 429) into the current batch's
+    :class:`~flexvmss._progress.RequestTally`, by class (write, delete, action, read, list,
+    poll). Outside a batch it only counts into ``ArmClients.requests``."""
+
+    def __init__(self, totals: dict[str, int]) -> None:
+        super().__init__()
+        self._totals = totals
+
+    async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+        klass = request_class(request.http_request.method, request.http_request.url)
+        self._totals[klass] = self._totals.get(klass, 0) + 1
+        tally = current_tally.get()
+        try:
+            response = await self.next.send(request)
+        except BaseException:
+            if tally is not None:
+                tally.count(klass)
+            raise
+        if tally is not None:
+            tally.count(klass, status=response.http_response.status_code)
+        return response
+
+
+class _AsyncCredentialAdapter:
+    """Presents a sync TokenCredential as an async one, running it in a worker thread."""
+
+    def __init__(self, credential: Any) -> None:
+        self._credential = credential
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(self._credential.get_token, *scopes, **kwargs)
+
+    async def close(self) -> None:
+        return None
+
+    async def __aenter__(self) -> _AsyncCredentialAdapter:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        return None
+
+    def __repr__(self) -> str:
+        return f"<async adapter for {type(self._credential).__name__}>"
+
+
+class _AsyncCredentialInfoAdapter(_AsyncCredentialAdapter):
+    async def get_token_info(self, *scopes: str, options: Any = None) -> Any:
+        return await asyncio.to_thread(self._credential.get_token_info, *scopes, options=options)
+
+
+def _async_credential(credential: Any) -> tuple[Any, bool]:
+    """The async credential to use, and whether flexvmss owns (must close) it."""
+    if credential is None:
+        from azure.identity.aio import DefaultAzureCredential
+
+        return DefaultAzureCredential(), True
+    getter = getattr(credential, "get_token_info", None) or getattr(credential, "get_token", None)
+    if getter is None:
+        raise TypeError(f"{type(credential).__name__} is not a token credential (no get_token)")
+    if inspect.iscoroutinefunction(getter):
+        return credential, False
+    if hasattr(credential, "get_token_info"):
+        return _AsyncCredentialInfoAdapter(credential), False
+    return _AsyncCredentialAdapter(credential), False
+
+
+class ArmClients:
+    """The azure-mgmt async clients of one subscription, built lazily, closed together.
+
+    ``compute``, ``network`` and ``resource`` are the stock ``.aio`` clients. ``throttle`` is
+    the shared :class:`~flexvmss._throttle.ThrottleState`; ``requests`` counts every request
+    sent by class since the clients were built.
+    """
+
+    def __init__(self, settings: ArmSettings) -> None:
+        self.settings = settings
+        self.throttle: ThrottleState = shared_throttle_state(
+            settings.endpoint, settings.subscription_id, settings.throttle
+        )
+        self.requests: dict[str, int] = {}
+        self._credential: Any = None
+        self._owns_credential = False
+        self._session: Any = None
+        self._clients: dict[str, Any] = {}
+        self._closed = False
+
+    def __repr__(self) -> str:
+        built = ", ".join(sorted(self._clients)) or "none built"
+        return f"<ArmClients {self.settings.endpoint} subscription={self.settings.subscription_id} ({built})>"
+
+    # ----------------------------------------------------------------- construction
+    def _credential_for_clients(self) -> Any:
+        if self._credential is None:
+            self._credential, self._owns_credential = _async_credential(self.settings.credential)
+        return self._credential
+
+    def _transport(self) -> Any:
+        if self.settings.transport is not None:
+            return self.settings.transport
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return None  # no loop yet: each client opens its own session when first used
+        if self._session is None:
+            import aiohttp
+
+            self._session = aiohttp.ClientSession(
+                trust_env=True, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+            )
+        from azure.core.pipeline.transport import AioHttpTransport
+
+        return AioHttpTransport(session=self._session, session_owner=False)
+
+    def _kwargs(self) -> dict[str, Any]:
+        if self._closed:
+            raise RuntimeError("these ArmClients are closed; build new ones with build_clients()")
+        settings = self.settings
+        from azure.core.pipeline.policies import AsyncRetryPolicy
+
+        kwargs: dict[str, Any] = {
+            "credential": self._credential_for_clients(),
+            "subscription_id": settings.subscription_id,
+            "base_url": settings.endpoint,
+            "credential_scopes": credential_scopes_for(settings.base_url),
+            "polling_interval": settings.polling_interval,
+            "retry_policy": AsyncRetryPolicy(retry_total=0),
+            "per_call_policies": [
+                TransientRetryPolicy(transient_http),
+                ThrottlePolicy(self.throttle, settings.throttle),
+                RequestCounterPolicy(self.requests),
+            ],
+            "logging_enable": settings.logging_enable,
+        }
+        if settings.connection_verify is not None:
+            kwargs["connection_verify"] = settings.connection_verify
+        transport = self._transport()
+        if transport is not None:
+            kwargs["transport"] = transport
+        return kwargs
+
+    @property
+    def compute(self) -> Any:
+        """``azure.mgmt.compute.aio.ComputeManagementClient``."""
+        client = self._clients.get("compute")
+        if client is None:
+            from azure.mgmt.compute.aio import ComputeManagementClient
+
+            client = self._clients["compute"] = ComputeManagementClient(**self._kwargs())
+        return client
+
+    @property
+    def network(self) -> Any:
+        """``azure.mgmt.network.aio.NetworkManagementClient``."""
+        client = self._clients.get("network")
+        if client is None:
+            from azure.mgmt.network.aio import NetworkManagementClient
+
+            client = self._clients["network"] = NetworkManagementClient(**self._kwargs())
+        return client
+
+    @property
+    def resource(self) -> Any:
+        """``azure.mgmt.resource.resources.aio.ResourceManagementClient``."""
+        client = self._clients.get("resource")
+        if client is None:
+            from azure.mgmt.resource.resources.aio import ResourceManagementClient
+
+            client = self._clients["resource"] = ResourceManagementClient(**self._kwargs())
+        return client
+
+    # ----------------------------------------------------------------- raw requests
+    async def request(self, method: str, url: str, *, json: Any = None) -> RawResponse:
+        """Send one request through the compute client's pipeline (same auth, retry, throttle
+        and counting as the SDK calls): for operation-status URLs and other raw reads.
+
+        ``url`` may be absolute or a path (``/subscriptions/...?api-version=...``). A 429 never
+        comes back: it is waited on or raised as :class:`~flexvmss.ThrottledError`.
+        """
+        from azure.core.rest import HttpRequest
+
+        request = HttpRequest(method, url, json=json)
+        response = await self.compute.send_request(request, stream=False)
+        body: Any = None
+        if response.content:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+        return RawResponse(status=response.status_code, headers=dict(response.headers), json=body)
+
+    # ----------------------------------------------------------------- lifecycle
+    async def close(self) -> None:
+        """Close the clients, the shared session and the credential flexvmss created."""
+        self._closed = True
+        clients, self._clients = self._clients, {}
+        for client in clients.values():
+            try:
+                await client.close()
+            except Exception:  # closing must not hide the error that led here
+                _LOGGER.debug("closing %s failed", type(client).__name__, exc_info=True)
+        if self._session is not None:
+            session, self._session = self._session, None
+            await session.close()
+        if self._owns_credential and self._credential is not None:
+            credential, self._credential = self._credential, None
+            await credential.close()
+
+    async def __aenter__(self) -> ArmClients:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.close()
+
+
+def build_clients(settings: ArmSettings) -> ArmClients:
+    """Clients for ``settings``; nothing is imported or connected until one is used."""
+    return ArmClients(settings)

@@ -1,0 +1,249 @@
+"""Named retry policies: which failures flexvmss retries, how often and how long it waits.
+
+Each policy is a value (a :class:`NamedRetry`) built from tenacity's composable pieces —
+a stop condition, a wait and a retry predicate — with a docstring saying why. Every wait goes
+through :func:`flexvmss._clock.sleep`, so tests (and the cassette kit) make them instant.
+
+* :data:`transient_http` — one HTTP request that failed in a way a retry usually fixes.
+* :data:`retryable_lro` — a long-running operation Azure ended as ``Failed`` with a code that
+  says "run it again".
+
+Throttling (429) is not retried here: :class:`~flexvmss._throttle.ThrottlePolicy` owns it, so
+a 429 is never slept on twice.
+
+**Idempotency.** flexvmss re-sends a request whose outcome is unknown (the connection dropped
+after it was sent) only because every request it makes is idempotent for its purposes: GET,
+PUT (a full desired state), DELETE (a second delete finds nothing, 204/404) and Azure's POST
+actions on a VM (deallocate, start, restart, powerOff, redeploy: asking twice leaves the VM in
+the same state). A caller that sends a non-idempotent POST through these clients must disable
+the transient retry for it (``retry_total=0``-style per-call overrides are not read here;
+use a client without :class:`TransientRetryPolicy`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from azure.core.pipeline.policies import AsyncHTTPPolicy
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    retry_if_result,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
+from tenacity.stop import stop_base
+from tenacity.wait import wait_base
+
+from flexvmss import _clock
+from flexvmss._errors import AzureOperationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from azure.core.pipeline import PipelineRequest, PipelineResponse
+    from tenacity.retry import retry_base
+
+__all__ = [
+    "RETRYABLE_LRO_CODES",
+    "TRANSIENT_STATUSES",
+    "NamedRetry",
+    "TransientRetryPolicy",
+    "is_retryable_lro_error",
+    "is_transient_exception",
+    "is_transient_response",
+    "retryable_lro",
+    "transient_http",
+    "wait_for_code",
+]
+
+_LOGGER = logging.getLogger("flexvmss.retry")
+
+#: HTTP statuses worth one more try: request timeout and the server-side 5xx family.
+#: 429 is deliberately absent (see the module docstring).
+TRANSIENT_STATUSES = frozenset({408, 500, 502, 503, 504})
+
+#: ARM error codes of a failed long-running operation that mean "issue it again", with the
+#: least wait before the re-issue. ``NicReservedForAnotherVm``: Azure keeps a deleted VM's NIC
+#: reserved for 180 s. ``InternalExecutionError`` is Compute's generic transient failure.
+RETRYABLE_LRO_CODES: Mapping[str, float] = {
+    "retryableerror": 0.0,
+    "operationpreempted": 0.0,
+    "internalexecutionerror": 0.0,
+    "nicreservedforanothervm": 180.0,
+}
+
+
+async def _sleep(seconds: float) -> None:
+    await _clock.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class NamedRetry:
+    """A retry policy as a value: a name, tenacity's stop/wait/retry pieces and why.
+
+    :meth:`retrying` builds a fresh :class:`tenacity.AsyncRetrying` (tenacity keeps per-call
+    state on the instance, so one is never shared between concurrent calls); :meth:`with_`
+    derives a variant (``retryable_lro.with_(stop=stop_after_attempt(2))``).
+    """
+
+    name: str
+    stop: stop_base
+    wait: wait_base | Callable[[RetryCallState], float]
+    retry: retry_base
+    doc: str
+
+    def retrying(self, **overrides: Any) -> AsyncRetrying:
+        options: dict[str, Any] = {
+            "stop": self.stop,
+            "wait": self.wait,
+            "retry": self.retry,
+            "sleep": _sleep,
+            "reraise": True,
+            "name": self.name,
+        }
+        options.update(overrides)
+        return AsyncRetrying(**options)
+
+    def with_(self, **changes: Any) -> NamedRetry:
+        return replace(self, **changes)
+
+    def __repr__(self) -> str:
+        return f"NamedRetry({self.name!r})"
+
+
+def is_transient_exception(exc: BaseException) -> bool:
+    """A failure without a response: the request could not be sent, or the connection dropped
+    (azure-core's ServiceRequestError / ServiceResponseError, which wrap aiohttp's errors)."""
+    from azure.core.exceptions import ServiceRequestError, ServiceResponseError
+
+    return isinstance(exc, (ServiceRequestError, ServiceResponseError))
+
+
+def is_transient_response(response: Any) -> bool:
+    """A pipeline response whose status is in :data:`TRANSIENT_STATUSES`."""
+    status = getattr(getattr(response, "http_response", response), "status_code", None)
+    return status in TRANSIENT_STATUSES
+
+
+transient_http = NamedRetry(
+    name="transient_http",
+    stop=stop_after_attempt(5) | stop_after_delay(60),
+    wait=wait_exponential_jitter(initial=0.5, max=30),
+    retry=retry_if_exception(is_transient_exception) | retry_if_result(is_transient_response),
+    doc=(
+        "Re-send one HTTP request after 408, 500, 502, 503, 504 or a dropped/failed connection: up to "
+        "5 attempts within 60 s, waiting 0.5 s, 1 s, 2 s... (jittered, at most 30 s). 429 is not "
+        "retried here: the throttle policy waits for Azure's Retry-After instead."
+    ),
+)
+transient_http.__doc__ = transient_http.doc  # type: ignore[misc]
+
+
+def _lro_code(exc: BaseException) -> str | None:
+    if isinstance(exc, AzureOperationError) and exc.code:
+        return exc.code.lower()
+    return None
+
+
+def is_retryable_lro_error(exc: BaseException) -> bool:
+    """An :class:`~flexvmss.AzureOperationError` whose code is in :data:`RETRYABLE_LRO_CODES`."""
+    return _lro_code(exc) in RETRYABLE_LRO_CODES
+
+
+def wait_for_code(
+    base: wait_base, minimums: Mapping[str, float] = RETRYABLE_LRO_CODES
+) -> Callable[[RetryCallState], float]:
+    """A wait that is ``base``'s, but never shorter than the failure code's minimum."""
+
+    def wait(state: RetryCallState) -> float:
+        seconds = float(base(state))
+        outcome = state.outcome
+        if outcome is not None and outcome.failed:
+            code = _lro_code(outcome.exception())  # type: ignore[arg-type]
+            if code is not None:
+                seconds = max(seconds, minimums.get(code, 0.0))
+        return seconds
+
+    return wait
+
+
+retryable_lro = NamedRetry(
+    name="retryable_lro",
+    stop=stop_after_attempt(3),
+    wait=wait_for_code(wait_exponential_jitter(initial=2, max=60)),
+    retry=retry_if_exception(is_retryable_lro_error),
+    doc=(
+        "Re-issue a long-running operation that Azure ended Failed with RetryableError, "
+        "OperationPreempted, InternalExecutionError or NicReservedForAnotherVm: up to 3 attempts, "
+        "waiting 2 s, 4 s... (jittered, at most 60 s), and at least 180 s after NicReservedForAnotherVm "
+        "(Azure holds a deleted VM's NIC that long)."
+    ),
+)
+
+
+class TransientRetryPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
+    """azure-core policy that re-sends a request per a :class:`NamedRetry` (default
+    :data:`transient_http`).
+
+    It sits outermost among flexvmss's policies; azure-core's own RetryPolicy is configured
+    with no retries. When the attempts run out, the last response is returned (so the SDK
+    raises its usual HttpResponseError with Azure's error body) or the last exception raised.
+    """
+
+    def __init__(self, policy: NamedRetry = transient_http) -> None:
+        super().__init__()
+        self.policy = policy
+
+    async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+        def give_up(state: RetryCallState) -> Any:
+            assert state.outcome is not None
+            return state.outcome.result()
+
+        def before_sleep(state: RetryCallState) -> None:
+            outcome = state.outcome
+            what = "error"
+            if outcome is not None:
+                if outcome.failed:
+                    what = type(outcome.exception()).__name__
+                else:
+                    what = f"HTTP {outcome.result().http_response.status_code}"
+            _LOGGER.info(
+                "retrying %s %s after %s (attempt %d)",
+                request.http_request.method,
+                _path(request.http_request.url),
+                what,
+                state.attempt_number,
+            )
+
+        retrying = self.policy.retrying(retry_error_callback=give_up, before_sleep=before_sleep)
+        response: PipelineResponse[Any, Any] = await retrying(self._attempt, request)
+        return response
+
+    async def _attempt(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+        response = await self.next.send(request)
+        if is_transient_response(response):
+            await _release(response)
+        return response
+
+
+def _path(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).path
+
+
+async def _release(response: Any) -> None:
+    """Read a transient error response's body so its connection goes back to the pool."""
+    read = getattr(response.http_response, "read", None)
+    if read is None:
+        return
+    try:
+        result = read()
+        if hasattr(result, "__await__"):
+            await result
+    except Exception:
+        return
