@@ -1,0 +1,18 @@
+"""The async face of flexvmss: :class:`FlexScaleSet` with coroutine methods.
+
+Use it from asyncio code (Azure Functions, services)::
+
+    from flexvmss.aio import FlexScaleSet
+
+    async with FlexScaleSet(subscription_id, "rg", "web") as ss:
+        result = await ss.deallocate()
+
+Everything else (specs, results, errors) is shared with the sync face: import it from
+:mod:`flexvmss`.
+"""
+
+from __future__ import annotations
+
+from flexvmss._scaleset import FlexScaleSet
+
+__all__ = ["FlexScaleSet"]
