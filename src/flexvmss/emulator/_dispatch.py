@@ -1,0 +1,260 @@
+"""One request through the emulated ARM, independent of the HTTP server.
+
+The order is ARM's: the clock ticks (due operations complete), the bearer token is checked,
+pre-dispatch faults fire, the throttling model decides, the route is found, and the handler
+runs under the store's lock. Every answer carries ARM's headers; every error is in ARM's
+shape, including unknown routes and handler crashes (logged, never sent).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import email.utils
+import json
+import logging
+import re
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._core import ArmError, CaseInsensitiveDict, Context, Request, Response, Route, Router
+from ._faults import FaultInjector
+from ._throttle import ThrottleModel, resource_key_of
+
+__all__ = ["Counters", "Dispatcher", "Outcome"]
+
+log = logging.getLogger("flexvmss.emulator")
+
+#: Region named in ``x-ms-routing-request-id``.
+_ROUTING_REGION = "EASTUS"
+_ARM_CLASS = {"GET": "read", "HEAD": "read", "DELETE": "delete"}
+_PROVIDER_PATH = re.compile(r"/providers/(?P<ns>[^/]+)/(?P<type>[^/?]+)", re.IGNORECASE)
+
+
+@dataclass
+class Outcome:
+    """What the server writes back: status, body bytes and headers; or, with ``drop``,
+    nothing at all (the connection is closed). ``delay`` is real seconds to hold the answer."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str]
+    drop: bool = False
+    delay: float = 0.0
+
+
+@dataclass
+class Counters:
+    """Request counts for the admin API."""
+
+    requests: int = 0
+    by_op_class: Counter[str] = field(default_factory=Counter)
+    by_route: Counter[str] = field(default_factory=Counter)
+    by_status: Counter[int] = field(default_factory=Counter)
+    throttled: Counter[str] = field(default_factory=Counter)
+    unmatched: int = 0
+    errors: int = 0
+
+    def as_dict(self, faults: Mapping[str, int]) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "by_op_class": dict(self.by_op_class),
+            "by_route": dict(self.by_route),
+            "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
+            "throttled": {
+                "total": sum(v for k, v in self.throttled.items() if ":" not in k),
+                **dict(self.throttled),
+            },
+            "faults": dict(faults),
+            "unmatched": self.unmatched,
+            "handler_errors": self.errors,
+        }
+
+
+def _not_found(method: str, path: str, api_version: str | None) -> ArmError:
+    m = _PROVIDER_PATH.search(path)
+    if m:
+        return ArmError(
+            404,
+            "InvalidResourceType",
+            f"The resource type '{m.group('type')}' could not be found in the namespace "
+            f"'{m.group('ns')}' for api version '{api_version or ''}'.",
+        )
+    return ArmError(404, "NotFound", f"No HTTP resource was found that matches the request URI '{path}'.")
+
+
+class Dispatcher:
+    """Serves requests against one :class:`Context` with a router, throttling and faults."""
+
+    def __init__(self, ctx: Context, router: Router, throttle: ThrottleModel, faults: FaultInjector) -> None:
+        self.ctx = ctx
+        self.router = router
+        self.throttle = throttle
+        self.faults = faults
+        self.counters = Counters()
+
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        headers: Mapping[str, str],
+        body: bytes,
+    ) -> Outcome:
+        """Serve one request (thread-safe: holds the store's lock throughout)."""
+        with self.ctx.store.lock:
+            return self._handle(method.upper(), path, query, headers, body)
+
+    # ------------------------------------------------------------------ internals
+
+    def _handle(
+        self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes
+    ) -> Outcome:
+        ctx = self.ctx
+        ctx.lro.tick()
+        req = Request(
+            method=method,
+            path=path,
+            query=CaseInsensitiveDict(dict(query)),
+            headers=CaseInsensitiveDict(dict(headers)),
+            body=body,
+        )
+        self.counters.requests += 1
+        extra: dict[str, str] = {}
+
+        # route first: op class, ARM class and policy are needed by faults and throttling
+        route: Route | None = None
+        route_error: ArmError | None = None
+        try:
+            found = self.router.match(method, path)
+        except ArmError as exc:  # 405: the path exists under another method
+            found, route_error = None, exc
+        if found is not None:
+            route, req.params = found
+            self.counters.by_op_class[route.op_class] += 1
+            self.counters.by_route[f"{route.method} {route.pattern}"] += 1
+        else:
+            self.counters.unmatched += 1
+
+        auth = req.headers.get("Authorization") or ""
+        if not auth.lower().startswith("bearer ") or not auth[7:].strip():
+            return self._error(req, self._auth_error())
+
+        delay = 0.0
+        drop = False
+        for rule in self.faults.pre_dispatch(method, path, route.op_class if route else None):
+            if rule.kind == "status":
+                return self._error(req, rule.error(ctx.clock))
+            if rule.kind == "drop":
+                drop = True
+            elif rule.kind == "slow":
+                delay += ctx.clock.to_real(rule.delay or 0.0)
+
+        arm_class = route.arm if route else _ARM_CLASS.get(method, "write")
+        decision = self.throttle.check(
+            subscription_id=self._subscription(req),
+            arm=arm_class,
+            policy=route.policy if route else None,
+            resource_key=self._resource_key(req, path),
+        )
+        extra.update(decision.headers)
+        if decision.error is not None:
+            self.counters.throttled[decision.kind or "arm"] += 1
+            self.counters.throttled[f"{decision.kind}:{decision.bucket}"] += 1
+            return self._error(req, decision.error, extra)
+
+        if route is None:
+            err = route_error or _not_found(method, path, req.api_version)
+            return self._error(req, err, extra)
+        if not req.api_version:
+            return self._error(
+                req,
+                ArmError(
+                    400,
+                    "MissingApiVersionParameter",
+                    "The api-version query parameter (?api-version=) is required for all requests.",
+                ),
+                extra,
+            )
+
+        self.faults.serving(req, route.op_class)
+        try:
+            resp = route.handler(ctx, req)
+        except ArmError as exc:
+            return self._with(self._error(req, exc, extra), drop, delay)
+        except Exception:
+            self.counters.errors += 1
+            log.exception("emulator handler %s failed on %s %s", route.handler.__name__, method, path)
+            err = ArmError(
+                500,
+                "InternalServerError",
+                "The server encountered an internal error. Please retry the request.",
+            )
+            return self._with(self._error(req, err, extra), drop, delay)
+        finally:
+            self.faults.served(req)
+        if route.policy and route.op_class in ("write", "delete", "action"):
+            extra["x-ms-request-charge"] = "1"
+        return self._with(self._render(req, resp, extra), drop, delay)
+
+    @staticmethod
+    def _with(out: Outcome, drop: bool, delay: float) -> Outcome:
+        out.drop, out.delay = drop, delay
+        return out
+
+    def _subscription(self, req: Request) -> str:
+        sub = req.params.get("subscriptionId")
+        if sub:
+            return sub
+        parts = req.path.split("/")
+        if len(parts) > 2 and parts[1].lower() == "subscriptions":
+            return parts[2]
+        return self.ctx.subscription_id
+
+    def _resource_key(self, req: Request, path: str) -> str | None:
+        op_id = req.params.get("operationId")
+        if op_id:
+            op = self.ctx.lro.get(op_id)
+            return op.resource_id.lower() if op else None
+        return resource_key_of(path)
+
+    def _auth_error(self) -> ArmError:
+        return ArmError(
+            401,
+            "AuthenticationFailed",
+            "Authentication failed. The 'Authorization' header is missing.",
+            headers={
+                "WWW-Authenticate": 'Bearer authorization_uri="https://login.microsoftonline.com/common", '
+                'error="invalid_token", error_description="The authentication failed because of '
+                "missing 'Authorization' header.\""
+            },
+        )
+
+    def _error(self, req: Request, err: ArmError, extra: Mapping[str, str] | None = None) -> Outcome:
+        headers = dict(extra or {})
+        headers.update(err.headers)
+        return self._render(req, Response.json(err.body(), status=err.status), headers)
+
+    def _render(self, req: Request, resp: Response, extra: Mapping[str, str]) -> Outcome:
+        self.counters.by_status[resp.status] += 1
+        headers: dict[str, str] = {
+            "Cache-Control": "no-cache",
+            "Pragma": "no-cache",
+            "Date": email.utils.formatdate(usegmt=True),
+            "x-ms-request-id": req.request_id,
+            "x-ms-correlation-request-id": req.headers.get("x-ms-correlation-request-id")
+            or str(uuid.uuid4()),
+            "x-ms-routing-request-id": f"{_ROUTING_REGION}:"
+            f"{_dt.datetime.now(_dt.timezone.utc).strftime('%Y%m%dT%H%M%SZ')}:{req.request_id}",
+            "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+        }
+        headers.update(extra)
+        headers.update(resp.headers)
+        if req.method == "HEAD" or resp.body is None:
+            payload = b""
+        else:
+            payload = json.dumps(resp.body, separators=(",", ":")).encode()
+            headers["Content-Type"] = "application/json; charset=utf-8"
+        return Outcome(resp.status, payload, headers)

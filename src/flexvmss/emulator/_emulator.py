@@ -1,0 +1,375 @@
+"""The :class:`Emulator`: a local Azure Resource Manager for Compute, Network and
+Resources that the stock azure-mgmt clients talk to over HTTPS.
+
+::
+
+    with Emulator(time_scale=0.01) as emu:
+        c = emu.clients()
+        c.resource.resource_groups.create_or_update("rg", {"location": "eastus"})
+        ...
+
+The providers (``resources``, ``compute``, ``network``) are found by import; one that is
+not installed is left out and named in :attr:`Emulator.missing_providers`.
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import logging
+import random
+import uuid
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Any
+
+from ._core import Clock, Context, OperationManager, Router, Store
+from ._credential import AsyncEmulatorCredential, EmulatorCredential
+from ._dispatch import Counters, Dispatcher
+from ._faults import FaultInjector, FaultRule
+from ._throttle import ThrottleModel
+from ._tls import TlsMaterial, make_tls
+
+__all__ = ["DEFAULT_SUBSCRIPTION_ID", "DEFAULT_TENANT_ID", "Emulator", "EmulatorClients"]
+
+log = logging.getLogger("flexvmss.emulator")
+
+#: Realistic, non-zero GUIDs, so that scrubbing them from recordings can be tested.
+DEFAULT_SUBSCRIPTION_ID = "8f1c2a4e-5b6d-4e7f-9a0b-1c2d3e4f5a6b"
+DEFAULT_TENANT_ID = "3d5e7f90-1a2b-4c3d-8e4f-5a6b7c8d9e0f"
+ARM_SCOPE = "https://management.azure.com/.default"
+
+_PROVIDER_MODULES = (
+    "flexvmss.emulator.resources",
+    "flexvmss.emulator.compute",
+    "flexvmss.emulator.network",
+)
+
+
+def _import_optional(module: str) -> Any | None:
+    """Import ``module``; None when it (not one of its own imports) does not exist."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module.startswith(exc.name):
+            return None
+        raise
+
+
+def _load_catalog() -> dict[str, list[dict[str, Any]]]:
+    mod = _import_optional("flexvmss.emulator.catalog")
+    if mod is None or not hasattr(mod, "load_catalog"):
+        log.warning("flexvmss.emulator.catalog is not available; the SKU catalog is empty")
+        return {}
+    catalog: dict[str, list[dict[str, Any]]] = mod.load_catalog()
+    return catalog
+
+
+class EmulatorClients:
+    """The stock management clients, built on first use against one emulator.
+
+    ``compute`` is ``ComputeManagementClient``, ``network`` ``NetworkManagementClient`` and
+    ``resource`` ``azure.mgmt.resource.resources.ResourceManagementClient`` (their ``.aio``
+    twins with ``aio=True``; close them with ``await clients.aclose()``)."""
+
+    def __init__(self, emulator: Emulator, *, aio: bool) -> None:
+        self._emu = emulator
+        self._aio = aio
+        self._made: dict[str, Any] = {}
+
+    def _make(self, key: str, module: str, cls: str) -> Any:
+        if key not in self._made:
+            mod = importlib.import_module(module + (".aio" if self._aio else ""))
+            cred = self._emu.async_credential if self._aio else self._emu.credential
+            self._made[key] = getattr(mod, cls)(cred, self._emu.subscription_id, **self._emu.client_kwargs())
+        return self._made[key]
+
+    @property
+    def compute(self) -> Any:
+        return self._make("compute", "azure.mgmt.compute", "ComputeManagementClient")
+
+    @property
+    def network(self) -> Any:
+        return self._make("network", "azure.mgmt.network", "NetworkManagementClient")
+
+    @property
+    def resource(self) -> Any:
+        return self._make("resource", "azure.mgmt.resource.resources", "ResourceManagementClient")
+
+    def close(self) -> None:
+        """Close the sync clients made so far."""
+        for client in self._made.values():
+            client.close()
+        self._made.clear()
+
+    async def aclose(self) -> None:
+        """Close the async clients made so far."""
+        for client in self._made.values():
+            await client.close()
+        self._made.clear()
+
+
+class Emulator:
+    """A local ARM endpoint over HTTPS (throwaway CA), on an emulated clock.
+
+    ``time_scale`` is real seconds per emulated second (0.01: a 45 s VM create takes
+    0.45 s). ``throttle="azure"`` turns Azure's published limits on. ``seed`` makes
+    operation ids, durations and faults reproducible. ``manual_clock=True`` freezes time
+    until :meth:`advance`. ``routers`` replaces the built-in providers (tests);
+    ``extra_routers`` adds to them.
+    """
+
+    def __init__(
+        self,
+        *,
+        time_scale: float = 1.0,
+        throttle: str | None = None,
+        seed: int = 0,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        page_size: int = 100,
+        subscription_id: str = DEFAULT_SUBSCRIPTION_ID,
+        tenant_id: str = DEFAULT_TENANT_ID,
+        manual_clock: bool = False,
+        routers: Iterable[Router] | None = None,
+        extra_routers: Iterable[Router] = (),
+    ) -> None:
+        self.time_scale = time_scale
+        self.seed = seed
+        self.host = host
+        self.port = port
+        self.subscription_id = subscription_id
+        self.tenant_id = tenant_id
+        self.clock = Clock(time_scale, manual=manual_clock)
+        self.rng = random.Random(seed)
+        self.store = Store()
+        self.lro = OperationManager(self.clock, self.rng)
+        self.faults = FaultInjector(seed)
+        self.lro.outcome_hook = self.faults.outcome_hook
+        self.throttle = ThrottleModel(self.clock)
+        self.set_throttle(throttle)
+        self.missing_providers: list[str] = []
+        self.router = self._build_router(routers, extra_routers)
+        self.ctx = Context(
+            self.store,
+            self.clock,
+            self.lro,
+            self.rng,
+            catalog=_load_catalog(),
+            subscription_id=subscription_id,
+            page_size=page_size,
+        )
+        self.dispatcher = Dispatcher(self.ctx, self.router, self.throttle, self.faults)
+        self.credential = EmulatorCredential(tenant_id)
+        self.async_credential = AsyncEmulatorCredential(tenant_id)
+        self._snapshots: dict[str, dict[str, Any]] = {}
+        self._tls: TlsMaterial | None = None
+        self._server: Any = None
+
+    def __repr__(self) -> str:
+        state = self.base_url if self._server is not None else "stopped"
+        return f"Emulator({state}, time_scale={self.time_scale}, throttle={self.throttle.enabled})"
+
+    def _build_router(self, routers: Iterable[Router] | None, extra: Iterable[Router]) -> Router:
+        from .operations import router as operations_router
+
+        combined = Router()
+        combined.include(operations_router)
+        if routers is None:
+            for name in _PROVIDER_MODULES:
+                mod = _import_optional(name)
+                router = getattr(mod, "router", None) if mod is not None else None
+                if router is None:
+                    self.missing_providers.append(name)
+                    log.warning("emulator provider %s is not available; its routes answer 404", name)
+                else:
+                    combined.include(router)
+        else:
+            for r in routers:
+                combined.include(r)
+        for r in extra:
+            combined.include(r)
+        return combined
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> Emulator:
+        """Make the CA, bind the port and serve in a background thread."""
+        from ._admin import AdminApi
+        from ._server import ServerThread
+
+        if self._server is not None:
+            return self
+        self._tls = make_tls(self.host)
+        server = ServerThread(
+            self.dispatcher,
+            AdminApi(self),
+            host=self.host,
+            port=self.port,
+            ssl_context=self._tls.server_context,
+        )
+        server.start()
+        self._server = server
+        self.port = server.port
+        self.lro.base_url = self.base_url
+        self.ctx.base_url = self.base_url
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and remove the CA file."""
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+        if self._tls is not None:
+            self._tls.cleanup()
+            self._tls = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        """``https://127.0.0.1:<port>`` once started."""
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"https://{host}:{self.port}"
+
+    @property
+    def ca_file(self) -> str:
+        """Path of the CA certificate (PEM) to pass as ``connection_verify``."""
+        if self._tls is None:
+            raise RuntimeError("the emulator is not started")
+        return self._tls.ca_file
+
+    # ------------------------------------------------------------------ clients
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments that point an azure-mgmt client (sync or aio) at this emulator."""
+        return {
+            "base_url": self.base_url,
+            "connection_verify": self.ca_file,
+            "credential_scopes": [ARM_SCOPE],
+            # the emulator always sends a retry hint; this is only the fallback
+            "polling_interval": max(0.01, min(1.0, self.time_scale)),
+        }
+
+    def clients(self, aio: bool = False) -> EmulatorClients:
+        """Stock Compute, Network and Resource clients bound to this emulator."""
+        return EmulatorClients(self, aio=aio)
+
+    # ------------------------------------------------------------------ admin (Python)
+
+    def reset(self) -> None:
+        """Forget all state, operations, counters and throttling usage; reseed. Fault rules
+        stay in force (their counts restart); :meth:`clear_faults` removes them."""
+        with self.store.lock:
+            self.store.reset()
+            self.lro.reset()
+            self.rng.seed(self.seed)
+            self.faults.reset()
+            self.throttle.reset()
+            self.dispatcher.counters = Counters()
+
+    def snapshot(self) -> str:
+        """Save the resource state; returns an id for :meth:`restore`."""
+        with self.store.lock:
+            snap_id = str(uuid.uuid4())
+            self._snapshots[snap_id] = self.store.snapshot()
+            return snap_id
+
+    def restore(self, snapshot_id: str) -> None:
+        """Bring back a snapshot's state. Operations still pending end ``Canceled`` (they
+        belong to the state being replaced)."""
+        with self.store.lock:
+            snap = self._snapshots.get(snapshot_id)
+            if snap is None:
+                raise KeyError(f"no snapshot {snapshot_id!r}")
+            self.store.restore(snap)
+            self.lro.drop_pending()
+
+    def counters(self) -> dict[str, Any]:
+        """Requests by op class and route, by status, throttled, faults injected by kind."""
+        with self.store.lock:
+            out = self.dispatcher.counters.as_dict(self.faults.counts)
+            out["in_flight_operations"] = self.lro.in_flight()
+            return copy.deepcopy(out)
+
+    def inventory(self) -> dict[str, Any]:
+        """Every resource (id, type, provisioning state), resource group and pending operation."""
+        with self.store.lock:
+            self.lro.tick()
+            resources = [
+                {
+                    "id": body.get("id"),
+                    "type": body.get("type"),
+                    "provisioningState": (body.get("properties") or {}).get("provisioningState"),
+                }
+                for body in self.store.resources.values()
+            ]
+            groups = [
+                {
+                    "id": rg.get("id"),
+                    "name": rg.get("name"),
+                    "location": rg.get("location"),
+                    "provisioningState": (rg.get("properties") or {}).get("provisioningState"),
+                }
+                for rg in self.store.resource_groups.values()
+            ]
+            now = self.clock.now()
+            ops = [
+                {
+                    "id": op.id,
+                    "provider": op.provider,
+                    "kind": op.kind,
+                    "resourceId": op.resource_id,
+                    "status": op.status,
+                    "dueInSeconds": round(max(0.0, op.done_at - now), 3),
+                }
+                for op in self.lro.pending()
+            ]
+            by_type: dict[str, int] = {}
+            for r in resources:
+                by_type[str(r["type"])] = by_type.get(str(r["type"]), 0) + 1
+            return {
+                "resources": resources,
+                "resource_groups": groups,
+                "operations": ops,
+                "counts": {"resources": len(resources), "by_type": by_type, "in_flight_operations": len(ops)},
+            }
+
+    def add_fault(self, rule: FaultRule | Mapping[str, Any]) -> FaultRule:
+        """Put a fault rule in force (a :class:`FaultRule` or its fields as a dict)."""
+        with self.store.lock:
+            return self.faults.add(rule)
+
+    def clear_faults(self) -> None:
+        with self.store.lock:
+            self.faults.clear()
+
+    def advance(self, seconds: float) -> None:
+        """Move the emulated clock forward and complete what became due."""
+        with self.store.lock:
+            self.clock.advance(seconds)
+            self.lro.tick()
+
+    def complete_all(self) -> int:
+        """Finish every pending operation now; returns how many."""
+        with self.store.lock:
+            n = self.lro.in_flight()
+            self.lro.complete_all()
+            return n
+
+    def set_throttle(self, mode: str | None) -> None:
+        """``"azure"`` turns Azure's throttling on; ``"off"`` or None turns it off (and
+        refills the buckets)."""
+        if mode not in (None, "off", "azure"):
+            raise ValueError(f"throttle mode must be 'azure' or 'off', not {mode!r}")
+        with self.store.lock:
+            self.throttle.enabled = mode == "azure"
+            self.throttle.reset()

@@ -1,0 +1,335 @@
+"""Azure's published throttling, as token buckets on the emulated clock.
+
+Two layers, as in Azure:
+
+* **ARM** (Azure Resource Manager, in front of every provider): per subscription, one bucket
+  per operation type. Reads hold 250 tokens refilled at 25/s, writes and deletes 200 at 10/s
+  (learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling).
+  A request's type follows its HTTP method: GET/HEAD read, DELETE delete, the rest write. A
+  global bucket at 15x the per-principal one is reported too (``...-global-...`` headers);
+  with one principal it never binds first.
+* **Compute** (the Microsoft.Compute resource provider): per policy, one bucket per
+  subscription and one per resource, with per-minute refill
+  (learn.microsoft.com/azure/virtual-machines/compute-throttling-limits). A route names its
+  policy (:attr:`Route.policy`); a policy this table doesn't know has no compute bucket.
+
+A throttled request spends no tokens. With the model off (the default) nothing is refused
+and nothing is spent, and the ``x-ms-ratelimit-remaining-*`` headers report full buckets.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ._core import ArmError, Clock
+
+__all__ = [
+    "ARM_LIMITS",
+    "COMPUTE_POLICIES",
+    "ComputePolicy",
+    "Decision",
+    "ThrottleModel",
+    "TokenBucket",
+    "canonical_policy",
+    "lower_bound_seconds",
+    "throttle_lower_bound",
+]
+
+#: ARM per-subscription limits: operation type -> (bucket capacity, refill per second).
+ARM_LIMITS: dict[str, tuple[float, float]] = {
+    "read": (250.0, 25.0),
+    "write": (200.0, 10.0),
+    "delete": (200.0, 10.0),
+}
+#: The global subscription limit is this multiple of the per-principal one.
+GLOBAL_FACTOR = 15
+
+
+@dataclass(frozen=True)
+class ComputePolicy:
+    """One row of Compute's throttling table: per-minute refill and capacity per scope.
+
+    ``resource_refill`` is None for subscription-only policies (High Cost Get VM)."""
+
+    name: str
+    resource_refill: float | None
+    resource_capacity: float | None
+    subscription_refill: float
+    subscription_capacity: float
+
+
+def _policy(name: str, r: tuple[float, float] | None, s: tuple[float, float]) -> ComputePolicy:
+    return ComputePolicy(name, r[0] if r else None, r[1] if r else None, s[0], s[1])
+
+
+#: Compute's published limits (refill per minute / capacity), per policy.
+COMPUTE_POLICIES: dict[str, ComputePolicy] = {
+    p.name: p
+    for p in (
+        _policy("PutVM", (4, 12), (500, 1500)),
+        _policy("UpdateVM", (4, 12), (500, 1500)),
+        _policy("DeleteVM", (4, 12), (500, 1500)),
+        _policy("LowCostGet", (12, 36), (8000, 24000)),
+        _policy("HighCostGet", None, (300, 900)),
+        _policy("GetOperation", (15, 45), (5000, 15000)),
+        _policy("CreateVMScaleSet", (4, 12), (125, 375)),
+        _policy("UpdateVMScaleSet", (4, 12), (500, 1500)),
+        _policy("DeleteVMScaleSet", (4, 12), (175, 525)),
+        _policy("GetVMScaleSet", (12, 36), (800, 2400)),
+        _policy("HighCostGetVMScaleSet", (10, 30), (360, 1080)),
+    )
+}
+
+#: Other spellings providers may use for the same policies.
+_ALIASES = {
+    "lowcostgetvm": "LowCostGet",
+    "highcostgetvm": "HighCostGet",
+    "putvmscaleset": "CreateVMScaleSet",
+    "lowcostgetvmscaleset": "GetVMScaleSet",
+    "getoperationstatus": "GetOperation",
+}
+_BY_LOWER = {name.lower(): name for name in COMPUTE_POLICIES}
+
+
+def canonical_policy(name: str | None) -> str | None:
+    """The table's name for ``name`` (case-insensitive, aliases resolved); None if unknown."""
+    if not name:
+        return None
+    key = name.lower()
+    return _BY_LOWER.get(key) or _ALIASES.get(key)
+
+
+class TokenBucket:
+    """A token bucket refilled continuously on the emulated clock."""
+
+    __slots__ = ("capacity", "rate", "tokens", "updated")
+
+    def __init__(self, capacity: float, rate_per_second: float, now: float) -> None:
+        self.capacity = capacity
+        self.rate = rate_per_second
+        self.tokens = capacity
+        self.updated = now
+
+    def level(self, now: float) -> float:
+        """Tokens available at ``now`` (refills as a side effect)."""
+        if now > self.updated:
+            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+            self.updated = now
+        return self.tokens
+
+    def wait_for(self, now: float, cost: float = 1.0) -> float:
+        """Emulated seconds until ``cost`` tokens are available (0 if they are now)."""
+        missing = cost - self.level(now)
+        return 0.0 if missing <= 0 else missing / self.rate
+
+    def take(self, cost: float = 1.0) -> None:
+        self.tokens -= cost
+
+
+def lower_bound_seconds(n_requests: int, capacity: float, rate_per_second: float) -> float:
+    """The least emulated time in which one bucket lets ``n_requests`` through: the burst is
+    free, every request beyond it waits for a refill."""
+    return max(0.0, (n_requests - capacity) / rate_per_second)
+
+
+def throttle_lower_bound(
+    n_requests: int,
+    *,
+    arm: str = "write",
+    policy: str | None = None,
+    resources: int | None = None,
+) -> float:
+    """The least emulated seconds the throttling model allows for ``n_requests`` calls of
+    one kind, starting from full buckets.
+
+    ``arm`` is the ARM operation type (read/write/delete); ``policy`` the Compute policy;
+    ``resources`` how many distinct resources the calls spread over evenly (each then has
+    its own per-resource bucket). The binding bucket decides."""
+    cap, rate = ARM_LIMITS[arm]
+    bound = lower_bound_seconds(n_requests, cap, rate)
+    pol = COMPUTE_POLICIES.get(canonical_policy(policy) or "")
+    if pol is not None:
+        bound = max(
+            bound, lower_bound_seconds(n_requests, pol.subscription_capacity, pol.subscription_refill / 60)
+        )
+        if resources and pol.resource_capacity is not None and pol.resource_refill is not None:
+            per = math.ceil(n_requests / resources)
+            bound = max(bound, lower_bound_seconds(per, pol.resource_capacity, pol.resource_refill / 60))
+    return bound
+
+
+_RESOURCE_RE = re.compile(
+    r"^(/subscriptions/[^/]+/resourcegroups/[^/]+/providers/[^/]+/[^/]+/[^/]+)", re.IGNORECASE
+)
+
+
+def resource_key_of(path: str) -> str | None:
+    """The top-level resource id a request path addresses (actions and child paths
+    included), lower-cased; None for collection paths."""
+    m = _RESOURCE_RE.match(path)
+    return m.group(1).lower() if m else None
+
+
+@dataclass
+class Decision:
+    """What the model says about one request: refused (with the error) or let through, and
+    the headers to send either way."""
+
+    error: ArmError | None
+    headers: dict[str, str]
+    kind: str | None = None  # "arm" | "compute" when refused
+    bucket: str | None = None  # operation group name when refused
+
+
+class ThrottleModel:
+    """Buckets per subscription and resource, consulted once per request."""
+
+    def __init__(self, clock: Clock, *, enabled: bool = False) -> None:
+        self.clock = clock
+        self.enabled = enabled
+        self._buckets: dict[tuple[str, ...], TokenBucket] = {}
+
+    def reset(self) -> None:
+        """Refill every bucket (forget all usage)."""
+        self._buckets = {}
+
+    def _bucket(self, key: tuple[str, ...], capacity: float, rate: float, now: float) -> TokenBucket:
+        b = self._buckets.get(key)
+        if b is None:
+            b = self._buckets[key] = TokenBucket(capacity, rate, now)
+        return b
+
+    def check(
+        self,
+        *,
+        subscription_id: str,
+        arm: str,
+        policy: str | None,
+        resource_key: str | None,
+    ) -> Decision:
+        """Decide on one request and spend its tokens if it passes.
+
+        ``arm`` is read/write/delete; ``policy`` the route's Compute policy (or None);
+        ``resource_key`` the id of the resource the request addresses (per-resource bucket)."""
+        now = self.clock.now()
+        sub = subscription_id.lower()
+        cap, rate = ARM_LIMITS.get(arm, ARM_LIMITS["write"])
+        arm_b = self._bucket(("arm", sub, arm), cap, rate, now)
+        glob_b = self._bucket(("arm-global", sub, arm), cap * GLOBAL_FACTOR, rate * GLOBAL_FACTOR, now)
+        pol = COMPUTE_POLICIES.get(canonical_policy(policy) or "")
+        compute: list[tuple[str, TokenBucket]] = []
+        if pol is not None:
+            compute.append(
+                (
+                    f"{pol.name}SubscriptionMaximum",
+                    self._bucket(
+                        ("compute", sub, pol.name),
+                        pol.subscription_capacity,
+                        pol.subscription_refill / 60,
+                        now,
+                    ),
+                )
+            )
+            if resource_key and pol.resource_capacity is not None and pol.resource_refill is not None:
+                compute.append(
+                    (
+                        f"{pol.name}Resource",
+                        self._bucket(
+                            ("compute-resource", resource_key.lower(), pol.name),
+                            pol.resource_capacity,
+                            pol.resource_refill / 60,
+                            now,
+                        ),
+                    )
+                )
+
+        if self.enabled:
+            for b in (arm_b, glob_b):
+                wait = b.wait_for(now)
+                if wait > 0:
+                    return Decision(
+                        self._arm_error(sub, arm, wait),
+                        self._headers(arm, arm_b, glob_b, compute, now),
+                        kind="arm",
+                        bucket=arm,
+                    )
+            for group, b in compute:
+                wait = b.wait_for(now)
+                if wait > 0:
+                    return Decision(
+                        self._compute_error(group, b, wait, now),
+                        self._headers(arm, arm_b, glob_b, compute, now),
+                        kind="compute",
+                        bucket=group,
+                    )
+            for b in (arm_b, glob_b, *(b for _, b in compute)):
+                b.take()
+        return Decision(None, self._headers(arm, arm_b, glob_b, compute, now))
+
+    # ------------------------------------------------------------------ wire shapes
+
+    def _headers(
+        self,
+        arm: str,
+        arm_b: TokenBucket,
+        glob_b: TokenBucket,
+        compute: list[tuple[str, TokenBucket]],
+        now: float,
+    ) -> dict[str, str]:
+        def remaining(b: TokenBucket) -> int:
+            if not self.enabled:  # full bucket less this request
+                return max(0, int(b.capacity) - 1)
+            return max(0, math.floor(b.level(now)))
+
+        plural = {"read": "reads", "write": "writes", "delete": "deletes"}.get(arm, "writes")
+        headers = {
+            f"x-ms-ratelimit-remaining-subscription-{plural}": str(remaining(arm_b)),
+            f"x-ms-ratelimit-remaining-subscription-global-{plural}": str(remaining(glob_b)),
+        }
+        if compute:
+            headers["x-ms-ratelimit-remaining-resource"] = ",".join(
+                f"Microsoft.Compute/{group};{remaining(b)}" for group, b in compute
+            )
+        return headers
+
+    def _arm_error(self, sub: str, arm: str, wait: float) -> ArmError:
+        seconds = max(1, math.ceil(wait))
+        return ArmError(
+            429,
+            "SubscriptionRequestsThrottled",
+            f"Number of '{arm}' requests for subscription '{sub}' exceeded the limit. Please try again "
+            f"after '{seconds}' seconds after additional tokens are available. "
+            "Refer to https://aka.ms/arm-throttling",
+            headers=self.clock.retry_after_headers(seconds),
+        )
+
+    def _compute_error(self, group: str, bucket: TokenBucket, wait: float, now: float) -> ArmError:
+        seconds = max(1, math.ceil(wait))
+        allowed = int(bucket.capacity)
+        detail: dict[str, Any] = {
+            "operationGroup": group,
+            "startTime": self.clock.iso(max(0.0, now - 60.0)),
+            "endTime": self.clock.iso(now),
+            "allowedRequestCount": allowed,
+            "measuredRequestCount": allowed + 1,
+        }
+        return ArmError(
+            429,
+            "OperationNotAllowed",
+            json.dumps(detail),
+            target=group,
+            details=[
+                {
+                    "code": "TooManyRequests",
+                    "target": group,
+                    "message": "The request is being throttled as the limit has been reached for "
+                    f"operation group '{group}'. Please try again after '{seconds}' seconds.",
+                }
+            ],
+            innererror={"internalErrorCode": "TooManyRequestsReceived"},
+            headers=self.clock.retry_after_headers(seconds),
+        )
