@@ -1,0 +1,20 @@
+"""The emulator's ``Microsoft.Compute`` provider: Flexible scale sets, VMs, disks and
+Resource SKUs, with Azure's Flex rules.
+
+``router`` holds every compute route; handlers are pure state logic over the
+:class:`~flexvmss.emulator._core.Context`.
+"""
+
+from __future__ import annotations
+
+from .._core import Router
+from ._disks import router as _disks_router
+from ._skus import router as _skus_router
+from ._vms import router as _vms_router
+from ._vmss import router as _vmss_router
+
+__all__ = ["router"]
+
+router = Router()
+for _r in (_vmss_router, _vms_router, _disks_router, _skus_router):
+    router.include(_r)

@@ -1,0 +1,210 @@
+"""VM lifecycle on the virtual clock: operations in flight, power states, instance views.
+
+Each VM has at most one operation in flight, identified by a token in its private state.
+A later action preempts the one in flight (which then fails with ``OperationPreempted``, as
+Azure does); nothing may follow a delete; nothing but a delete may follow a create. The
+callbacks of an operation only touch the VM while its token is still the current one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .._core import ArmError, Context, Operation, Request
+from ._common import NS, book, bump_etag, next_seq, vm_state
+
+__all__ = ["OP_NAMES", "PREEMPTED", "begin_vm_op", "guard", "instance_view", "power_display"]
+
+PREEMPTED = {
+    "code": "OperationPreempted",
+    "message": "Operation execution has been preempted by a more recent operation.",
+}
+
+_POWER_DISPLAY = {
+    "starting": "VM starting",
+    "running": "VM running",
+    "stopping": "VM stopping",
+    "stopped": "VM stopped",
+    "deallocating": "VM deallocating",
+    "deallocated": "VM deallocated",
+}
+
+#: Operation names Azure uses in its "Operation '...' is not allowed" texts.
+OP_NAMES = {
+    "vm.create": "Create VM",
+    "vm.update": "Update VM",
+    "vm.delete": "Delete VM",
+    "vm.start": "Start",
+    "vm.powerOff": "PowerOff",
+    "vm.deallocate": "Deallocate",
+    "vm.restart": "Restart",
+    "vm.redeploy": "Redeploy",
+    "vm.reimage": "Reimage",
+    "vm.performMaintenance": "PerformMaintenance",
+    "vm.simulateEviction": "SimulateEviction",
+    "vm.runCommand": "RunCommand",
+}
+
+
+def power_display(power: str) -> str:
+    return _POWER_DISPLAY.get(power, power)
+
+
+def guard(ctx: Context, vm: dict[str, Any], kind: str) -> None:
+    """Refuse ``kind`` on ``vm`` if its state forbids it; preempt the operation in flight otherwise."""
+    st = vm_state(ctx, vm["id"])
+    name = vm["name"]
+    if st.get("token") is None:
+        return
+    in_flight = st.get("op_kind")
+    op_name = OP_NAMES.get(kind, kind)
+    if in_flight in ("vm.delete", "vmss.delete", "vmss.deleteInstances", "vmss.scaleIn"):
+        raise ArmError.operation_not_allowed(
+            f"Operation '{op_name}' is not allowed on VM '{name}' since the VM is marked for deletion. "
+            "You can only retry the Delete operation (or wait for an ongoing one to complete)."
+        )
+    if in_flight in ("vm.create", "vmss.create", "vmss.update") and kind != "vm.delete":
+        # Inferred text, in the shape of the marked-for-deletion message above.
+        raise ArmError(
+            409,
+            "Conflict",
+            f"Operation '{op_name}' is not allowed on VM '{name}' since the VM is being created. "
+            "Retry after the ongoing operation completes.",
+        )
+    if str(in_flight).startswith("vm."):
+        op = ctx.lro.get(st.get("op_id") or "")
+        if op is not None and not op.terminal:
+            op.planned = ("Failed", dict(PREEMPTED))
+
+
+def begin_vm_op(
+    ctx: Context,
+    req: Request | None,
+    vm: dict[str, Any],
+    kind: str,
+    *,
+    power_during: str | None,
+    power_after: str | None,
+    provisioning: str = "Updating",
+    apply: Callable[[dict[str, Any], dict[str, Any]], None] | None = None,
+    duration: float | None = None,
+) -> Operation:
+    """Start an operation on one VM. While it runs the VM shows ``provisioning`` and
+    ``power_during``; on success ``apply(vm, state)`` runs and the VM ends ``Succeeded`` in
+    ``power_after`` (None: unchanged); on failure it ends ``Failed`` with the error recorded
+    for its instance view and its power state as before."""
+    guard(ctx, vm, kind)
+    vm_id: str = vm["id"]
+    st = vm_state(ctx, vm_id)
+    token = next_seq(ctx)
+    power_before = st["power"]
+
+    def current() -> tuple[dict[str, Any], dict[str, Any]] | None:
+        body = ctx.store.get(vm_id)
+        state = book(ctx)["vms"].get(vm_id.lower())
+        if body is None or state is None or state.get("token") != token:
+            return None
+        return body, state
+
+    def succeed() -> None:
+        cur = current()
+        if cur is None:
+            return
+        body, state = cur
+        state["token"] = state["op_id"] = state["op_kind"] = None
+        state["failed"] = None
+        if power_after is not None:
+            state["power"] = power_after
+        if apply is not None:
+            apply(body, state)
+        if ctx.store.get(vm_id) is not None:
+            body["properties"]["provisioningState"] = "Succeeded"
+            bump_etag(body)
+
+    def fail(error: dict[str, Any]) -> None:
+        cur = current()
+        if cur is None:
+            return
+        body, state = cur
+        state["token"] = state["op_id"] = state["op_kind"] = None
+        state["failed"] = {
+            "code": error.get("code", "InternalExecutionError"),
+            "message": error.get("message", ""),
+        }
+        state["power"] = power_before if power_before not in ("starting",) else "stopped"
+        body["properties"]["provisioningState"] = "Failed"
+        bump_etag(body)
+
+    st["token"] = token
+    st["op_kind"] = kind
+    st["op_id"] = None
+    if power_during is not None:
+        st["power"] = power_during
+    vm["properties"]["provisioningState"] = provisioning
+    bump_etag(vm)
+    parsed_sub = vm_id.split("/")[2]
+    op = ctx.lro.start(
+        req,
+        provider=NS,
+        location=str(vm.get("location", "")),
+        subscription_id=parsed_sub,
+        kind=kind,
+        resource_id=vm_id,
+        on_succeed=succeed,
+        on_fail=fail,
+        duration=duration,
+    )
+    if st.get("token") == token:
+        st["op_id"] = op.id
+    return op
+
+
+def instance_view(ctx: Context, vm: dict[str, Any]) -> dict[str, Any]:
+    """The VM's instance view as Compute returns it (statuses, computer name, OS, FD)."""
+    st = vm_state(ctx, vm["id"])
+    props = vm.get("properties") or {}
+    prov = str(props.get("provisioningState", "Succeeded"))
+    statuses: list[dict[str, Any]] = []
+    failed = st.get("failed")
+    if prov == "Failed" and failed:
+        statuses.append(
+            {
+                "code": f"ProvisioningState/failed/{failed['code']}",
+                "level": "Error",
+                "displayStatus": "Provisioning failed",
+                "message": failed["message"],
+                "time": ctx.clock.iso(),
+            }
+        )
+    elif prov == "Succeeded":
+        statuses.append(
+            {
+                "code": "ProvisioningState/succeeded",
+                "level": "Info",
+                "displayStatus": "Provisioning succeeded",
+                "time": ctx.clock.iso(),
+            }
+        )
+    else:
+        statuses.append({"code": f"ProvisioningState/{prov.lower()}", "level": "Info", "displayStatus": prov})
+    power = str(st.get("power") or "running")
+    statuses.append({"code": f"PowerState/{power}", "level": "Info", "displayStatus": power_display(power)})
+    os_profile = props.get("osProfile") or {}
+    os_disk = (props.get("storageProfile") or {}).get("osDisk") or {}
+    view: dict[str, Any] = {
+        "computerName": os_profile.get("computerName", vm["name"]),
+        "osName": "Windows" if os_disk.get("osType") == "Windows" else "Linux",
+        "hyperVGeneration": "V2",
+        "statuses": statuses,
+    }
+    if "platformFaultDomain" in props:
+        view["platformFaultDomain"] = props["platformFaultDomain"]
+    disks = []
+    if os_disk.get("name"):
+        disks.append({"name": os_disk["name"], "statuses": [statuses[0]]})
+    for dd in (props.get("storageProfile") or {}).get("dataDisks") or []:
+        if dd.get("name"):
+            disks.append({"name": dd["name"], "statuses": [statuses[0]]})
+    view["disks"] = disks
+    return view
