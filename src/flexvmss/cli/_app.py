@@ -9,7 +9,7 @@ path of ``flexvmss --help``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +17,7 @@ from flexvmss.cli._terminal import Terminal
 
 if TYPE_CHECKING:
     from flexvmss import FlexScaleSet
+    from flexvmss._skus import SkuCatalog
 
 __all__ = ["CREDENTIAL_CHOICES", "Application", "Endpoint", "Settings"]
 
@@ -158,6 +159,42 @@ class Application(Terminal):
         self._closers.append(ss.close)
         return ss
 
+    def sku_catalog(self, location: str) -> SkuCatalog:
+        """The region's Resource SKUs catalog: one read through the library's ARM pipeline."""
+        import asyncio
+
+        from flexvmss._arm import ArmSettings, build_clients
+        from flexvmss._errors import FlexError, from_azure_error
+        from flexvmss._skus import SkuCache
+
+        ep = self.endpoint()
+
+        async def read() -> SkuCatalog:
+            clients = build_clients(
+                ArmSettings(
+                    subscription_id=ep.subscription_id,
+                    base_url=ep.base_url,
+                    credential=ep.credential,
+                    connection_verify=ep.connection_verify,
+                )
+            )
+
+            async def load(loc: str) -> list[Mapping[str, Any]]:
+                items = clients.compute.resource_skus.list(filter=f"location eq '{loc}'")
+                try:
+                    return [item.as_dict() async for item in items]
+                except FlexError:
+                    raise
+                except Exception as exc:
+                    raise from_azure_error(exc, operation=f"list resource SKUs in {loc}") from exc
+
+            try:
+                return await SkuCache().get(ep.subscription_id, location, load)
+            finally:
+                await clients.close()
+
+        return asyncio.run(read())
+
     def close(self) -> None:
         """Close what the command opened, newest first."""
         while self._closers:
@@ -175,7 +212,7 @@ def make_credential(choice: str) -> Any:
     if choice == "emulator":
         from flexvmss.emulator import AsyncEmulatorCredential
 
-        return AsyncEmulatorCredential()
+        return AsyncEmulatorCredential(tenant_id="00000000-0000-0000-0000-000000000000")
     from azure.identity import aio as identity
 
     factories: dict[str, Callable[[], Any]] = {

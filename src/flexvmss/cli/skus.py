@@ -27,7 +27,7 @@ def size_verdicts(catalog: Any, location: str, *, spot: bool = False) -> list[di
     from flexvmss._specs import ImageSpec, NetworkSpec, ScaleSetSpec
 
     out = []
-    for size in sorted(catalog.vm_sizes(), key=lambda s: s.name.lower()):
+    for size in catalog.sizes:
         spec = ScaleSetSpec(
             location=location,
             vm_size=size.name,
