@@ -108,6 +108,7 @@ def network_state(ctx: Context) -> dict[str, Any]:
     """The provider's bookkeeping in ``store.extra["network"]`` (snapshotted with the store)."""
     st: dict[str, Any] = ctx.store.extra.setdefault("network", {})
     st.setdefault("private_ips", {})  # subnet id (lower) -> {ip: owner ip-configuration id (lower)}
+    st.setdefault("private_hint", {})  # subnet id (lower) -> lowest address (int) that may be free
     st.setdefault("public_ip_next", 4)  # next offset in the fake public pool
     st.setdefault("nic_reserved", {})  # nic id (lower) -> {"until": emulated s, "vm": vm id}
     return st
@@ -307,40 +308,47 @@ def validate_internal_refs(body: dict[str, Any]) -> None:
 
 
 def link(ctx: Context, body: dict[str, Any]) -> None:
-    """Write the back-references of ``body``'s forward references onto their targets."""
-    for ref in refs(body):
+    """Write the back-references of ``body``'s forward references onto their targets.
+
+    ``body``'s old links are always removed first (:func:`unlink`), so a back-reference
+    is new unless ``body`` names the same target twice."""
+    for ref in set(refs(body)):
         target = _resolve_for(ctx, ref, body)
         if target is None:
             continue
         props = target.setdefault("properties", {})
         if ref.many:
-            lst = props.setdefault(ref.field, [])
-            if not any(str(x.get("id", "")).lower() == ref.source.lower() for x in lst):
-                lst.append({"id": ref.source})
+            props.setdefault(ref.field, []).append({"id": ref.source})
         else:
             props[ref.field] = {"id": ref.source}
 
 
 def unlink(ctx: Context, body: dict[str, Any]) -> None:
     """Remove the back-references ``body`` put on others, and free its private IPs."""
-    for ref in refs(body):
+    for ref in set(refs(body)):
         target = resolve(ctx, ref.target)
         if target is None:
             continue
         props = target.get("properties", {})
         if ref.many:
             lst = props.get(ref.field) or []
-            kept = [x for x in lst if str(x.get("id", "")).lower() != ref.source.lower()]
+            # Back-references are written from the same stored ids, so they match exactly.
+            kept = [x for x in lst if x.get("id") != ref.source]
             if kept:
                 props[ref.field] = kept
             else:
                 props.pop(ref.field, None)
         elif str(_id_of(props.get(ref.field)) or "").lower() == ref.source.lower():
             props.pop(ref.field, None)
-    owner = body["id"].lower() + "/"
-    for table in network_state(ctx)["private_ips"].values():
-        for ip in [ip for ip, o in table.items() if o.startswith(owner)]:
+    st = network_state(ctx)
+    for holder in _ip_holders(body):
+        hp = holder.get("properties", {})
+        sid, ip = str(_id_of(hp.get("subnet")) or "").lower(), hp.get("privateIPAddress")
+        table = st["private_ips"].get(sid, {})
+        if ip and table.get(ip) == holder["id"].lower():
             del table[ip]
+            if sid in st["private_hint"]:
+                st["private_hint"][sid] = min(int(ipaddress.IPv4Address(ip)), st["private_hint"][sid])
 
 
 def forget(ctx: Context, body: dict[str, Any]) -> None:
@@ -350,6 +358,7 @@ def forget(ctx: Context, body: dict[str, Any]) -> None:
     if body.get("type", "").lower() == f"{NS}/virtualNetworks".lower():
         for sn in body.get("properties", {}).get("subnets") or []:
             st["private_ips"].pop(sn["id"].lower(), None)
+            st["private_hint"].pop(sn["id"].lower(), None)
     st["nic_reserved"].pop(body["id"].lower(), None)
     ctx.store.delete(body["id"])
 
@@ -381,17 +390,19 @@ def _ip_holders(body: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 yield fe
 
 
-def plan_private_ips(ctx: Context, body: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+def plan_private_ips(ctx: Context, body: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], bool]]:
     """Choose a private IP for every ip configuration of ``body`` without changing state.
 
     Keeps an address the same configuration already holds, honours a Static
     ``privateIPAddress``, else takes the lowest free host address (offset 4 up, the last
-    address excluded). Returns (subnet id lower, ip, holder) triples; raises
-    ``SubnetIsFull`` or ``PrivateIPAddressInUse``."""
-    tables = network_state(ctx)["private_ips"]
+    address excluded). Returns (subnet id lower, ip, holder, scanned) tuples, ``scanned``
+    when the address was the lowest free one; raises ``SubnetIsFull`` or
+    ``PrivateIPAddressInUse``."""
+    st = network_state(ctx)
+    tables, hints = st["private_ips"], st["private_hint"]
     own = body["id"].lower() + "/"
     taken_now: dict[str, set[str]] = {}
-    plan: list[tuple[str, str, dict[str, Any]]] = []
+    plan: list[tuple[str, str, dict[str, Any], bool]] = []
     for holder in _ip_holders(body):
         hp = holder.setdefault("properties", {})
         sid = str(_id_of(hp.get("subnet")) or "")
@@ -420,26 +431,24 @@ def plan_private_ips(ctx: Context, body: dict[str, Any]) -> list[tuple[str, str,
                     400,
                     "PrivateIPAddressNotInSubnet",
                     f"IP configuration {holder['id']} is referencing a private IP address {wanted} which "
-                    "does not "
-                    f"belong to the subnet {sid} address prefix {net}.",
+                    f"does not belong to the subnet {sid} address prefix {net}.",
                 )
             if not free(str(addr)):
                 raise ArmError(
                     400,
                     "PrivateIPAddressInUse",
                     f"IP configuration {holder['id']} is using the private IP address {wanted} which is "
-                    "already "
-                    "allocated to resource "
-                    f"{table.get(str(addr), holder['id'])}.",
+                    f"already allocated to resource {table.get(str(addr), holder['id'])}.",
                 )
-            ip = str(addr)
+            ip, scanned = str(addr), False
         else:
-            ip = ""
+            ip, scanned = "", False
             if wanted and _in_network(wanted, net) and free(wanted):
                 ip = wanted  # keep the address this configuration already holds
             else:
-                last = int(net.broadcast_address)
-                for n in range(int(net.network_address) + 4, last):
+                scanned = True
+                first = max(int(net.network_address) + 4, hints.get(sid.lower(), 0))
+                for n in range(first, int(net.broadcast_address)):
                     cand = str(ipaddress.IPv4Address(n))
                     if free(cand):
                         ip = cand
@@ -449,11 +458,10 @@ def plan_private_ips(ctx: Context, body: dict[str, Any]) -> list[tuple[str, str,
                     400,
                     "SubnetIsFull",
                     f"Subnet {subnet.get('name')} with address prefix {net} does not have enough capacity "
-                    "for "
-                    "1 IP addresses.",
+                    "for 1 IP addresses.",
                 )
         mine.add(ip)
-        plan.append((sid.lower(), ip, holder))
+        plan.append((sid.lower(), ip, holder, scanned))
     return plan
 
 
@@ -818,10 +826,13 @@ def apply_put(ctx: Context, body: dict[str, Any], old: dict[str, Any] | None) ->
     plan = plan_private_ips(ctx, body)
     if old is not None:
         unlink(ctx, old)
-    tables = network_state(ctx)["private_ips"]
-    for sid, ip, holder in plan:
+    st = network_state(ctx)
+    for sid, ip, holder, scanned in plan:
         holder["properties"]["privateIPAddress"] = ip
-        tables.setdefault(sid, {})[ip] = holder["id"].lower()
+        st["private_ips"].setdefault(sid, {})[ip] = holder["id"].lower()
+        if scanned:  # every address from the hint up to this one is now taken
+            n = int(ipaddress.IPv4Address(ip)) + 1
+            st["private_hint"][sid] = max(n, st["private_hint"].get(sid, 0))
     ctx.store.put(body)
     link(ctx, body)
     return body
