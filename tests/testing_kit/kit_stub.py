@@ -23,10 +23,14 @@ SUBSCRIPTION = "8f1c2a4e-5b6d-4e7f-9a0b-1c2d3e4f5a6b"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 JWT = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQifQ.c2lnbmF0dXJlLXBhcnQ"
 PRIVATE_KEY = (
-    "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----"
+    "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+    "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n"
+    "-----END OPENSSH PRIVATE KEY-----"
 )
 PUBLIC_KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 user@host"
-SAS_URL = "https://acct.blob.core.windows.net/c/b.vhd?sv=2021-08-06&se=2030-01-01&sr=b&sp=r&sig=Zm9vYmFyc2VjcmV0"
+SAS_URL = (
+    "https://acct.blob.core.windows.net/c/b.vhd?sv=2021-08-06&se=2030-01-01&sr=b&sp=r&sig=Zm9vYmFyc2VjcmV0"
+)
 
 
 class ArmStub:
@@ -69,7 +73,9 @@ class ArmStub:
         app.router.add_get(vmss + "/{name}", self._get)
         app.router.add_get(vmss, self._list)
         app.router.add_put(vm, self._put_vm)
-        app.router.add_get("/subscriptions/{sub}/providers/Microsoft.Compute/locations/{loc}/operations/{op}", self._op)
+        app.router.add_get(
+            "/subscriptions/{sub}/providers/Microsoft.Compute/locations/{loc}/operations/{op}", self._op
+        )
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
         app.router.add_get("/secrets", self._secrets)
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -126,7 +132,11 @@ class ArmStub:
         op = request.match_info["op"]
         self._ops[op] = self._ops.get(op, 0) + 1
         done = self._ops[op] > self.polls_before_done
-        body = {"name": op, "status": "Succeeded" if done else "InProgress", "startTime": "2026-11-27T22:00:00Z"}
+        body = {
+            "name": op,
+            "status": "Succeeded" if done else "InProgress",
+            "startTime": "2026-11-27T22:00:00Z",
+        }
         return web.json_response(body, headers=self._headers({"Retry-After": "30"}))
 
     async def _get(self, request: web.Request) -> web.Response:
@@ -169,5 +179,31 @@ class ArmStub:
                 "token": JWT,
             },
         }
-        headers = self._headers({"Set-Cookie": "fpc=secretcookie; path=/", "x-ms-ratelimit-remaining-subscription-reads": "11999"})
+        headers = self._headers(
+            {"Set-Cookie": "fpc=secretcookie; path=/", "x-ms-ratelimit-remaining-subscription-reads": "11999"}
+        )
         return web.Response(text=json.dumps(body), content_type="application/json", headers=headers)
+
+
+class JwtCredential:
+    """An async credential whose token looks like a real JWT (so scrubbing it is tested)."""
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(JWT, 4102444800)
+
+    async def close(self) -> None:
+        return None
+
+
+class SyncJwtCredential:
+    """The sync twin of :class:`JwtCredential`."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(JWT, 4102444800)
+
+    def close(self) -> None:
+        return None

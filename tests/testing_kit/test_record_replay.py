@@ -1,0 +1,319 @@
+"""Recording through the kit (against a local HTTPS stub) and replaying offline.
+
+The stub stands in for Azure: a real TLS server, stock azure-mgmt clients, real LRO
+polling. Every test records with the kit, then replays with the network blocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+import yaml
+from azure.core.pipeline.transport import AioHttpTransport
+from azure.core.rest import HttpRequest
+from azure.mgmt.compute import ComputeManagementClient as SyncCompute
+from azure.mgmt.compute.aio import ComputeManagementClient
+from kit_stub import JWT, PRIVATE_KEY, PUBLIC_KEY
+from vcr.errors import CannotOverwriteExistingCassetteException
+
+from flexvmss import _clock
+from flexvmss.testing import (
+    ZERO_GUID,
+    NetworkBlockedError,
+    Target,
+    block_network,
+    default_scrubber,
+    instant_sleep,
+    scan_path,
+    use_cassette,
+)
+
+
+def live_scrubber(target: Target):
+    return default_scrubber().with_rules(*target.normaliser().rules)
+
+
+async def create_vmss(target: Target, name: str = "vmss1") -> str:
+    async with ComputeManagementClient(
+        target.async_credential, target.subscription_id, **target.client_kwargs()
+    ) as c:
+        poller = await c.virtual_machine_scale_sets.begin_create_or_update(
+            "rg", name, {"location": "eastus", "properties": {"orchestrationMode": "Flexible"}}
+        )
+        result = await poller.result()
+        return result.properties.provisioning_state
+
+
+def interactions(path) -> list[dict]:
+    return yaml.safe_load(path.read_text())["interactions"]
+
+
+@pytest.fixture
+def lro_cassette(tmp_path, stub_target):
+    """An LRO recorded through the kit; the stub answers InProgress twice, then Succeeded."""
+    path = tmp_path / "lro.yaml"
+    with instant_sleep(), use_cassette(path, record_mode="all", scrubber=live_scrubber(stub_target)):
+        assert asyncio.run(create_vmss(stub_target)) == "Succeeded"
+    return path
+
+
+# --------------------------------------------------------------------------- async / aiohttp
+
+
+def test_an_aio_lro_records_normalised_and_scrubbed(lro_cassette, arm_stub):
+    recorded = interactions(lro_cassette)
+    assert [i["request"]["method"] for i in recorded] == ["PUT", "GET", "GET", "GET", "GET"]
+    text = lro_cassette.read_text()
+    assert arm_stub.base_url not in text and arm_stub.subscription_id not in text
+    assert "https://management.azure.com/subscriptions/" + ZERO_GUID in text
+    first = recorded[0]
+    assert "Authorization" not in first["request"]["headers"]
+    assert first["response"]["headers"]["Azure-AsyncOperation"][0].startswith(
+        f"https://management.azure.com/subscriptions/{ZERO_GUID}/providers/Microsoft.Compute/"
+    )
+    assert not any("Retry-After" in i["response"]["headers"] for i in recorded)
+    assert scan_path(lro_cassette) == ([], 1)
+
+
+def test_an_aio_lro_replays_offline_without_sleeping(lro_cassette, monkeypatch):
+    slept: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def spy(delay, *args, **kwargs):
+        if delay > 0:
+            slept.append(delay)
+        return await real_sleep(0)
+
+    monkeypatch.setattr(asyncio, "sleep", spy)
+    replay = Target.replay()
+    # Real Azure's default poll interval: if anything but the kit decided the delay, it would show.
+    kwargs = {**replay.client_kwargs(), "polling_interval": 30}
+    with block_network(), use_cassette(lro_cassette) as cassette:
+
+        async def run() -> str:
+            async with ComputeManagementClient(
+                replay.async_credential, replay.subscription_id, **kwargs
+            ) as c:
+                poller = await c.virtual_machine_scale_sets.begin_create_or_update(
+                    "rg", "vmss1", {"location": "eastus"}
+                )
+                return (await poller.result()).properties.provisioning_state
+
+        assert asyncio.run(run()) == "Succeeded"
+        assert cassette.all_played
+    assert slept == []
+
+
+def test_a_replay_that_polls_more_often_gets_the_last_answer_again(lro_cassette):
+    poll_url = interactions(lro_cassette)[1]["request"]["uri"]
+    with block_network(), use_cassette(lro_cassette) as cassette:
+        statuses = [requests.get(poll_url, timeout=5).json()["status"] for _ in range(6)]
+        assert statuses == ["InProgress", "InProgress", "Succeeded", "Succeeded", "Succeeded", "Succeeded"]
+        assert cassette.play_count == 6
+
+
+def test_a_replay_that_polls_less_often_is_fine(lro_cassette):
+    poll_url = interactions(lro_cassette)[1]["request"]["uri"]
+    with block_network(), use_cassette(lro_cassette):
+        assert requests.get(poll_url, timeout=5).json()["status"] == "InProgress"
+
+
+def test_a_repeated_non_poll_request_is_still_an_error(lro_cassette):
+    put_url = interactions(lro_cassette)[0]["request"]["uri"]
+    with block_network(), use_cassette(lro_cassette):
+        requests.put(put_url, json={}, timeout=5)
+        with pytest.raises(CannotOverwriteExistingCassetteException):
+            requests.put(put_url, json={}, timeout=5)
+
+
+def test_strict_repeat_mode_refuses_extra_polls(lro_cassette):
+    poll_url = interactions(lro_cassette)[1]["request"]["uri"]
+    with block_network(), use_cassette(lro_cassette, repeat="none"):
+        for _ in range(3):
+            requests.get(poll_url, timeout=5)
+        with pytest.raises(CannotOverwriteExistingCassetteException):
+            requests.get(poll_url, timeout=5)
+
+
+def test_an_unrecorded_request_on_replay_fails_before_touching_the_network(tmp_path):
+    with (
+        block_network(),
+        use_cassette(tmp_path / "missing.yaml"),
+        pytest.raises(CannotOverwriteExistingCassetteException),
+    ):
+        requests.get("https://management.azure.com/subscriptions?api-version=2022-12-01", timeout=5)
+    assert not (tmp_path / "missing.yaml").exists()
+
+
+# --------------------------------------------------------------------------- sync / requests
+
+
+def test_sync_clients_over_requests_record_and_replay(tmp_path, stub_target):
+    path = tmp_path / "sync.yaml"
+
+    def run(target: Target) -> str:
+        client = SyncCompute(target.credential, target.subscription_id, **target.client_kwargs())
+        with client:
+            poller = client.virtual_machine_scale_sets.begin_create_or_update(
+                "rg", "sync1", {"location": "eastus"}
+            )
+            return poller.result().properties.provisioning_state
+
+    with instant_sleep(), use_cassette(path, record_mode="all", scrubber=live_scrubber(stub_target)):
+        assert run(stub_target) == "Succeeded"
+    assert len(interactions(path)) == 5 and scan_path(path) == ([], 1)
+    with block_network(), use_cassette(path):
+        assert run(Target.replay()) == "Succeeded"
+
+
+# --------------------------------------------------------------------------- scrubbing while recording
+
+
+def test_recording_scrubs_every_kind_of_secret(tmp_path, stub_target, arm_stub):
+    path = tmp_path / "secrets.yaml"
+    vm_url = (
+        f"{arm_stub.base_url}/subscriptions/{arm_stub.subscription_id}/resourceGroups/rg/providers/"
+        "Microsoft.Compute/virtualMachines/vm1?api-version=2026-04-01"
+    )
+    vm = {
+        "location": "eastus",
+        "properties": {
+            "osProfile": {
+                "adminUsername": "azureuser",
+                "adminPassword": "P@ssw0rd-not-a-real-one",
+                "customData": "I2Nsb3VkLWNvbmZpZw==",
+                "linuxConfiguration": {"ssh": {"publicKeys": [{"keyData": PUBLIC_KEY}]}},
+            },
+            "userData": "ZWNobyBoZWxsbw==",
+            "extensionProfile": {"protectedSettings": {"commandToExecute": "echo secret"}},
+            "bootstrapKey": PRIVATE_KEY,
+        },
+    }
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {JWT}"
+    tls = {"verify": arm_stub.ca_file, "timeout": 5}
+    with use_cassette(path, record_mode="all", scrubber=live_scrubber(stub_target)):
+        token = session.post(
+            f"{arm_stub.base_url}/{arm_stub.tenant_id}/oauth2/v2.0/token",
+            data={"grant_type": "client_credentials", "client_id": "x", "client_secret": "s3cr3t"},
+            **tls,
+        )
+        assert token.json()["access_token"] == JWT  # the live caller saw the real answer
+        assert session.put(vm_url, json=vm, **tls).status_code == 200
+        assert (
+            session.get(f"{arm_stub.base_url}/secrets", **tls).json()["properties"]["privateKey"]
+            == PRIVATE_KEY
+        )
+
+    recorded = interactions(path)
+    assert [i["request"]["method"] for i in recorded] == ["PUT", "GET"]  # the token call is not recorded
+    text = path.read_text()
+    for secret in (
+        "P@ssw0rd-not-a-real-one",
+        "I2Nsb3VkLWNvbmZpZw==",
+        "ZWNobyBoZWxsbw==",
+        "echo secret",
+        "PRIVATE KEY",
+        JWT,
+        "Zm9vYmFyc2VjcmV0",
+        "fpc=secretcookie",
+        arm_stub.subscription_id,
+        arm_stub.tenant_id,
+        "s3cr3t",
+    ):
+        assert secret not in text, secret
+    assert PUBLIC_KEY in text
+    sent = json.loads(recorded[0]["request"]["body"])
+    assert sent["properties"]["osProfile"]["adminPassword"] == "Sanitized"
+    assert scan_path(path) == ([], 1)
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+def test_fifty_concurrent_aio_requests_are_all_recorded(tmp_path, stub_target, arm_stub):
+    path = tmp_path / "aio50.yaml"
+    urls = [
+        f"{arm_stub.base_url}/subscriptions/{arm_stub.subscription_id}/resourceGroups/rg/providers/"
+        f"Microsoft.Compute/virtualMachineScaleSets/vmss{i}?api-version=2026-04-01"
+        for i in range(50)
+    ]
+
+    async def fetch_all() -> list[int]:
+        async with AioHttpTransport(connection_verify=arm_stub.ca_file) as transport:
+            responses = await asyncio.gather(*(transport.send(HttpRequest("GET", u)) for u in urls))
+            return [r.status_code for r in responses]
+
+    with use_cassette(path, record_mode="all", scrubber=live_scrubber(stub_target)):
+        assert asyncio.run(fetch_all()) == [200] * 50
+    names = sorted(i["request"]["uri"].split("/")[-1].split("?")[0] for i in interactions(path))
+    assert names == sorted(f"vmss{i}" for i in range(50))
+
+
+def test_fifty_threaded_requests_are_all_recorded(tmp_path, stub_target, arm_stub):
+    path = tmp_path / "threads50.yaml"
+    urls = [
+        f"{arm_stub.base_url}/subscriptions/{arm_stub.subscription_id}/resourceGroups/rg/providers/"
+        f"Microsoft.Compute/virtualMachineScaleSets/t{i}?api-version=2026-04-01"
+        for i in range(50)
+    ]
+    session = requests.Session()
+    with (
+        use_cassette(path, record_mode="all", scrubber=live_scrubber(stub_target)),
+        ThreadPoolExecutor(8) as pool,
+    ):
+        fetched = pool.map(lambda u: session.get(u, verify=arm_stub.ca_file, timeout=10), urls)
+        assert [r.status_code for r in fetched] == [200] * 50
+    assert len(interactions(path)) == 50
+
+
+# --------------------------------------------------------------------------- files
+
+
+def test_rewrite_replaces_the_cassette_and_a_recording_without_requests_leaves_one(tmp_path):
+    path = tmp_path / "sub" / "empty.yaml"
+    path.parent.mkdir()
+    path.write_text("stale: true\n")
+    with use_cassette(path, record_mode="rewrite"):
+        pass
+    assert yaml.safe_load(path.read_text())["interactions"] == []
+    with use_cassette(path):  # and it replays
+        pass
+
+
+def test_record_mode_is_validated(tmp_path):
+    with pytest.raises(ValueError), use_cassette(tmp_path / "x.yaml", record_mode="sometimes"):  # type: ignore[arg-type]
+        pass
+
+
+# --------------------------------------------------------------------------- time and network
+
+
+def test_instant_sleep_makes_library_and_transport_waits_instant_and_restores_them():
+    from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
+
+    original = (HttpTransport.__dict__["sleep"], AsyncHttpTransport.__dict__["sleep"])
+
+    async def waits() -> float:
+        start = _clock.monotonic()
+        await _clock.sleep(3600)
+        await AioHttpTransport().sleep(1800)
+        return _clock.monotonic() - start
+
+    with instant_sleep() as log:
+        elapsed = asyncio.run(waits())
+        HttpTransport.sleep(None, 60)  # type: ignore[arg-type]
+    assert log.calls == [3600, 1800, 60]
+    assert elapsed >= 5400  # virtual time moved, so deadlines still expire
+    assert (HttpTransport.__dict__["sleep"], AsyncHttpTransport.__dict__["sleep"]) == original
+
+
+def test_block_network_refuses_tcp_and_allows_loopback_on_request(arm_stub):
+    with block_network(), pytest.raises(NetworkBlockedError, match="Network is disabled"):
+        requests.get(f"{arm_stub.base_url}/secrets", verify=arm_stub.ca_file, timeout=5)
+    with block_network(allow_loopback=True):
+        assert requests.get(f"{arm_stub.base_url}/secrets", verify=arm_stub.ca_file, timeout=5).ok
