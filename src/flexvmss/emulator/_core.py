@@ -572,21 +572,6 @@ class OperationManager:
             q += "&monitor=true"
         return base + q
 
-    def results_url(self, op: Operation, api_version: str | None) -> str:
-        """The ``Location`` URL ARM gives subscription-level operations such as a resource
-        group delete: ``/subscriptions/{sub}/operationresults/{opId}``. Polled, it answers 202
-        while the operation runs, then 200 (success) or the error with a 4xx/5xx status."""
-        api = api_version or "2025-04-01"
-        url = f"{self.base_url}/subscriptions/{op.subscription_id}/operationresults/{op.id}"
-        return f"{url}?api-version={api}"
-
-    def results_headers(self, op: Operation, request: Request) -> dict[str, str]:
-        """Headers of a 202 that starts ``op`` and is tracked by ``Location`` only (resource
-        group delete): ``Location`` (:meth:`results_url`) and the retry hint."""
-        headers = {"Location": self.results_url(op, request.api_version)}
-        headers.update(self.clock.retry_after_headers(self.poll_hint(op)))
-        return headers
-
     def reset(self) -> None:
         """Forget every operation, finished or not (the emulator's reset)."""
         self.ops = {}

@@ -4,9 +4,8 @@
   ``Azure-AsyncOperation`` URL) answers 200 with the status body (Compute:
   ``{startTime, endTime?, status, name}``, Network/Resources: ``{status}``, plus ``error``
   when Failed/Canceled) and a retry hint while the operation runs.
-* The same URL with ``monitor=true`` (the ``Location`` URL of deletes and actions) and
-  ``GET /subscriptions/{sub}/operationresults/{opId}`` (the ``Location`` of a resource group
-  delete) answer as ARM's Location protocol does: 202 and a retry hint while running, 200 with
+* The same URL with ``monitor=true`` (the ``Location`` URL of deletes and actions) answers
+  as ARM's Location protocol does: 202 and a retry hint while running, 200 with
   an empty body on success, and the operation's error with status 409 when it failed or was
   canceled, which azure-core's ``LocationPolling`` reports as an ``HttpResponseError``.
   (``ARMPolling`` follows ``Azure-AsyncOperation`` first, so for Compute and Network the
@@ -21,21 +20,15 @@ __all__ = ["router"]
 
 router = Router()
 
-_PROVIDERS = {
-    "microsoft.compute": "Microsoft.Compute",
-    "microsoft.network": "Microsoft.Network",
-    "microsoft.resources": "Microsoft.Resources",
-}
-
 
 def _not_found(op_id: str) -> ArmError:
     return ArmError(404, "NotFound", f"The operation '{op_id}' could not be found.")
 
 
-def _find(ctx: Context, req: Request, provider: str | None) -> Operation:
+def _find(ctx: Context, req: Request, provider: str) -> Operation:
     op_id = req.params["operationId"]
     op = ctx.lro.get(op_id)
-    if op is None or (provider is not None and op.provider.lower() != provider.lower()):
+    if op is None or op.provider.lower() != provider.lower():
         raise _not_found(op_id)
     if op.subscription_id.lower() != req.params["subscriptionId"].lower():
         raise _not_found(op_id)
@@ -74,12 +67,3 @@ def _register(namespace: str, policy: str | None) -> None:
 _register("Microsoft.Compute", "GetOperation")
 _register("Microsoft.Network", None)
 _register("Microsoft.Resources", None)
-
-
-_RESULTS = "/subscriptions/{subscriptionId}/operationresults/{operationId}"
-
-
-@router.route("GET", _RESULTS, op_class="poll", arm="read")
-def get_operation_result(ctx: Context, req: Request) -> Response:
-    """A subscription-level ``Location`` (resource group delete)."""
-    return _monitor(ctx, _find(ctx, req, None))
