@@ -1,0 +1,79 @@
+"""``python -m flexvmss.emulator serve``: run the emulator in a terminal until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from types import FrameType
+
+from ._emulator import Emulator
+
+__all__ = ["serve", "snippet"]
+
+
+def snippet(emu: Emulator) -> str:
+    """Python that points the stock clients at a running emulator."""
+    return (
+        "from azure.mgmt.compute import ComputeManagementClient\n"
+        "from flexvmss.emulator import EmulatorCredential\n"
+        "compute = ComputeManagementClient(\n"
+        f"    EmulatorCredential({emu.tenant_id!r}),\n"
+        f"    {emu.subscription_id!r},\n"
+        f"    base_url={emu.base_url!r},\n"
+        f"    connection_verify={emu.ca_file!r},\n"
+        '    credential_scopes=["https://management.azure.com/.default"],\n'
+        ")\n"
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m flexvmss.emulator", description="A local Azure Resource Manager."
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="serve until Ctrl-C")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=0, help="0 picks a free port (the default)")
+    s.add_argument("--time-scale", type=float, default=1.0, help="real seconds per emulated second")
+    s.add_argument("--throttle", choices=["azure", "off"], default="off")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--page-size", type=int, default=100)
+    return p
+
+
+def serve(argv: list[str] | None = None) -> int:
+    """Parse ``argv`` (``serve [--port N] [--time-scale X] [--throttle azure] [--seed N]``),
+    start an emulator, print how to reach it and serve until interrupted. Returns the exit code."""
+    args = _parser().parse_args(argv)
+    emu = Emulator(
+        host=args.host,
+        port=args.port,
+        time_scale=args.time_scale,
+        throttle=args.throttle,
+        seed=args.seed,
+        page_size=args.page_size,
+    )
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, _on_signal)
+    with emu:
+        print(f"flexvmss emulator serving at {emu.base_url}")
+        print(f"  CA certificate:  {emu.ca_file}")
+        print(f"  subscription id: {emu.subscription_id}")
+        print(f"  tenant id:       {emu.tenant_id}")
+        print(f"  admin API:       {emu.base_url}/_emulator/counters")
+        if emu.missing_providers:
+            print(f"  missing providers: {', '.join(emu.missing_providers)}")
+        print("\n" + snippet(emu))
+        print("Ctrl-C stops it.", flush=True)
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    signal.signal(signal.SIGTERM, previous)
+    return 0
