@@ -187,11 +187,11 @@ def _extra_vm_specs(config: DemoConfig, subnet_id: str) -> list[Any]:
 
 
 def _count(counters: Mapping[str, Any]) -> tuple[dict[str, int], int]:
-    by_class = counters.get("by_op_class") or counters.get("op_classes") or {}
-    throttled = counters.get("throttled", 0)
-    if isinstance(throttled, Mapping):
-        throttled = sum(int(v) for v in throttled.values())
-    return {str(k): int(v) for k, v in by_class.items()}, int(throttled or 0)
+    """Requests by class and the 429 total from the emulator's counters."""
+    by_class = counters.get("by_op_class") or {}
+    throttled = counters.get("throttled") or {}
+    total = throttled.get("total", 0) if isinstance(throttled, Mapping) else throttled
+    return {str(k): int(v) for k, v in by_class.items()}, int(total or 0)
 
 
 def _diff(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:

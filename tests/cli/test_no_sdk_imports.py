@@ -1,0 +1,49 @@
+"""The command modules stay thin: they import no Azure SDK module, and loading the CLI loads none."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import flexvmss.cli
+
+CLI_DIR = Path(flexvmss.cli.__file__).parent
+COMMAND_MODULES = sorted(p for p in CLI_DIR.glob("*.py") if not p.name.startswith("_"))
+
+
+def _imported_modules(path: Path) -> list[str]:
+    names: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+    return names
+
+
+def test_there_is_a_module_per_command() -> None:
+    names = {p.stem for p in COMMAND_MODULES}
+    assert {"create", "plan", "add_vm", "ls", "ops", "scale", "delete", "skus", "emulator", "demo"} <= names
+
+
+def test_command_modules_import_no_azure_sdk_module() -> None:
+    offenders = {
+        path.name: [m for m in _imported_modules(path) if m == "azure" or m.startswith("azure.")]
+        for path in COMMAND_MODULES
+    }
+    assert {name: mods for name, mods in offenders.items() if mods} == {}
+
+
+def test_loading_the_cli_and_its_help_loads_no_azure_module() -> None:
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from flexvmss.cli import flexvmss\n"
+        "result = CliRunner().invoke(flexvmss, ['--help'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(sorted(m for m in sys.modules if m == 'azure' or m.startswith('azure.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
