@@ -117,7 +117,7 @@ class Harness:
 
     # network fixtures ------------------------------------------------------------
     def subnet(
-        self, *, vnet: str = "v1", name: str = "s1", default_outbound: bool = True, rg: str = RG
+        self, *, vnet: str = "v1", name: str = "s1", default_outbound: bool = True, rg: str = RG, location: str = LOC
     ) -> str:
         props: dict[str, Any] = {"addressPrefix": "10.0.0.0/20"}
         if not default_outbound:
@@ -126,7 +126,7 @@ class Harness:
             "PUT",
             nid("virtualNetworks", vnet, rg=rg),
             {
-                "location": LOC,
+                "location": location,
                 "properties": {
                     "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
                     "subnets": [{"name": name, "properties": props}],
@@ -136,19 +136,19 @@ class Harness:
         self.settle(30)
         return nid("virtualNetworks", vnet, "subnets", name, rg=rg)
 
-    def nic(self, name: str, subnet_id: str) -> str:
+    def nic(self, name: str, subnet_id: str, *, rg: str = RG, location: str = LOC) -> str:
         self.ok(
             "PUT",
-            nid("networkInterfaces", name),
+            nid("networkInterfaces", name, rg=rg),
             {
-                "location": LOC,
+                "location": location,
                 "properties": {
                     "ipConfigurations": [{"name": "ip", "properties": {"subnet": {"id": subnet_id}}}]
                 },
             },
         )
         self.settle(30)
-        return nid("networkInterfaces", name)
+        return nid("networkInterfaces", name, rg=rg)
 
 
 def profile(
