@@ -51,7 +51,10 @@ class Harness:
     ) -> Response:
         """One request; ArmErrors come back as responses, as the server sends them."""
         self.ctx.lro.tick()
-        found = router.match(method, path)
+        try:
+            found = router.match(method, path)
+        except ArmError as exc:  # 405
+            return Response.json(exc.body(), status=exc.status)
         assert found is not None, f"no route for {method} {path}"
         route, params = found
         req = Request(

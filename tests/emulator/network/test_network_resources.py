@@ -443,3 +443,58 @@ def test_every_type_answers_404_with_arm_text(h: Harness, collection: str) -> No
     assert (
         f"'Microsoft.Network/{collection}/ghost' under resource group '{RG}'" in resp.body["error"]["message"]
     )
+
+
+# --------------------------------------------------------------------------- child routes
+
+
+def test_load_balancer_child_routes_and_pool_in_use(h: Harness, vnet: dict[str, Any]) -> None:
+    pip = h.put(rid("publicIPAddresses", "lbip"), {"location": "eastus"})
+    lb_id = rid("loadBalancers", "lb")
+    h.put(lb_id, lb_body(pip["id"], lb_id))
+    extra = f"{lb_id}/backendAddressPools/extra"
+    created = h.call("PUT", extra, {"properties": {}})
+    assert (
+        created.status == 201
+        and created.body["type"] == "Microsoft.Network/loadBalancers/backendAddressPools"
+    )
+    h.settle()
+    pools = h.call("GET", f"{lb_id}/backendAddressPools").body["value"]
+    assert [p["name"] for p in pools] == ["pool", "extra"]
+    assert h.call("GET", f"{lb_id}/probes/hp").body["properties"]["port"] == 22
+    assert h.call("PUT", f"{lb_id}/probes/hp", {"properties": {}}).status == 405  # read-only child route
+    nic = h.put(rid("networkInterfaces", "n"), nic_body(loadBalancerBackendAddressPools=[{"id": extra}]))
+    assert error(h.call("DELETE", extra)) == (400, "InUseBackendAddressPoolCannotBeDeleted")
+    without = lb_body(pip["id"], lb_id)  # a PUT that leaves the used pool out
+    assert error(h.call("PUT", lb_id, without)) == (400, "InUseBackendAddressPoolCannotBeDeleted")
+    ipc = h.call("GET", f"{nic['id']}/ipConfigurations/ipc").body
+    assert ipc["properties"]["loadBalancerBackendAddressPools"] == [{"id": extra}]
+    h.put(nic["id"], nic_body())
+    assert h.call("DELETE", extra).status == 202
+    h.settle()
+    assert error(h.call("GET", extra)) == (404, "NotFound")
+
+
+def test_security_rule_child_route(h: Harness) -> None:
+    nsg = h.put(rid("networkSecurityGroups", "g"), {"location": "eastus"})
+    rule = {
+        "properties": {
+            "protocol": "Tcp",
+            "access": "Allow",
+            "direction": "Inbound",
+            "priority": 200,
+            "sourceAddressPrefix": "*",
+            "destinationAddressPrefix": "*",
+            "sourcePortRange": "*",
+            "destinationPortRange": "443",
+        }
+    }
+    assert h.put(f"{nsg['id']}/securityRules/https", rule)["properties"]["destinationPortRange"] == "443"
+    assert [r["name"] for r in h.call("GET", nsg["id"]).body["properties"]["securityRules"]] == ["https"]
+    assert len(h.call("GET", f"{nsg['id']}/defaultSecurityRules").body["value"]) == 6
+
+
+def test_in_use_subnet_prefix_cannot_change(h: Harness, vnet: dict[str, Any]) -> None:
+    h.put(rid("networkInterfaces", "n"), nic_body())
+    resp = h.call("PUT", SUBNET, {"properties": {"addressPrefix": "10.0.0.0/25"}})
+    assert error(resp) == (400, "InUseSubnetCannotBeUpdated")

@@ -217,8 +217,7 @@ def attach_nic(ctx: Context, nic_id: str, vm_id: str) -> dict[str, Any]:
             400,
             "NicInUse",
             f"Network Interface {nic['id']} is used by existing resource {holder}. A network interface can "
-            "be "
-            "attached to only one virtual machine.",
+            "be attached to only one virtual machine.",
         )
     res = m.reservation(ctx, nic["id"])
     if res is not None and str(res["vm"]).lower() != vm_id.lower():

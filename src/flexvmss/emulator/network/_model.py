@@ -629,8 +629,7 @@ def normalize(
             400,
             "InvalidResourceLocation",
             f"The resource '{name}' already exists in location '{old.get('location')}'. A resource with the "
-            "same "
-            f"name cannot be created in location '{location}'. Please select a new resource name.",
+            f"same name cannot be created in location '{location}'. Please select a new resource name.",
         )
     etag = ctx.etag()
     raw_props = payload.get("properties") or {}
@@ -688,6 +687,12 @@ def normalize(
         for coll in CHILD_TYPES["loadBalancers"]:
             props[coll] = _children(ctx, resource_id, "loadBalancers", coll, props.get(coll), old, etag)
         validate_internal_refs(body)
+    if old is not None:
+        for coll in CHILD_TYPES.get(collection, ()):
+            kept = {c["name"].lower() for c in props.get(coll) or []}
+            for prev in old.get("properties", {}).get(coll) or []:
+                if prev["name"].lower() not in kept:
+                    child_delete_checks(prev)
     return body
 
 
@@ -727,8 +732,7 @@ def _normalize_vnet(ctx: Context, body: dict[str, Any], old: dict[str, Any] | No
                 400,
                 "NetcfgSubnetRangeOutsideVnet",
                 f"Subnet '{sn['name']}' is not valid because its IP address range is outside the IP address "
-                "range "
-                f"of virtual network '{body['name']}'.",
+                f"range of virtual network '{body['name']}'.",
             )
         for other_name, other in seen:
             if net.overlaps(other):
@@ -736,16 +740,25 @@ def _normalize_vnet(ctx: Context, body: dict[str, Any], old: dict[str, Any] | No
                     400,
                     "NetcfgSubnetRangesOverlap",
                     f"Subnet '{sn['name']}' is not valid because its IP address range overlaps with that of "
-                    "an "
-                    f"existing subnet '{other_name}' in virtual network '{body['name']}'.",
+                    f"an existing subnet '{other_name}' in virtual network '{body['name']}'.",
                 )
         seen.append((sn["name"], net))
     props["subnets"] = subnets
     if old is not None:
-        kept = {sn["name"].lower() for sn in subnets}
-        for prev in old.get("properties", {}).get("subnets") or []:
-            if prev["name"].lower() not in kept and prev.get("properties", {}).get("ipConfigurations"):
-                raise subnet_in_use(prev)
+        for sn in subnets:
+            prev = find_child(old, "subnets", sn["name"])
+            if (
+                prev is not None
+                and prev["properties"].get("ipConfigurations")
+                and (_subnet_network(prev) != _subnet_network(sn))
+            ):
+                users = [c["id"] for c in prev["properties"]["ipConfigurations"]]
+                raise ArmError(
+                    400,
+                    "InUseSubnetCannotBeUpdated",
+                    f"Subnet {sn['name']} is in use by {', '.join(users)} and its address prefix cannot be "
+                    "changed.",
+                )
 
 
 def _normalize_pip(
@@ -857,9 +870,35 @@ def subnet_in_use(subnet: dict[str, Any]) -> ArmError:
         400,
         "InUseSubnetCannotBeDeleted",
         f"Subnet {subnet['name']} is in use by {', '.join(users)} and cannot be deleted. In order to delete "
-        "the "
-        "subnet, delete all the resources within the subnet. See aka.ms/deletesubnet.",
+        "the subnet, delete all the resources within the subnet. See aka.ms/deletesubnet.",
     )
+
+
+def child_delete_checks(child: dict[str, Any]) -> None:
+    """Refuse to remove a child (by DELETE or by leaving it out of its parent's PUT) that
+    others still reference: a subnet with ip configurations, a backend pool with members,
+    an inbound NAT rule bound to an ip configuration."""
+    ctype = str(child.get("type", "")).lower()
+    props = child.get("properties", {})
+    if ctype == f"{NS}/virtualNetworks/subnets".lower():
+        if props.get("ipConfigurations"):
+            raise subnet_in_use(child)
+        return
+    users = []
+    for field in BACKREF_FIELDS.get(ctype, ()):
+        value = props.get(field)
+        users += [x["id"] for x in value] if isinstance(value, list) else ([value["id"]] if value else [])
+    if users:
+        kind = ctype.rsplit("/", 1)[1]
+        code = {"backendaddresspools": "InUseBackendAddressPoolCannotBeDeleted"}.get(
+            kind, "InUseInboundNatRuleCannotBeDeleted"
+        )
+        raise ArmError(
+            400,
+            code,
+            f"{child['id']} cannot be deleted because it is in use by {', '.join(users)}. Remove the "
+            "association first.",
+        )
 
 
 def reservation(ctx: Context, nic_id: str) -> dict[str, Any] | None:
@@ -922,10 +961,8 @@ def delete_checks(ctx: Context, body: dict[str, Any]) -> None:
                 400,
                 "InUseNetworkSecurityGroupCannotBeDeleted",
                 f"Network security group {rid} cannot be deleted because it is in use by the following "
-                "resources: "
-                f"{', '.join(users)}. In order to delete the Network security group, remove the association "
-                "with "
-                "the resource(s). To learn how to do this, see aka.ms/deletensg.",
+                f"resources: {', '.join(users)}. In order to delete the Network security group, remove the "
+                "association with the resource(s). To learn how to do this, see aka.ms/deletensg.",
             )
     elif t == f"{NS}/natGateways".lower():
         users = [x["id"] for x in props.get("subnets") or []]

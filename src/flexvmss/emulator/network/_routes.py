@@ -204,157 +204,181 @@ for _collection in m.TOP_TYPES:
     _register(_collection)
 
 
-# --------------------------------------------------------------------------- subnets
+# --------------------------------------------------------------------------- child resources
 
-_SUBNETS = _BASE + "/virtualNetworks/{virtualNetworkName}/subnets"
-_SUBNET = _SUBNETS + "/{subnetName}"
-
-
-def _vnet(ctx: Context, req: Request) -> dict[str, Any]:
-    rid = arm_id(
-        req.params["subscriptionId"],
-        req.params["resourceGroupName"],
-        m.NS,
-        "virtualNetworks",
-        req.params["virtualNetworkName"],
-    )
-    vnet = ctx.store.get(rid)
-    if vnet is None:
-        raise ArmError.resource_not_found(
-            f"{m.NS}/virtualNetworks", req.params["virtualNetworkName"], req.params["resourceGroupName"]
-        )
-    return vnet
+#: (parent collection, child collection, writable): the child routes served. Read-only
+#: children are changed through their parent's PUT, as the SDK's operations allow.
+CHILD_ROUTES: tuple[tuple[str, str, bool], ...] = (
+    ("virtualNetworks", "subnets", True),
+    ("loadBalancers", "backendAddressPools", True),
+    ("loadBalancers", "inboundNatRules", True),
+    ("loadBalancers", "frontendIPConfigurations", False),
+    ("loadBalancers", "loadBalancingRules", False),
+    ("loadBalancers", "probes", False),
+    ("loadBalancers", "outboundRules", False),
+    ("networkSecurityGroups", "securityRules", True),
+    ("networkSecurityGroups", "defaultSecurityRules", False),
+    ("networkInterfaces", "ipConfigurations", False),
+)
 
 
-def _subnet_not_found(vnet: dict[str, Any], name: str) -> ArmError:
-    return ArmError(404, "NotFound", f"Resource {vnet['id']}/subnets/{name} not found.")
-
-
-def _vnet_payload(vnet: dict[str, Any], subnets: list[dict[str, Any]]) -> dict[str, Any]:
-    payload = {k: v for k, v in vnet.items() if k not in ("properties", "etag", "id", "name", "type")}
-    payload["properties"] = {**vnet["properties"], "subnets": subnets}
+def _parent_payload(
+    parent: dict[str, Any], collection: str, children: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A PUT body for ``parent`` with ``collection`` replaced by ``children``."""
+    payload = {k: v for k, v in parent.items() if k not in ("properties", "etag", "id", "name", "type")}
+    payload["properties"] = {**parent["properties"], collection: children}
     return payload
 
 
-@router.route("PUT", _SUBNET, op_class="write")
-def put_subnet(ctx: Context, req: Request) -> Response:
-    sub, _rg = _require_rg(ctx, req, writing=True)
-    payload = req.json()
-    vnet = _vnet(ctx, req)
-    name = req.params["subnetName"]
-    old = m.find_child(vnet, "subnets", name)
-    check_preconditions(req, old)
-    if old is not None:
-        name = old["name"]
-    new_item = {"name": name, "properties": dict(payload.get("properties") or {})}
-    subnets = [
-        s if s["name"].lower() != name.lower() else new_item for s in vnet["properties"].get("subnets") or []
-    ]
-    if old is None:
-        subnets.append(new_item)
+def _rewrite_parent(
+    ctx: Context,
+    parent_collection: str,
+    parent: dict[str, Any],
+    collection: str,
+    children: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Store ``parent`` with a new child list through the parent's own validation. The
+    children's provisioning states are kept (a rewrite renews their etags only)."""
+    states = {
+        (coll, c["name"].lower()): c.get("properties", {}).get("provisioningState")
+        for coll in m.CHILD_TYPES[parent_collection]
+        for c in parent["properties"].get(coll) or []
+    }
     body = m.normalize(
         ctx,
-        collection="virtualNetworks",
-        resource_id=vnet["id"],
-        name=vnet["name"],
-        payload=_vnet_payload(vnet, subnets),
-        old=vnet,
+        collection=parent_collection,
+        resource_id=parent["id"],
+        name=parent["name"],
+        payload=_parent_payload(parent, collection, children),
+        old=parent,
     )
-    for other in body["properties"]["subnets"]:  # other subnets keep their state
-        prev = m.find_child(vnet, "subnets", other["name"])
-        if prev is not None and other["name"].lower() != name.lower():
-            other["properties"]["provisioningState"] = prev["properties"].get(
-                "provisioningState", "Succeeded"
-            )
-    subnet = m.find_child(body, "subnets", name)
-    assert subnet is not None
-    subnet["properties"]["provisioningState"] = "Updating"
-    m.apply_put(ctx, body, vnet)
-    sid = subnet["id"]
-
-    def settle(state: str) -> None:
-        # A vnet write renews every subnet's etag, so settle on state, not etag.
-        cur = m.resolve(ctx, sid)
-        if cur is not None and cur["properties"].get("provisioningState") == "Updating":
-            cur["properties"]["provisioningState"] = state
-
-    op = ctx.lro.start(
-        req,
-        provider=m.NS,
-        location=body["location"],
-        subscription_id=sub,
-        kind="network.create",
-        resource_id=sid,
-        on_succeed=lambda: settle("Succeeded"),
-        on_fail=lambda _e: settle("Failed"),
-    )
-    headers = ctx.lro.accepted_headers(op, req, location=False)
-    headers.update(_etag_headers(subnet))
-    return Response.json(_out(subnet), status=200 if old is not None else 201, headers=headers)
+    body["properties"]["provisioningState"] = parent["properties"].get("provisioningState", "Succeeded")
+    for coll in m.CHILD_TYPES[parent_collection]:
+        for c in body["properties"].get(coll) or []:
+            c["properties"]["provisioningState"] = states.get((coll, c["name"].lower())) or "Succeeded"
+    return m.apply_put(ctx, body, parent)
 
 
-@router.route("GET", _SUBNET, op_class="read")
-def get_subnet(ctx: Context, req: Request) -> Response:
-    _require_rg(ctx, req, writing=False)
-    vnet = _vnet(ctx, req)
-    subnet = m.find_child(vnet, "subnets", req.params["subnetName"])
-    if subnet is None:
-        raise _subnet_not_found(vnet, req.params["subnetName"])
-    return Response.json(_out(subnet), headers=_etag_headers(subnet))
+def _register_child(parent_collection: str, collection: str, writable: bool) -> None:
+    items = f"{_BASE}/{parent_collection}/{{parentName}}/{collection}"
+    item = items + "/{childName}"
+    parent_type = m.full_type(parent_collection)
 
-
-@router.route("GET", _SUBNETS, op_class="list")
-def list_subnets(ctx: Context, req: Request) -> Response:
-    _require_rg(ctx, req, writing=False)
-    vnet = _vnet(ctx, req)
-    items = [_out(s) for s in vnet["properties"].get("subnets") or []]
-    return Response.json(paginate(req, items, ctx.page_size, ctx.base_url))
-
-
-@router.route("DELETE", _SUBNET, op_class="delete")
-def delete_subnet(ctx: Context, req: Request) -> Response:
-    sub, _rg = _require_rg(ctx, req, writing=False)
-    vnet = _vnet(ctx, req)
-    subnet = m.find_child(vnet, "subnets", req.params["subnetName"])
-    if subnet is None:
-        return Response.empty(204)
-    if subnet["properties"].get("ipConfigurations"):
-        raise m.subnet_in_use(subnet)
-    subnet["properties"]["provisioningState"] = "Deleting"
-    vnet_id, sid, name = vnet["id"], subnet["id"], subnet["name"]
-
-    def on_succeed() -> None:
-        cur = ctx.store.get(vnet_id)
-        if cur is None or m.find_child(cur, "subnets", name) is None:
-            return
-        kept = [s for s in cur["properties"].get("subnets") or [] if s["name"].lower() != name.lower()]
-        states = {s["name"].lower(): s["properties"].get("provisioningState") for s in kept}
-        body = m.normalize(
-            ctx,
-            collection="virtualNetworks",
-            resource_id=cur["id"],
-            name=cur["name"],
-            payload=_vnet_payload(cur, kept),
-            old=cur,
+    def parent_of(ctx: Context, req: Request) -> dict[str, Any]:
+        rid = arm_id(
+            req.params["subscriptionId"],
+            req.params["resourceGroupName"],
+            m.NS,
+            parent_collection,
+            req.params["parentName"],
         )
-        for s in body["properties"]["subnets"]:
-            s["properties"]["provisioningState"] = states.get(s["name"].lower()) or "Succeeded"
-        m.apply_put(ctx, body, cur)
-        m.network_state(ctx)["private_ips"].pop(sid.lower(), None)
+        parent = ctx.store.get(rid)
+        if parent is None:
+            raise ArmError.resource_not_found(
+                parent_type, req.params["parentName"], req.params["resourceGroupName"]
+            )
+        return parent
 
-    def on_fail(_error: dict[str, Any]) -> None:
-        cur = m.resolve(ctx, sid)
-        if cur is not None:
-            cur["properties"]["provisioningState"] = "Failed"
+    def not_found(parent: dict[str, Any], name: str) -> ArmError:
+        return ArmError(404, "NotFound", f"Resource {parent['id']}/{collection}/{name} not found.")
 
-    op = ctx.lro.start(
-        req,
-        provider=m.NS,
-        location=vnet["location"],
-        subscription_id=sub,
-        kind="network.delete",
-        resource_id=sid,
-        on_succeed=on_succeed,
-        on_fail=on_fail,
-    )
-    return Response.empty(202, headers=ctx.lro.accepted_headers(op, req, location=True))
+    def get(ctx: Context, req: Request) -> Response:
+        _require_rg(ctx, req, writing=False)
+        parent = parent_of(ctx, req)
+        child = m.find_child(parent, collection, req.params["childName"])
+        if child is None:
+            raise not_found(parent, req.params["childName"])
+        return Response.json(_out(child), headers=_etag_headers(child))
+
+    def list_children(ctx: Context, req: Request) -> Response:
+        _require_rg(ctx, req, writing=False)
+        parent = parent_of(ctx, req)
+        children = [_out(c) for c in parent["properties"].get(collection) or []]
+        return Response.json(paginate(req, children, ctx.page_size, ctx.base_url))
+
+    def put(ctx: Context, req: Request) -> Response:
+        sub, _rg = _require_rg(ctx, req, writing=True)
+        payload = req.json()
+        parent = parent_of(ctx, req)
+        name = req.params["childName"]
+        old = m.find_child(parent, collection, name)
+        check_preconditions(req, old)
+        if old is not None:
+            name = old["name"]
+        new_item = {"name": name, "properties": dict(payload.get("properties") or {})}
+        current = parent["properties"].get(collection) or []
+        children = [c if c["name"].lower() != name.lower() else new_item for c in current]
+        if old is None:
+            children.append(new_item)
+        body = _rewrite_parent(ctx, parent_collection, parent, collection, children)
+        child = m.find_child(body, collection, name)
+        assert child is not None
+        child["properties"]["provisioningState"] = "Updating"
+        cid = child["id"]
+
+        def settle(state: str) -> None:
+            # A parent write renews every child's etag, so settle on state, not etag.
+            cur = m.resolve(ctx, cid)
+            if cur is not None and cur["properties"].get("provisioningState") == "Updating":
+                cur["properties"]["provisioningState"] = state
+
+        op = ctx.lro.start(
+            req,
+            provider=m.NS,
+            location=body["location"],
+            subscription_id=sub,
+            kind="network.create",
+            resource_id=cid,
+            on_succeed=lambda: settle("Succeeded"),
+            on_fail=lambda _e: settle("Failed"),
+        )
+        headers = ctx.lro.accepted_headers(op, req, location=False)
+        headers.update(_etag_headers(child))
+        return Response.json(_out(child), status=200 if old is not None else 201, headers=headers)
+
+    def delete(ctx: Context, req: Request) -> Response:
+        sub, _rg = _require_rg(ctx, req, writing=False)
+        parent = parent_of(ctx, req)
+        child = m.find_child(parent, collection, req.params["childName"])
+        if child is None:
+            return Response.empty(204)
+        m.child_delete_checks(child)
+        child["properties"]["provisioningState"] = "Deleting"
+        parent_id, cid, name = parent["id"], child["id"], child["name"]
+
+        def on_succeed() -> None:
+            cur = ctx.store.get(parent_id)
+            if cur is None or m.find_child(cur, collection, name) is None:
+                return
+            kept = [c for c in cur["properties"].get(collection) or [] if c["name"].lower() != name.lower()]
+            _rewrite_parent(ctx, parent_collection, cur, collection, kept)
+            m.network_state(ctx)["private_ips"].pop(cid.lower(), None)
+            m.network_state(ctx)["private_hint"].pop(cid.lower(), None)
+
+        def on_fail(_error: dict[str, Any]) -> None:
+            cur = m.resolve(ctx, cid)
+            if cur is not None:
+                cur["properties"]["provisioningState"] = "Failed"
+
+        op = ctx.lro.start(
+            req,
+            provider=m.NS,
+            location=parent["location"],
+            subscription_id=sub,
+            kind="network.delete",
+            resource_id=cid,
+            on_succeed=on_succeed,
+            on_fail=on_fail,
+        )
+        return Response.empty(202, headers=ctx.lro.accepted_headers(op, req, location=True))
+
+    router.route("GET", item, op_class="read")(get)
+    router.route("GET", items, op_class="list")(list_children)
+    if writable:
+        router.route("PUT", item, op_class="write")(put)
+        router.route("DELETE", item, op_class="delete")(delete)
+
+
+for _parent, _child, _writable in CHILD_ROUTES:
+    _register_child(_parent, _child, _writable)
