@@ -95,6 +95,24 @@ def delete_thing(ctx: Context, req: Request) -> Response:
     return Response.empty(202, headers=ctx.lro.accepted_headers(op, req, location=True))
 
 
+@test_router.route("POST", THINGS + "/poke", op_class="action")
+def poke_thing(ctx: Context, req: Request) -> Response:
+    """An action: 202 with Azure-AsyncOperation and Location, as Compute's VM actions."""
+    rid = _thing_path(req)
+    if ctx.store.get(rid) is None:
+        raise ArmError.resource_not_found("Microsoft.Test/things", req.params["name"], req.params["rg"])
+    op = ctx.lro.start(
+        req,
+        provider="Microsoft.Compute",
+        location="eastus",
+        subscription_id=req.params["subscriptionId"],
+        kind="test.poke",
+        resource_id=rid,
+        duration=10.0,
+    )
+    return Response.empty(202, headers=ctx.lro.accepted_headers(op, req, location=True))
+
+
 @test_router.route("POST", THINGS + "/crash", op_class="action")
 def crash(ctx: Context, req: Request) -> Response:
     raise RuntimeError("secret-internal-detail")
