@@ -79,6 +79,20 @@ class FlexError(Exception):
             return f"{self.message} Fix: {self.remedy}"
         return self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Picklable across processes; the azure-core ``original`` (holding a live response) is dropped.
+        state = {k: v for k, v in self.__dict__.items() if k != "original"}
+        return (_rebuild, (type(self), self.message, state))
+
+
+def _rebuild(cls: type[FlexError], message: str, state: dict[str, Any]) -> FlexError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    if isinstance(error, AzureOperationError):
+        error.original = None
+    return error
+
 
 class InvalidInputError(FlexError, ValueError):
     """A value given to flexvmss (a spec field, a spec-file key, an argument) is not valid.
