@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 __all__ = [
     "DEMO_SSH_PUBLIC_KEY",
@@ -44,8 +44,10 @@ DEMO_SSH_PUBLIC_KEY = (
 
 IMAGE_URN = "Canonical:ubuntu-24_04-lts:server:latest"
 
+Priority = Literal["Regular", "Spot"]
+
 #: The VMs attached after creation: (name suffix, size, zone, priority).
-EXTRA_VMS: tuple[tuple[str, str, str, str], ...] = (
+EXTRA_VMS: tuple[tuple[str, str, str, Priority], ...] = (
     ("big", "Standard_D4s_v5", "1", "Regular"),
     ("mem", "Standard_E2s_v5", "2", "Regular"),
     ("cpu", "Standard_F2s_v2", "3", "Regular"),
@@ -113,7 +115,7 @@ class DemoConfig:
     vm_size: str = "Standard_D2s_v5"
     resource_group: str = field(default_factory=lambda: f"flexvmss-demo-{uuid.uuid4().hex[:6]}")
     scale_set: str = "demo-flex"
-    extra_vms: tuple[tuple[str, str, str, str], ...] = EXTRA_VMS
+    extra_vms: tuple[tuple[str, str, str, Priority], ...] = EXTRA_VMS
 
 
 @dataclass
@@ -224,7 +226,11 @@ def _timer() -> Iterator[list[float]]:
 async def run_demo(
     target: DemoTarget, reporter: DemoReporter, config: DemoConfig | None = None
 ) -> DemoSummary:
-    """Run the whole lifecycle; always tears down what it created, even after a failure."""
+    """Run the whole lifecycle and return its summary.
+
+    Whatever happens, the teardown (step 8) runs for what was created. If a step fails, the
+    teardown is attempted and the step's error is raised, not the teardown's.
+    """
     from flexvmss._arm import ArmSettings, build_clients
     from flexvmss.aio import FlexScaleSet
 
@@ -233,7 +239,6 @@ async def run_demo(
     admin = target.admin
     started = time.monotonic()
     before = _count(admin.counters()) if admin else ({}, 0)
-    rg = config.resource_group
 
     clients = build_clients(
         ArmSettings(
@@ -243,120 +248,19 @@ async def run_demo(
             connection_verify=target.connection_verify,
         )
     )
-    ss = FlexScaleSet(target.subscription_id, rg, config.scale_set, clients=clients)
-    network = _Network(clients, target.subscription_id, rg, config.location)
+    ss = FlexScaleSet(target.subscription_id, config.resource_group, config.scale_set, clients=clients)
+    network = _Network(clients, target.subscription_id, config.resource_group, config.location)
     try:
-        # 1 --------------------------------------------------------------------------
-        reporter.step(1, f"Check specs locally against the Flex rules and the {config.location} SKU catalog")
-        counted = _count(admin.counters())[0] if admin else {}
-        findings = list(await ss.plan_create(_bad_spec(config)))
-        summary.refused_findings = findings
-        reporter.table(
-            ("rule", "severity", "field", "value", "message", "fix"),
-            [(f.rule_id, f.severity, f.field, f.value, f.message, f.fix) for f in findings],
-            title="A bad spec, refused before anything is sent",
-        )
-        if admin:
-            sent = _diff(_count(admin.counters())[0], counted)
-            writes = sum(v for k, v in sent.items() if k in ("write", "delete", "action"))
-            reporter.info(f"requests for the check: {sent or 'none'} ({writes} writes: nothing was created)")
-
-        # 2 --------------------------------------------------------------------------
-        reporter.step(
-            2, f"Create resource group {rg}, a virtual network and a NAT gateway for outbound access"
-        )
-        subnet_id = await network.create()
-        reporter.success(
-            f"subnet {subnet_id.rsplit('/', 1)[-1]} reaches the internet through {network.nat_name}"
-        )
-
-        # 3 --------------------------------------------------------------------------
-        reporter.step(
-            3, f"Create Flex scale set {config.scale_set}: zones 1-3, fault domain count 1, {config.vms} VMs"
-        )
-        spec = _good_spec(config, subnet_id)
-        for finding in await ss.plan_create(spec):
-            reporter.info(f"{finding.severity} {finding.rule_id}: {finding.message}")
-        with _timer() as took:
-            await ss.create(spec)
-        reporter.success(f"created in {took[0]:.1f} s (real)")
-
-        # 4 --------------------------------------------------------------------------
-        reporter.step(
-            4, f"Attach {len(config.extra_vms)} heterogeneous VMs (other sizes, a Spot VM, zones 1-3)"
-        )
-        extras = _extra_vm_specs(config, subnet_id)
-        with reporter.progress("attaching", len(extras)) as on_event:
-            batch = await ss.add_vms(extras, on_event=on_event)
-        summary.failed += list(batch.failed)
-
-        # 5 --------------------------------------------------------------------------
-        reporter.step(5, "List the set's VMs (one filtered list request per page)")
-        vms = sorted(await ss.vms(instance_view=True), key=lambda vm: vm.name)
-        summary.vm_count = len(vms)
-        reporter.table(
-            ("name", "power state", "provisioning state", "zone", "fault domain", "size", "priority"),
-            [
-                (
-                    vm.name,
-                    vm.power_state,
-                    vm.provisioning_state,
-                    vm.zone,
-                    vm.platform_fault_domain,
-                    vm.size,
-                    vm.priority,
-                )
-                for vm in vms
-            ],
-            title=f"{config.scale_set}: {len(vms)} VMs",
-        )
-
-        # 6 --------------------------------------------------------------------------
-        reporter.step(
-            6, f"Deallocate all {len(vms)} VMs" + (" under the Azure throttling model" if admin else "")
-        )
-        if admin:
-            admin.set_throttle("azure")
         try:
-            with reporter.progress("deallocating", len(vms)) as on_event:
-                batch = await ss.deallocate(on_event=on_event)
-        finally:
-            if admin:
-                admin.set_throttle("off")
-        summary.deallocated = len(batch.succeeded)
-        summary.failed += list(batch.failed)
-        reporter.info(
-            f"{len(batch.succeeded)} deallocated, {len(batch.failed)} failed, {batch.throttled} throttled"
-        )
-
-        # 7 --------------------------------------------------------------------------
-        half = [vm.name for vm in vms[: len(vms) // 2]]
-        reporter.step(7, f"Start half of them ({len(half)})")
-        with reporter.progress("starting", len(half)) as on_event:
-            batch = await ss.start(names=half, on_event=on_event)
-        summary.started = len(batch.succeeded)
-        summary.failed += list(batch.failed)
+            await _lifecycle(ss, network, admin, reporter, config, summary)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await _teardown(ss, network, admin, clients, reporter, config, summary)
+            raise
+        await _teardown(ss, network, admin, clients, reporter, config, summary)
     finally:
-        # 8 --------------------------------------------------------------------------
-        reporter.step(8, "Ordered teardown: VMs, then what they left behind, then the set; then the network")
-        try:
-            with _timer() as took:
-                await ss.delete(cascade=True)
-            reporter.success(f"scale set deleted in {took[0]:.1f} s (real)")
-            summary.leftovers = await _leftovers(admin, clients, rg)
-            if summary.leftovers:
-                reporter.info("left behind: " + ", ".join(summary.leftovers))
-            else:
-                reporter.success(
-                    "nothing left: 0 VMs, 0 NICs, 0 disks, 0 public IPs of the set, no scale set"
-                )
-            await network.delete()
-            reporter.success(
-                f"NAT gateway, its public IP, the virtual network and resource group {rg} deleted"
-            )
-        finally:
-            await ss.close()
-            await clients.close()
+        await ss.close()
+        await clients.close()
 
     # 9 ------------------------------------------------------------------------------
     summary.real_seconds = time.monotonic() - started
@@ -381,6 +285,130 @@ async def run_demo(
         rows.append(("time (emulated seconds)", f"{summary.emulated_seconds:.0f}"))
     reporter.table(("", "value"), rows, title="flexvmss demo")
     return summary
+
+
+async def _lifecycle(
+    ss: Any,
+    network: _Network,
+    admin: EmulatorAdmin | None,
+    reporter: DemoReporter,
+    config: DemoConfig,
+    summary: DemoSummary,
+) -> None:
+    """Steps 1 to 7."""
+    rg = config.resource_group
+    # 1 --------------------------------------------------------------------------
+    reporter.step(1, f"Check specs locally against the Flex rules and the {config.location} SKU catalog")
+    counted = _count(admin.counters())[0] if admin else {}
+    findings = list(await ss.plan_create(_bad_spec(config)))
+    summary.refused_findings = findings
+    reporter.table(
+        ("rule", "severity", "field", "value", "message (with the fix)"),
+        [(f.rule_id, f.severity, f.field, f.value, f.message) for f in findings],
+        title="A bad spec, refused before anything is sent",
+    )
+    if admin:
+        sent = _diff(_count(admin.counters())[0], counted)
+        writes = sum(v for k, v in sent.items() if k in ("write", "delete", "action"))
+        reporter.info(f"requests for the check: {sent or 'none'} ({writes} writes: nothing was created)")
+
+    # 2 --------------------------------------------------------------------------
+    reporter.step(2, f"Create resource group {rg}, a virtual network and a NAT gateway for outbound access")
+    subnet_id = await network.create()
+    reporter.success(f"subnet {subnet_id.rsplit('/', 1)[-1]} reaches the internet through {network.nat_name}")
+
+    # 3 --------------------------------------------------------------------------
+    reporter.step(
+        3, f"Create Flex scale set {config.scale_set}: zones 1-3, fault domain count 1, {config.vms} VMs"
+    )
+    spec = _good_spec(config, subnet_id)
+    for finding in await ss.plan_create(spec):
+        reporter.info(f"{finding.severity} {finding.rule_id}: {finding.message}")
+    with _timer() as took:
+        await ss.create(spec)
+    reporter.success(f"created in {took[0]:.1f} s (real)")
+
+    # 4 --------------------------------------------------------------------------
+    reporter.step(4, f"Attach {len(config.extra_vms)} heterogeneous VMs (other sizes, a Spot VM, zones 1-3)")
+    extras = _extra_vm_specs(config, subnet_id)
+    with reporter.progress("attaching", len(extras)) as on_event:
+        batch = await ss.add_vms(extras, on_event=on_event)
+    summary.failed += list(batch.failed)
+
+    # 5 --------------------------------------------------------------------------
+    reporter.step(5, "List the set's VMs (one filtered list request per page)")
+    vms = sorted(await ss.vms(instance_view=True), key=lambda vm: vm.name)
+    summary.vm_count = len(vms)
+    reporter.table(
+        ("name", "power state", "provisioning state", "zone", "fault domain", "size", "priority"),
+        [
+            (
+                vm.name,
+                vm.power_state,
+                vm.provisioning_state,
+                vm.zone,
+                vm.platform_fault_domain,
+                vm.size,
+                vm.priority,
+            )
+            for vm in vms
+        ],
+        title=f"{config.scale_set}: {len(vms)} VMs",
+    )
+
+    # 6 --------------------------------------------------------------------------
+    reporter.step(
+        6, f"Deallocate all {len(vms)} VMs" + (" under the Azure throttling model" if admin else "")
+    )
+    if admin:
+        admin.set_throttle("azure")
+    try:
+        with reporter.progress("deallocating", len(vms)) as on_event:
+            batch = await ss.deallocate(on_event=on_event)
+    finally:
+        if admin:
+            admin.set_throttle("off")
+    summary.deallocated = len(batch.succeeded)
+    summary.failed += list(batch.failed)
+    reporter.info(
+        f"{len(batch.succeeded)} deallocated, {len(batch.failed)} failed, {batch.throttled} throttled"
+    )
+
+    # 7 --------------------------------------------------------------------------
+    half = [vm.name for vm in vms[: len(vms) // 2]]
+    reporter.step(7, f"Start half of them ({len(half)})")
+    with reporter.progress("starting", len(half)) as on_event:
+        batch = await ss.start(names=half, on_event=on_event)
+    summary.started = len(batch.succeeded)
+    summary.failed += list(batch.failed)
+
+
+async def _teardown(
+    ss: Any,
+    network: _Network,
+    admin: EmulatorAdmin | None,
+    clients: Any,
+    reporter: DemoReporter,
+    config: DemoConfig,
+    summary: DemoSummary,
+) -> None:
+    """Step 8: the set in order, proof that nothing of it is left, then the demo's network."""
+    reporter.step(8, "Ordered teardown: VMs, then what they left behind, then the set; then the network")
+    if not network.created_rg:
+        reporter.info("nothing was created")
+        return
+    with _timer() as took:
+        await ss.delete(cascade=True)
+    reporter.success(f"scale set deleted in {took[0]:.1f} s (real)")
+    summary.leftovers = await _leftovers(admin, clients, config.resource_group)
+    if summary.leftovers:
+        reporter.info("left behind: " + ", ".join(summary.leftovers))
+    else:
+        reporter.success("nothing left: 0 VMs, 0 NICs, 0 disks, 0 public IPs of the set, no scale set")
+    await network.delete()
+    reporter.success(
+        f"NAT gateway, its public IP, the virtual network and resource group {config.resource_group} deleted"
+    )
 
 
 async def _leftovers(admin: EmulatorAdmin | None, clients: Any, resource_group: str) -> list[str]:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from flexvmss.cli._terminal import Terminal
 
 if TYPE_CHECKING:
-    from flexvmss import FlexScaleSet
     from flexvmss._skus import SkuCatalog
+    from flexvmss._sync import FlexScaleSet
 
 __all__ = ["CREDENTIAL_CHOICES", "Application", "Endpoint", "Settings"]
 
@@ -142,11 +142,11 @@ class Application(Terminal):
         waive: Sequence[str] = (),
     ) -> FlexScaleSet:
         """A sync :class:`flexvmss.FlexScaleSet` for ``name`` in the resource group, closed at exit."""
-        from flexvmss import FlexScaleSet
+        from flexvmss._sync import FlexScaleSet
 
         rg = self.require_resource_group()
         ep = self.endpoint()
-        ss = FlexScaleSet(
+        ss: FlexScaleSet = FlexScaleSet(
             ep.subscription_id,
             rg,
             name,

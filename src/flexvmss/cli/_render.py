@@ -28,7 +28,8 @@ __all__ = [
 ]
 
 VM_COLUMNS = ("name", "power state", "provisioning state", "zone", "fault domain", "size", "priority")
-FINDING_COLUMNS = ("rule", "severity", "field", "value", "message", "fix")
+#: The message already ends with the fix ("... Fix: ..."), so tables show it once.
+FINDING_COLUMNS = ("rule", "severity", "field", "value", "message")
 
 
 def plain(value: Any) -> Any:
@@ -79,7 +80,7 @@ def vms_to_dicts(vms: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 def finding_rows(findings: Iterable[Any]) -> list[tuple[Any, ...]]:
-    return [(f.rule_id, f.severity, f.field, _short(f.value), f.message, f.fix) for f in findings]
+    return [(f.rule_id, f.severity, f.field, _short(f.value), f.message) for f in findings]
 
 
 def findings_to_dicts(findings: Iterable[Any]) -> list[dict[str, Any]]:

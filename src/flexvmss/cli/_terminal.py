@@ -15,7 +15,7 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, NoReturn
 
 from rich.console import Console
@@ -23,7 +23,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-__all__ = ["Terminal"]
+__all__ = ["NON_TERMINAL_WIDTH", "Terminal"]
+
+#: Width of tables written to a file or a pipe (COLUMNS overrides it).
+NON_TERMINAL_WIDTH = 160
 
 
 def _env_flag(name: str) -> bool:
@@ -48,6 +51,9 @@ class Terminal:
             emoji=False,
             soft_wrap=False,
         )
+        if not self.console.is_terminal and not os.environ.get("COLUMNS"):
+            # A log file or a pipe has no width: do not squeeze tables into 80 columns.
+            self.console.width = NON_TERMINAL_WIDTH
         self.verbosity = verbosity
         self._lock = threading.RLock()
         if interactive is None:
@@ -181,8 +187,3 @@ def _stream_is_tty(stream: Any) -> bool:
         return bool(isatty and isatty())
     except ValueError:  # closed stream
         return False
-
-
-def format_mapping(values: Mapping[str, Any]) -> str:
-    """``k=v, k=v`` for short diagnostics (tags, counters)."""
-    return ", ".join(f"{k}={v}" for k, v in values.items()) or "-"

@@ -27,7 +27,7 @@ __all__ = ["add_vm"]
     help="Platform fault domain of this VM.",
 )
 @click.pass_obj
-def add_vm(app: Application, *, name: str, vm_name: str | None, **flags: Any) -> None:
+def add_vm(app: Application, /, *, name: str, vm_name: str | None, **flags: Any) -> None:
     """Create VM VM_NAME as a member of scale set NAME.
 
     The VM may differ from the set's profile (size, zone, fault domain, Spot priority): Flex

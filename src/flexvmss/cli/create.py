@@ -19,7 +19,7 @@ __all__ = ["create"]
 @click.argument("name")
 @scale_set_options
 @click.pass_obj
-def create(app: Application, *, name: str, waive: tuple[str, ...], **flags: Any) -> None:
+def create(app: Application, /, *, name: str, waive: tuple[str, ...], **flags: Any) -> None:
     """Create scale set NAME in Flexible orchestration mode and wait until it exists.
 
     The spec is checked first (see `flexvmss plan`); error findings stop the command before

@@ -24,7 +24,7 @@ __all__ = ["delete"]
 )
 @click.option("--force", is_flag=True, help="Force-delete VMs (skips graceful shutdown).")
 @click.pass_obj
-def delete(app: Application, *, name: str, cascade: bool, force: bool) -> None:
+def delete(app: Application, /, *, name: str, cascade: bool, force: bool) -> None:
     """Delete scale set NAME.
 
     With --cascade the teardown is ordered: VMs first (batch delete, per-VM fallback), then

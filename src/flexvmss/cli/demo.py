@@ -80,7 +80,7 @@ class RichReporter:
     help="Run against a real subscription (AZURE_SUBSCRIPTION_ID, DefaultAzureCredential). Costs money.",
 )
 @click.pass_obj
-def demo(app: Application, *, vms: int, time_scale: float, location: str, against_azure: bool) -> None:
+def demo(app: Application, /, *, vms: int, time_scale: float, location: str, against_azure: bool) -> None:
     """Run the Flex lifecycle end to end with visible progress.
 
     Checks a bad spec locally (refused, nothing sent); creates a resource group, a virtual

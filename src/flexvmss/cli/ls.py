@@ -21,7 +21,7 @@ __all__ = ["ls"]
     "--where", "where", metavar="FILTER", help='Only VMs matching, e.g. "power_state=running,zone=1".'
 )
 @click.pass_obj
-def ls(app: Application, *, name: str, where: str | None) -> None:
+def ls(app: Application, /, *, name: str, where: str | None) -> None:
     """List the VMs of scale set NAME: power state, provisioning state, zone, fault domain,
     size and priority. One filtered list request per page, however many VMs there are."""
     predicate = parse_where(where)

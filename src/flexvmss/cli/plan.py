@@ -29,7 +29,7 @@ def show_findings(app: Application, findings: list[Any], *, name: str) -> int:
 @click.argument("name")
 @scale_set_options
 @click.pass_obj
-def plan(app: Application, *, name: str, waive: tuple[str, ...], **flags: Any) -> None:
+def plan(app: Application, /, *, name: str, waive: tuple[str, ...], **flags: Any) -> None:
     """Check scale set NAME's spec against the Flex rules and the region's SKU catalog.
 
     Every finding is listed (not only the first), each naming the field, the value and the

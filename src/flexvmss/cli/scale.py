@@ -16,7 +16,7 @@ __all__ = ["scale"]
 @click.argument("name")
 @click.argument("capacity", type=click.IntRange(min=0))
 @click.pass_obj
-def scale(app: Application, *, name: str, capacity: int) -> None:
+def scale(app: Application, /, *, name: str, capacity: int) -> None:
     """Set scale set NAME's capacity to CAPACITY VMs.
 
     The change is conditional on the set not having changed since it was read (ETag), and is

@@ -59,7 +59,7 @@ def size_verdicts(catalog: Any, location: str, *, spot: bool = False) -> list[di
 @click.option("--flex-ok", is_flag=True, help="Only the sizes Flex accepts.")
 @click.option("--spot", is_flag=True, help="Judge the sizes for Spot priority.")
 @click.pass_obj
-def skus(app: Application, *, location: str, flex_ok: bool, spot: bool) -> None:
+def skus(app: Application, /, *, location: str, flex_ok: bool, spot: bool) -> None:
     """List the VM sizes of the region's Resource SKUs catalog (one read, cached) with the
     verdict of the Flex rules for each: restrictions for your subscription, zones, sizes Flex
     refuses, Spot capability. Refused sizes name the rule and the reason."""
