@@ -117,7 +117,13 @@ class Harness:
 
     # network fixtures ------------------------------------------------------------
     def subnet(
-        self, *, vnet: str = "v1", name: str = "s1", default_outbound: bool = True, rg: str = RG, location: str = LOC
+        self,
+        *,
+        vnet: str = "v1",
+        name: str = "s1",
+        default_outbound: bool = True,
+        rg: str = RG,
+        location: str = LOC,
     ) -> str:
         props: dict[str, Any] = {"addressPrefix": "10.0.0.0/20"}
         if not default_outbound:

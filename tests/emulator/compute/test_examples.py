@@ -30,9 +30,9 @@ def _load(name: str) -> dict[str, Any]:
 
 def _same_shape(expected: Any, actual: Any, where: str = "$") -> None:
     """Every key of ``expected`` is in ``actual`` with the same JSON type (lists: by first item)."""
-    assert type(actual) is type(expected) or (isinstance(expected, (int, float)) and isinstance(actual, (int, float))), (
-        f"{where}: {type(expected).__name__} expected, got {type(actual).__name__}"
-    )
+    assert type(actual) is type(expected) or (
+        isinstance(expected, (int, float)) and isinstance(actual, (int, float))
+    ), f"{where}: {type(expected).__name__} expected, got {type(actual).__name__}"
     if isinstance(expected, dict):
         for key, value in expected.items():
             assert key in actual, f"{where}.{key} missing"
@@ -100,10 +100,16 @@ def test_vm_in_flex_set_with_platform_fault_domain_example(hx: Harness) -> None:
 @pytest.mark.parametrize(
     ("name", "collection", "param"),
     [
-        ("Compute__stable__2026-04-01__examples__virtualMachineScaleSetExamples__VirtualMachineScaleSet_Delete_Force.json",
-         "virtualMachineScaleSets", "vmScaleSetName"),
-        ("ComputeRP__stable__2025-04-01__examples__virtualMachineExamples__VirtualMachine_Delete_Force.json",
-         "virtualMachines", "vmName"),
+        (
+            "Compute__stable__2026-04-01__examples__virtualMachineScaleSetExamples__VirtualMachineScaleSet_Delete_Force.json",
+            "virtualMachineScaleSets",
+            "vmScaleSetName",
+        ),
+        (
+            "ComputeRP__stable__2025-04-01__examples__virtualMachineExamples__VirtualMachine_Delete_Force.json",
+            "virtualMachines",
+            "vmName",
+        ),
     ],
 )
 def test_force_delete_examples(hx: Harness, name: str, collection: str, param: str) -> None:
@@ -113,7 +119,9 @@ def test_force_delete_examples(hx: Harness, name: str, collection: str, param: s
     if collection == "virtualMachineScaleSets":
         hx.ok("PUT", path, vmss_body(None) | {"location": "westus"})
     else:
-        hx.ok("PUT", path, vm_body(hx.nic("n1", _subnet(), rg=RG, location="westus")) | {"location": "westus"})
+        hx.ok(
+            "PUT", path, vm_body(hx.nic("n1", _subnet(), rg=RG, location="westus")) | {"location": "westus"}
+        )
     hx.settle()
     resp = hx.ok("DELETE", path, query={"forceDeletion": params["forceDeletion"]})
     assert resp.status == 202
@@ -142,7 +150,10 @@ def test_sku_examples(hx: Harness, name: str) -> None:
     query = {k: str(v) for k, v in ex["parameters"].items() if k in ("$filter", "includeExtendedLocations")}
     query["api-version"] = "2021-07-01"
     query.pop("$filter", None)  # the examples filter on westus, which the built-in catalog does not hold
-    got = hx.get(f"/subscriptions/{SUB}/providers/Microsoft.Compute/skus", query={**query, "$filter": "location eq 'eastus'"})
+    got = hx.get(
+        f"/subscriptions/{SUB}/providers/Microsoft.Compute/skus",
+        query={**query, "$filter": "location eq 'eastus'"},
+    )
     vm_items = [i for i in got["value"] if i["resourceType"] == "virtualMachines"]
     assert vm_items
     for example_item in ex["responses"]["200"]["body"]["value"]:

@@ -17,8 +17,15 @@ def _put(h: Harness, body: dict[str, Any], set_id: str = SET) -> tuple[int, str,
 def test_fault_domain_count_outside_region_range(h: Harness) -> None:
     body = vmss_body(None, fd=3)
     body["location"] = "westcentralus"
-    assert _put(h, body) == (400, "InvalidParameter", "The specified fault domain count 3 must fall in the range 1 to 2.")
-    assert _put(h, vmss_body(None, fd=4))[2] == "The specified fault domain count 4 must fall in the range 1 to 3."
+    assert _put(h, body) == (
+        400,
+        "InvalidParameter",
+        "The specified fault domain count 3 must fall in the range 1 to 2.",
+    )
+    assert (
+        _put(h, vmss_body(None, fd=4))[2]
+        == "The specified fault domain count 4 must fall in the range 1 to 3."
+    )
     body["properties"]["platformFaultDomainCount"] = 2
     assert h.call("PUT", SET, body).status == 201
 
@@ -27,7 +34,8 @@ def test_zonal_set_needs_one_fault_domain(h: Harness) -> None:
     assert _put(h, vmss_body(None, fd=2, zones=["1", "2"])) == (
         400,
         "InvalidParameter",
-        "Specifying Availability Zones is not allowed when Virtual Machine Scale Set has platformFaultDomainCount "
+        "Specifying Availability Zones is not allowed when "
+        "Virtual Machine Scale Set has platformFaultDomainCount "
         "higher than 1 with OrchestrationMode: 'Flexible'.",
     )
 
@@ -43,7 +51,9 @@ def test_single_placement_group_true_refused(h: Harness, subnet: str) -> None:
 def test_non_mpu_size_with_fd_above_one_gets_spg_true_and_200_cap(h: Harness, subnet: str) -> None:
     resp = h.ok("PUT", SET, vmss_body(subnet, capacity=1, fd=2, size="Standard_M8ms"))
     assert resp.body["properties"]["singlePlacementGroup"] is True
-    status, code, message = _put(h, vmss_body(subnet, capacity=201, fd=2, size="Standard_M8ms"), cid("virtualMachineScaleSets", "m2"))
+    status, code, message = _put(
+        h, vmss_body(subnet, capacity=201, fd=2, size="Standard_M8ms"), cid("virtualMachineScaleSets", "m2")
+    )
     assert (status, code) == (400, "InvalidParameter") and "at most 200 instances" in message
 
 
@@ -53,7 +63,8 @@ def test_system_assigned_identity_refused(h: Harness) -> None:
     assert _put(h, body) == (
         400,
         "InvalidParameter",
-        "The value 'SystemAssigned' of parameter 'identity' is not allowed. Allowed values are: UserAssigned, None.",
+        "The value 'SystemAssigned' of parameter 'identity' is "
+        "not allowed. Allowed values are: UserAssigned, None.",
     )
 
 
@@ -83,7 +94,8 @@ def test_sizes_flex_refuses_and_sizes_unavailable(h: Harness, subnet: str) -> No
     assert _put(h, vmss_body(subnet, size="Standard_B1ls")) == (
         400,
         "InvalidParameter",
-        "Virtual Machine Scale Sets with Flexible Orchestration Mode or Virtual Machines referencing such Virtual "
+        "Virtual Machine Scale Sets with Flexible Orchestration "
+        "Mode or Virtual Machines referencing such Virtual "
         "Machine Scale Sets cannot use VM Size 'Standard_B1ls'.",
     )
     status, code, message = _put(h, vmss_body(subnet, size="Standard_M128s"))
@@ -134,13 +146,19 @@ def test_nat_pools_and_basic_lb_refused(h: Harness, subnet: str) -> None:
     h.ok(
         "PUT",
         nid("loadBalancers", "basic"),
-        {"location": LOC, "sku": {"name": "Basic"}, "properties": {"backendAddressPools": [{"name": "pool"}]}},
+        {
+            "location": LOC,
+            "sku": {"name": "Basic"},
+            "properties": {"backendAddressPools": [{"name": "pool"}]},
+        },
     )
     h.settle(30)
     body = vmss_body(subnet)
     ipc = body["properties"]["virtualMachineProfile"]["networkProfile"]["networkInterfaceConfigurations"][0]
     ip_props = ipc["properties"]["ipConfigurations"][0]["properties"]
-    ip_props["loadBalancerBackendAddressPools"] = [{"id": nid("loadBalancers", "basic", "backendAddressPools", "pool")}]
+    ip_props["loadBalancerBackendAddressPools"] = [
+        {"id": nid("loadBalancers", "basic", "backendAddressPools", "pool")}
+    ]
     status, code, message = _put(h, body)
     assert (status, code) == (400, "InvalidParameter") and "Basic" in message
     ip_props.pop("loadBalancerBackendAddressPools")
@@ -153,16 +171,31 @@ def test_nat_pools_and_basic_lb_refused(h: Harness, subnet: str) -> None:
     ("sku", "sku_profile", "code"),
     [
         ({"name": "Mix", "capacity": 1}, {"vmSizes": []}, "SkuProfileVMSizesCannotBeNullOrEmpty"),
-        ({"name": "Mix", "capacity": 1}, {"vmSizes": [{"name": f"Standard_D{i}s_v5"} for i in (2, 4, 8, 16, 32, 48)]},
-         "SkuProfileHasTooManyVMSizesInRequest"),
-        ({"name": "Mix", "capacity": 1}, {"vmSizes": [{"name": "Standard_D2s_v5"}, {"name": "standard_d2s_v5"}]},
-         "SkuProfileVMSizesCannotHaveDuplicates"),
-        ({"name": "Mix", "capacity": 1}, {"vmSizes": [{"name": "Standard_D2s_v5"}], "allocationStrategy": "Cheapest"},
-         "SkuProfileAllocationStrategyInvalid"),
-        ({"name": "Standard_D2s_v5", "capacity": 1}, {"vmSizes": [{"name": "Standard_D2s_v5"}]},
-         "SkuNameMustBeMixIfSkuProfileIsSpecified"),
-        ({"name": "Mix", "tier": "Standard", "capacity": 1}, {"vmSizes": [{"name": "Standard_D2s_v5"}]},
-         "SkuTierMustNotBeSetIfSkuProfileIsSpecified"),
+        (
+            {"name": "Mix", "capacity": 1},
+            {"vmSizes": [{"name": f"Standard_D{i}s_v5"} for i in (2, 4, 8, 16, 32, 48)]},
+            "SkuProfileHasTooManyVMSizesInRequest",
+        ),
+        (
+            {"name": "Mix", "capacity": 1},
+            {"vmSizes": [{"name": "Standard_D2s_v5"}, {"name": "standard_d2s_v5"}]},
+            "SkuProfileVMSizesCannotHaveDuplicates",
+        ),
+        (
+            {"name": "Mix", "capacity": 1},
+            {"vmSizes": [{"name": "Standard_D2s_v5"}], "allocationStrategy": "Cheapest"},
+            "SkuProfileAllocationStrategyInvalid",
+        ),
+        (
+            {"name": "Standard_D2s_v5", "capacity": 1},
+            {"vmSizes": [{"name": "Standard_D2s_v5"}]},
+            "SkuNameMustBeMixIfSkuProfileIsSpecified",
+        ),
+        (
+            {"name": "Mix", "tier": "Standard", "capacity": 1},
+            {"vmSizes": [{"name": "Standard_D2s_v5"}]},
+            "SkuTierMustNotBeSetIfSkuProfileIsSpecified",
+        ),
     ],
 )
 def test_instance_mix_rules(h: Harness, subnet: str, sku: dict, sku_profile: dict, code: str) -> None:
@@ -173,7 +206,7 @@ def test_instance_mix_rules(h: Harness, subnet: str, sku: dict, sku_profile: dic
 
 def test_priority_mix_needs_spot(h: Harness, subnet: str) -> None:
     body = vmss_body(subnet, priorityMixPolicy={"baseRegularPriorityCount": 1})
-    status, code, message = _put(h, body)
+    _status, code, message = _put(h, body)
     assert code == "InvalidParameter" and "Spot" in message
 
 
@@ -191,13 +224,20 @@ def test_vm_joining_rules(h: Harness, subnet: str) -> None:
     nic = h.nic("n1", subnet)
     vm = cid("virtualMachines", "vm1")
     assert h.error("PUT", vm, vm_body(nic, vmss_id=uniform)) == (
-        400, "OperationNotAllowed", "Virtual Machine Scale Set 'uni' does not have orchestration mode set to 'Flexible'."
+        400,
+        "OperationNotAllowed",
+        "Virtual Machine Scale Set 'uni' does not have orchestration mode set to 'Flexible'.",
     )
-    assert h.error("PUT", vm, vm_body(nic, vmss_id=cid("virtualMachineScaleSets", "ghost")))[:2] == (404, "ResourceNotFound")
+    assert h.error("PUT", vm, vm_body(nic, vmss_id=cid("virtualMachineScaleSets", "ghost")))[:2] == (
+        404,
+        "ResourceNotFound",
+    )
     assert h.error("PUT", vm, vm_body(nic, vmss_id=other_rg_set))[:2] == (400, "InvalidParameter")
     status, code, message = h.error("PUT", vm, vm_body(nic, vmss_id=SET, platformFaultDomain=2))
     assert (status, code) == (400, "InvalidParameter") and "between 0 and 1" in message
-    assert h.error("PUT", vm, vm_body(nic, vmss_id=SET, size="Standard_B1ls"))[2].endswith("cannot use VM Size 'Standard_B1ls'.")
+    assert h.error("PUT", vm, vm_body(nic, vmss_id=SET, size="Standard_B1ls"))[2].endswith(
+        "cannot use VM Size 'Standard_B1ls'."
+    )
     resp = h.ok("PUT", vm, vm_body(nic, vmss_id=SET, platformFaultDomain=1))
     assert resp.body["properties"]["platformFaultDomain"] == 1
 
@@ -205,7 +245,9 @@ def test_vm_joining_rules(h: Harness, subnet: str) -> None:
 def test_fault_domain_on_single_fd_set_refused(h: Harness, subnet: str) -> None:
     h.ok("PUT", SET, vmss_body(None, fd=1))
     nic = h.nic("n1", subnet)
-    status, code, message = h.error("PUT", cid("virtualMachines", "vm1"), vm_body(nic, vmss_id=SET, platformFaultDomain=0))
+    status, code, message = h.error(
+        "PUT", cid("virtualMachines", "vm1"), vm_body(nic, vmss_id=SET, platformFaultDomain=0)
+    )
     assert (status, code) == (400, "InvalidParameter") and "'platformFaultDomainCount' = 1" in message
 
 
@@ -219,18 +261,18 @@ def test_attach_existing_vm_only_with_one_fd_and_spg_false(h: Harness, subnet: s
     vm = cid("virtualMachines", "vm1")
     h.ok("PUT", vm, vm_body(nic))
     h.settle()
-    assert h.error("PUT", vm, {"location": LOC, "properties": {"virtualMachineScaleSet": {"id": SET}}})[:2] == (
-        400, "VmssDoesNotSupportAttachingExistingVMMultiFD"
-    )
-    assert h.error("PUT", vm, {"location": LOC, "properties": {"virtualMachineScaleSet": {"id": spg_null}}})[:2] == (
-        400, "VmssDoesNotSupportAttachingWithSpg"
-    )
+    assert h.error("PUT", vm, {"location": LOC, "properties": {"virtualMachineScaleSet": {"id": SET}}})[
+        :2
+    ] == (400, "VmssDoesNotSupportAttachingExistingVMMultiFD")
+    assert h.error("PUT", vm, {"location": LOC, "properties": {"virtualMachineScaleSet": {"id": spg_null}}})[
+        :2
+    ] == (400, "VmssDoesNotSupportAttachingWithSpg")
     h.ok("PUT", vm, {"location": LOC, "properties": {"virtualMachineScaleSet": {"id": ok_set}}})
     h.settle()
     assert h.get(vm)["properties"]["virtualMachineScaleSet"]["id"] == ok_set
-    assert h.error("PUT", vm, {"location": LOC, "properties": {"virtualMachineScaleSet": {"id": spg_null}}}) == (
-        400, "PropertyChangeNotAllowed", "Changing property virtualMachineScaleSet.id isn't allowed."
-    )
+    assert h.error(
+        "PUT", vm, {"location": LOC, "properties": {"virtualMachineScaleSet": {"id": spg_null}}}
+    ) == (400, "PropertyChangeNotAllowed", "Changing property virtualMachineScaleSet.id isn't allowed.")
     h.ok("PUT", vm, {"location": LOC, "properties": {"virtualMachineScaleSet": None}})
     h.settle()
     assert "virtualMachineScaleSet" not in h.get(vm)["properties"]

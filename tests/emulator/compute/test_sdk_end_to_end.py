@@ -23,16 +23,35 @@ def _vmss_params(subnet_id: str, capacity: int) -> dict[str, Any]:
             "orchestrationMode": "Flexible",
             "platformFaultDomainCount": 1,
             "virtualMachineProfile": {
-                "osProfile": {"computerNamePrefix": "web", "adminUsername": "azureuser", "adminPassword": "Secr3t!Passw0rd"},
+                "osProfile": {
+                    "computerNamePrefix": "web",
+                    "adminUsername": "azureuser",
+                    "adminPassword": "Secr3t!Passw0rd",
+                },
                 "storageProfile": {
-                    "imageReference": {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"},
+                    "imageReference": {
+                        "publisher": "Canonical",
+                        "offer": "ubuntu-24_04-lts",
+                        "sku": "server",
+                        "version": "latest",
+                    },
                     "osDisk": {"createOption": "FromImage"},
                 },
                 "networkProfile": {
                     "networkApiVersion": "2022-11-01",
                     "networkInterfaceConfigurations": [
-                        {"name": "nic", "properties": {"primary": True, "ipConfigurations": [
-                            {"name": "ip", "properties": {"subnet": {"id": subnet_id}, "primary": True}}]}}
+                        {
+                            "name": "nic",
+                            "properties": {
+                                "primary": True,
+                                "ipConfigurations": [
+                                    {
+                                        "name": "ip",
+                                        "properties": {"subnet": {"id": subnet_id}, "primary": True},
+                                    }
+                                ],
+                            },
+                        }
                     ],
                 },
             },
@@ -57,13 +76,19 @@ def test_flex_lifecycle_sync(flexvmss_emulator: Emulator) -> None:
         vnet = clients.network.virtual_networks.begin_create_or_update(RG, "v1", _subnet_params()).result()
         subnet_id = vnet.subnets[0].id
         compute = clients.compute
-        vmss = compute.virtual_machine_scale_sets.begin_create_or_update(RG, "web", _vmss_params(subnet_id, 2)).result()
+        vmss = compute.virtual_machine_scale_sets.begin_create_or_update(
+            RG, "web", _vmss_params(subnet_id, 2)
+        ).result()
         assert vmss.properties.provisioning_state == "Succeeded" and vmss.sku.capacity == 2
         flt = f"'virtualMachineScaleSet/id' eq '{vmss.id}'"
         vms = list(compute.virtual_machines.list(RG, filter=flt, expand="instanceView"))
         assert len(vms) == 2
-        assert all(s.code == "PowerState/running" for vm in vms for s in vm.properties.instance_view.statuses
-                   if s.code.startswith("PowerState/"))
+        assert all(
+            s.code == "PowerState/running"
+            for vm in vms
+            for s in vm.properties.instance_view.statuses
+            if s.code.startswith("PowerState/")
+        )
         name = vms[0].name
         compute.virtual_machines.begin_deallocate(RG, name).result()
         view = compute.virtual_machines.instance_view(RG, name)
@@ -103,7 +128,9 @@ async def test_flex_errors_and_scale_aio(flexvmss_emulator: Emulator) -> None:
             await compute.virtual_machine_scale_sets.begin_create_or_update(RG, "web", bad)
         assert err.value.error.code == "InvalidParameter"
         assert "singlePlacementGroup" in err.value.error.message
-        poller = await compute.virtual_machine_scale_sets.begin_create_or_update(RG, "web", _vmss_params(subnet_id, 1))
+        poller = await compute.virtual_machine_scale_sets.begin_create_or_update(
+            RG, "web", _vmss_params(subnet_id, 1)
+        )
         await poller.result()
         poller = await compute.virtual_machine_scale_sets.begin_update(RG, "web", {"sku": {"capacity": 3}})
         assert (await poller.result()).sku.capacity == 3

@@ -85,21 +85,28 @@ def test_nothing_but_delete_while_deleting(h: Harness, subnet: str) -> None:
     status, code, message = h.error("POST", f"{VM}/start")
     assert (status, code) == (409, "OperationNotAllowed")
     assert message == (
-        "Operation 'Start' is not allowed on VM 'vm1' since the VM is marked for deletion. You can only retry the "
+        "Operation 'Start' is not allowed on VM 'vm1' since "
+        "the VM is marked for deletion. You can only retry the "
         "Delete operation (or wait for an ongoing one to complete)."
     )
     assert h.call("DELETE", VM).status == 202
     h.settle()
     status, code, message = h.error("GET", VM)
     assert (status, code) == (404, "ResourceNotFound")
-    assert message.startswith("The Resource 'Microsoft.Compute/virtualMachines/vm1' under resource group 'rg1' was not found.")
+    assert message.startswith(
+        "The Resource 'Microsoft.Compute/virtualMachines/vm1' under resource group 'rg1' was not found."
+    )
     assert h.call("DELETE", VM).status == 204
 
 
 def test_standalone_vm_delete_leaves_nic_and_os_disk(h: Harness, subnet: str) -> None:
     nic = _vm(h, subnet)
     disk_id = h.get(VM)["properties"]["storageProfile"]["osDisk"]["managedDisk"]["id"]
-    assert h.error("DELETE", disk_id) == (409, "OperationNotAllowed", f"Disk {disk_id.rsplit('/', 1)[1]} is attached to VM {VM}.")
+    assert h.error("DELETE", disk_id) == (
+        409,
+        "OperationNotAllowed",
+        f"Disk {disk_id.rsplit('/', 1)[1]} is attached to VM {VM}.",
+    )
     h.ok("DELETE", VM)
     h.settle()
     leaked_nic = h.get(nic)
@@ -114,13 +121,31 @@ def test_delete_option_delete_removes_nic_public_ip_and_disks(h: Harness, subnet
     body["properties"]["networkProfile"] = {
         "networkApiVersion": "2022-11-01",
         "networkInterfaceConfigurations": [
-            {"name": "cfg", "properties": {"primary": True, "deleteOption": "Delete", "ipConfigurations": [
-                {"name": "ip", "properties": {"subnet": {"id": subnet}, "publicIPAddressConfiguration": {
-                    "name": "pip", "properties": {"deleteOption": "Detach"}}}}]}}
+            {
+                "name": "cfg",
+                "properties": {
+                    "primary": True,
+                    "deleteOption": "Delete",
+                    "ipConfigurations": [
+                        {
+                            "name": "ip",
+                            "properties": {
+                                "subnet": {"id": subnet},
+                                "publicIPAddressConfiguration": {
+                                    "name": "pip",
+                                    "properties": {"deleteOption": "Detach"},
+                                },
+                            },
+                        }
+                    ],
+                },
+            }
         ],
     }
     body["properties"]["storageProfile"]["osDisk"]["deleteOption"] = "Delete"
-    body["properties"]["storageProfile"]["dataDisks"] = [{"lun": 0, "createOption": "Empty", "diskSizeGB": 64, "deleteOption": "Detach"}]
+    body["properties"]["storageProfile"]["dataDisks"] = [
+        {"lun": 0, "createOption": "Empty", "diskSizeGB": 64, "deleteOption": "Detach"}
+    ]
     h.ok("PUT", VM, body)
     h.settle()
     vm = h.get(VM)
@@ -146,8 +171,13 @@ def test_list_filter_expand_and_status_only(h: Harness, subnet: str) -> None:
     assert "instanceView" not in h.get(VMS, query=filt)["value"][0]["properties"]
     assert h.error("GET", VMS, query={"$expand": "instanceView"})[:2] == (400, "InvalidParameter")
     assert h.error("GET", VMS, query={"$filter": "name eq 'x'"})[:2] == (400, "InvalidParameter")
-    all_vms = h.get(f"/subscriptions/{SUB}/providers/Microsoft.Compute/virtualMachines", query={**filt, "statusOnly": "true"})
-    assert len(all_vms["value"]) == 2 and all(v["properties"]["instanceView"]["statuses"] for v in all_vms["value"])
+    all_vms = h.get(
+        f"/subscriptions/{SUB}/providers/Microsoft.Compute/virtualMachines",
+        query={**filt, "statusOnly": "true"},
+    )
+    assert len(all_vms["value"]) == 2 and all(
+        v["properties"]["instanceView"]["statuses"] for v in all_vms["value"]
+    )
 
 
 def test_paging_with_filter() -> None:
@@ -163,11 +193,18 @@ def test_paging_with_filter() -> None:
 
 def test_failed_create_then_retried_put_clears_failure(h: Harness, subnet: str) -> None:
     nic = h.nic("n1", subnet)
-    h.ctx.lro.outcome_hook = lambda _r, kind: ("Failed", {"code": "OSProvisioningTimedOut", "message": "Timed out."}) if kind == "vm.create" else None
+    h.ctx.lro.outcome_hook = lambda _r, kind: (
+        ("Failed", {"code": "OSProvisioningTimedOut", "message": "Timed out."})
+        if kind == "vm.create"
+        else None
+    )
     h.ok("PUT", VM, vm_body(nic))
     h.settle()
     assert h.get(VM)["properties"]["provisioningState"] == "Failed"
-    assert h.get(VM + "/instanceView")["statuses"][0]["code"] == "ProvisioningState/failed/OSProvisioningTimedOut"
+    assert (
+        h.get(VM + "/instanceView")["statuses"][0]["code"]
+        == "ProvisioningState/failed/OSProvisioningTimedOut"
+    )
     h.ctx.lro.outcome_hook = None
     assert h.ok("PUT", VM, vm_body(nic)).status == 200
     h.settle()
@@ -177,9 +214,16 @@ def test_failed_create_then_retried_put_clears_failure(h: Harness, subnet: str) 
 def test_patch_size_and_tags_and_etag(h: Harness, subnet: str) -> None:
     _vm(h, subnet)
     etag = h.get(VM)["etag"]
-    assert h.error("PATCH", VM, {"tags": {"a": "1"}}, headers={"If-Match": '"999"'})[:2] == (412, "PreconditionFailed")
-    resp = h.ok("PATCH", VM, {"tags": {"a": "1"}, "properties": {"hardwareProfile": {"vmSize": "Standard_D4s_v5"}}},
-                headers={"If-Match": etag})
+    assert h.error("PATCH", VM, {"tags": {"a": "1"}}, headers={"If-Match": '"999"'})[:2] == (
+        412,
+        "PreconditionFailed",
+    )
+    resp = h.ok(
+        "PATCH",
+        VM,
+        {"tags": {"a": "1"}, "properties": {"hardwareProfile": {"vmSize": "Standard_D4s_v5"}}},
+        headers={"If-Match": etag},
+    )
     assert resp.headers["ETag"] != etag
     h.settle()
     got = h.get(VM)
@@ -211,7 +255,15 @@ def test_run_command_result_via_location(h: Harness, subnet: str) -> None:
 
 def test_disks_crud(h: Harness) -> None:
     disk = cid("disks", "data1")
-    resp = h.ok("PUT", disk, {"location": LOC, "sku": {"name": "Premium_LRS"}, "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 128}})
+    resp = h.ok(
+        "PUT",
+        disk,
+        {
+            "location": LOC,
+            "sku": {"name": "Premium_LRS"},
+            "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 128},
+        },
+    )
     assert resp.body["properties"]["diskState"] == "Unattached"
     assert h.get(disk)["properties"]["diskSizeGB"] == 128
     assert [d["name"] for d in h.get(disk.rsplit("/", 1)[0])["value"]] == ["data1"]

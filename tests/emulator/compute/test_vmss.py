@@ -119,7 +119,8 @@ def test_delete_set_with_attached_vm_refused(h: Harness, subnet: str) -> None:
     status, code, message = h.error("DELETE", SET)
     assert (status, code) == (409, "OperationNotAllowed")
     assert message == (
-        "Deletion of Virtual Machine Scale Set is not allowed as it contains one or more VMs. Please delete or detach "
+        "Deletion of Virtual Machine Scale Set is not allowed as "
+        "it contains one or more VMs. Please delete or detach "
         "the VM(s) before deleting the Virtual Machine Scale Set."
     )
 
@@ -187,8 +188,8 @@ def test_uniform_only_apis_refuse_flex(h: Harness, subnet: str) -> None:
     status, code, message = h.error("GET", SET + "/instanceView")
     assert (status, code) == (400, "OperationNotAllowed")
     assert (
-        message
-        == "Operation 'VirtualMachineScaleSets.instanceView.GET' is not allowed on Virtual Machine Scale Set 'web'."
+        message == "Operation 'VirtualMachineScaleSets.instanceView.GET' "
+        "is not allowed on Virtual Machine Scale Set 'web'."
     )
     for method, suffix in (("GET", ""), ("DELETE", ""), ("POST", "/start"), ("POST", "/deallocate")):
         status, code, message = h.error(method, f"{SET}/virtualMachines/{name}{suffix}")

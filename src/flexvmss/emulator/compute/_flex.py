@@ -65,7 +65,8 @@ def check_size(
     Spot on a size that is not LowPriorityCapable. Returns the catalog item (None without a catalog)."""
     if flex and size.lower() in flex_refused_sizes():
         raise ArmError.invalid_parameter(
-            "Virtual Machine Scale Sets with Flexible Orchestration Mode or Virtual Machines referencing such "
+            "Virtual Machine Scale Sets with Flexible Orchestration "
+            "Mode or Virtual Machines referencing such "
             f"Virtual Machine Scale Sets cannot use VM Size '{size}'.",
             target="vmSize",
         )
@@ -111,7 +112,8 @@ def _sku_not_available(
     return ArmError(
         409,
         "SkuNotAvailable",
-        f"The requested size for resource '{resource_id}' is currently not available in {where} for subscription "
+        f"The requested size for resource '{resource_id}' is "
+        f"currently not available in {where} for subscription "
         f"'{subscription_id}'. Please try another size or deploy to a different location or zones. "
         "See https://aka.ms/azureskunotavailable for details.",
     )
@@ -161,7 +163,8 @@ def check_vmss(
     zones = body.get("zones") or []
     if zones and fdc > 1:
         raise ArmError.invalid_parameter(
-            "Specifying Availability Zones is not allowed when Virtual Machine Scale Set has platformFaultDomainCount "
+            "Specifying Availability Zones is not allowed when "
+            "Virtual Machine Scale Set has platformFaultDomainCount "
             "higher than 1 with OrchestrationMode: 'Flexible'.",
             target="platformFaultDomainCount",
         )
@@ -198,12 +201,14 @@ def check_capacity(body: dict[str, Any], capacity: int, *, non_mpu: bool) -> Non
         limit, why = (
             MAX_FLEX_INSTANCES_NON_MPU,
             (
-                " for a VM size without memory-preserving maintenance and platformFaultDomainCount higher than 1"
+                " for a VM size without memory-preserving maintenance "
+                "and platformFaultDomainCount higher than 1"
             ),
         )
     if capacity < 0 or capacity > limit:
         raise ArmError.invalid_parameter(
-            f"The value {capacity} of parameter 'sku.capacity' is not allowed. Virtual Machine Scale Sets with "
+            f"The value {capacity} of parameter 'sku.capacity' "
+            "is not allowed. Virtual Machine Scale Sets with "
             f"Flexible Orchestration Mode support at most {limit} instances{why}.",
             target="sku.capacity",
         )
@@ -287,7 +292,8 @@ def check_profile(
         raise ArmError(
             400,
             "NetworkApiVersionMustBeSpecifiedWithNetworkInterfaceConfigurations",
-            f"Network api version in network profile of virtual machine scale set {set_id} must be specified if "
+            "Network api version in network profile of virtual "
+            f"machine scale set {set_id} must be specified if "
             "network interface configurations are specified.",
         )
     paths: list[str | None] = []
@@ -297,7 +303,8 @@ def check_profile(
             if ip_props.get("loadBalancerInboundNatPools"):
                 # Inferred text: NAT pools are unsupported on Flex (flex-rules-now.md row 13).
                 raise ArmError.invalid_parameter(
-                    "Load balancer inbound NAT pools are not supported on Virtual Machine Scale Sets with Flexible "
+                    "Load balancer inbound NAT pools are not supported "
+                    "on Virtual Machine Scale Sets with Flexible "
                     "Orchestration Mode. Use inbound NAT rules that target a backend pool instead.",
                     target="loadBalancerInboundNatPools",
                 )
@@ -343,7 +350,8 @@ def check_profile(
             )
         if pct is not None and not 0 <= int(pct) <= 100:
             raise ArmError.invalid_parameter(
-                "The value of parameter 'priorityMixPolicy.regularPriorityPercentageAboveBase' must be between 0 and 100.",
+                "The value of parameter 'priorityMixPolicy.regularPriorityPercentageAboveBase' "
+                "must be between 0 and 100.",
                 target="priorityMixPolicy.regularPriorityPercentageAboveBase",
             )
         # Inferred texts for the three Spot Priority Mix preconditions (spot-priority-mix.md).
@@ -359,7 +367,8 @@ def check_profile(
             )
         if non_mpu:
             raise ArmError.invalid_parameter(
-                "Priority mix policy is not supported for VM sizes without memory preserving maintenance when "
+                "Priority mix policy is not supported for VM "
+                "sizes without memory preserving maintenance when "
                 "platformFaultDomainCount is higher than 1.",
                 target="priorityMixPolicy",
             )
@@ -378,7 +387,8 @@ def _refuse_basic_lb(ctx: Context, pool_id: str) -> None:
     lb = ctx.store.get(lb_id)
     if lb is not None and str((lb.get("sku") or {}).get("name", "")).lower() == "basic":
         raise ArmError.invalid_parameter(
-            f"Load balancer '{lb_id}' has sku 'Basic'. Virtual Machine Scale Sets with Flexible Orchestration Mode "
+            f"Load balancer '{lb_id}' has sku 'Basic'. Virtual "
+            "Machine Scale Sets with Flexible Orchestration Mode "
             "support only Standard sku load balancers.",
             target="loadBalancerBackendAddressPools",
         )

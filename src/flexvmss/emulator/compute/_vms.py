@@ -29,7 +29,6 @@ from ._common import (
     VM_TYPE,
     VMSS_TYPE,
     book,
-    bump_etag,
     deep_merge,
     location_of,
     net,
@@ -47,7 +46,10 @@ __all__ = ["begin_delete", "build_vm", "remove_vm", "render_vm", "router", "set_
 
 router = Router()
 
-_RG = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachines"
+_RG = (
+    "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"
+    "/providers/Microsoft.Compute/virtualMachines"
+)
 _VM = _RG + "/{vmName}"
 _FILTER_RE = re.compile(r"^\s*'?virtualMachineScaleSet/id'?\s+eq\s+'([^']+)'\s*$", re.IGNORECASE)
 
@@ -182,12 +184,14 @@ def _check_join(
         if set_zones and not zones:
             # Inferred text ([AD]: a zonal set takes zonal VMs in one of its zones).
             raise ArmError.invalid_parameter(
-                f"Virtual Machine '{name}' must specify a zone because the Virtual Machine Scale Set it references is zonal.",
+                f"Virtual Machine '{name}' must specify a zone because "
+                "the Virtual Machine Scale Set it references is zonal.",
                 target="zones",
             )
         if zones and not set(zones) <= set(set_zones):
             raise ArmError.invalid_parameter(
-                f"The zones '{','.join(zones)}' of Virtual Machine '{name}' are not in the zones of the Virtual Machine "
+                f"The zones '{','.join(zones)}' of Virtual Machine "
+                f"'{name}' are not in the zones of the Virtual Machine "
                 f"Scale Set '{vmss['name']}'.",
                 target="zones",
             )
@@ -208,7 +212,8 @@ def _require_flex_set(ctx: Context, set_id: str, vm_id: str) -> dict[str, Any]:
     if parsed["rg"].lower() != rg_of(vm_id).lower():
         # Inferred text ([AD]: the VM and the set must be in the same resource group).
         raise ArmError.invalid_parameter(
-            f"Virtual Machine '{vm_id.split('/')[-1]}' cannot reference Virtual Machine Scale Set '{parsed['name']}' "
+            f"Virtual Machine '{vm_id.split('/')[-1]}' cannot "
+            f"reference Virtual Machine Scale Set '{parsed['name']}' "
             "because they are not in the same resource group.",
             target="virtualMachineScaleSet.id",
         )
@@ -219,7 +224,8 @@ def _require_flex_set(ctx: Context, set_id: str, vm_id: str) -> dict[str, Any]:
         )
     if vmss["properties"].get("provisioningState") == "Deleting":
         raise ArmError.operation_not_allowed(
-            f"Virtual Machine Scale Set '{vmss['name']}' is marked for deletion. No operation can be performed on it."
+            f"Virtual Machine Scale Set '{vmss['name']}' is marked "
+            "for deletion. No operation can be performed on it."
         )
     return vmss
 
@@ -244,21 +250,25 @@ def _check_fault_domain(
     fdc = int(vprops.get("platformFaultDomainCount") or 1)
     if vprops.get("singlePlacementGroup") is True:
         raise ArmError.invalid_parameter(
-            f"Cannot set 'platformFaultDomain' on Virtual Machine '{name}' because the Virtual Machine Scale Set "
+            "Cannot set 'platformFaultDomain' on Virtual Machine "
+            f"'{name}' because the Virtual Machine Scale Set "
             f"'{vmss['name']}' that it references has 'singlePlacementGroup' = true.",
             target="platformFaultDomain",
         )
     if fdc <= 1:
         # Inferred text (a set with one FD spreads its VMs; none can be pinned).
         raise ArmError.invalid_parameter(
-            f"Cannot set 'platformFaultDomain' on Virtual Machine '{name}' because the Virtual Machine Scale Set "
+            "Cannot set 'platformFaultDomain' on Virtual Machine "
+            f"'{name}' because the Virtual Machine Scale Set "
             f"'{vmss['name']}' that it references has 'platformFaultDomainCount' = 1.",
             target="platformFaultDomain",
         )
     if not isinstance(fd, int) or not 0 <= fd < fdc:
         raise ArmError.invalid_parameter(
-            f"The value {fd} of parameter 'platformFaultDomain' is out of range. The value must be between 0 and "
-            f"{fdc - 1} because the Virtual Machine Scale Set '{vmss['name']}' has 'platformFaultDomainCount' = {fdc}.",
+            f"The value {fd} of parameter 'platformFaultDomain' "
+            "is out of range. The value must be between 0 and "
+            f"{fdc - 1} because the Virtual Machine Scale Set "
+            f"'{vmss['name']}' has 'platformFaultDomainCount' = {fdc}.",
             target="platformFaultDomain",
         )
 
@@ -296,18 +306,21 @@ def _check_attach_detach(
         raise ArmError(
             400,
             "VmssDoesNotSupportAttachingExistingAvsetVM",
-            f"Virtual Machine '{name}' is in an availability set and cannot be attached to a Virtual Machine Scale Set.",
+            f"Virtual Machine '{name}' is in an availability set "
+            "and cannot be attached to a Virtual Machine Scale Set.",
         )
     if eprops.get("proximityPlacementGroup"):
         raise ArmError(
             400,
             "VmssDoesNotSupportAttachingPPGVM",
-            f"Virtual Machine '{name}' is in a proximity placement group and cannot be attached to a Virtual Machine Scale Set.",
+            f"Virtual Machine '{name}' is in a proximity placement group "
+            "and cannot be attached to a Virtual Machine Scale Set.",
         )
     set_zones = [str(z) for z in vmss.get("zones") or []]
     if bool(set_zones) != bool(zones) or (zones and not set(zones) <= set(set_zones)):
         raise ArmError.invalid_parameter(
-            f"The zones of Virtual Machine '{name}' do not match the zones of Virtual Machine Scale Set '{vmss['name']}'.",
+            f"The zones of Virtual Machine '{name}' do not match the "
+            f"zones of Virtual Machine Scale Set '{vmss['name']}'.",
             target="zones",
         )
     return vmss
@@ -320,14 +333,16 @@ def _check_single_fd_no_spg(vmss: dict[str, Any], *, attach: bool) -> None:
         raise ArmError(
             400,
             "VmssDoesNotSupportAttachingExistingVMMultiFD",
-            f"Virtual Machine Scale Set '{vmss['name']}' does not support {verb} existing Virtual Machines because its "
+            f"Virtual Machine Scale Set '{vmss['name']}' does not "
+            f"support {verb} existing Virtual Machines because its "
             "platformFaultDomainCount is higher than 1.",
         )
     if props.get("singlePlacementGroup") is not False:
         raise ArmError(
             400,
             "VmssDoesNotSupportAttachingWithSpg",
-            f"Virtual Machine Scale Set '{vmss['name']}' does not support {verb} existing Virtual Machines because its "
+            f"Virtual Machine Scale Set '{vmss['name']}' does not "
+            f"support {verb} existing Virtual Machines because its "
             "singlePlacementGroup is not false.",
         )
 
@@ -515,7 +530,8 @@ def _validate_new_vm(
         raise ArmError(
             400,
             "NetworkApiVersionMustBeSpecifiedWithNetworkInterfaceConfigurations",
-            f"Network api version in network profile of virtual machine {vm_id} must be specified if network interface "
+            "Network api version in network profile of virtual "
+            f"machine {vm_id} must be specified if network interface "
             "configurations are specified.",
         )
     if not network.get("networkInterfaces") and not network.get("networkInterfaceConfigurations"):
@@ -738,7 +754,8 @@ def _filtered(
         if m is None:
             raise ArmError.invalid_parameter(
                 "The value of parameter $filter is invalid. Allowed value is "
-                "'virtualMachineScaleSet/id' eq '/subscriptions/{subId}/resourceGroups/{resourceGroupName}/providers/"
+                "'virtualMachineScaleSet/id' eq "
+                "'/subscriptions/{subId}/resourceGroups/{resourceGroupName}/providers/"
                 "Microsoft.Compute/virtualMachineScaleSets/{vmssName}'.",
                 target="$filter",
             )
@@ -752,12 +769,14 @@ def _filtered(
     if expand:
         if expand.strip().lower() != "instanceview":
             raise ArmError.invalid_parameter(
-                f"The value '{expand}' of parameter '$expand' is not allowed. Allowed values are: instanceView.",
+                f"The value '{expand}' of parameter '$expand' is "
+                "not allowed. Allowed values are: instanceView.",
                 target="$expand",
             )
         if not raw_filter:
             raise ArmError.invalid_parameter(
-                "The $expand=instanceView option can only be specified if a valid $filter option is specified.",
+                "The $expand=instanceView option can only be "
+                "specified if a valid $filter option is specified.",
                 target="$expand",
             )
     states = book(ctx)["vms"]
@@ -857,7 +876,8 @@ def _require_running(ctx: Context, vm: dict[str, Any], op_name: str) -> None:
     if power in ("deallocated", "deallocating", "stopped", "stopping"):
         # Inferred text, in the shape of Azure's "Operation '...' is not allowed on VM" messages.
         raise ArmError.operation_not_allowed(
-            f"Operation '{op_name}' is not allowed on VM '{vm['name']}' since the VM is {'deallocated' if power.startswith('dealloc') else 'stopped'}."
+            f"Operation '{op_name}' is not allowed on VM '{vm['name']}' since the "
+            f"VM is {'deallocated' if power.startswith('dealloc') else 'stopped'}."
         )
 
 

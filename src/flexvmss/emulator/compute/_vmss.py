@@ -36,7 +36,10 @@ __all__ = ["router"]
 
 router = Router()
 
-_RG = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/virtualMachineScaleSets"
+_RG = (
+    "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}"
+    "/providers/Microsoft.Compute/virtualMachineScaleSets"
+)
 _SET = _RG + "/{vmScaleSetName}"
 _BATCH_ACTIONS = (
     "start",
@@ -91,7 +94,8 @@ def _headers(vmss: dict[str, Any]) -> dict[str, str]:
 
 def _marked_for_deletion(name: str, op: str) -> ArmError:
     return ArmError.operation_not_allowed(
-        f"Operation '{op}' is not allowed on Virtual Machine Scale Set '{name}' since it is marked for deletion."
+        f"Operation '{op}' is not allowed on Virtual Machine "
+        f"Scale Set '{name}' since it is marked for deletion."
     )
 
 
@@ -159,11 +163,8 @@ def _profile_vms(ctx: Context, set_id: str, *, include_deleting: bool = False) -
 
 def _regular_wanted(total: int, policy: dict[str, Any]) -> int:
     base = int(policy.get("baseRegularPriorityCount") or 0)
-    pct = int(
-        policy.get("regularPriorityPercentageAboveBase")
-        if policy.get("regularPriorityPercentageAboveBase") is not None
-        else 50
-    )
+    raw_pct = policy.get("regularPriorityPercentageAboveBase")
+    pct = int(raw_pct) if raw_pct is not None else 50
     if total <= base:
         return total
     return base + math.floor((total - base) * pct / 100 + 0.5)
@@ -530,7 +531,8 @@ def delete_vmss(ctx: Context, req: Request) -> Response:
     members = set_members(ctx, set_id)
     if any(not states.get(vm["id"].lower(), {}).get("profile") for vm in members):
         raise ArmError.operation_not_allowed(
-            "Deletion of Virtual Machine Scale Set is not allowed as it contains one or more VMs. Please delete or "
+            "Deletion of Virtual Machine Scale Set is not allowed "
+            "as it contains one or more VMs. Please delete or "
             "detach the VM(s) before deleting the Virtual Machine Scale Set."
         )
     victims = [vm for vm in members if vm["properties"].get("provisioningState") != "Deleting"]
@@ -559,8 +561,10 @@ def delete_instances(ctx: Context, req: Request) -> Response:
         if unknown:
             # Inferred text: Azure's InvalidParameter shape naming the unknown instance ids.
             raise ArmError.invalid_parameter(
-                f"The instance ids '{', '.join(unknown)}' are not valid for Virtual Machine Scale Set '{vmss['name']}'. "
-                "For Virtual Machine Scale Sets with Flexible Orchestration Mode the instance id is the Virtual Machine name.",
+                f"The instance ids '{', '.join(unknown)}' are not valid "
+                f"for Virtual Machine Scale Set '{vmss['name']}'. "
+                "For Virtual Machine Scale Sets with Flexible Orchestration "
+                "Mode the instance id is the Virtual Machine name.",
                 target="instanceIds",
             )
         chosen = [members[str(i).lower()] for i in ids]
@@ -577,7 +581,8 @@ def get_vmss_instance_view(ctx: Context, req: Request) -> Response:
     vmss = _get_set(ctx, req)
     if _is_flex(vmss):
         raise ArmError.operation_not_allowed(
-            f"Operation 'VirtualMachineScaleSets.instanceView.GET' is not allowed on Virtual Machine Scale Set '{vmss['name']}'.",
+            "Operation 'VirtualMachineScaleSets.instanceView.GET' is "
+            f"not allowed on Virtual Machine Scale Set '{vmss['name']}'.",
             status=400,
         )
     state = str(vmss["properties"].get("provisioningState", "Succeeded"))
@@ -591,7 +596,8 @@ def get_vmss_instance_view(ctx: Context, req: Request) -> Response:
     )
 
 
-def _instance_id_check(ctx: Context, req: Request) -> dict[str, Any]:
+def _instance_id_check(ctx: Context, req: Request) -> Response:
+    """Uniform-only VMSS-VM APIs: a Flex VM name is refused; a number names no instance here."""
     vmss = _get_set(ctx, req)
     instance_id = req.params["instanceId"]
     if not instance_id.isdigit():
@@ -623,7 +629,8 @@ def _register_uniform_actions() -> None:
             vmss = _get_set(ctx, req)
             if _is_flex(vmss):
                 raise ArmError.operation_not_allowed(
-                    f"Operation 'VirtualMachineScaleSets.{_action}.POST' is not allowed on Virtual Machine Scale Set "
+                    f"Operation 'VirtualMachineScaleSets.{_action}.POST' "
+                    "is not allowed on Virtual Machine Scale Set "
                     f"'{vmss['name']}'. Use the Virtual Machines '{_action}' API on each VM instead.",
                     status=400,
                 )
