@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -43,6 +44,7 @@ def test_create_nic_allocates_ip_links_subnet_and_vm(h: Harness, vnet: dict[str,
     nic = make_nic(h)
     assert nic["properties"]["provisioningState"] == "Succeeded"
     assert nic["properties"]["virtualMachine"] == {"id": VM1}
+    assert re.fullmatch(r"00-0D-3A(-[0-9A-F]{2}){3}", nic["properties"]["macAddress"])
     ipc = nic["properties"]["ipConfigurations"][0]
     assert ipc["properties"]["privateIPAddress"] == "10.0.0.4"
     subnet = net.get_subnet(h.ctx, SUBNET)

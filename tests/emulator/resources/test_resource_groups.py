@@ -116,3 +116,34 @@ def test_failed_delete_keeps_group_and_reports_error(h: Harness) -> None:
 
 def test_unknown_operation_token_is_404(h: Harness) -> None:
     assert h.call("GET", f"/subscriptions/{SUB}/operationresults/garbage").status == 404
+
+
+def test_group_used_from_another_group_cannot_be_deleted(h: Harness) -> None:
+    for rg in ("shared", "app"):
+        h.call("PUT", f"{GROUPS}/{rg}", {"location": "eastus"})
+    vnet = {
+        "location": "eastus",
+        "properties": {
+            "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+            "subnets": [{"name": "s", "properties": {"addressPrefix": "10.0.0.0/24"}}],
+        },
+    }
+    h.call("PUT", net_path("shared", "virtualNetworks", "v"), vnet, api="2026-03-01")
+    subnet = net_path("shared", "virtualNetworks", "v", "subnets", "s")
+    nic = {
+        "location": "eastus",
+        "properties": {"ipConfigurations": [{"name": "c", "properties": {"subnet": {"id": subnet}}}]},
+    }
+    h.call("PUT", net_path("app", "networkInterfaces", "n"), nic, api="2026-03-01")
+    h.settle()
+    resp = h.call("DELETE", f"{GROUPS}/shared")
+    h.settle()
+    poll = h.call("GET", "/" + resp.headers["Location"].split("://", 1)[1].split("/", 1)[1])
+    assert error(poll) == (409, "InUseSubnetCannotBeDeleted")
+    assert h.call("GET", net_path("shared", "virtualNetworks", "v"), api="2026-03-01").status == 200
+    # Deleting the user's group first, then the shared one, works.
+    h.call("DELETE", f"{GROUPS}/app")
+    h.settle()
+    h.call("DELETE", f"{GROUPS}/shared")
+    h.settle()
+    assert h.call("HEAD", f"{GROUPS}/shared").status == 404

@@ -110,6 +110,13 @@ def _public_ip_body(
     )
 
 
+def _mac_address(ctx: Context) -> str:
+    """A MAC in Azure's format and vendor prefix (``00-0D-3A-xx-xx-xx``), given to a NIC
+    when a VM first takes it."""
+    tail = ctx.rng.getrandbits(24)
+    return "00-0D-3A-" + "-".join(f"{(tail >> s) & 0xFF:02X}" for s in (16, 8, 0))
+
+
 def create_nic(
     ctx: Context,
     *,
@@ -126,7 +133,8 @@ def create_nic(
     Validates the subnet, NSG and backend pools (400 ``InvalidResourceReference``), then
     creates the public IPs asked for (Standard, Static, named ``<nic name>-<ip config
     name>-<public IP config name>``, with their ``deleteOption`` recorded on the public IP)
-    and the NIC, with ``virtualMachine.id = vm_id``. Returns the NIC body (Succeeded).
+    and the NIC, with ``virtualMachine.id = vm_id`` (and a MAC address when a VM is
+    given). Returns the NIC body (Succeeded).
     Nothing is created if an error is raised."""
     ctx.store.require_rg(subscription_id, resource_group)
     nic_id = arm_id(subscription_id, resource_group, m.NS, "networkInterfaces", name)
@@ -195,6 +203,7 @@ def create_nic(
     nic["properties"]["primary"] = bool(cprops.get("primary", True))
     if vm_id:
         nic["properties"]["virtualMachine"] = {"id": vm_id}
+        nic["properties"]["macAddress"] = _mac_address(ctx)
     m.apply_put(ctx, nic, None)
     return nic
 
@@ -224,6 +233,7 @@ def attach_nic(ctx: Context, nic_id: str, vm_id: str) -> dict[str, Any]:
         raise m.nic_reserved_error(str(res["vm"]))
     m.release_reservation(ctx, nic["id"])
     nic["properties"]["virtualMachine"] = {"id": vm_id}
+    nic["properties"].setdefault("macAddress", _mac_address(ctx))
     return nic
 
 

@@ -34,6 +34,8 @@ __all__ = [
     "TOP_TYPES",
     "Ref",
     "apply_put",
+    "check_group_delete",
+    "child_delete_checks",
     "child_type",
     "delete_checks",
     "find_child",
@@ -991,3 +993,40 @@ def delete_checks(ctx: Context, body: dict[str, Any]) -> None:
                 f"Load balancer {rid} cannot be deleted because its backend address pools are in use by "
                 f"{', '.join(users)}. Remove the ip configurations from the pools first.",
             )
+
+
+def _users(body: dict[str, Any]) -> Iterator[tuple[dict[str, Any], str]]:
+    """(resource or child, user id) for every back-reference held by ``body`` and its
+    children, including a NIC's ``virtualMachine``."""
+    props = body.get("properties", {})
+    vm = _id_of(props.get("virtualMachine"))
+    if vm:
+        yield body, vm
+    holders = [body] + [
+        c for coll in CHILD_TYPES.get(body.get("type", "").split("/")[-1], ()) for c in props.get(coll) or []
+    ]
+    for holder in holders:
+        hp = holder.get("properties", {})
+        for field in BACKREF_FIELDS.get(str(holder.get("type", "")).lower(), ()):
+            value = hp.get(field)
+            found: list[Any] = value if isinstance(value, list) else [value]
+            for ref in found:
+                if rid := _id_of(ref):
+                    yield holder, rid
+
+
+def check_group_delete(ctx: Context, subscription_id: str, resource_group: str) -> None:
+    """Refuse to delete a resource group whose network resources are used from outside it
+    (a NIC in another group on one of its subnets, a VM elsewhere holding one of its NICs),
+    with the error deleting that resource alone would give."""
+    prefix = f"/subscriptions/{subscription_id}/resourcegroups/{resource_group}/".lower()
+    bodies: list[dict[str, Any]] = list(ctx.store.in_resource_group(subscription_id, resource_group))
+    for body in bodies:
+        if not str(body.get("type", "")).lower().startswith(NS.lower() + "/"):
+            continue
+        for holder, user in _users(body):
+            if not user.lower().startswith(prefix):
+                if holder is body:
+                    delete_checks(ctx, body)
+                else:
+                    child_delete_checks(holder)

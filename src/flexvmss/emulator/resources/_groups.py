@@ -164,6 +164,9 @@ def delete(ctx: Context, req: Request) -> Response:
         rg_name, location = group["name"], group["location"]
 
         def on_succeed() -> None:
+            from ..network import _model as network
+
+            network.check_group_delete(ctx, sub, rg_name)
             _delete_contents(ctx, sub, rg_name)
             ctx.store.resource_groups.pop((sub.lower(), rg_name.lower()), None)
             st["deletes"].pop(key, None)
