@@ -61,9 +61,24 @@ class Application(Terminal):
     def __init__(self, settings: Settings, *, interactive: bool | None = None) -> None:
         super().__init__(verbosity=settings.verbosity, interactive=interactive)
         self.settings = settings
+        if settings.verbosity:
+            self._log_to_stderr(settings.verbosity)
         self._emulator: Any = None
         self._endpoint: Endpoint | None = None
         self._closers: list[Callable[[], None]] = []
+
+    @staticmethod
+    def _log_to_stderr(verbosity: int) -> None:
+        """``-v``: flexvmss's INFO log lines on stderr; ``-vv``: DEBUG (never secrets)."""
+        import logging
+
+        from rich.console import Console
+        from rich.logging import RichHandler
+
+        logger = logging.getLogger("flexvmss")
+        if not any(isinstance(h, RichHandler) for h in logger.handlers):
+            logger.addHandler(RichHandler(console=Console(stderr=True), show_path=False))
+        logger.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO)
 
     # -- settings -------------------------------------------------------------------
     @property

@@ -25,4 +25,4 @@ def serve(args: tuple[str, ...]) -> None:
     """
     from flexvmss.emulator._serve import serve as serve_main
 
-    raise SystemExit(serve_main(list(args)))
+    raise SystemExit(serve_main(["serve", *args]))

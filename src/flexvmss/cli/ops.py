@@ -22,10 +22,12 @@ if TYPE_CHECKING:
 
     from flexvmss.cli._app import Application
 
-__all__ = ["EXIT_VMS_FAILED", "OPERATION_COMMANDS", "run_batch"]
+__all__ = ["EXIT_INTERRUPTED", "EXIT_VMS_FAILED", "OPERATION_COMMANDS", "report_batch", "run_batch"]
 
 #: Exit code when a batch operation finished but some VMs failed.
 EXIT_VMS_FAILED = 3
+#: Exit code after Ctrl-C stopped a batch (the partial result is reported first).
+EXIT_INTERRUPTED = 130
 
 
 @dataclass(frozen=True)
@@ -97,15 +99,29 @@ def run_batch(
 ) -> Any:
     """Run ``call(on_event)`` under a progress bar and report its BatchResult.
 
-    Exits with :data:`EXIT_VMS_FAILED` after the failure table when any VM failed.
+    Exits with :data:`EXIT_VMS_FAILED` after the failure table when any VM failed. On
+    Ctrl-C the library stops issuing requests; the partial result is reported and the exit
+    code is :data:`EXIT_INTERRUPTED`.
     """
+    from flexvmss._sync import Interrupted
+
+    interrupted = False
     with app.progress() as progress:
         task = progress.add_task(f"{label} {set_name}", total=None, note="")
         feed = _ProgressFeed(progress, task, app)
-        batch = call(feed)
+        try:
+            batch = call(feed)
+        except Interrupted as exc:
+            if exc.result is None:
+                raise
+            batch, interrupted = exc.result, True
         finished = len(batch.succeeded) + len(batch.failed)
         progress.update(task, total=max(finished, 1), completed=finished)
+    if interrupted:
+        app.display_warning(f"Interrupted: no new {operation} requests were sent; what was done so far:")
     report_batch(app, batch, operation=operation)
+    if interrupted:
+        raise SystemExit(EXIT_INTERRUPTED)
     return batch
 
 
