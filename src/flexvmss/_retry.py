@@ -56,6 +56,7 @@ __all__ = [
     "is_transient_exception",
     "is_transient_response",
     "retryable_lro",
+    "stop_when",
     "transient_http",
     "wait_for_code",
 ]
@@ -132,7 +133,7 @@ def is_transient_response(response: Any) -> bool:
 transient_http = NamedRetry(
     name="transient_http",
     stop=stop_after_attempt(5) | stop_after_delay(60),
-    wait=wait_exponential_jitter(initial=0.5, max=30),
+    wait=wait_exponential_jitter(multiplier=0.5, max=30, jitter=0.5),
     retry=retry_if_exception(is_transient_exception) | retry_if_result(is_transient_response),
     doc=(
         "Re-send one HTTP request after 408, 500, 502, 503, 504 or a dropped/failed connection: up to "
@@ -140,7 +141,6 @@ transient_http = NamedRetry(
         "retried here: the throttle policy waits for Azure's Retry-After instead."
     ),
 )
-transient_http.__doc__ = transient_http.doc  # type: ignore[misc]
 
 
 def _lro_code(exc: BaseException) -> str | None:
@@ -174,7 +174,7 @@ def wait_for_code(
 retryable_lro = NamedRetry(
     name="retryable_lro",
     stop=stop_after_attempt(3),
-    wait=wait_for_code(wait_exponential_jitter(initial=2, max=60)),
+    wait=wait_for_code(wait_exponential_jitter(multiplier=2, max=60, jitter=2)),
     retry=retry_if_exception(is_retryable_lro_error),
     doc=(
         "Re-issue a long-running operation that Azure ended Failed with RetryableError, "
@@ -183,6 +183,16 @@ retryable_lro = NamedRetry(
         "(Azure holds a deleted VM's NIC that long)."
     ),
 )
+
+
+class stop_when(stop_base):
+    """Stop retrying when ``predicate(retry_state)`` is true ."""
+
+    def __init__(self, predicate: Callable[[RetryCallState], bool]) -> None:
+        self.predicate = predicate
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self.predicate(retry_state)
 
 
 class TransientRetryPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]

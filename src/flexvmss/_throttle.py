@@ -61,6 +61,11 @@ __all__ = [
     "shared_throttle_state",
 ]
 
+def _now() -> float:
+    """:func:`flexvmss._clock.monotonic`, looked up at call time (tests patch it)."""
+    return _clock.monotonic()
+
+
 Scope = Literal["read", "write"]
 ArmClass = Literal["read", "write", "delete"]
 
@@ -306,7 +311,7 @@ class ThrottleState:
         rng: random.Random | None = None,
     ) -> None:
         self.config = config or ThrottleConfig()
-        self._clock = clock or _clock.monotonic
+        self._clock = clock or _now
         self._rng = rng or random.Random()
         self._lock = threading.Lock()
         self._gates: dict[Scope, Gate] = {

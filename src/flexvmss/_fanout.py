@@ -1,0 +1,677 @@
+"""The fan-out executor: one operation on many VMs, fast, polite to Azure and honest.
+
+::
+
+    fanout = FanOut(clients, concurrency=32, deadline=900, on_event=print)
+    result = await fanout.run(
+        "deallocate",
+        names,
+        lambda name, polling: _deallocate(clients, rg, name, polling),
+        expect=Expectation.power("deallocated"),
+        scale_set_id=vmss_id,
+        resource_group=rg,
+    )
+    result.raise_for_failures()
+
+where ``begin(name, polling)`` starts the operation with the given polling method and awaits
+its result, e.g. ``await (await clients.compute.virtual_machines.begin_deallocate(rg, name,
+polling=polling)).result()``.
+
+* **Bounded issuing.** At most ``concurrency`` initial requests are in flight; a slot is freed
+  as soon as Azure accepted the operation (the polling method's ``initialize``), not when it
+  finished, so a thousand running operations are a thousand awaiting coroutines, not threads.
+  Throttling and pacing happen below, in the pipeline (:mod:`flexvmss._throttle`).
+* **Few observation requests.** Accepted operations are watched by one
+  :class:`~flexvmss._observe.ObservationHub` (one filtered VM list per round instead of one poll
+  per operation, when many VMs of one set are pending).
+* **Retryable failures** (RetryableError, OperationPreempted, InternalExecutionError,
+  NicReservedForAnotherVm) are re-issued through :data:`flexvmss._retry.retryable_lro`.
+* **Errors stay with their VM**: each VM runs in its own task, so an error is never paired
+  with a VM by completion order.
+* **Deadline.** When ``deadline`` seconds have passed, nothing new is issued; VMs never sent
+  are ``NOT_STARTED``, VMs in flight are ``FAILED`` with :class:`~flexvmss.DeadlineExceededError`
+  (their operation may still finish in Azure).
+* **Cancellation.** :meth:`FanOut.cancel` (e.g. from a Ctrl-C handler) stops issuing and makes
+  :meth:`FanOut.run` *return* the partial :class:`BatchResult` (``interrupted="cancelled"``,
+  in-flight VMs ``CANCELLED``). If the task running :meth:`FanOut.run` is cancelled instead,
+  the ``CancelledError`` is re-raised (asyncio's contract) with the partial result attached as
+  ``exc.batch_result``; it is also kept on :attr:`FanOut.last_result`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from azure.core.polling import AsyncPollingMethod
+
+from flexvmss import _clock
+from flexvmss._errors import DeadlineExceededError, FlexError, from_azure_error
+from flexvmss._observe import ArmObserver, Expectation, HubPolling, ObservationHub, ObserveMode, Observer
+from flexvmss._progress import EventKind, ProgressEvent, RequestTally, current_tally, current_vm
+from flexvmss._retry import NamedRetry, retryable_lro, stop_when
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tenacity import RetryCallState
+
+    from flexvmss._arm import ArmClients
+
+__all__ = [
+    "BatchFailedError",
+    "BatchResult",
+    "Begin",
+    "Expectation",
+    "FanOut",
+    "Outcome",
+    "ProgressEvent",
+    "SkipVm",
+    "VmResult",
+    "as_expectation",
+    "batch_succeeded",
+    "merge_results",
+]
+
+def _now() -> float:
+    """:func:`flexvmss._clock.monotonic`, looked up at call time (tests patch it)."""
+    return _clock.monotonic()
+
+
+_LOGGER = logging.getLogger("flexvmss.fanout")
+
+#: ``begin(name, polling_method)``: start the operation on one VM and await its result.
+Begin = Callable[[str, AsyncPollingMethod[Any]], Awaitable[Any]]
+
+
+class Outcome(str, enum.Enum):
+    """How one VM's operation ended."""
+
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    NOT_STARTED = "not_started"
+    CANCELLED = "cancelled"
+
+
+class SkipVm(Exception):
+    """Raise from a ``begin`` callable to record the VM as SKIPPED (e.g. already deallocated)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class VmResult:
+    """One VM's outcome. ``started_at``/``finished_at`` are seconds since the batch started
+    (None when it never started/finished); ``attempts`` counts issued requests (re-issues of
+    retryable failures included); ``detail`` is a short human note."""
+
+    name: str
+    outcome: Outcome | None = None
+    error: FlexError | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    attempts: int = 0
+    detail: str = ""
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at
+
+
+@dataclass
+class BatchResult:
+    """What a batch did, VM by VM, and what it cost.
+
+    ``results`` maps each VM name (in the order given) to its :class:`VmResult`; ``requests``
+    counts the requests sent for the batch by class (write, delete, action, read, list, poll);
+    ``throttled`` the 429s met; ``waited`` the seconds requests spent waiting on throttling;
+    ``duration`` the batch's seconds; ``interrupted`` is None, ``"deadline"`` or ``"cancelled"``.
+    """
+
+    operation: str
+    results: dict[str, VmResult]
+    requests: dict[str, int] = field(default_factory=dict)
+    throttled: int = 0
+    waited: float = 0.0
+    duration: float = 0.0
+    interrupted: str | None = None
+
+    def _names(self, outcome: Outcome) -> list[str]:
+        return [name for name, result in self.results.items() if result.outcome is outcome]
+
+    @property
+    def succeeded(self) -> list[str]:
+        return self._names(Outcome.SUCCEEDED)
+
+    @property
+    def failed(self) -> list[str]:
+        return self._names(Outcome.FAILED)
+
+    @property
+    def skipped(self) -> list[str]:
+        return self._names(Outcome.SKIPPED)
+
+    @property
+    def not_started(self) -> list[str]:
+        return self._names(Outcome.NOT_STARTED)
+
+    @property
+    def cancelled(self) -> list[str]:
+        return self._names(Outcome.CANCELLED)
+
+    @property
+    def errors(self) -> dict[str, FlexError]:
+        """VM name -> error, for the failed VMs."""
+        return {name: r.error for name, r in self.results.items() if r.error is not None}
+
+    @property
+    def ok(self) -> bool:
+        """True when every VM succeeded or was skipped."""
+        return all(r.outcome in (Outcome.SUCCEEDED, Outcome.SKIPPED) for r in self.results.values())
+
+    @property
+    def total_requests(self) -> int:
+        return sum(self.requests.values())
+
+    def raise_for_failures(self) -> None:
+        """Raise :class:`BatchFailedError` unless every VM succeeded or was skipped."""
+        if not self.ok:
+            raise BatchFailedError(self)
+
+    def summary(self) -> str:
+        counts = [
+            f"{len(names)} {label}"
+            for label, names in (
+                ("succeeded", self.succeeded),
+                ("failed", self.failed),
+                ("skipped", self.skipped),
+                ("not started", self.not_started),
+                ("cancelled", self.cancelled),
+            )
+            if names
+        ]
+        done = ", ".join(counts) or "no VMs"
+        text = f"{self.operation}: {done} of {len(self.results)} in {self.duration:.1f} s"
+        text += f"; {self.total_requests} requests"
+        if self.throttled:
+            text += f", {self.throttled} throttled"
+        if self.interrupted:
+            text += f" (interrupted: {self.interrupted})"
+        return text
+
+    def __repr__(self) -> str:
+        return f"<BatchResult {self.summary()}>"
+
+
+def as_expectation(expect: Expectation | str | None) -> Expectation:
+    """``"deleted"`` -> gone, another string -> that power state, None -> provisioned."""
+    if isinstance(expect, Expectation):
+        return expect
+    if expect is None:
+        return Expectation.provisioned()
+    if expect.lower() in ("deleted", "gone"):
+        return Expectation.gone()
+    return Expectation.power(expect)
+
+
+def batch_succeeded(
+    operation: str, names: Sequence[str], *, started_at: float, finished_at: float
+) -> BatchResult:
+    """A BatchResult for VMs that one batch request handled (e.g. VMSS DeleteInstances) and that
+    were verified done; ``started_at``/``finished_at`` are :func:`flexvmss._clock.monotonic`
+    readings."""
+    duration = max(0.0, finished_at - started_at)
+    results = {
+        name: VmResult(name, Outcome.SUCCEEDED, started_at=0.0, finished_at=duration, attempts=1)
+        for name in names
+    }
+    return BatchResult(operation=operation, results=results, duration=duration)
+
+
+def merge_results(first: BatchResult, then: BatchResult) -> BatchResult:
+    """One BatchResult for two batches run one after the other (a VM in both keeps ``then``'s
+    result, shifted by the first batch's duration)."""
+    results = dict(first.results)
+    for name, result in then.results.items():
+        shifted = VmResult(
+            result.name,
+            result.outcome,
+            result.error,
+            None if result.started_at is None else result.started_at + first.duration,
+            None if result.finished_at is None else result.finished_at + first.duration,
+            result.attempts + (first.results[name].attempts if name in first.results else 0),
+            result.detail,
+        )
+        results[name] = shifted
+    requests = {
+        k: first.requests.get(k, 0) + then.requests.get(k, 0) for k in {*first.requests, *then.requests}
+    }
+    return BatchResult(
+        operation=first.operation,
+        results=results,
+        requests=requests,
+        throttled=first.throttled + then.throttled,
+        waited=first.waited + then.waited,
+        duration=first.duration + then.duration,
+        interrupted=then.interrupted or first.interrupted,
+    )
+
+
+class BatchFailedError(FlexError):
+    """Some VMs of a batch did not succeed. ``result`` is the :class:`BatchResult`; ``errors``
+    maps each failed VM to its error (Azure's code and message)."""
+
+    default_remedy = "Fix the cause named for each VM and re-run: the operations are idempotent and converge."
+
+    def __init__(self, result: BatchResult) -> None:
+        self.result = result
+        self.errors = result.errors
+        shown = [f"{name}: {_short(error)}" for name, error in list(self.errors.items())[:5]]
+        more = f" (+{len(self.errors) - 5} more)" if len(self.errors) > 5 else ""
+        parts = [f"{len(result.failed)} of {len(result.results)} VMs failed"]
+        if result.not_started:
+            parts.append(f"{len(result.not_started)} not started")
+        if result.cancelled:
+            parts.append(f"{len(result.cancelled)} cancelled")
+        detail = f": {'; '.join(shown)}{more}" if shown else ""
+        super().__init__(f"{result.operation}: {', '.join(parts)}{detail}.")
+
+
+def _short(error: FlexError) -> str:
+    code = getattr(error, "code", None)
+    message = getattr(error, "azure_message", None) or error.message
+    return f"{code}: {message}" if code else message
+
+
+class _NotIssued(Exception):
+    """The batch stopped before this VM's request was sent."""
+
+
+class _EventStream:
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[ProgressEvent | None] = asyncio.Queue()
+
+    def __aiter__(self) -> AsyncIterator[ProgressEvent]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[ProgressEvent]:
+        while True:
+            event = await self.queue.get()
+            if event is None:
+                return
+            yield event
+
+
+class FanOut:
+    """Runs one operation over many VMs; see the module docstring.
+
+    ``concurrency``: initial requests in flight at once (default 32: under ARM's write burst of
+    200, above what the pacing needs to keep 10 writes/s flowing). ``deadline``: seconds for the
+    whole batch (None: none). ``on_event``: a sync callable receiving :class:`ProgressEvent`.
+    ``observe``: ``"auto"``, ``"list"`` or ``"poll"`` (see :mod:`flexvmss._observe`).
+    ``observer`` replaces the ARM observer (tests); ``lro_retry`` the re-issue policy;
+    ``min_interval``/``default_interval`` bound the observation rounds (``default_interval``
+    defaults to the clients' polling interval); ``clock`` replaces the monotonic clock (tests).
+    Waits of at least ``wait_event_threshold`` seconds are reported as ``"waiting"`` events.
+    """
+
+    def __init__(
+        self,
+        clients: ArmClients | None,
+        *,
+        concurrency: int = 32,
+        deadline: float | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+        observe: ObserveMode = "auto",
+        observer: Observer | None = None,
+        lro_retry: NamedRetry = retryable_lro,
+        list_threshold: int = 10,
+        min_interval: float = 0.2,
+        default_interval: float | None = None,
+        wait_event_threshold: float = 1.0,
+        clock: Callable[[], float] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        if observer is None and clients is None:
+            raise ValueError("FanOut needs clients (or an observer)")
+        self.clients = clients
+        self.concurrency = concurrency
+        self.deadline = deadline
+        self.on_event = on_event
+        self.observe: ObserveMode = observe
+        self.lro_retry = lro_retry
+        self.list_threshold = list_threshold
+        self.min_interval = min_interval
+        if default_interval is None:
+            default_interval = clients.settings.polling_interval if clients is not None else 5.0
+        self.default_interval = default_interval
+        self.wait_event_threshold = wait_event_threshold
+        self.last_result: BatchResult | None = None
+        self.hub: ObservationHub | None = None
+        self._observer = observer
+        self._clock = clock or _now
+        self._rng = rng
+        self._streams: list[_EventStream] = []
+        self._stop: asyncio.Event | None = None
+        self._stop_reason: str | None = None
+        self._results: dict[str, VmResult] = {}
+        self._started = 0.0
+        self._operation = ""
+
+    # ----------------------------------------------------------------- events
+    def events(self) -> AsyncIterator[ProgressEvent]:
+        """An async iterator of this fan-out's events; it ends when the running batch ends.
+        Call it before (or while) :meth:`run` runs, on the same event loop."""
+        stream = _EventStream()
+        self._streams.append(stream)
+        return stream.__aiter__()
+
+    def _done_count(self) -> int:
+        return sum(1 for r in self._results.values() if r.outcome is not None)
+
+    def _emit(self, kind: EventKind, vm: str | None, detail: str) -> None:
+        event = ProgressEvent(kind, vm, detail, self._done_count(), len(self._results))
+        for stream in self._streams:
+            stream.queue.put_nowait(event)
+        if self.on_event is not None:
+            try:
+                self.on_event(event)
+            except Exception:
+                _LOGGER.exception("on_event callback failed (ignored)")
+
+    def _on_wait(self, vm: str | None, seconds: float, scope: str) -> None:
+        if seconds >= self.wait_event_threshold:
+            self._emit("waiting", vm, f"waiting {seconds:.1f} s for Azure's {scope} limits")
+
+    def _on_throttled(self, vm: str | None, retry_after: float | None, scope: str) -> None:
+        wait = f", retry after {retry_after:.1f} s" if retry_after is not None else ""
+        self._emit("throttled", vm, f"Azure throttled a {scope} request (429){wait}")
+
+    # ----------------------------------------------------------------- control
+    def cancel(self) -> None:
+        """Stop issuing new work; :meth:`run` returns the partial result soon after.
+        Safe to call from the event loop's thread only (use ``loop.call_soon_threadsafe``)."""
+        self._stop_reason = self._stop_reason or "cancelled"
+        if self._stop is not None:
+            self._stop.set()
+
+    def _stopping(self) -> bool:
+        return self._stop_reason is not None
+
+    def _elapsed(self) -> float:
+        return self._clock() - self._started
+
+    # ----------------------------------------------------------------- the batch
+    async def run(
+        self,
+        operation: str,
+        names: Sequence[str],
+        begin: Begin,
+        *,
+        expect: Expectation | str | None,
+        scale_set_id: str | None,
+        resource_group: str,
+        skip: Mapping[str, str] | None = None,
+    ) -> BatchResult:
+        """Run ``begin`` for every name; return the :class:`BatchResult` (never raises for VM
+        failures: call :meth:`BatchResult.raise_for_failures`).
+
+        ``expect`` is an :class:`Expectation`, or a string: ``"deleted"`` or a power state
+        (``"deallocated"``, ``"running"``, ``"stopped"``); None means "provisioned". ``skip``
+        maps names to record as SKIPPED, with the reason, without sending anything.
+        """
+        if len({n.lower() for n in names}) != len(names):
+            raise ValueError("names must be unique")
+        expect = as_expectation(expect)
+        self._operation = operation
+        self._results = {name: VmResult(name) for name in names}
+        self._stop = asyncio.Event()
+        self._stop_reason = None
+        self._started = self._clock()
+        observer = self._observer or ArmObserver(self.clients)  # type: ignore[arg-type]
+        self.hub = hub = ObservationHub(
+            observer,
+            mode=self.observe,
+            list_threshold=self.list_threshold,
+            min_interval=self.min_interval,
+            default_interval=self.default_interval,
+            clock=self._clock,
+            rng=self._rng,
+        )
+        hub.start()
+        slots = asyncio.Semaphore(self.concurrency)
+        tally = RequestTally(on_wait=self._on_wait, on_throttled=self._on_throttled)
+        token = current_tally.set(tally)
+        tasks: list[asyncio.Task[None]] = []
+        watcher: asyncio.Task[None] | None = None
+        _LOGGER.info(
+            "%s: starting on %d VMs (concurrency %d, observe %s)",
+            operation,
+            len(names),
+            self.concurrency,
+            self.observe,
+        )
+        try:
+            for name in names:
+                if skip and name in skip:
+                    self._finish(name, Outcome.SKIPPED, detail=skip[name])
+                    continue
+                tasks.append(
+                    asyncio.ensure_future(
+                        self._run_vm(name, begin, slots, hub, expect, scale_set_id, resource_group)
+                    )
+                )
+            if self.deadline is not None:
+                watcher = asyncio.ensure_future(self._watch_deadline(self._started + self.deadline))
+            all_done: asyncio.Future[Any] = asyncio.ensure_future(
+                asyncio.gather(*tasks, return_exceptions=True)
+            )
+            stop_wait: asyncio.Future[Any] = asyncio.ensure_future(self._stop.wait())
+            try:
+                await asyncio.wait({all_done, stop_wait}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stop_wait.cancel()
+            if not all_done.done():
+                for task in tasks:
+                    task.cancel()
+                await all_done
+        except asyncio.CancelledError as exc:
+            self._stop_reason = "cancelled"
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                await asyncio.wait(tasks)
+            result = await self._conclude(hub, tally, watcher)
+            exc.batch_result = result  # type: ignore[attr-defined]
+            raise
+        finally:
+            current_tally.reset(token)
+        return await self._conclude(hub, tally, watcher)
+
+    async def _conclude(
+        self, hub: ObservationHub, tally: RequestTally, watcher: asyncio.Task[None] | None
+    ) -> BatchResult:
+        if watcher is not None:
+            watcher.cancel()
+        await hub.close()
+        for name, vm_result in self._results.items():
+            if vm_result.outcome is not None:
+                continue
+            if vm_result.started_at is None:
+                self._finish(name, Outcome.NOT_STARTED, detail=f"not issued ({self._stop_reason})")
+            elif self._stop_reason == "deadline":
+                self._finish(
+                    name,
+                    Outcome.FAILED,
+                    error=DeadlineExceededError(
+                        f"{self._operation} vm {name} did not finish before the batch deadline "
+                        f"({self.deadline} s); it may still complete in Azure."
+                    ),
+                )
+            else:
+                self._finish(
+                    name,
+                    Outcome.CANCELLED,
+                    detail="stopped observing; the operation may still complete in Azure",
+                )
+        result = BatchResult(
+            operation=self._operation,
+            results=dict(self._results),
+            requests=tally.by_class(),
+            throttled=tally.throttled,
+            waited=tally.waited,
+            duration=self._elapsed(),
+            interrupted=self._stop_reason,
+        )
+        self.last_result = result
+        _LOGGER.info("%s", result.summary(), extra={"flexvmss_batch": result.operation})
+        for stream in self._streams:
+            stream.queue.put_nowait(None)
+        self._streams.clear()
+        return result
+
+    async def _watch_deadline(self, deadline_at: float) -> None:
+        while True:
+            remaining = deadline_at - self._clock()
+            if remaining <= 0:
+                break
+            await _clock.sleep(min(remaining, 1.0))
+        if self._stop_reason is None:
+            self._stop_reason = "deadline"
+            _LOGGER.warning(
+                "%s: deadline of %s s reached; no new work is issued", self._operation, self.deadline
+            )
+        if self._stop is not None:
+            self._stop.set()
+
+    def _finish(
+        self, name: str, outcome: Outcome, *, error: FlexError | None = None, detail: str = ""
+    ) -> None:
+        result = self._results[name]
+        if result.outcome is not None:
+            return
+        result.outcome = outcome
+        result.error = error
+        result.detail = detail or (str(error) if error is not None else "")
+        if result.started_at is not None:
+            result.finished_at = self._elapsed()
+        kinds: dict[Outcome, EventKind] = {
+            Outcome.SUCCEEDED: "done",
+            Outcome.FAILED: "failed",
+            Outcome.SKIPPED: "skipped",
+            Outcome.NOT_STARTED: "cancelled",
+            Outcome.CANCELLED: "cancelled",
+        }
+        kind = kinds[outcome]
+        log = _LOGGER.warning if outcome is Outcome.FAILED else _LOGGER.info
+        log(
+            "%s vm %s: %s%s",
+            self._operation,
+            name,
+            outcome.value,
+            f" ({_short(error)})" if error is not None else "",
+            extra={
+                "flexvmss_vm": name,
+                "flexvmss_operation": self._operation,
+                "flexvmss_outcome": outcome.value,
+                "flexvmss_code": getattr(error, "code", None),
+            },
+        )
+        self._emit(kind, name, result.detail if outcome is not Outcome.SUCCEEDED else outcome.value)
+
+    async def _run_vm(
+        self,
+        name: str,
+        begin: Begin,
+        slots: asyncio.Semaphore,
+        hub: ObservationHub,
+        expect: Expectation,
+        scale_set_id: str | None,
+        resource_group: str,
+    ) -> None:
+        current_vm.set(name)
+        operation = f"{self._operation} vm {name}"
+
+        def deadline_passed(state: RetryCallState) -> bool:
+            return self._stopping()
+
+        def before_sleep(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome is not None else None
+            code = getattr(error, "code", None) or type(error).__name__
+            self._emit("retrying", name, f"{code}; re-issuing (attempt {state.attempt_number + 1})")
+
+        retrying = self.lro_retry.retrying(
+            stop=self.lro_retry.stop | stop_when(deadline_passed), before_sleep=before_sleep
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    await self._attempt(name, begin, slots, hub, expect, scale_set_id, resource_group)
+        except _NotIssued:
+            return  # concluded as NOT_STARTED by _conclude
+        except SkipVm as skip:
+            self._finish(name, Outcome.SKIPPED, detail=skip.reason)
+            return
+        except FlexError as error:
+            self._finish(name, Outcome.FAILED, error=error)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._finish(name, Outcome.FAILED, error=from_azure_error(exc, operation=operation))
+            return
+        self._finish(name, Outcome.SUCCEEDED)
+
+    async def _attempt(
+        self,
+        name: str,
+        begin: Begin,
+        slots: asyncio.Semaphore,
+        hub: ObservationHub,
+        expect: Expectation,
+        scale_set_id: str | None,
+        resource_group: str,
+    ) -> None:
+        if self._stopping():
+            raise _NotIssued
+        await slots.acquire()
+        accepted = asyncio.Event()
+        try:
+            if self._stopping():
+                raise _NotIssued
+            result = self._results[name]
+            result.attempts += 1
+            if result.started_at is None:
+                result.started_at = self._elapsed()
+                self._emit("started", name, f"{self._operation} sent")
+            polling = HubPolling(
+                hub,
+                vm=name,
+                operation=f"{self._operation} vm {name}",
+                resource_group=resource_group,
+                scale_set_id=scale_set_id,
+                expect=expect,
+                on_accepted=accepted.set,
+            )
+            task = asyncio.ensure_future(begin(name, polling))
+            accepted_wait = asyncio.ensure_future(accepted.wait())
+            try:
+                await asyncio.wait({task, accepted_wait}, return_when=asyncio.FIRST_COMPLETED)
+            except asyncio.CancelledError:
+                task.cancel()
+                raise
+            finally:
+                accepted_wait.cancel()
+        finally:
+            slots.release()
+        await task

@@ -1,0 +1,538 @@
+"""Observing many long-running operations with few requests.
+
+azure-core's ARM poller polls each operation on its own (one GET per operation every
+Retry-After). A fan-out over a thousand VMs would spend most of its read budget on those
+polls (research: k8s-azure-flex.md, "Implications"). Here every operation the fan-out starts is
+handed to one :class:`ObservationHub` through a custom azure-core polling method
+(:class:`HubPolling`, passed as ``polling=`` to any ``begin_*`` call), and the hub's single loop
+observes all of them together:
+
+* **list** — one filtered VM list of the scale set with ``$expand=instanceView`` (all pages)
+  per round resolves every VM whose provisioning state has settled: Succeeded with the expected
+  power state is success; a Failed VM, a mismatch or a vanished VM costs one GET of that
+  operation's status URL, which carries Azure's error code and message. A snapshot is only used
+  for operations accepted before the list request started.
+* **poll** — one GET of each due operation's status URL (Azure-AsyncOperation, else Location).
+* **auto** — list for a scale set with at least ``list_threshold`` pending operations, else poll.
+
+Rounds follow Azure's Retry-After hints (``retry-after-ms`` honoured), with jitter, never
+faster than ``min_interval``. Observation errors never pass for answers: a throttled or failed
+list leaves its operations pending, and an operation whose status cannot be read five times in
+a row fails with that error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from azure.core.polling import AsyncPollingMethod
+
+from flexvmss import _clock
+from flexvmss._errors import (
+    AzureOperationError,
+    FlexError,
+    ThrottledError,
+    from_azure_error,
+    from_error_body,
+    retry_after_seconds,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flexvmss._arm import ArmClients
+
+__all__ = [
+    "ArmObserver",
+    "Expectation",
+    "HubPolling",
+    "ObservationHub",
+    "ObserveMode",
+    "Observer",
+    "OperationStatus",
+    "PendingOperation",
+    "Verdict",
+    "power_state",
+]
+
+def _now() -> float:
+    """:func:`flexvmss._clock.monotonic`, looked up at call time (tests patch it)."""
+    return _clock.monotonic()
+
+
+_LOGGER = logging.getLogger("flexvmss.fanout")
+
+ObserveMode = Literal["auto", "list", "poll"]
+Verdict = Literal["succeeded", "pending", "check"]
+
+_SETTLING = frozenset({"creating", "updating", "deleting", "migrating"})
+_TRANSITIONAL_POWER = frozenset({"starting", "stopping", "deallocating"})
+_MAX_POLL_ERRORS = 5
+_MAX_LIST_FAILURES = 3
+
+
+def power_state(vm: Mapping[str, Any]) -> str | None:
+    """The VM's power state (``running``, ``deallocated``...) from its instance view, if any."""
+    view = (vm.get("properties") or {}).get("instanceView") or {}
+    for status in view.get("statuses") or ():
+        code = str(status.get("code") or "")
+        if code.startswith("PowerState/"):
+            return code.split("/", 1)[1].lower()
+    return None
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a VM looks like once the operation succeeded.
+
+    ``Expectation.power("deallocated")`` for power actions, ``Expectation.gone()`` for deletes,
+    ``Expectation.provisioned()`` (optionally with a power state) for creates and updates.
+    """
+
+    power_state: str | None = None
+    deleted: bool = False
+
+    @classmethod
+    def power(cls, state: str) -> Expectation:
+        return cls(power_state=state.lower())
+
+    @classmethod
+    def gone(cls) -> Expectation:
+        return cls(deleted=True)
+
+    @classmethod
+    def provisioned(cls, power: str | None = None) -> Expectation:
+        return cls(power_state=power.lower() if power else None)
+
+    def evaluate(self, vm: Mapping[str, Any] | None) -> Verdict:
+        """``succeeded``, ``pending`` (still settling) or ``check`` (ask the operation status)."""
+        if vm is None:
+            return "succeeded" if self.deleted else "check"
+        state = str((vm.get("properties") or {}).get("provisioningState") or "").lower()
+        if state in _SETTLING:
+            return "pending"
+        if state != "succeeded" or self.deleted:
+            return "check"
+        if self.power_state is None:
+            return "succeeded"
+        power = power_state(vm)
+        if power == self.power_state:
+            return "succeeded"
+        if power in _TRANSITIONAL_POWER:
+            return "pending"
+        return "check"
+
+    def __str__(self) -> str:
+        if self.deleted:
+            return "deleted"
+        return f"provisioned{f', {self.power_state}' if self.power_state else ''}"
+
+
+@dataclass(frozen=True)
+class OperationStatus:
+    """One reading of an operation status URL."""
+
+    state: Literal["InProgress", "Succeeded", "Failed", "Canceled"]
+    error: Mapping[str, Any] | None = None
+    retry_after: float | None = None
+    correlation_id: str | None = None
+    resource: Any = None
+
+
+class Observer(Protocol):
+    """Where the hub's observations come from (ARM in production, fakes in tests)."""
+
+    async def list_vms(self, resource_group: str, scale_set_id: str) -> dict[str, Mapping[str, Any]]:
+        """The scale set's VMs (lower-cased name -> VM JSON with instance view), all pages."""
+        ...
+
+    async def operation_status(self, url: str, *, location: bool) -> OperationStatus:
+        """Read one operation status URL (``location``: a Location URL, not Azure-AsyncOperation)."""
+        ...
+
+
+def _status_from_response(
+    status: int, headers: Mapping[str, str], body: Any, *, location: bool
+) -> OperationStatus:
+    lowered = {k.lower(): v for k, v in headers.items()}
+    hint = retry_after_seconds(headers)
+    correlation = lowered.get("x-ms-correlation-request-id")
+    if status >= 400:
+        error = body.get("error") if isinstance(body, Mapping) else None
+        if not isinstance(error, Mapping):
+            error = {"code": f"HTTP{status}", "message": f"operation status answered HTTP {status}"}
+        return OperationStatus("Failed", error=error, retry_after=hint, correlation_id=correlation)
+    if location:
+        if status == 202:
+            return OperationStatus("InProgress", retry_after=hint, correlation_id=correlation)
+        return OperationStatus("Succeeded", correlation_id=correlation, resource=body)
+    raw = str(body.get("status") if isinstance(body, Mapping) else "").lower()
+    if raw == "succeeded":
+        return OperationStatus("Succeeded", correlation_id=correlation, resource=body)
+    if raw in ("failed", "canceled", "cancelled"):
+        error = body.get("error") if isinstance(body, Mapping) else None
+        if not isinstance(error, Mapping):
+            error = {"code": "OperationFailed" if raw == "failed" else "OperationCanceled", "message": raw}
+        state: Literal["Failed", "Canceled"] = "Failed" if raw == "failed" else "Canceled"
+        return OperationStatus(state, error=error, correlation_id=correlation)
+    return OperationStatus("InProgress", retry_after=hint, correlation_id=correlation)
+
+
+class ArmObserver:
+    """Observes through :class:`~flexvmss._arm.ArmClients` (same pipeline, same throttling)."""
+
+    def __init__(self, clients: ArmClients) -> None:
+        self._clients = clients
+
+    async def list_vms(self, resource_group: str, scale_set_id: str) -> dict[str, Mapping[str, Any]]:
+        pager = self._clients.compute.virtual_machines.list(
+            resource_group, filter=f"'virtualMachineScaleSet/id' eq '{scale_set_id}'", expand="instanceView"
+        )
+        found: dict[str, Mapping[str, Any]] = {}
+        async for vm in pager:
+            body = vm.as_dict() if hasattr(vm, "as_dict") else dict(vm)
+            found[str(body.get("name", "")).lower()] = body
+        return found
+
+    async def operation_status(self, url: str, *, location: bool) -> OperationStatus:
+        raw = await self._clients.request("GET", url)
+        return _status_from_response(raw.status, raw.headers, raw.json, location=location)
+
+
+@dataclass(eq=False)
+class PendingOperation:
+    """One accepted long-running operation the hub watches until it ends."""
+
+    vm: str
+    operation: str
+    resource_group: str
+    scale_set_id: str | None
+    expect: Expectation
+    status_url: str | None
+    location: bool
+    accepted_at: float
+    retry_after: float | None
+    due_at: float
+    future: asyncio.Future[Any]
+    poll_errors: int = 0
+    observations: int = 0
+
+    @property
+    def group(self) -> tuple[str, str] | None:
+        if self.scale_set_id is None:
+            return None
+        return (self.resource_group.lower(), self.scale_set_id.lower())
+
+
+@dataclass
+class _Group:
+    list_failures: int = 0
+
+
+@dataclass
+class HubStats:
+    """What the hub spent: list rounds, status polls, and operations resolved by each."""
+
+    lists: int = 0
+    polls: int = 0
+    resolved_by_list: int = 0
+    resolved_by_poll: int = 0
+
+
+class ObservationHub:
+    """Watches every registered operation from one loop; see the module docstring.
+
+    Create one per batch, :meth:`start` it inside the event loop, register operations through
+    :class:`HubPolling`, and :meth:`close` it when the batch ends.
+    """
+
+    def __init__(
+        self,
+        observer: Observer,
+        *,
+        mode: ObserveMode = "auto",
+        list_threshold: int = 10,
+        min_interval: float = 0.2,
+        default_interval: float = 5.0,
+        jitter: float = 0.1,
+        clock: Callable[[], float] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if mode not in ("auto", "list", "poll"):
+            raise ValueError(f"observe must be 'auto', 'list' or 'poll', not {mode!r}")
+        self.observer = observer
+        self.mode: ObserveMode = mode
+        self.list_threshold = list_threshold
+        self.min_interval = min_interval
+        self.default_interval = default_interval
+        self.jitter = jitter
+        self.stats = HubStats()
+        self._clock = clock or _now
+        self._rng = rng or random.Random()
+        self._ops: list[PendingOperation] = []
+        self._groups: dict[tuple[str, str], _Group] = {}
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._poll_slots = asyncio.Semaphore(16)
+
+    def now(self) -> float:
+        return self._clock()
+
+    # ----------------------------------------------------------------- registration
+    def register(self, op: PendingOperation) -> None:
+        self._ops.append(op)
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._loop())
+
+    async def close(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.wait({task})
+        for op in self._ops:
+            if not op.future.done():
+                op.future.cancel()
+        self._ops.clear()
+
+    def pending(self) -> list[PendingOperation]:
+        return [op for op in self._ops if not op.future.done()]
+
+    # ----------------------------------------------------------------- the loop
+    def _interval(self, op: PendingOperation) -> float:
+        base = op.retry_after if op.retry_after else self.default_interval
+        return max(self.min_interval, base) * (1.0 + self._rng.uniform(0.0, self.jitter))
+
+    async def _loop(self) -> None:
+        while True:
+            self._ops = self.pending()
+            if not self._ops:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            now = self._clock()
+            due = [op for op in self._ops if op.due_at <= now]
+            if due:
+                try:
+                    await self._round(due)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # a bug in one round must not strand every operation
+                    _LOGGER.exception("observation round failed")
+                    for op in due:
+                        op.due_at = self._clock() + self._interval(op)
+                continue
+            next_due = min(op.due_at for op in self._ops)
+            await _clock.sleep(max(0.0, next_due - now))
+
+    def _use_list(self, group: tuple[str, str] | None) -> bool:
+        if group is None or self.mode == "poll":
+            return False
+        if self._groups.get(group, _Group()).list_failures >= _MAX_LIST_FAILURES:
+            return False
+        if self.mode == "list":
+            return True
+        return sum(1 for op in self._ops if op.group == group) >= self.list_threshold
+
+    async def _round(self, due: list[PendingOperation]) -> None:
+        to_poll: list[PendingOperation] = []
+        listed: set[tuple[str, str]] = set()
+        for op in due:
+            group = op.group
+            if group is not None and group in listed:
+                continue
+            if self._use_list(group):
+                assert group is not None
+                listed.add(group)
+                to_poll.extend(await self._list_round(op.resource_group, op.scale_set_id or "", group))
+            else:
+                to_poll.append(op)
+        if to_poll:
+            await asyncio.gather(*(self._poll(op) for op in to_poll if not op.future.done()))
+
+    async def _list_round(
+        self, resource_group: str, scale_set_id: str, group: tuple[str, str]
+    ) -> list[PendingOperation]:
+        """List once; resolve what the snapshot settles; return the operations to poll."""
+        members = [op for op in self._ops if op.group == group and not op.future.done()]
+        started = self._clock()
+        state = self._groups.setdefault(group, _Group())
+        try:
+            vms = await self.observer.list_vms(resource_group, scale_set_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            state.list_failures += 1
+            error = exc if isinstance(exc, FlexError) else from_azure_error(exc, operation="list VMs")
+            wait = error.retry_after if isinstance(error, ThrottledError) and error.retry_after else None
+            _LOGGER.warning("listing scale set %s failed (%s); operations stay pending", scale_set_id, error)
+            for op in members:
+                op.due_at = self._clock() + max(wait or 0.0, self._interval(op))
+            return []
+        state.list_failures = 0
+        self.stats.lists += 1
+        to_poll: list[PendingOperation] = []
+        for op in members:
+            if op.accepted_at >= started:
+                continue  # the snapshot may predate this operation
+            vm = vms.get(op.vm.lower())
+            verdict = op.expect.evaluate(vm)
+            op.observations += 1
+            if verdict == "succeeded":
+                self.stats.resolved_by_list += 1
+                op.future.set_result(vm)
+            elif verdict == "check" and op.status_url:
+                to_poll.append(op)
+            elif verdict == "check":
+                op.future.set_exception(
+                    AzureOperationError(
+                        op.operation,
+                        code="UnexpectedState",
+                        message=f"the VM is not {op.expect} and Azure gave no operation status URL",
+                    )
+                )
+            else:
+                op.due_at = self._clock() + self._interval(op)
+        return to_poll
+
+    async def _poll(self, op: PendingOperation) -> None:
+        if op.status_url is None:  # pragma: no cover - registration guarantees a URL or a group
+            op.due_at = self._clock() + self._interval(op)
+            return
+        async with self._poll_slots:
+            try:
+                status = await self.observer.operation_status(op.status_url, location=op.location)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                error = exc if isinstance(exc, FlexError) else from_azure_error(exc, operation=op.operation)
+                op.poll_errors += 1
+                if op.poll_errors >= _MAX_POLL_ERRORS and not isinstance(error, ThrottledError):
+                    op.future.set_exception(error)
+                    return
+                wait = error.retry_after if isinstance(error, ThrottledError) and error.retry_after else 0.0
+                op.due_at = self._clock() + max(wait, self._interval(op))
+                return
+        self.stats.polls += 1
+        op.poll_errors = 0
+        op.observations += 1
+        if status.state == "InProgress":
+            if status.retry_after:
+                op.retry_after = status.retry_after
+            op.due_at = self._clock() + self._interval(op)
+        elif status.state == "Succeeded":
+            self.stats.resolved_by_poll += 1
+            op.future.set_result(status.resource)
+        else:
+            self.stats.resolved_by_poll += 1
+            op.future.set_exception(
+                from_error_body(
+                    dict(status.error or {}), operation=op.operation, correlation_id=status.correlation_id
+                )
+            )
+
+
+class HubPolling(AsyncPollingMethod[Any]):
+    """An azure-core async polling method that hands its operation to an :class:`ObservationHub`.
+
+    Pass it as ``polling=`` to a ``begin_*`` call. ``initialize`` reads the initial response
+    (Azure-AsyncOperation, Location, Retry-After, the body's provisioning state) and registers
+    the operation; ``run`` waits for the hub to resolve it and raises the operation's
+    :class:`~flexvmss.AzureOperationError` if it failed. ``resource()`` is the VM's JSON as last
+    observed (list mode) or the status body (poll mode), or None — not a deserialized model.
+    ``on_accepted`` is called once the initial response arrived (the fan-out releases its
+    concurrency slot then).
+    """
+
+    def __init__(
+        self,
+        hub: ObservationHub,
+        *,
+        vm: str,
+        operation: str,
+        resource_group: str,
+        scale_set_id: str | None,
+        expect: Expectation,
+        on_accepted: Callable[[], None] | None = None,
+    ) -> None:
+        self._hub = hub
+        self._vm = vm
+        self._operation = operation
+        self._resource_group = resource_group
+        self._scale_set_id = scale_set_id
+        self._expect = expect
+        self._on_accepted = on_accepted
+        self._op: PendingOperation | None = None
+        self._status = "InProgress"
+        self._resource: Any = None
+        self._error: AzureOperationError | None = None
+
+    def initialize(self, client: Any, initial_response: Any, deserialization_callback: Any) -> None:
+        http_response = initial_response.http_response
+        headers = {k.lower(): v for k, v in http_response.headers.items()}
+        status = http_response.status_code
+        body: Any = None
+        try:
+            body = http_response.json() if http_response.text() else None
+        except Exception:
+            body = None
+        async_url = headers.get("azure-asyncoperation")
+        location_url = headers.get("location")
+        now = self._hub.now()
+        if self._on_accepted is not None:
+            self._on_accepted()
+        if status in (200, 201, 202) and (async_url or location_url):
+            hint = retry_after_seconds(headers)
+            loop = asyncio.get_running_loop()
+            self._op = PendingOperation(
+                vm=self._vm,
+                operation=self._operation,
+                resource_group=self._resource_group,
+                scale_set_id=self._scale_set_id,
+                expect=self._expect,
+                status_url=async_url or location_url,
+                location=not async_url,
+                accepted_at=now,
+                retry_after=hint,
+                due_at=now + max(self._hub.min_interval, hint or self._hub.default_interval),
+                future=loop.create_future(),
+            )
+            self._hub.register(self._op)
+            return
+        provisioning = ""
+        if isinstance(body, Mapping):
+            provisioning = str((body.get("properties") or {}).get("provisioningState") or "").lower()
+        if provisioning in ("failed", "canceled"):
+            self._status = "Failed"
+            self._error = from_error_body(
+                {"code": "ProvisioningFailed", "message": f"provisioningState is {provisioning}"},
+                operation=self._operation,
+            )
+        else:
+            self._status = "Succeeded"
+            self._resource = body
+
+    async def run(self) -> None:
+        if self._op is not None:
+            try:
+                self._resource = await self._op.future
+                self._status = "Succeeded"
+            except AzureOperationError:
+                self._status = "Failed"
+                raise
+        elif self._error is not None:
+            raise self._error
+
+    def status(self) -> str:
+        return self._status
+
+    def finished(self) -> bool:
+        return self._status in ("Succeeded", "Failed")
+
+    def resource(self) -> Any:
+        return self._resource
