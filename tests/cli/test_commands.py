@@ -271,3 +271,39 @@ def test_rg_option_reads_its_environment_variable(cli: Cli) -> None:
     result = CliRunner().invoke(flexvmss, ["ls", "web"], env=env)
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.stdout)) == 1
+
+
+def test_emulator_flag_runs_a_command_against_an_emulator_of_its_own() -> None:
+    from click.testing import CliRunner
+
+    from flexvmss.cli import flexvmss
+
+    result = CliRunner().invoke(
+        flexvmss,
+        [
+            "--emulator",
+            "-g",
+            "scratch",
+            "-o",
+            "json",
+            "plan",
+            "web",
+            "--location",
+            LOCATION,
+            "--vm-size",
+            "Standard_B1ls",
+            "--capacity",
+            "2",
+            "--image",
+            IMAGE,
+        ],
+        env={"AZURE_SUBSCRIPTION_ID": ""},
+    )
+    assert result.exit_code == 1, result.output
+    assert "vm_size" in {f["field"] for f in json.loads(result.stdout)}
+
+
+def test_ls_of_a_set_that_does_not_exist_says_so(cli: Cli) -> None:
+    result = cli("ls", "nope")
+    assert result.exit_code == 1
+    assert "nope" in result.stderr

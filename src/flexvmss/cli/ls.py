@@ -25,7 +25,10 @@ def ls(app: Application, /, *, name: str, where: str | None) -> None:
     """List the VMs of scale set NAME: power state, provisioning state, zone, fault domain,
     size and priority. One filtered list request per page, however many VMs there are."""
     predicate = parse_where(where)
-    vms = app.scale_set(name).vms(instance_view=True)
+    ss = app.scale_set(name)
+    vms = ss.vms(instance_view=True)
+    if not vms:
+        ss.get()  # an empty list may mean a misspelt name: say so (NotFoundError) rather than print nothing
     if predicate is not None:
         vms = [vm for vm in vms if predicate(vm)]
     if app.json_output:
