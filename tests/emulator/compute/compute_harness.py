@@ -124,10 +124,10 @@ class Harness:
         default_outbound: bool = True,
         rg: str = RG,
         location: str = LOC,
+        prefix: str = "10.0.0.0/20",
     ) -> str:
-        props: dict[str, Any] = {"addressPrefix": "10.0.0.0/20"}
-        if not default_outbound:
-            props["defaultOutboundAccess"] = False
+        """A vnet with one subnet; ``default_outbound`` sets ``defaultOutboundAccess`` explicitly."""
+        props: dict[str, Any] = {"addressPrefix": prefix, "defaultOutboundAccess": default_outbound}
         self.ok(
             "PUT",
             nid("virtualNetworks", vnet, rg=rg),

@@ -64,7 +64,9 @@ def _subnet_params() -> dict[str, Any]:
         "location": LOC,
         "properties": {
             "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
-            "subnets": [{"name": "s1", "properties": {"addressPrefix": "10.0.0.0/20"}}],
+            "subnets": [
+                {"name": "s1", "properties": {"addressPrefix": "10.0.0.0/20", "defaultOutboundAccess": True}}
+            ],
         },
     }
 

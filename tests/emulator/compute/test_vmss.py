@@ -222,3 +222,16 @@ def test_failed_set_operation_marks_set_and_vms_failed(h: Harness, subnet: str) 
     h.settle()
     assert h.get(vm["id"])["properties"]["provisioningState"] == "Succeeded"
     assert RG in vm["id"]
+
+
+def test_scale_out_beyond_subnet_is_refused_and_leaves_nothing(h: Harness) -> None:
+    tiny = h.subnet(vnet="tiny", name="s", prefix="10.0.0.0/29")
+    h.ok("PUT", SET, vmss_body(tiny, capacity=2))
+    h.settle()
+    before = h.get(SET)
+    status, code, _message = h.error("PATCH", SET, {"sku": {"capacity": 10}})
+    assert (status, code) == (400, "SubnetIsFull")
+    after = h.get(SET)
+    assert after["sku"]["capacity"] == 2 and after["etag"] == before["etag"]
+    assert len(_members(h)) == 2
+    assert len(h.get(nid("networkInterfaces", "x").rsplit("/", 1)[0])["value"]) == 2

@@ -386,11 +386,14 @@ def build_vm(
     os_disk.setdefault("deleteOption", default_delete)
     os_disk.setdefault("caching", "ReadWrite")
     created_disks: list[str] = []
+    attached_disks: list[str] = []
     created_nics: list[str] = []
+    attached_nics: list[str] = []
     try:
         managed = os_disk.get("managedDisk") or {}
         if str(os_disk.get("createOption", "FromImage")).lower() == "attach" and managed.get("id"):
             _disks.attach_disk(ctx, managed["id"], vm_id)
+            attached_disks.append(managed["id"])
         else:
             d = _disks.create_vm_disk(
                 ctx,
@@ -411,6 +414,7 @@ def build_vm(
             dmanaged = dd.get("managedDisk") or {}
             if str(dd.get("createOption", "Empty")).lower() == "attach" and dmanaged.get("id"):
                 _disks.attach_disk(ctx, dmanaged["id"], vm_id)
+                attached_disks.append(dmanaged["id"])
             else:
                 d = _disks.create_vm_disk(
                     ctx,
@@ -429,7 +433,10 @@ def build_vm(
         for ref in network.get("networkInterfaces") or []:
             rprops = ref.setdefault("properties", {})
             rprops.setdefault("deleteOption", "Detach")
+            holder = ((ctx.store.get(str(ref["id"])) or {}).get("properties") or {}).get("virtualMachine")
             net().attach_nic(ctx, str(ref["id"]), vm_id)
+            if not holder:
+                attached_nics.append(str(ref["id"]))
             refs.append(ref)
         for cfg in network.get("networkInterfaceConfigurations") or []:
             cfg_props = cfg.setdefault("properties", {})
@@ -461,10 +468,19 @@ def build_vm(
             )
         network["networkInterfaces"] = refs
     except ArmError:
+        # Undo exactly what this create did, so a refused VM leaves nothing behind.
         for disk_id in created_disks:
             ctx.store.delete(disk_id)
+        for disk_id in attached_disks:
+            _disks.release_disk(ctx, disk_id, delete=False)
         for nic_id in created_nics:
             net().release_nic(ctx, nic_id, delete=True)
+        for nic_id in attached_nics:
+            # attach_nic only set virtualMachine on a free NIC: clearing it restores the NIC
+            # (release_nic would wrongly reserve it for a VM that never existed).
+            nic_body = ctx.store.get(nic_id)
+            if nic_body is not None:
+                nic_body["properties"].pop("virtualMachine", None)
         raise
     if vmss is not None:
         props["virtualMachineScaleSet"] = {"id": vmss["id"]}
@@ -478,6 +494,7 @@ def build_vm(
     body["properties"] = props
     body["etag"] = '"0"'
     ctx.store.put(body)
+    book(ctx)["vms"].pop(vm_id.lower(), None)  # a VM re-created under the same id starts afresh
     st = vm_state(ctx, vm_id)
     st.update(
         power="starting",

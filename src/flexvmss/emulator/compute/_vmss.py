@@ -438,6 +438,7 @@ def _write(ctx: Context, req: Request, method: str) -> Response:
     desired["name"] = name
     desired["type"] = VMSS_TYPE
     bump_etag(desired)
+    previous = copy.deepcopy(existing)
     if existing is not None:
         existing.clear()
         existing.update(desired)
@@ -445,6 +446,7 @@ def _write(ctx: Context, req: Request, method: str) -> Response:
     else:
         vmss = ctx.store.put(desired)
     sb = _set_book(ctx, set_id)
+    previous_user_data = sb.get("userData")
     if user_data is not Ellipsis:
         sb["userData"] = user_data
     created: list[dict[str, Any]] = []
@@ -454,10 +456,24 @@ def _write(ctx: Context, req: Request, method: str) -> Response:
         current = _profile_vms(ctx, set_id)
         if target > len(current):
             members = list(current)
-            for i in range(target - len(current)):
-                vm = _new_profile_vm(ctx, vmss, len(current) + i, members)
-                members.append(vm)
-                created.append(vm)
+            try:
+                for i in range(target - len(current)):
+                    vm = _new_profile_vm(ctx, vmss, len(current) + i, members)
+                    members.append(vm)
+                    created.append(vm)
+            except ArmError:
+                # A VM the profile asks for cannot be made (e.g. SubnetIsFull): the PUT is
+                # refused as a whole and leaves the set and the network as they were.
+                for vm in created:
+                    remove_vm(ctx, vm["id"])
+                sb["userData"] = previous_user_data
+                if previous is None:
+                    ctx.store.delete(set_id)
+                    book(ctx)["sets"].pop(set_id.lower(), None)
+                else:
+                    vmss.clear()
+                    vmss.update(previous)
+                raise
         elif target < len(current):
             victims = _scale_in_victims(ctx, vmss, len(current) - target)
     kind = "vmss.create" if existing is None else "vmss.update"
