@@ -33,6 +33,17 @@ def function_app() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
+def handlers(function_app: ModuleType) -> dict[str, Any]:
+    """The functions as the Functions host indexes them (get_functions() builds once per app)."""
+    return {f.get_function_name(): f.get_user_function() for f in function_app.app.get_functions()}
+
+
+@pytest.fixture
+def list_vms_handler(handlers: dict[str, Any]) -> Any:
+    return handlers["list_vms"]
+
+
+@pytest.fixture(scope="module")
 def emu() -> Iterator[Any]:
     from flexvmss.emulator import Emulator
 
@@ -149,17 +160,37 @@ async def test_timer_handler_deallocates_all_but_the_vms_tagged_to_keep_running(
     assert again["deallocated"] == []
 
 
+class _Timer:
+    past_due = False
+
+
+async def test_timer_function_reads_app_settings_and_deallocates(
+    function_app: ModuleType,
+    handlers: dict[str, Any],
+    emu: Any,
+    scale_set: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for key, value in settings_env(emu, scale_set).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(function_app, "_managed_identity", lambda settings: emu.async_credential)
+
+    await handlers["deallocate_out_of_hours"](_Timer())
+
+    settings = function_app.Settings.from_env()
+    vms = await function_app.list_vms_payload(settings, credential=emu.async_credential)
+    assert sorted(vm["power_state"] for vm in vms) == ["deallocated"] * 3 + ["running"]
+
+
 async def test_http_handler_returns_the_vms_and_power_states_as_json(
-    function_app: ModuleType, emu: Any, scale_set: str, monkeypatch: pytest.MonkeyPatch
+    function_app: ModuleType, list_vms_handler: Any, emu: Any, scale_set: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for key, value in settings_env(emu, scale_set).items():
         monkeypatch.setenv(key, value)
     # No managed identity outside Azure: the handler gets the emulator's credential instead.
     monkeypatch.setattr(function_app, "_managed_identity", lambda settings: emu.async_credential)
-    handler = next(f for f in function_app.app.get_functions() if f.get_function_name() == "list_vms")
-
     request = func.HttpRequest(method="GET", url="/api/vms", body=b"", params={})
-    response = await handler.get_user_function()(request)
+    response = await list_vms_handler(request)
 
     assert response.status_code == 200
     assert response.mimetype == "application/json"
@@ -179,15 +210,13 @@ async def test_http_handler_returns_the_vms_and_power_states_as_json(
 
 
 async def test_http_handler_turns_an_azure_error_into_a_json_502(
-    function_app: ModuleType, emu: Any, monkeypatch: pytest.MonkeyPatch
+    function_app: ModuleType, list_vms_handler: Any, emu: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     emu.reset()
     for key, value in settings_env(emu, "missing").items():
         monkeypatch.setenv(key, value)
     monkeypatch.setattr(function_app, "_managed_identity", lambda settings: emu.async_credential)
-    handler = next(f for f in function_app.app.get_functions() if f.get_function_name() == "list_vms")
-
-    response = await handler.get_user_function()(func.HttpRequest(method="GET", url="/api/vms", body=b""))
+    response = await list_vms_handler(func.HttpRequest(method="GET", url="/api/vms", body=b""))
 
     assert response.status_code == 502
     assert json.loads(response.get_body())["error"].endswith("Error")
