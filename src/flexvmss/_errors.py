@@ -509,8 +509,21 @@ def from_azure_error(exc: BaseException, *, operation: str) -> AzureOperationErr
                 body = None
         correlation_id = _header(headers, "x-ms-correlation-request-id")
         request_id = _header(headers, "x-ms-request-id")
-        undecodable = isinstance(exc, DecodeError) or (status is not None and status < 400)
-        if undecodable:
+        arm_error = _unwrap(body) if isinstance(body, Mapping) else None
+        has_error = isinstance(arm_error, Mapping) and bool(arm_error.get("code") or arm_error.get("message"))
+        if status is not None and status < 400:
+            # A 2xx/3xx response raised as an error: a failed or canceled long-running operation
+            # (azure-core polling: the status body holds ``error``), or a body it could not read.
+            lro_status = str(body.get("status") or "") if isinstance(body, Mapping) else ""
+            if has_error or lro_status.lower() in ("failed", "canceled", "cancelled"):
+                status = None  # the HTTP status of a status poll says nothing about the failure
+                if not has_error:
+                    arm_error = {
+                        "code": lro_status,
+                        "message": "the long-running operation ended without an error",
+                    }
+                    has_error = True
+        if isinstance(exc, DecodeError) or (status is not None and status < 400):
             return MalformedResponseError(
                 operation,
                 status=status,
@@ -519,12 +532,8 @@ def from_azure_error(exc: BaseException, *, operation: str) -> AzureOperationErr
                 request_id=request_id,
                 original=exc,
             )
-        if (
-            isinstance(body, Mapping)
-            and isinstance(_unwrap(body), Mapping)
-            and (_unwrap(body).get("code") or _unwrap(body).get("message"))
-        ):
-            error: Mapping[str, Any] = _unwrap(body)
+        if isinstance(arm_error, Mapping) and has_error:
+            error: Mapping[str, Any] = arm_error
         elif exc.error is not None:
             error = {"code": exc.error.code, "message": exc.error.message, "target": exc.error.target}
         else:

@@ -399,3 +399,36 @@ def test_errors_survive_pickling_without_their_original() -> None:
         -1,
         "invalid capacity=-1. Fix: use 0 or more",
     )
+
+
+def test_a_failed_long_running_operation_maps_by_its_error_code() -> None:
+    # azure-core polling raises HttpResponseError on the 200 status poll whose body says Failed
+    status_body = {
+        "status": "Failed",
+        "error": {
+            "code": "OutboundConnectivityNotEnabledOnVM",
+            "message": "No outbound connectivity configured.",
+        },
+    }
+    exc = http_error(200, status_body, method="GET")
+    error = from_azure_error(exc, operation="create vm web_1")
+    assert isinstance(error, OutboundConnectivityError)
+    assert error.status is None
+    assert error.code == "OutboundConnectivityNotEnabledOnVM"
+    assert error.correlation_id == CORRELATION
+
+
+def test_a_canceled_long_running_operation_without_error_says_so() -> None:
+    error = from_azure_error(
+        http_error(200, {"status": "Canceled"}, method="GET"), operation="create vm web_1"
+    )
+    assert type(error) is AzureOperationError
+    assert error.code == "Canceled"
+
+
+def test_a_success_status_with_an_unreadable_body_is_malformed() -> None:
+    error = from_azure_error(
+        http_error(200, "<html>captive portal</html>", method="GET"), operation="get web"
+    )
+    assert isinstance(error, MalformedResponseError)
+    assert error.status == 200
