@@ -104,7 +104,7 @@ async def deallocate_out_of_hours_job(settings: Settings, *, credential: Any = N
     """Deallocate every VM of the set that runs and is not tagged to keep running.
 
     Returns a summary (names by outcome, requests, 429s). Raises
-    :class:`flexvmss.BatchFailedError` (via ``raise_for_failures``) when any VM failed, so
+    ``BatchFailedError`` (a :class:`flexvmss.FlexError`, via ``raise_for_failures``) when any VM failed, so
     the Functions host records the run as failed and its retry policy can act.
     """
     owned = credential is None

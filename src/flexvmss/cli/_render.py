@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from flexvmss._fanout import BatchResult
     from flexvmss.cli._terminal import Terminal
 
 __all__ = [
@@ -96,9 +97,18 @@ def _short(value: Any, limit: int = 40) -> str:
 # -- batch results -------------------------------------------------------------------
 
 
-def _results(batch: Any) -> list[Any]:
-    results = getattr(batch, "results", None) or []
-    return list(results.values()) if isinstance(results, Mapping) else list(results)
+def failure_rows(batch: BatchResult) -> list[tuple[Any, ...]]:
+    """One row per VM that failed, never started or was cancelled: name, outcome, Azure's
+    code and message."""
+    from flexvmss._fanout import Outcome
+
+    rows = []
+    for r in batch.results.values():
+        if r.outcome in (Outcome.SUCCEEDED, Outcome.SKIPPED):
+            continue
+        outcome = r.outcome.value if r.outcome is not None else "unknown"
+        rows.append((r.name, outcome, getattr(r.error, "code", None), _azure_message(r.error) or r.detail))
+    return rows
 
 
 def _azure_message(error: Any) -> str | None:
@@ -107,45 +117,31 @@ def _azure_message(error: Any) -> str | None:
     return getattr(error, "azure_message", None) or getattr(error, "message", None) or str(error)
 
 
-def failure_rows(batch: Any) -> list[tuple[Any, ...]]:
-    """One row per VM that did not succeed: name, outcome, Azure's code and message."""
-    rows = []
-    for r in _results(batch):
-        outcome = plain(getattr(r, "outcome", ""))
-        if str(outcome).lower() == "succeeded":
-            continue
-        error = getattr(r, "error", None)
-        code = getattr(error, "code", None) if error is not None else None
-        message = _azure_message(error)
-        rows.append((r.name, outcome, code, message))
-    return rows
-
-
-def batch_to_dict(batch: Any, *, operation: str) -> dict[str, Any]:
-    """The batch result as JSON: lists by outcome, per-VM errors, requests, 429s, duration."""
-    vms = []
-    for r in _results(batch):
-        error = getattr(r, "error", None)
-        vms.append(
-            {
-                "name": r.name,
-                "outcome": plain(getattr(r, "outcome", None)),
-                "attempts": getattr(r, "attempts", None),
-                "error": None
-                if error is None
-                else {"code": getattr(error, "code", None), "message": _azure_message(error)},
-            }
-        )
+def batch_to_dict(batch: BatchResult, *, operation: str) -> dict[str, Any]:
+    """The batch result as JSON: names by outcome, per-VM errors, requests, 429s, duration."""
     return {
         "operation": operation,
-        "succeeded": list(batch.succeeded),
-        "failed": list(batch.failed),
-        "skipped": list(getattr(batch, "skipped", []) or []),
-        "not_started": list(getattr(batch, "not_started", []) or []),
-        "requests": plain(getattr(batch, "requests", {}) or {}),
-        "throttled": getattr(batch, "throttled", 0),
-        "duration": getattr(batch, "duration", None),
-        "vms": vms,
+        "ok": batch.ok,
+        "succeeded": batch.succeeded,
+        "failed": batch.failed,
+        "skipped": batch.skipped,
+        "not_started": batch.not_started,
+        "cancelled": batch.cancelled,
+        "requests": dict(batch.requests),
+        "throttled": batch.throttled,
+        "duration": round(batch.duration, 3),
+        "interrupted": batch.interrupted,
+        "vms": [
+            {
+                "name": r.name,
+                "outcome": r.outcome.value if r.outcome is not None else None,
+                "attempts": r.attempts,
+                "error": None
+                if r.error is None
+                else {"code": getattr(r.error, "code", None), "message": _azure_message(r.error)},
+            }
+            for r in batch.results.values()
+        ],
     }
 
 

@@ -20,6 +20,7 @@ from flexvmss.cli._render import batch_to_dict, failure_rows
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
 
+    from flexvmss._fanout import BatchResult
     from flexvmss.cli._app import Application
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_VMS_FAILED", "OPERATION_COMMANDS", "report_batch", "run_batch"]
@@ -125,25 +126,29 @@ def run_batch(
     return batch
 
 
-def report_batch(app: Application, batch: Any, *, operation: str) -> None:
-    """Summary line, the failure table (stderr), JSON on stdout if asked, exit 3 on failures."""
+def report_batch(app: Application, batch: BatchResult, *, operation: str) -> None:
+    """Summary line, the failure table (stderr), JSON on stdout if asked, exit 3 unless every
+    VM succeeded or was skipped."""
     if app.json_output:
         app.display_json(batch_to_dict(batch, operation=operation))
-    requests = sum((getattr(batch, "requests", {}) or {}).values())
-    duration = getattr(batch, "duration", None)
-    skipped = getattr(batch, "skipped", None)
-    not_started = getattr(batch, "not_started", None)
+    counts = [
+        f"{len(names)} {label}"
+        for label, names in (
+            ("skipped", batch.skipped),
+            ("not started", batch.not_started),
+            ("cancelled", batch.cancelled),
+        )
+        if names
+    ]
     summary = (
         f"{operation}: {len(batch.succeeded)} succeeded, {len(batch.failed)} failed"
-        + (f", {len(skipped)} skipped" if skipped else "")
-        + (f", {len(not_started)} not started" if not_started else "")
-        + f"; {requests} requests, {getattr(batch, 'throttled', 0)} throttled"
-        + (f", {duration:.1f} s" if isinstance(duration, (int, float)) else "")
+        + "".join(f", {c}" for c in counts)
+        + f"; {batch.total_requests} requests, {batch.throttled} throttled, {batch.duration:.1f} s"
     )
     rows = failure_rows(batch)
     if rows:
         app.display_diagnostic_table(app.table(("vm", "outcome", "code", "message"), rows, title="Failures"))
-    if batch.failed or not_started:
+    if not batch.ok:
         app.display_error(summary)
         raise SystemExit(EXIT_VMS_FAILED)
     app.display_success(summary)
