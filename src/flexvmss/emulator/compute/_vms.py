@@ -42,7 +42,17 @@ from ._common import (
 from ._flex import check_size, is_spot
 from ._power import begin_vm_op, guard, instance_view
 
-__all__ = ["begin_delete", "build_vm", "remove_vm", "render_vm", "router", "set_members", "sync_set_capacity"]
+__all__ = [
+    "begin_delete",
+    "build_vm",
+    "join_index",
+    "leave_index",
+    "remove_vm",
+    "render_vm",
+    "router",
+    "set_members",
+    "sync_set_capacity",
+]
 
 router = Router()
 
@@ -82,15 +92,33 @@ def _etag_headers(body: dict[str, Any]) -> dict[str, str]:
     return {"ETag": str(body["etag"])} if body.get("etag") else {}
 
 
+def _index(ctx: Context, set_id: str) -> dict[str, int]:
+    """Members of a set (VM id lower -> creation sequence), kept as VMs join and leave."""
+    members: dict[str, dict[str, int]] = book(ctx).setdefault("members", {})
+    return members.setdefault(set_id.lower(), {})
+
+
+def join_index(ctx: Context, set_id: str, vm_id: str) -> None:
+    _index(ctx, set_id)[vm_id.lower()] = int(vm_state(ctx, vm_id).get("seq") or 0)
+
+
+def leave_index(ctx: Context, set_id: str, vm_id: str) -> None:
+    _index(ctx, set_id).pop(vm_id.lower(), None)
+
+
 def set_members(ctx: Context, set_id: str) -> list[dict[str, Any]]:
     """Every VM whose ``virtualMachineScaleSet.id`` names ``set_id``, oldest first."""
-    vms_state = book(ctx)["vms"]
-    members = [
-        vm
-        for vm in ctx.store.list(VM_TYPE)
-        if same_id(((vm.get("properties") or {}).get("virtualMachineScaleSet") or {}).get("id"), set_id)
-    ]
-    members.sort(key=lambda v: vms_state.get(v["id"].lower(), {}).get("seq", 0))
+    index = _index(ctx, set_id)
+    members = []
+    for vm_key, _seq in sorted(index.items(), key=lambda kv: kv[1]):
+        vm = ctx.store.get(vm_key)
+        ref = ((vm or {}).get("properties") or {}).get("virtualMachineScaleSet") or {}
+        if vm is not None and same_id(ref.get("id"), set_id):
+            members.append(vm)
+    if len(members) != len(index):  # VMs removed behind compute's back (resource group delete)
+        index.clear()
+        for vm in members:
+            index[vm["id"].lower()] = int(vm_state(ctx, vm["id"]).get("seq") or 0)
     return members
 
 
@@ -504,10 +532,12 @@ def build_vm(
         set=vmss["id"].lower() if vmss is not None else None,
         profile=from_profile,
     )
+    if vmss is not None:
+        join_index(ctx, vmss["id"], vm_id)
     return body
 
 
-def remove_vm(ctx: Context, vm_id: str) -> None:
+def remove_vm(ctx: Context, vm_id: str, *, sync: bool = True) -> None:
     """The VM is gone: release its NICs and disks per their ``deleteOption`` and forget it."""
     vm = ctx.store.get(vm_id)
     if vm is None:
@@ -526,7 +556,9 @@ def remove_vm(ctx: Context, vm_id: str) -> None:
     book(ctx)["vms"].pop(vm_id.lower(), None)
     set_id = (props.get("virtualMachineScaleSet") or {}).get("id")
     if set_id:
-        sync_set_capacity(ctx, set_id)
+        leave_index(ctx, set_id, vm_id)
+        if sync:
+            sync_set_capacity(ctx, set_id)
 
 
 def _validate_new_vm(
@@ -662,9 +694,11 @@ def _update_vm(
         if vmss is not None:
             merged_props["virtualMachineScaleSet"] = {"id": vmss["id"]}
             vm_state(ctx, existing["id"])["set"] = vmss["id"].lower()
+            join_index(ctx, vmss["id"], existing["id"])
         elif current_set:
             merged_props.pop("virtualMachineScaleSet", None)
             vm_state(ctx, existing["id"]).update(set=None, profile=False)
+            leave_index(ctx, current_set, existing["id"])
     existing["properties"] = merged_props
     for key, value in top.items():
         if value is None:

@@ -312,7 +312,8 @@ def _begin_set_op(
             finish_vm(vm_id, error=None)
         for vm_id in victim_ids:
             if mine(vm_id) is not None:
-                remove_vm(ctx, vm_id)
+                remove_vm(ctx, vm_id, sync=False)
+        sync_set_capacity(ctx, set_id)
         current = ctx.store.get(set_id)
         if current is None or _set_book(ctx, set_id).get("token") != token:
             return
@@ -320,9 +321,10 @@ def _begin_set_op(
         sb_now["token"] = sb_now["op_id"] = None
         if delete_set:
             for vm in _profile_vms(ctx, set_id, include_deleting=True):
-                remove_vm(ctx, vm["id"])
+                remove_vm(ctx, vm["id"], sync=False)
             ctx.store.delete(set_id)
             book(ctx)["sets"].pop(set_id.lower(), None)
+            book(ctx).get("members", {}).pop(set_id.lower(), None)
             return
         current["properties"]["provisioningState"] = "Succeeded"
         sync_set_capacity(ctx, set_id)
