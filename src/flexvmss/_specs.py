@@ -486,11 +486,11 @@ def _b64(secret: Secret) -> str:
     return base64.b64encode(secret.reveal().encode("utf-8")).decode("ascii")
 
 
-def deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     """Merge ``extra`` into ``base`` in place (mappings recursively; other values replace)."""
     for key, value in extra.items():
         if isinstance(value, Mapping) and isinstance(base.get(key), dict):
-            deep_merge(base[key], value)
+            _deep_merge(base[key], value)
         else:
             base[key] = copy.deepcopy(dict(value)) if isinstance(value, Mapping) else copy.deepcopy(value)
     return base
@@ -597,7 +597,7 @@ def render_scale_set_body(spec: ScaleSetSpec, *, name: str | None = None) -> dic
                 "gracePeriod": f"PT{spec.health.repair_grace_period_minutes}M",
                 "repairAction": spec.health.repair_action,
             }
-    deep_merge(body, spec.extra_properties)
+    _deep_merge(body, spec.extra_properties)
     return body
 
 
@@ -679,7 +679,7 @@ def render_vm_body(spec: VmSpec, *, scale_set_id: str, location: str) -> dict[st
         body["zones"] = [str(spec.zone)]
     if spec.identity is not None:
         body["identity"] = spec.identity.to_wire()
-    deep_merge(body, spec.extra_properties)
+    _deep_merge(body, spec.extra_properties)
     return body
 
 
