@@ -1,0 +1,201 @@
+"""The client factory: lazy imports, credential handling, the policy order that makes a 429 be
+handled once, raw requests, request counting. Stock azure-mgmt clients on a scripted transport."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from _http_fakes import FakeClock, ScriptedTransport
+from azure.core.credentials import AccessToken
+from azure.core.pipeline.policies import AsyncRetryPolicy
+
+from flexvmss import _clock
+from flexvmss._arm import (
+    ArmSettings,
+    RawResponse,
+    RequestCounterPolicy,
+    build_clients,
+    credential_scopes_for,
+)
+from flexvmss._errors import ThrottledError
+from flexvmss._progress import RequestTally, current_tally
+from flexvmss._retry import TransientRetryPolicy
+from flexvmss._throttle import ThrottleConfig, ThrottlePolicy
+
+RG_PATH = "/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines"
+
+
+@pytest.fixture
+def clock():
+    fake = FakeClock()
+    previous = _clock.set_sleep(fake.sleep)
+    previous_monotonic = _clock.monotonic
+    _clock.monotonic = fake  # type: ignore[assignment]
+    yield fake
+    _clock.set_sleep(previous)
+    _clock.monotonic = previous_monotonic  # type: ignore[assignment]
+
+
+class AsyncCredential:
+    def __init__(self) -> None:
+        self.client_secret = "s3cr3t-value"
+        self.scopes: list[tuple[str, ...]] = []
+
+    async def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+        self.scopes.append(scopes)
+        return AccessToken("token-abc", 4_000_000_000)
+
+
+class SyncCredential:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+        self.calls += 1
+        return AccessToken("sync-token", 4_000_000_000)
+
+
+def settings(
+    sub: str, transport: ScriptedTransport, credential: object = None, **kwargs: object
+) -> ArmSettings:
+    return ArmSettings(
+        sub,
+        base_url="https://arm.test",
+        credential=credential or AsyncCredential(),
+        transport=transport,
+        **kwargs,
+    )
+
+
+def test_settings_repr_never_shows_the_credential():
+    text = repr(ArmSettings("sub-1", credential=AsyncCredential(), connection_verify="/tmp/ca.pem"))
+    assert "s3cr3t" not in text
+    assert "AsyncCredential" in text and "sub-1" in text and "management.azure.com" in text
+
+
+def test_token_scope_follows_the_cloud_and_keeps_arm_for_the_emulator():
+    assert credential_scopes_for(None) == ["https://management.azure.com/.default"]
+    assert credential_scopes_for("https://management.chinacloudapi.cn") == [
+        "https://management.chinacloudapi.cn/.default"
+    ]
+    assert credential_scopes_for("https://127.0.0.1:8443") == ["https://management.azure.com/.default"]
+
+
+def test_importing_the_factory_imports_no_azure_mgmt_package():
+    code = (
+        "import sys, flexvmss._arm, flexvmss._fanout; "
+        "print(any(m.startswith('azure.mgmt.compute') for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+async def test_policies_sit_in_front_and_azure_core_retry_never_retries():
+    clients = build_clients(settings("sub-order", ScriptedTransport()))
+    try:
+        policies = [type(p).__name__ for p in clients.compute._client._pipeline._impl_policies]
+        order = [
+            policies.index(name)
+            for name in (
+                TransientRetryPolicy.__name__,
+                ThrottlePolicy.__name__,
+                RequestCounterPolicy.__name__,
+                AsyncRetryPolicy.__name__,
+                "AsyncARMChallengeAuthenticationPolicy",
+            )
+        ]
+        assert order == sorted(order)
+        retry = next(
+            p for p in clients.compute._client._pipeline._impl_policies if isinstance(p, AsyncRetryPolicy)
+        )
+        assert retry.total_retries == 0
+        # one ThrottlePolicy instance per client, one state for the subscription
+        throttles = [
+            p
+            for client in (clients.compute, clients.network, clients.resource)
+            for p in client._client._pipeline._impl_policies
+            if isinstance(p, ThrottlePolicy)
+        ]
+        assert len({id(p) for p in throttles}) == 3
+        assert {id(p.state) for p in throttles} == {id(clients.throttle)}
+    finally:
+        await clients.close()
+
+
+async def test_a_429_is_slept_on_once_by_flexvmss_and_never_by_azure_core(clock):
+    sub = "sub-429-once"
+    transport = ScriptedTransport(
+        [(429, {"Retry-After": "4"}, {"error": {"code": "TooManyRequests"}}), (200, {}, {"value": []})]
+    )
+    clients = build_clients(settings(sub, transport))
+    try:
+        response = await clients.request("GET", RG_PATH.format(sub=sub) + "?api-version=2026-04-01")
+    finally:
+        await clients.close()
+    assert response.status == 200
+    assert len(transport.sent) == 2
+    assert transport.transport_sleeps == []  # azure-core's RetryPolicy did not sleep
+    assert 4.0 <= sum(clock.sleeps) < 4.1
+
+
+async def test_a_throttled_list_raises_instead_of_reading_as_empty(clock):
+    sub = "sub-list-fail-fast"
+    transport = ScriptedTransport(
+        [(429, {"Retry-After": "30"}, {"error": {"code": "TooManyRequests", "message": "x"}})]
+    )
+    clients = build_clients(settings(sub, transport, throttle=ThrottleConfig(mode="fail_fast")))
+    try:
+        with pytest.raises(ThrottledError) as caught:
+            [vm async for vm in clients.compute.virtual_machines.list("rg")]
+    finally:
+        await clients.close()
+    assert caught.value.scope == "read"
+    assert caught.value.retry_after == 30.0
+
+
+async def test_raw_requests_go_through_the_pipeline_and_are_counted_by_class(clock):
+    sub = "sub-raw"
+    replies = [
+        (200, {"x-ms-correlation-request-id": "c1"}, {"status": "InProgress"}),
+        (503, {}, None),
+        (200, {}, {"status": "Succeeded"}),
+    ]
+    transport = ScriptedTransport(replies)
+    credential = AsyncCredential()
+    clients = build_clients(settings(sub, transport, credential=credential))
+    tally = RequestTally()
+    token = current_tally.set(tally)
+    try:
+        url = f"https://arm.test/subscriptions/{sub}/providers/Microsoft.Compute/locations/eastus/operations/op1"
+        first = await clients.request("GET", url)
+        second = await clients.request("GET", url)
+    finally:
+        current_tally.reset(token)
+        await clients.close()
+    assert first == RawResponse(200, {"x-ms-correlation-request-id": "c1"}, {"status": "InProgress"})
+    assert second.json == {"status": "Succeeded"}
+    assert tally.by_class()["poll"] == 3  # the 503 retry is a request too
+    assert transport.sent[0].headers["Authorization"] == "Bearer token-abc"
+    assert credential.scopes[0] == ("https://management.azure.com/.default",)
+
+
+async def test_a_sync_credential_is_adapted(clock):
+    sub = "sub-sync-cred"
+    transport = ScriptedTransport([(200, {}, {"value": []})])
+    credential = SyncCredential()
+    clients = build_clients(settings(sub, transport, credential=credential))
+    try:
+        await clients.request("GET", RG_PATH.format(sub=sub))
+    finally:
+        await clients.close()
+    assert credential.calls == 1
+    assert transport.sent[0].headers["Authorization"] == "Bearer sync-token"
+
+
+async def test_closed_clients_refuse_to_build_new_ones():
+    clients = build_clients(settings("sub-closed", ScriptedTransport()))
+    await clients.close()
+    with pytest.raises(RuntimeError):
+        clients.compute  # noqa: B018
