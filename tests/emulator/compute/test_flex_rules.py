@@ -276,3 +276,14 @@ def test_attach_existing_vm_only_with_one_fd_and_spg_false(h: Harness, subnet: s
     h.ok("PUT", vm, {"location": LOC, "properties": {"virtualMachineScaleSet": None}})
     h.settle()
     assert "virtualMachineScaleSet" not in h.get(vm)["properties"]
+
+
+def test_fault_domain_pinning_needs_a_memory_preserving_size(h: Harness, subnet: str) -> None:
+    h.ok("PUT", SET, vmss_body(None, fd=2))
+    nic = h.nic("n1", subnet)
+    vm = cid("virtualMachines", "vm1")
+    status, code, message = h.error(
+        "PUT", vm, vm_body(nic, vmss_id=SET, size="Standard_M8ms", platformFaultDomain=0)
+    )
+    assert (status, code) == (400, "InvalidParameter") and "memory preserving maintenance" in message
+    assert h.call("PUT", vm, vm_body(nic, vmss_id=SET, size="Standard_M8ms")).status == 201

@@ -30,6 +30,7 @@ from ._common import (
     VMSS_TYPE,
     book,
     deep_merge,
+    is_mpu,
     location_of,
     net,
     next_seq,
@@ -276,6 +277,16 @@ def _check_fault_domain(
         return
     vprops = vmss.get("properties") or {}
     fdc = int(vprops.get("platformFaultDomainCount") or 1)
+    size = str((props.get("hardwareProfile") or {}).get("vmSize") or "")
+    if fdc > 1 and size and not is_mpu(ctx, str(vmss.get("location", "")), size):
+        # Inferred text: sizes without memory-preserving maintenance cannot be pinned to an
+        # FD when the set has more than one ([OM] memory-preserving-update table).
+        raise ArmError.invalid_parameter(
+            f"Cannot set 'platformFaultDomain' on Virtual Machine '{name}' because VM size '{size}' does not "
+            "support memory preserving maintenance and the Virtual Machine Scale Set "
+            f"'{vmss['name']}' has 'platformFaultDomainCount' = {fdc}.",
+            target="platformFaultDomain",
+        )
     if vprops.get("singlePlacementGroup") is True:
         raise ArmError.invalid_parameter(
             "Cannot set 'platformFaultDomain' on Virtual Machine "
