@@ -82,7 +82,8 @@ def cli_page() -> str:
         "",
         "Every global option can also be set by its environment variable. Data goes to stdout",
         "(`-o json` for scripts); progress, warnings and errors go to stderr. Exit codes: 0 success,",
-        "1 error, 2 usage error, 3 some VMs of a batch operation failed.",
+        "1 error, 2 usage error, 3 some VMs of a batch operation failed, 130 interrupted by Ctrl-C",
+        "(the partial result is reported first).",
         "",
     ]
     for path, command in _walk(flexvmss, ["flexvmss"]):

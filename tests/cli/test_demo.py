@@ -85,3 +85,15 @@ def test_the_demo_command_completes_with_nothing_left() -> None:
     assert "[9/9] Summary" in result.stderr
     assert "nothing left" in result.stderr
     assert "Demo complete" in result.stderr
+
+
+def test_the_demo_against_azure_refuses_without_confirmation() -> None:
+    result = CliRunner().invoke(
+        flexvmss,
+        ["demo", "--against-azure"],
+        env={"AZURE_SUBSCRIPTION_ID": "11111111-2222-3333-4444-555555555555"},
+        input="y\n",
+    )
+    assert result.exit_code == 1
+    assert "Refusing to create real Azure resources" in result.stderr
+    assert "pass --yes" in result.stderr

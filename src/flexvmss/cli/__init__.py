@@ -6,7 +6,8 @@ module. Errors from flexvmss are shown as one red message with the fix and exit 
 other exception is shown as a rich traceback (with local variables when ``FLEXVMSS_DEBUG`` is
 set) and exit code 1.
 
-Exit codes: 0 success, 1 error, 2 usage error, 3 some VMs of a batch operation failed.
+Exit codes: 0 success, 1 error, 2 usage error, 3 some VMs of a batch operation failed,
+130 a batch interrupted by Ctrl-C (after reporting what was done).
 """
 
 from __future__ import annotations
