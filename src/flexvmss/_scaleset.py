@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import logging
-import math
+from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -59,10 +59,16 @@ T = TypeVar("T")
 #: an interruption finds them again and nothing outside the set is ever touched.
 SET_TAG = "flexvmss-set"
 
+#: The Flex rule (in :mod:`flexvmss._rules`) a missing NAT gateway is reported under.
+OUTBOUND_RULE = "FLEX012"
+
 #: Flex limits checked before any request (flex-rules-now.md rule 16).
 MAX_CAPACITY = 1000
 MAX_CAPACITY_MANAGED_IMAGE = 600
 MAX_CAPACITY_NON_MPU_MULTI_FD = 200
+
+#: The Compute api-version of the raw VM list (azure-mgmt-compute 39's default).
+COMPUTE_API_VERSION = "2026-04-01"
 
 #: VM names per DeleteInstances request.
 DELETE_CHUNK = 100
@@ -227,14 +233,36 @@ async def _collect(pager: Any) -> list[Any]:
     return [item async for item in pager]
 
 
+@dataclass(frozen=True)
+class _PollingSettings:
+    polling_interval: float = 5.0
+
+
 class _ClientSet:
-    """Adapts user-supplied azure-mgmt aio clients to the ``compute``/``network``/``resource``
-    shape of :class:`~flexvmss._arm.ArmClients` (the facade does not close them)."""
+    """Adapts user-supplied azure-mgmt aio clients to the shape of
+    :class:`~flexvmss._arm.ArmClients` that the facade and the fan-out use (``compute``,
+    ``network``, ``resource``, ``settings.polling_interval``, ``request``). The facade does not
+    close them: they belong to the caller."""
 
     def __init__(self, compute: Any, network: Any, resource: Any = None) -> None:
         self.compute = compute
         self.network = network
         self.resource = resource
+        self.settings = _PollingSettings()
+
+    async def request(self, method: str, url: str, *, json: Any = None) -> Any:
+        from azure.core.rest import HttpRequest
+
+        from flexvmss._arm import RawResponse
+
+        response = await self.compute.send_request(HttpRequest(method, url, json=json), stream=False)
+        body: Any = None
+        if response.content:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+        return RawResponse(status=response.status_code, headers=dict(response.headers), json=body)
 
     async def close(self) -> None:  # the caller owns these clients
         return None
@@ -392,10 +420,13 @@ class FlexScaleSet:
 
         return await self._cache().get(self.subscription_id, location, load)
 
-    async def _resolve_network(self, spec: Any) -> tuple[Any, list[Finding]]:
+    async def _resolve_network(
+        self, spec: Any, seen: dict[str, dict[str, Any] | None] | None = None
+    ) -> tuple[Any, list[Finding]]:
         """Verify what a spec's network relies on with one GET each: the subnet's NAT gateway
         (``outbound="nat_gateway"``) and an undeclared load balancer sku. Returns the spec (with
-        the load balancer sku filled in) and findings for what is missing."""
+        the load balancer sku filled in) and findings for what is missing. ``seen`` caches the
+        GETs across the specs of one call."""
         from flexvmss._rules import Finding
 
         network = getattr(spec, "network", None)
@@ -405,14 +436,11 @@ class FlexScaleSet:
         has_profile = getattr(spec, "has_vm_profile", True)
         if network.outbound == "nat_gateway" and has_profile:
             subnet_id = network.subnet_id
-            try:
-                subnet = await self._get_by_id(subnet_id, "get subnet")
-            except NotFoundError:
-                subnet = None
+            subnet = await self._get_cached(subnet_id, "get subnet", seen)
             if subnet is None or not (subnet.get("properties") or {}).get("natGateway"):
                 findings.append(
                     Finding(
-                        rule_id=_rule_id("outbound", "FLEX019"),
+                        rule_id=OUTBOUND_RULE,
                         severity="error",
                         field="network.outbound",
                         value="nat_gateway",
@@ -428,14 +456,25 @@ class FlexScaleSet:
         pools = tuple(network.load_balancer_backend_pool_ids or ())
         if pools and network.load_balancer_sku is None:
             lb_id = pools[0].split("/backendAddressPools/")[0]
-            try:
-                lb = await self._get_by_id(lb_id, "get load balancer")
-            except NotFoundError:
-                lb = None
+            lb = await self._get_cached(lb_id, "get load balancer", seen)
             if lb is not None:
                 sku = str((lb.get("sku") or {}).get("name") or "Basic")
                 spec = dataclasses.replace(spec, network=dataclasses.replace(network, load_balancer_sku=sku))
         return spec, findings
+
+    async def _get_cached(
+        self, resource_id: str, operation: str, seen: dict[str, dict[str, Any] | None] | None
+    ) -> dict[str, Any] | None:
+        key = resource_id.lower()
+        if seen is not None and key in seen:
+            return seen[key]
+        try:
+            body: dict[str, Any] | None = await self._get_by_id(resource_id, operation)
+        except NotFoundError:
+            body = None
+        if seen is not None:
+            seen[key] = body
+        return body
 
     async def _get_by_id(self, resource_id: str, operation: str) -> dict[str, Any]:
         """GET a network resource (subnet or load balancer) by id through the network client."""
@@ -465,7 +504,7 @@ class FlexScaleSet:
 
         catalog = await self._catalog(spec.location)
         spec, network_findings = await self._resolve_network(spec)
-        findings = list(evaluate(spec, catalog=catalog, waive=self.waive))
+        findings = list(evaluate(spec, catalog=catalog, waive=self.waive, name=self.name))
         findings.extend(f for f in network_findings if f.rule_id not in self.waive)
         return findings
 
@@ -506,7 +545,8 @@ class FlexScaleSet:
                 raise ConflictError(
                     f"create scale set {self.name}",
                     code="ScaleSetDiffers",
-                    message=f"{self.name} already exists and differs from the spec: " + "; ".join(differences),
+                    message=f"{self.name} already exists and differs from the spec: "
+                    + "; ".join(differences),
                     remedy="Create it under another name, change the spec to match, or delete the set first.",
                 )
             return ScaleSetInfo.from_wire(existing)
@@ -560,14 +600,40 @@ class FlexScaleSet:
         With ``instance_view=True`` the list carries each VM's power state. A throttled or
         failed read raises; it is never taken for an empty set.
         """
-        compute = self._arm().compute
-        pager = compute.virtual_machines.list(
-            self.resource_group,
-            filter=self._filter(),
-            expand="instanceView" if instance_view else None,
-        )
-        items = await self._list(f"list VMs of scale set {self.name}", pager)
+        params = {"$filter": self._filter()}
+        if instance_view:
+            params["$expand"] = "instanceView"
+        items = await self._list_vm_bodies(f"list VMs of scale set {self.name}", params)
         return [VmInfo.from_wire(item) for item in items]
+
+    async def _list_vm_bodies(self, operation: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
+        """The resource group's VM list (all pages) as ARM wire dicts.
+
+        Sent through the compute client's pipeline (same auth, throttling and retries as every
+        SDK call) but kept as JSON: building azure-mgmt models for a thousand VMs costs seconds
+        of CPU for nothing. Any failed page raises."""
+        from azure.core.exceptions import HttpResponseError
+        from azure.core.rest import HttpRequest
+
+        compute = self._arm().compute
+        url: str | None = (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
+            "/providers/Microsoft.Compute/virtualMachines"
+        )
+        query: dict[str, str] | None = {"api-version": COMPUTE_API_VERSION, **params}
+        items: list[dict[str, Any]] = []
+        while url:
+            request = HttpRequest("GET", url, params=query)
+            response = await self._call(operation, compute.send_request(request))
+            if response.status_code != 200:
+                raise from_azure_error(HttpResponseError(response=response), operation=operation)
+            try:
+                page = response.json()
+            except ValueError as exc:
+                raise from_azure_error(exc, operation=operation) from exc
+            items.extend(page.get("value") or ())
+            url, query = page.get("nextLink") or None, None
+        return items
 
     async def vm(self, name: str) -> VmInfo:
         """One VM of the set, with its instance view; :class:`~flexvmss.NotFoundError` when it
@@ -590,11 +656,15 @@ class FlexScaleSet:
 
     # -- attach at creation ----------------------------------------------------------------
 
-    async def _preflight_vms(self, specs: Sequence[VmSpec]) -> tuple[ScaleSetInfo, list[Any]]:
+    async def _preflight_vms(
+        self, specs: Sequence[VmSpec]
+    ) -> tuple[ScaleSetInfo, dict[str, Any], dict[str, dict[str, Any]]]:
         """Check VM specs before any write: the set exists and is Flex, each VM passes the
-        rules and the SKU catalog, no name repeats and no VM of that name exists already
-        (attaching an existing VM is refused). Returns the set and the rendered models."""
-        from flexvmss._rules import Finding, evaluate
+        rules and the SKU catalog, no name repeats, and no VM of that name exists outside the
+        set (attaching an existing VM is refused: FLEX028). Returns the set, the rendered
+        models of the VMs to create, and the bodies of those that are already members (a
+        re-run creates them no second time)."""
+        from flexvmss._rules import evaluate
         from flexvmss._specs import render_vm
 
         info = await self.get()
@@ -606,53 +676,34 @@ class FlexScaleSet:
                 remedy="VMs can be added only to a set in Flexible orchestration mode.",
             )
         catalog = await self._catalog(info.location)
-        compute = self._arm().compute
-        existing = await self._list(
-            f"list VMs in resource group {self.resource_group}",
-            compute.virtual_machines.list(self.resource_group),
-        )
-        existing_names = {str(_wire(vm).get("name", "")).lower() for vm in existing}
+        existing = await self._list_vm_bodies(f"list VMs in resource group {self.resource_group}", {})
+        existing_by_name = {str(body.get("name", "")).lower(): body for body in existing}
+        counts = Counter(spec.name.lower() for spec in specs)
+        duplicates = sorted({spec.name for spec in specs if counts[spec.name.lower()] > 1})
+        if duplicates:
+            raise InvalidInputError("vm_specs", duplicates, "give every VM its own name")
         findings: list[Finding] = []
-        seen: set[str] = set()
-        attach_rule = _rule_id("existing", "FLEX018")
+        seen: dict[str, dict[str, Any] | None] = {}
         for spec in specs:
-            if spec.resource_group is not None and not _same(spec.resource_group, self.resource_group):
-                findings.extend(evaluate(spec, catalog=catalog, waive=self.waive, scale_set=info))
-                continue
-            spec, network_findings = await self._resolve_network(spec)
-            findings.extend(evaluate(spec, catalog=catalog, waive=self.waive, scale_set=info))
-            findings.extend(network_findings)
-            key = spec.name.lower()
-            if key in existing_names and attach_rule not in self.waive:
-                findings.append(
-                    Finding(
-                        rule_id=attach_rule,
-                        severity="error",
-                        field="name",
-                        value=spec.name,
-                        message=f"VM {spec.name} already exists in resource group {self.resource_group}: "
-                        "flexvmss adds VMs to a Flex set only when it creates them, it does not attach "
-                        "existing VMs.",
-                        fix="Choose a new VM name (or delete the existing VM first).",
-                        source="flex-rules-now.md row 18 (attach/detach)",
-                    )
+            checked, network_findings = await self._resolve_network(spec, seen)
+            findings.extend(
+                evaluate(
+                    checked,
+                    catalog=catalog,
+                    waive=self.waive,
+                    scale_set=info.raw,
+                    existing_vm=existing_by_name.get(spec.name.lower()),
                 )
-            if key in seen:
-                findings.append(
-                    Finding(
-                        rule_id=attach_rule,
-                        severity="error",
-                        field="name",
-                        value=spec.name,
-                        message=f"VM name {spec.name} appears twice in the request.",
-                        fix="Give every VM its own name.",
-                        source="ARM: VM names are unique per resource group",
-                    )
-                )
-            seen.add(key)
+            )
+            findings.extend(f for f in network_findings if f.rule_id not in self.waive)
         self._raise_on_errors(findings)
-        models = []
+        members: dict[str, dict[str, Any]] = {}
+        models: dict[str, Any] = {}
         for spec in specs:
+            body = existing_by_name.get(spec.name.lower())
+            if body is not None:
+                members[spec.name] = body  # FLEX028 passed: it is already one of ours
+                continue
             model = render_vm(
                 spec,
                 subscription_id=self.subscription_id,
@@ -663,15 +714,19 @@ class FlexScaleSet:
             tags = dict(model.get("tags") or {})
             tags.setdefault(SET_TAG, self.id)
             model["tags"] = tags
-            models.append(model)
-        return info, models
+            models[spec.name] = model
+        return info, models, members
 
     async def add_vm(self, vm_spec: VmSpec) -> VmInfo:
         """Create one VM into the set (same resource group; optional zone, fault domain, own
-        size and priority) and wait for it. Preflight as in :meth:`add_vms`."""
+        size and priority) and wait for it. Preflight as in :meth:`add_vms`; a VM of that name
+        that is already a member is returned as it is (idempotent)."""
         from azure.core import MatchConditions
 
-        _, (model,) = await self._preflight_vms([vm_spec])
+        _, models, members = await self._preflight_vms([vm_spec])
+        if members:
+            return VmInfo.from_wire(members[vm_spec.name])
+        model = models[vm_spec.name]
         compute = self._arm().compute
         result = await self._lro(
             f"create vm {vm_spec.name}",
@@ -700,8 +755,7 @@ class FlexScaleSet:
         from azure.core import MatchConditions
 
         specs = list(vm_specs)
-        _, models = await self._preflight_vms(specs)
-        by_name = {spec.name: model for spec, model in zip(specs, models)}
+        _, by_name, members = await self._preflight_vms(specs)
         compute = self._arm().compute
 
         async def begin(name: str, polling: Any) -> Any:
@@ -715,7 +769,13 @@ class FlexScaleSet:
             return await poller.result()
 
         return await self._fan_out(
-            "create", list(by_name), begin, concurrency=concurrency, deadline=deadline, on_event=on_event
+            "create",
+            [spec.name for spec in specs],
+            begin,
+            concurrency=concurrency,
+            deadline=deadline,
+            on_event=on_event,
+            skip={name: "already a member of the set" for name in members},
         )
 
     # -- scale -------------------------------------------------------------------------------
@@ -760,7 +820,7 @@ class FlexScaleSet:
                     ),
                 )
             except PreconditionFailedError:
-                logger.info("flexvmss: %s changed while scaling (412); re-reading (attempt %d)", self.name, attempt)
+                logger.info("flexvmss: %s changed while scaling (412); re-reading (%d)", self.name, attempt)
                 continue
             return ScaleSetInfo.from_wire(result)
         raise PreconditionFailedError(
@@ -775,7 +835,8 @@ class FlexScaleSet:
         image_id = str(((profile.get("storageProfile") or {}).get("imageReference") or {}).get("id") or "")
         limit, why = MAX_CAPACITY, "a Flexible scale set holds at most 1,000 VMs"
         if "/providers/microsoft.compute/images/" in image_id.lower():
-            limit, why = MAX_CAPACITY_MANAGED_IMAGE, "a set whose profile uses a managed image holds at most 600 VMs"
+            limit = MAX_CAPACITY_MANAGED_IMAGE
+            why = "a set whose profile uses a managed image holds at most 600 VMs"
         if (info.platform_fault_domain_count or 1) > 1 and info.sku_name and info.sku_name.lower() != "mix":
             catalog = await self._catalog(info.location)
             size = catalog.vm_size(info.sku_name)
@@ -829,6 +890,7 @@ class FlexScaleSet:
         concurrency: int | None,
         deadline: float | None,
         on_event: Callable[[ProgressEvent], None] | None,
+        skip: Mapping[str, str] | None = None,
     ) -> BatchResult:
         from flexvmss._fanout import FanOut
 
@@ -837,8 +899,13 @@ class FlexScaleSet:
             kwargs["concurrency"] = concurrency
         engine = FanOut(self._arm(), **kwargs)
         return await engine.run(
-            operation, list(names), begin, expect=_EXPECT.get(operation),
-            scale_set_id=self.id, resource_group=self.resource_group,
+            operation,
+            list(names),
+            begin,
+            expect=_EXPECT.get(operation),
+            scale_set_id=self.id,
+            resource_group=self.resource_group,
+            skip=skip,
         )
 
     async def _per_vm(
@@ -978,7 +1045,12 @@ class FlexScaleSet:
             return await compute.virtual_machines.simulate_eviction(self.resource_group, name)
 
         return await self._fan_out(
-            "simulate_eviction", selected, begin, concurrency=concurrency, deadline=deadline, on_event=on_event
+            "simulate_eviction",
+            selected,
+            begin,
+            concurrency=concurrency,
+            deadline=deadline,
+            on_event=on_event,
         )
 
     async def update(
@@ -1007,7 +1079,7 @@ class FlexScaleSet:
             vm_size = catalog.vm_size(size)
             if vm_size is None or vm_size.restricted_in_location:
                 raise InvalidInputError(
-                    "size", size, f"pick a size offered to this subscription in {location} (see az vm list-skus)"
+                    "size", size, f"pick a size offered to this subscription in {location} (az vm list-skus)"
                 )
             properties["hardwareProfile"] = {"vmSize": size}
         if user_data is not None:
@@ -1045,15 +1117,33 @@ class FlexScaleSet:
         deadline: float | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
     ) -> BatchResult:
-        """Run a command (``RunShellScript``, ``RunPowerShellScript``, ...) on VMs; each VM's
-        result holds Azure's ``RunCommandResult``."""
+        """Run a command (``RunShellScript``, ``RunPowerShellScript``, ...) on VMs. Each
+        succeeded VM's result ``detail`` holds the command's output (the messages of Azure's
+        ``RunCommandResult``)."""
         from azure.mgmt.compute.models import RunCommandInput
 
         lines = [script] if isinstance(script, str) else list(script)
         body = RunCommandInput(command_id=command_id, script=lines)
-        return await self._per_vm(
-            "run_command", "begin_run_command", names, where, concurrency, deadline, on_event, body
+        selected = await self._select(names, where)
+        compute = self._arm().compute
+        outputs: dict[str, str] = {}
+
+        async def begin(name: str, polling: Any) -> Any:
+            poller = await compute.virtual_machines.begin_run_command(
+                self.resource_group, name, body, polling=polling
+            )
+            result = await poller.result()
+            statuses = (_wire(result).get("value") or []) if result is not None else []
+            outputs[name] = "\n".join(str(status.get("message") or "") for status in statuses).strip()
+            return result
+
+        batch = await self._fan_out(
+            "run_command", selected, begin, concurrency=concurrency, deadline=deadline, on_event=on_event
         )
+        for name, text in outputs.items():
+            if name in batch.results and text:
+                batch.results[name].detail = text
+        return batch
 
     # -- deletion ----------------------------------------------------------------------------
 
@@ -1174,7 +1264,8 @@ class FlexScaleSet:
                     code="VmDeletionFailed",
                     message=f"{len(failed)} VM(s) could not be deleted, so the set was not deleted: "
                     + "; ".join(reasons),
-                    remedy="Fix the cause named for each VM, then run delete() again; it resumes where it stopped.",
+                    remedy="Fix the cause named for each VM, then run delete() again: it resumes where it "
+                    "stopped.",
                 )
             await self._wait_until_empty()
         leftovers = await self._sweep_leftovers()
@@ -1242,15 +1333,16 @@ class FlexScaleSet:
                 if disk_id and disk.get("deleteOption") != "Delete":
                     wanted[str(disk_id).lower()] = "disk"
             network_profile = props.get("networkProfile") or {}
-            pip_deleted_by_vm = all(
-                ((ip.get("properties") or {}).get("publicIPAddressConfiguration") or {}).get("properties", {}).get(
-                    "deleteOption"
-                )
-                == "Delete"
+            pip_configs = [
+                (ip.get("properties") or {}).get("publicIPAddressConfiguration")
                 for config in network_profile.get("networkInterfaceConfigurations") or ()
                 for ip in (config.get("properties") or {}).get("ipConfigurations") or ()
-                if (ip.get("properties") or {}).get("publicIPAddressConfiguration")
-            ) and bool(network_profile.get("networkInterfaceConfigurations"))
+            ]
+            pip_deleted_by_vm = bool(pip_configs) and all(
+                ((pip or {}).get("properties") or {}).get("deleteOption") == "Delete"
+                for pip in pip_configs
+                if pip
+            )
             for ref in network_profile.get("networkInterfaces") or ():
                 nic_id = str(ref.get("id") or "")
                 if not nic_id:
@@ -1311,7 +1403,8 @@ class FlexScaleSet:
             name = str(nic["name"])
             rg = _rg_of(str(nic["id"]))
             await self._delete_retrying_reservation(
-                f"delete network interface {name}", lambda rg=rg, name=name: network.network_interfaces.begin_delete(rg, name)
+                f"delete network interface {name}",
+                lambda rg=rg, name=name: network.network_interfaces.begin_delete(rg, name),
             )
             deleted.append(str(nic["id"]))
         for pip in mine(pips):
@@ -1335,7 +1428,12 @@ class FlexScaleSet:
         """Run a DELETE; a resource already gone counts as deleted. A NIC still reserved by its
         deleted VM (NicReservedForAnotherVm, up to 180 s) or still in use while Azure finishes
         detaching is retried every :data:`NIC_RESERVATION_WAIT` seconds."""
-        transient = {"nicreservedforanothervm", "nicinuse", "publicipaddresscannotbedeleted", "operationnotallowed"}
+        transient = {
+            "nicreservedforanothervm",
+            "nicinuse",
+            "publicipaddresscannotbedeleted",
+            "operationnotallowed",
+        }
         for attempt in range(NIC_RESERVATION_ATTEMPTS):
             try:
                 await self._lro(operation, begin())
@@ -1357,7 +1455,6 @@ _EXPECT: dict[str, str] = {
     "start": "running",
     "restart": "running",
     "redeploy": "running",
-    "reimage": "running",
     "stop": "stopped",
     "deallocate": "deallocated",
     "delete": "deleted",
@@ -1374,17 +1471,6 @@ def _shared_sku_cache() -> SkuCache:
 
         _SHARED_SKU_CACHE = SkuCache()
     return _SHARED_SKU_CACHE
-
-
-def _rule_id(keyword: str, default: str) -> str:
-    """The id of the Flex rule whose title mentions ``keyword`` (the rules table is data and
-    owns the ids), else ``default``."""
-    from flexvmss import _rules
-
-    for rule in _rules.RULES:
-        if keyword.lower() in rule.title.lower():
-            return str(rule.id)
-    return default
 
 
 def _result_error(batch: BatchResult, name: str) -> str | None:

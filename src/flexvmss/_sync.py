@@ -73,7 +73,7 @@ async def _guarded(
     try:
         return await fn(*args, **kwargs)
     except BaseException as exc:
-        partial = getattr(exc, "partial_result", None) or getattr(exc, "result", None)
+        partial = getattr(exc, "batch_result", None)
         if partial is not None:
             box["partial"] = partial
         raise
