@@ -196,6 +196,15 @@ def _count(counters: Mapping[str, Any]) -> tuple[dict[str, int], int]:
     return {str(k): int(v) for k, v in by_class.items()}, int(total or 0)
 
 
+def _unsuccessful(batch: Any) -> list[str]:
+    """VMs of a batch that neither succeeded nor were skipped (failed, not started, cancelled)."""
+    from flexvmss._fanout import Outcome
+
+    return [
+        name for name, r in batch.results.items() if r.outcome not in (Outcome.SUCCEEDED, Outcome.SKIPPED)
+    ]
+
+
 def _diff(after: dict[str, int], before: dict[str, int]) -> dict[str, int]:
     return {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
 
@@ -267,9 +276,12 @@ async def run_demo(
     if target.time_scale and target.time_scale != 1.0:
         summary.emulated_seconds = summary.real_seconds / target.time_scale
     if admin:
+        # the emulator saw every request, whoever sent it: its counters are the ground truth
         after = _count(admin.counters())
         summary.requests = _diff(after[0], before[0])
         summary.throttled = after[1] - before[1]
+    else:
+        summary.requests = {k: v for k, v in clients.requests.items() if v}
     reporter.step(9, "Summary")
     rows: list[tuple[str, Any]] = [(f"requests: {k}", v) for k, v in sorted(summary.requests.items())]
     rows += [
@@ -333,7 +345,8 @@ async def _lifecycle(
     extras = _extra_vm_specs(config, subnet_id)
     with reporter.progress("attaching", len(extras)) as on_event:
         batch = await ss.add_vms(extras, on_event=on_event)
-    summary.failed += list(batch.failed)
+    summary.throttled += batch.throttled
+    summary.failed += _unsuccessful(batch)
 
     # 5 --------------------------------------------------------------------------
     reporter.step(5, "List the set's VMs (one filtered list request per page)")
@@ -365,11 +378,12 @@ async def _lifecycle(
     try:
         with reporter.progress("deallocating", len(vms)) as on_event:
             batch = await ss.deallocate(on_event=on_event)
+        summary.throttled += batch.throttled
     finally:
         if admin:
             admin.set_throttle("off")
     summary.deallocated = len(batch.succeeded)
-    summary.failed += list(batch.failed)
+    summary.failed += _unsuccessful(batch)
     reporter.info(
         f"{len(batch.succeeded)} deallocated, {len(batch.failed)} failed, {batch.throttled} throttled"
     )
@@ -379,8 +393,9 @@ async def _lifecycle(
     reporter.step(7, f"Start half of them ({len(half)})")
     with reporter.progress("starting", len(half)) as on_event:
         batch = await ss.start(names=half, on_event=on_event)
+    summary.throttled += batch.throttled
     summary.started = len(batch.succeeded)
-    summary.failed += list(batch.failed)
+    summary.failed += _unsuccessful(batch)
 
 
 async def _teardown(
