@@ -297,7 +297,7 @@ def test_emulator_flag_runs_a_command_against_an_emulator_of_its_own() -> None:
             "--image",
             IMAGE,
         ],
-        env={"AZURE_SUBSCRIPTION_ID": ""},
+        env={"AZURE_SUBSCRIPTION_ID": "11111111-2222-3333-4444-555555555555"},
     )
     assert result.exit_code == 1, result.output
     assert "vm_size" in {f["field"] for f in json.loads(result.stdout)}

@@ -47,7 +47,7 @@ class _FlexGroup(click.Group):
     envvar="AZURE_SUBSCRIPTION_ID",
     show_envvar=True,
     metavar="ID",
-    help="Azure subscription id (defaults to the emulator's with --emulator).",
+    help="Azure subscription id (--emulator uses the emulator's).",
 )
 @click.option(
     "-g",

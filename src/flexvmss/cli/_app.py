@@ -52,7 +52,6 @@ class Endpoint:
     base_url: str | None
     connection_verify: str | bool | None
     credential: Any
-    is_emulator: bool
 
 
 class Application(Terminal):
@@ -108,11 +107,10 @@ class Application(Terminal):
                 self.abort("--emulator and --base-url exclude each other: pick one endpoint.", code=2)
             emu = self.embedded_emulator()
             return Endpoint(
-                subscription_id=s.subscription_id or emu.subscription_id,
+                subscription_id=emu.subscription_id,
                 base_url=emu.base_url,
                 connection_verify=emu.ca_file,
                 credential=emu.async_credential,
-                is_emulator=True,
             )
         if not s.subscription_id:
             self.abort("No subscription: pass --subscription or set AZURE_SUBSCRIPTION_ID.", code=2)
@@ -122,7 +120,6 @@ class Application(Terminal):
             base_url=s.base_url,
             connection_verify=verify,
             credential=make_credential(s.credential),
-            is_emulator=s.credential == "emulator",
         )
 
     def embedded_emulator(self) -> Any:
