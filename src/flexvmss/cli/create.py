@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from flexvmss.cli._render import plain
 from flexvmss.cli._specopts import build_scale_set_spec, scale_set_options
 
 if TYPE_CHECKING:
@@ -30,8 +29,23 @@ def create(app: Application, /, *, name: str, waive: tuple[str, ...], **flags: A
     ss = app.scale_set(name, waive=waive)
     with app.status(f"Creating scale set {name} ..."):
         info = ss.create(spec)
+    facts = {
+        "name": info.name,
+        "id": info.id,
+        "location": info.location,
+        "orchestration_mode": info.orchestration_mode,
+        "provisioning_state": info.provisioning_state,
+        "capacity": info.capacity,
+        "zones": list(info.zones),
+        "platform_fault_domain_count": info.platform_fault_domain_count,
+        "sku": info.sku_name,
+    }
     if app.json_output:
-        app.display_json(plain(info))
+        app.display_json(facts)
         return
-    app.display_success(f"Scale set {name} is ready.")
-    app.display_debug(repr(info))
+    zones = ",".join(info.zones) or "none"
+    app.display_success(
+        f"Scale set {name} is ready: {info.orchestration_mode}, {info.location}, "
+        f"{info.capacity or 0} VM(s) from the profile, zones {zones}, "
+        f"fault domain count {info.platform_fault_domain_count}."
+    )

@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING
 
 import click
 
-from flexvmss.cli._render import plain
-
 if TYPE_CHECKING:
     from flexvmss.cli._app import Application
 
@@ -42,7 +40,20 @@ def delete(app: Application, /, *, name: str, cascade: bool, force: bool) -> Non
     ss = app.scale_set(name)
     with app.status(f"Deleting {what} ..."):
         result = ss.delete(cascade=cascade, force=force)
+    vms_deleted = list(result.vms.succeeded) if result.vms is not None else []
     if app.json_output:
-        app.display_json({"name": name, "deleted": True, "result": plain(result)})
+        app.display_json(
+            {
+                "name": name,
+                "scale_set_deleted": result.scale_set_deleted,
+                "vms_deleted": vms_deleted,
+                "leftovers_deleted": list(result.leftovers_deleted),
+            }
+        )
         return
-    app.display_success(f"Deleted {what}.")
+    if not result.scale_set_deleted:
+        app.display_success(f"Scale set {name} was already gone; nothing of it is left.")
+        return
+    app.display_success(
+        f"Deleted {what}: {len(vms_deleted)} VM(s), {len(result.leftovers_deleted)} leftover resource(s)."
+    )
