@@ -12,6 +12,7 @@ import datetime as _dt
 import email.utils
 import json
 import logging
+import random
 import re
 import uuid
 from collections import Counter
@@ -29,6 +30,14 @@ log = logging.getLogger("flexvmss.emulator")
 
 #: Region named in ``x-ms-routing-request-id``.
 _ROUTING_REGION = "EASTUS"
+#: Request and correlation ids need to be unique, not unpredictable (os.urandom is slow).
+_ids = random.Random()
+
+
+def _new_id() -> str:
+    return str(uuid.UUID(int=_ids.getrandbits(128), version=4))
+
+
 _ARM_CLASS = {"GET": "read", "HEAD": "read", "DELETE": "delete"}
 _PROVIDER_PATH = re.compile(r"/providers/(?P<ns>[^/]+)/(?P<type>[^/?]+)", re.IGNORECASE)
 
@@ -120,6 +129,7 @@ class Dispatcher:
             query=CaseInsensitiveDict(dict(query)),
             headers=CaseInsensitiveDict(dict(headers)),
             body=body,
+            request_id=_new_id(),
         )
         self.counters.requests += 1
         extra: dict[str, str] = {}
@@ -244,8 +254,7 @@ class Dispatcher:
             "Pragma": "no-cache",
             "Date": email.utils.formatdate(usegmt=True),
             "x-ms-request-id": req.request_id,
-            "x-ms-correlation-request-id": req.headers.get("x-ms-correlation-request-id")
-            or str(uuid.uuid4()),
+            "x-ms-correlation-request-id": req.headers.get("x-ms-correlation-request-id") or _new_id(),
             "x-ms-routing-request-id": f"{_ROUTING_REGION}:"
             f"{_dt.datetime.now(_dt.timezone.utc).strftime('%Y%m%dT%H%M%SZ')}:{req.request_id}",
             "Strict-Transport-Security": "max-age=31536000; includeSubDomains",

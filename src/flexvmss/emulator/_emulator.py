@@ -65,6 +65,29 @@ def _load_catalog() -> dict[str, list[dict[str, Any]]]:
     return catalog
 
 
+def _aio_transport(ca_file: str) -> Any:
+    """An aiohttp transport that trusts ``ca_file`` with one SSL context for all requests.
+
+    azure-core's ``AioHttpTransport`` builds a new ``SSLContext`` for every request when
+    ``connection_verify`` is a path; aiohttp then reuses no connection, and each request
+    pays a TLS handshake (a thousand concurrent pollers spend more time in handshakes than
+    in the emulator). Building the context once keeps connections pooled. If azure-core
+    stops calling ``_build_ssl_config``, this degrades to the stock behaviour."""
+    import ssl
+
+    from azure.core.pipeline.transport import AioHttpTransport
+
+    context = ssl.create_default_context(cafile=ca_file)
+
+    class _PooledTlsTransport(AioHttpTransport):  # type: ignore[misc]
+        def _build_ssl_config(self, cert: Any, verify: Any) -> Any:
+            if not cert and verify == ca_file:
+                return context
+            return super()._build_ssl_config(cert, verify)
+
+    return _PooledTlsTransport(connection_verify=ca_file)
+
+
 class EmulatorClients:
     """The stock management clients, built on first use against one emulator.
 
@@ -81,7 +104,8 @@ class EmulatorClients:
         if key not in self._made:
             mod = importlib.import_module(module + (".aio" if self._aio else ""))
             cred = self._emu.async_credential if self._aio else self._emu.credential
-            self._made[key] = getattr(mod, cls)(cred, self._emu.subscription_id, **self._emu.client_kwargs())
+            kwargs = self._emu.client_kwargs(aio=self._aio)
+            self._made[key] = getattr(mod, cls)(cred, self._emu.subscription_id, **kwargs)
         return self._made[key]
 
     @property
@@ -249,15 +273,21 @@ class Emulator:
 
     # ------------------------------------------------------------------ clients
 
-    def client_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments that point an azure-mgmt client (sync or aio) at this emulator."""
-        return {
+    def client_kwargs(self, aio: bool = False) -> dict[str, Any]:
+        """Keyword arguments that point an azure-mgmt client at this emulator: ``base_url``,
+        ``connection_verify`` (the CA file), ``credential_scopes`` and a small
+        ``polling_interval``. With ``aio=True`` they add a ``transport`` that keeps TLS
+        connections pooled (a new one for every call: each client owns and closes its own)."""
+        kwargs: dict[str, Any] = {
             "base_url": self.base_url,
             "connection_verify": self.ca_file,
             "credential_scopes": [ARM_SCOPE],
             # the emulator always sends a retry hint; this is only the fallback
             "polling_interval": max(0.01, min(1.0, self.time_scale)),
         }
+        if aio:
+            kwargs["transport"] = _aio_transport(self.ca_file)
+        return kwargs
 
     def clients(self, aio: bool = False) -> EmulatorClients:
         """Stock Compute, Network and Resource clients bound to this emulator."""
