@@ -10,9 +10,11 @@ Kinds:
 ``status``
     Answer with ``status`` (default 500) and an ARM-shaped error; a 429 carries a retry hint.
 ``drop``
-    Close the connection without answering.
+    Serve the request, then close the connection without answering: the change takes
+    effect but the client never hears of it (the case a retrying client must survive).
 ``slow``
-    Delay the response by ``delay`` emulated seconds (scaled by the clock), then serve it.
+    Serve the request, then hold the answer back for ``delay`` emulated seconds (real
+    seconds = ``delay`` x the time scale).
 ``lro_fail`` / ``lro_cancel``
     The long-running operation the matching request starts ends ``Failed`` (with ``code``,
     default ``InternalExecutionError``) or ``Canceled``. Only requests that start an

@@ -1,0 +1,61 @@
+"""The three ways to start the emulator: ``python -m flexvmss.emulator serve``, the Python
+class, and the pytest fixture."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import requests
+
+from flexvmss.emulator import Emulator
+
+
+def test_serve_prints_how_to_connect_and_stops_on_sigterm() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flexvmss.emulator", "serve", "--time-scale", "0.01", "--seed", "3"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("Ctrl-C"):
+                break
+        text = "".join(lines)
+        base_url = lines[0].split()[-1]
+        ca_file = next(line.split()[-1] for line in lines if "CA certificate" in line)
+        assert base_url.startswith("https://127.0.0.1:")
+        assert "8f1c2a4e-5b6d-4e7f-9a0b-1c2d3e4f5a6b" in text
+        assert f"connection_verify={ca_file!r}" in text  # the snippet is ready to paste
+        counters = requests.get(f"{base_url}/_emulator/counters", verify=ca_file, timeout=10)
+        assert counters.json()["requests"] == 0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=20)
+    assert code == 0
+
+
+def test_start_and_stop_without_a_context_manager() -> None:
+    emu = Emulator(seed=1)
+    emu.start()
+    try:
+        ca_file = emu.ca_file
+        assert os.path.exists(ca_file)
+        assert emu.clients().resource.resource_groups.check_existence("nothing") is False
+    finally:
+        emu.stop()
+    assert not os.path.exists(ca_file)
+
+
+def test_the_function_fixture_starts_clean(flexvmss_emulator: Emulator) -> None:
+    assert flexvmss_emulator.inventory()["counts"]["resources"] == 0
+    assert flexvmss_emulator.faults.rules == []
+    assert not flexvmss_emulator.throttle.enabled
+    assert flexvmss_emulator.counters()["requests"] == 0
+    assert flexvmss_emulator.time_scale == 0.01
