@@ -1129,9 +1129,11 @@ class FlexScaleSet:
         outputs: dict[str, str] = {}
 
         async def begin(name: str, polling: Any) -> Any:
-            poller = await compute.virtual_machines.begin_run_command(
-                self.resource_group, name, body, polling=polling
-            )
+            # The SDK's own polling, not the fan-out's shared observer: the command's output
+            # only comes from the operation's final Location GET, which observing through the
+            # VM list would skip.
+            del polling
+            poller = await compute.virtual_machines.begin_run_command(self.resource_group, name, body)
             result = await poller.result()
             statuses = (_wire(result).get("value") or []) if result is not None else []
             outputs[name] = "\n".join(str(status.get("message") or "") for status in statuses).strip()
@@ -1163,10 +1165,19 @@ class FlexScaleSet:
         ``forceDeletion`` when ``force``) in chunks of :data:`DELETE_CHUNK`, then checks through
         the VM list which VMs are gone; whatever the batch refused or left is deleted VM by VM
         through the fan-out engine. One outcome per VM either way.
+
+        What the VMs leave behind (disks, NICs, public IPs whose deleteOption is not Delete) is
+        tagged for the set first, so :meth:`delete` removes it when the set is torn down.
         """
-        selected = await self._select(names, where)
+        selected = await self._select_vms(names, where)
+        if selected:
+            await self._mark_leftovers(selected)
         return await self._delete_names(
-            selected, force=force, concurrency=concurrency, deadline=deadline, on_event=on_event
+            [vm.name for vm in selected],
+            force=force,
+            concurrency=concurrency,
+            deadline=deadline,
+            on_event=on_event,
         )
 
     async def _delete_names(
@@ -1178,33 +1189,22 @@ class FlexScaleSet:
         deadline: float | None,
         on_event: Callable[[ProgressEvent], None] | None,
     ) -> BatchResult:
-        from azure.mgmt.compute.models import VirtualMachineScaleSetVMInstanceRequiredIDs
-
         from flexvmss._fanout import batch_succeeded, merge_results
+        from flexvmss._progress import RequestTally, current_tally
 
         compute = self._arm().compute
         started = _clock.monotonic()
-        batch_errors: dict[str, AzureOperationError] = {}
-        for offset in range(0, len(selected), DELETE_CHUNK):
-            chunk = list(selected[offset : offset + DELETE_CHUNK])
-            try:
-                await self._lro(
-                    f"delete {len(chunk)} VMs of {self.name}",
-                    compute.virtual_machine_scale_sets.begin_delete_instances(
-                        self.resource_group,
-                        self.name,
-                        VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=chunk),
-                        force_deletion=force or None,
-                    ),
-                )
-            except AzureOperationError as exc:
-                logger.info("flexvmss: batch delete refused or failed (%s); falling back per VM", exc.code)
-                for name in chunk:
-                    batch_errors[name] = exc
-        remaining = {vm.name.lower() for vm in await self.vms()} if selected else set()
+        tally = RequestTally()
+        token = current_tally.set(tally)
+        try:
+            remaining = await self._batch_delete(selected, force=force)
+        finally:
+            current_tally.reset(token)
         gone = [name for name in selected if name.lower() not in remaining]
         left = [name for name in selected if name.lower() in remaining]
         batch = batch_succeeded("delete", gone, started_at=started, finished_at=_clock.monotonic())
+        batch.requests = tally.by_class()
+        batch.throttled = tally.throttled
         if not left:
             return batch
 
@@ -1218,6 +1218,33 @@ class FlexScaleSet:
             "delete", left, begin, concurrency=concurrency, deadline=deadline, on_event=on_event
         )
         return merge_results(batch, fallback)
+
+    async def _batch_delete(self, selected: Sequence[str], *, force: bool) -> set[str]:
+        """DeleteInstances in chunks; returns the (lower-cased) names still listed afterwards."""
+        from azure.mgmt.compute.models import VirtualMachineScaleSetVMInstanceRequiredIDs
+
+        compute = self._arm().compute
+        for offset in range(0, len(selected), DELETE_CHUNK):
+            chunk = list(selected[offset : offset + DELETE_CHUNK])
+            try:
+                await self._lro(
+                    f"delete {len(chunk)} VMs of {self.name}",
+                    compute.virtual_machine_scale_sets.begin_delete_instances(
+                        self.resource_group,
+                        self.name,
+                        VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=chunk),
+                        force_deletion=force or None,
+                    ),
+                )
+            except AzureOperationError as exc:
+                logger.info(
+                    "flexvmss: batch delete of %d VMs refused or failed (%s); falling back per VM",
+                    len(chunk),
+                    exc.code,
+                )
+        if not selected:
+            return set()
+        return {vm.name.lower() for vm in await self.vms()}
 
     async def delete(self, cascade: bool = True, *, force: bool = False) -> TeardownResult:
         """Delete the scale set, in order, leaving nothing behind.
