@@ -15,13 +15,16 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Iterator, Sequence
-from typing import Any, NoReturn
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from flexvmss._progress import ProgressEvent
 
 __all__ = ["NON_TERMINAL_WIDTH", "Terminal"]
 
@@ -159,8 +162,16 @@ class Terminal:
             self.console.stderr = previous
 
     @contextlib.contextmanager
-    def progress(self) -> Iterator[Progress]:
-        """A live progress display on stderr (drawn once, finished, when not a terminal)."""
+    def batch_progress(
+        self, label: str, total: int | None = None
+    ) -> Iterator[Callable[[ProgressEvent], None]]:
+        """A progress bar on stderr fed by the library's progress events.
+
+        Yields the ``on_event`` callback to hand to a batch operation (it may be called from
+        the library's event-loop thread). The bar counts finished VMs and notes the 429s met;
+        with ``-v`` failed and retried VMs are listed as they happen. When not a terminal the
+        bar is drawn once, finished.
+        """
         with self._lock:
             previous = self.console.stderr
             self.console.stderr = True
@@ -174,9 +185,29 @@ class Terminal:
             redirect_stdout=False,
             redirect_stderr=False,
         )
+        task = progress.add_task(escape(label), total=total, note="")
+        throttled = 0
+
+        def on_event(event: ProgressEvent) -> None:
+            nonlocal throttled
+            if event.kind == "throttled":
+                throttled += 1
+            progress.update(
+                task,
+                total=event.total or None,
+                completed=event.done,
+                note=f"429s: {throttled}" if throttled else "",
+            )
+            if event.kind in ("failed", "retrying"):
+                self.display_debug(f"{event.kind}: {event.vm}: {event.detail}")
+
         try:
             with progress:
-                yield progress
+                yield on_event
+                finished = progress.tasks[0]
+                if finished.total is None:
+                    progress.update(task, total=max(int(finished.completed), 1))
+                progress.update(task, completed=finished.total)
         finally:
             self.console.stderr = previous
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -37,25 +37,8 @@ class RichReporter:
     ) -> None:
         self.app.display_diagnostic_table(self.app.table(columns, rows, title=title))
 
-    @contextlib.contextmanager
-    def progress(self, label: str, total: int) -> Iterator[Callable[[Any], None]]:
-        with self.app.progress() as progress:
-            task = progress.add_task(f"  {label}", total=total, note="")
-            throttled = [0]
-
-            def on_event(event: Any) -> None:
-                if getattr(event, "kind", "") == "throttled":
-                    throttled[0] += 1
-                done = getattr(event, "done", None)
-                update: dict[str, Any] = {"note": f"429s: {throttled[0]}" if throttled[0] else ""}
-                if done is not None:
-                    update["completed"] = done
-                if getattr(event, "total", None):
-                    update["total"] = event.total
-                progress.update(task, **update)
-
-            yield on_event
-            progress.update(task, completed=progress.tasks[0].total)
+    def progress(self, label: str, total: int) -> contextlib.AbstractContextManager[Callable[[Any], None]]:
+        return self.app.batch_progress(f"  {label}", total)
 
 
 @click.command(short_help="Run the whole Flex lifecycle against an embedded emulator.")

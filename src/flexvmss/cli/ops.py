@@ -18,8 +18,6 @@ from flexvmss.cli._options import parse_names, parse_where
 from flexvmss.cli._render import batch_to_dict, failure_rows
 
 if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
-
     from flexvmss._fanout import BatchResult
     from flexvmss.cli._app import Application
 
@@ -63,33 +61,6 @@ _OPERATIONS = (
 )
 
 
-class _ProgressFeed:
-    """Turns :class:`flexvmss.ProgressEvent` s into one progress bar task."""
-
-    def __init__(self, progress: Progress, task: TaskID, app: Application) -> None:
-        self.progress = progress
-        self.task = task
-        self.app = app
-        self.throttled = 0
-
-    def __call__(self, event: Any) -> None:
-        kind = str(getattr(event, "kind", ""))
-        total = getattr(event, "total", None)
-        done = getattr(event, "done", None)
-        if kind == "throttled":
-            self.throttled += 1
-        note = f"429s: {self.throttled}" if self.throttled else ""
-        fields: dict[str, Any] = {"note": note}
-        if total:
-            fields["total"] = total
-        if done is not None:
-            fields["completed"] = done
-        self.progress.update(self.task, **fields)
-        if kind in ("failed", "retrying") and self.app.verbosity:
-            vm = getattr(event, "vm", None)
-            self.app.display_debug(f"{kind}: {vm}: {getattr(event, 'detail', '')}")
-
-
 def run_batch(
     app: Application,
     *,
@@ -107,17 +78,13 @@ def run_batch(
     from flexvmss._sync import Interrupted
 
     interrupted = False
-    with app.progress() as progress:
-        task = progress.add_task(f"{label} {set_name}", total=None, note="")
-        feed = _ProgressFeed(progress, task, app)
+    with app.batch_progress(f"{label} {set_name}") as on_event:
         try:
-            batch = call(feed)
+            batch = call(on_event)
         except Interrupted as exc:
             if exc.result is None:
                 raise
             batch, interrupted = exc.result, True
-        finished = len(batch.succeeded) + len(batch.failed)
-        progress.update(task, total=max(finished, 1), completed=finished)
     if interrupted:
         app.display_warning(f"Interrupted: no new {operation} requests were sent; what was done so far:")
     report_batch(app, batch, operation=operation)
