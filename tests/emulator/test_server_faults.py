@@ -28,6 +28,7 @@ def test_status_fault_answers_in_arm_shape_on_the_nth_request(raw: Raw) -> None:
             "message": "An internal server error occurred. Please retry the request.",
         }
     }
+    assert err.headers["x-ms-ratelimit-remaining-subscription-reads"] == "249"
     assert raw.emu.counters()["faults"] == {"status": 2}
 
 

@@ -152,23 +152,25 @@ class Dispatcher:
         if not auth.lower().startswith("bearer ") or not auth[7:].strip():
             return self._error(req, self._auth_error())
 
+        throttle_args: dict[str, Any] = {
+            "subscription_id": self._subscription(req),
+            "arm": route.arm if route else _ARM_CLASS.get(method, "write"),
+            "policy": route.policy if route else None,
+            "resource_key": self._resource_key(req, path),
+        }
         delay = 0.0
         drop = False
         for rule in self.faults.pre_dispatch(method, path, route.op_class if route else None):
-            if rule.kind == "status":
-                return self._error(req, rule.error(ctx.clock))
+            if rule.kind == "status":  # refused before throttling: headers only, no tokens spent
+                return self._error(
+                    req, rule.error(ctx.clock), self.throttle.check(**throttle_args, spend=False).headers
+                )
             if rule.kind == "drop":
                 drop = True
             elif rule.kind == "slow":
                 delay += ctx.clock.to_real(rule.delay or 0.0)
 
-        arm_class = route.arm if route else _ARM_CLASS.get(method, "write")
-        decision = self.throttle.check(
-            subscription_id=self._subscription(req),
-            arm=arm_class,
-            policy=route.policy if route else None,
-            resource_key=self._resource_key(req, path),
-        )
+        decision = self.throttle.check(**throttle_args)
         extra.update(decision.headers)
         if decision.error is not None:
             self.counters.throttled[decision.kind or "arm"] += 1

@@ -210,11 +210,14 @@ class ThrottleModel:
         arm: str,
         policy: str | None,
         resource_key: str | None,
+        spend: bool = True,
     ) -> Decision:
         """Decide on one request and spend its tokens if it passes.
 
         ``arm`` is read/write/delete; ``policy`` the route's Compute policy (or None);
-        ``resource_key`` the id of the resource the request addresses (per-resource bucket)."""
+        ``resource_key`` the id of the resource the request addresses (per-resource bucket).
+        With ``spend=False`` only the headers are wanted (a request refused before
+        throttling): nothing is decided or spent."""
         now = self.clock.now()
         sub = subscription_id.lower()
         cap, rate = ARM_LIMITS.get(arm, ARM_LIMITS["write"])
@@ -247,7 +250,7 @@ class ThrottleModel:
                     )
                 )
 
-        if self.enabled:
+        if self.enabled and spend:
             for b in (arm_b, glob_b):
                 wait = b.wait_for(now)
                 if wait > 0:
