@@ -432,7 +432,7 @@ async def _leftovers(admin: EmulatorAdmin | None, clients: Any, resource_group: 
         return [
             rid
             for rid in _inventory_ids(admin.inventory(), resource_group)
-            if "/publicipaddresses/demo-nat-ip" not in rid.lower()
+            if not rid.lower().endswith(f"/publicipaddresses/{_Network.pip_name}")
         ]
     ids: list[str] = []
     async for vm in clients.compute.virtual_machines.list(resource_group):
