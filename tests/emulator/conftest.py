@@ -118,6 +118,11 @@ def crash(ctx: Context, req: Request) -> Response:
     raise RuntimeError("secret-internal-detail")
 
 
+@test_router.route("POST", THINGS + "/unserialisable", op_class="action")
+def unserialisable(ctx: Context, req: Request) -> Response:
+    return Response.json({"when": object()})
+
+
 @test_router.route("PUT", LIMITED, op_class="write", policy="PutVM")
 def put_limited(ctx: Context, req: Request) -> Response:
     return Response.json({"name": req.params["name"]})

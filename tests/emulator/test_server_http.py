@@ -115,6 +115,13 @@ def test_a_handler_crash_is_a_500_in_arm_shape_without_internals(raw: Raw) -> No
     assert raw.emu.counters()["handler_errors"] == 1
 
 
+def test_a_broken_response_is_still_an_arm_500(raw: Raw) -> None:
+    resp = raw.post(raw.thing("t1") + "/unserialisable")
+    assert resp.status_code == 500
+    assert resp.json()["error"]["code"] == "InternalServerError"
+    assert raw.get(raw.thing("t1")).status_code == 404  # the server carries on
+
+
 def test_arm_headers_on_every_answer(raw: Raw) -> None:
     resp = raw.get(raw.thing("missing"))
     assert resp.status_code == 404

@@ -38,6 +38,9 @@ def _new_id() -> str:
     return str(uuid.UUID(int=_ids.getrandbits(128), version=4))
 
 
+_INTERNAL = ArmError(
+    500, "InternalServerError", "The server encountered an internal error. Please retry the request."
+)
 _ARM_CLASS = {"GET": "read", "HEAD": "read", "DELETE": "delete"}
 _PROVIDER_PATH = re.compile(r"/providers/(?P<ns>[^/]+)/(?P<type>[^/?]+)", re.IGNORECASE)
 
@@ -112,9 +115,16 @@ class Dispatcher:
         headers: Mapping[str, str],
         body: bytes,
     ) -> Outcome:
-        """Serve one request (thread-safe: holds the store's lock throughout)."""
+        """Serve one request (thread-safe: holds the store's lock throughout). Whatever goes
+        wrong inside becomes an ARM-shaped 500; the details go to the log only."""
         with self.ctx.store.lock:
-            return self._handle(method.upper(), path, query, headers, body)
+            try:
+                return self._handle(method.upper(), path, query, headers, body)
+            except Exception:
+                self.counters.errors += 1
+                log.exception("emulator failed on %s %s", method, path)
+                body_out = json.dumps(_INTERNAL.body(), separators=(",", ":")).encode()
+                return Outcome(500, body_out, {"Content-Type": "application/json; charset=utf-8"})
 
     # ------------------------------------------------------------------ internals
 
@@ -199,12 +209,7 @@ class Dispatcher:
         except Exception:
             self.counters.errors += 1
             log.exception("emulator handler %s failed on %s %s", route.handler.__name__, method, path)
-            err = ArmError(
-                500,
-                "InternalServerError",
-                "The server encountered an internal error. Please retry the request.",
-            )
-            return self._with(self._error(req, err, extra), drop, delay)
+            return self._with(self._error(req, _INTERNAL, extra), drop, delay)
         finally:
             self.faults.served(req)
         if route.policy and route.op_class in ("write", "delete", "action"):
