@@ -50,7 +50,7 @@ def cassette(pytester, module: str, name: str):
 
 def test_record_against_the_emulator_then_replay_offline(pytester):
     setup(pytester, test_rg=RG_TESTS)
-    recorded = pytester.runpytest("--flexvmss-target=emulator")
+    recorded = pytester.runpytest_subprocess("--flexvmss-target=emulator")
     recorded.assert_outcomes(passed=2)
     lifecycle = cassette(pytester, "test_rg", "test_rg_lifecycle")
     listing = cassette(pytester, "test_rg", "TestListing.test_empty")
@@ -63,25 +63,25 @@ def test_record_against_the_emulator_then_replay_offline(pytester):
     assert methods[:2] == ["PUT", "DELETE"] and methods[-1] == "HEAD"
     assert scan_path(pytester.path / "cassettes") == ([], 2)
 
-    replayed = pytester.runpytest()
+    replayed = pytester.runpytest_subprocess()
     replayed.assert_outcomes(passed=2)
 
 
 def test_once_replays_an_existing_cassette_and_records_a_missing_one(pytester):
     setup(pytester, test_rg=RG_TESTS)
-    pytester.runpytest("--flexvmss-target=emulator").assert_outcomes(passed=2)
+    pytester.runpytest_subprocess("--flexvmss-target=emulator").assert_outcomes(passed=2)
     lifecycle = cassette(pytester, "test_rg", "test_rg_lifecycle")
     listing = cassette(pytester, "test_rg", "TestListing.test_empty")
     before = lifecycle.read_text()
     listing.unlink()
-    pytester.runpytest("--record-mode=once").assert_outcomes(passed=2)
+    pytester.runpytest_subprocess("--record-mode=once").assert_outcomes(passed=2)
     assert lifecycle.read_text() == before
     assert listing.exists()
 
 
 def test_a_missing_cassette_fails_with_the_command_that_records_it(pytester):
     setup(pytester, test_rg=RG_TESTS)
-    result = pytester.runpytest()
+    result = pytester.runpytest_subprocess()
     result.assert_outcomes(errors=2)
     result.stdout.fnmatch_lines(
         ["*no cassette at*test_rg_lifecycle.yaml*", "*pytest --record-mode=once --flexvmss-target=emulator*"]
@@ -118,7 +118,7 @@ def test_other_tests_can():
     path = cassette(pytester, "test_net", "test_kit_test_cannot_connect")
     path.parent.mkdir(parents=True)
     path.write_text("interactions: []\nversion: 1\n")
-    pytester.runpytest().assert_outcomes(passed=2)
+    pytester.runpytest_subprocess().assert_outcomes(passed=2)
 
 
 def test_replay_makes_waits_instant(pytester):
@@ -139,7 +139,7 @@ async def test_an_hour_passes_at_once():
     path = cassette(pytester, "test_wait", "test_an_hour_passes_at_once")
     path.parent.mkdir(parents=True)
     path.write_text("interactions: []\nversion: 1\n")
-    pytester.runpytest().assert_outcomes(passed=1)
+    pytester.runpytest_subprocess().assert_outcomes(passed=1)
 
 
 def test_cassette_dir_ini_marker_name_and_sanitised_names(pytester):
@@ -160,7 +160,7 @@ def test_param(flexvmss_vcr, p):
     pass
 """,
     )
-    pytester.runpytest("--flexvmss-target=emulator").assert_outcomes(passed=3)
+    pytester.runpytest_subprocess("--flexvmss-target=emulator").assert_outcomes(passed=3)
     folder = pytester.path / "recorded" / "test_names"
     assert sorted(p.name for p in folder.iterdir()) == [
         "shared-name.yaml",
@@ -197,7 +197,7 @@ async def test_create(flexvmss_target):
         await rc.resource_groups.create_or_update("rg-secret-project", {"location": "eastus"})
 """,
     )
-    pytester.runpytest("--flexvmss-target=emulator").assert_outcomes(passed=1)
+    pytester.runpytest_subprocess("--flexvmss-target=emulator").assert_outcomes(passed=1)
     text = cassette(pytester, "test_rules", "test_create").read_text()
     assert "rg-redacted" in text and "rg-secret-project" not in text
     assert "somewhere" in text and "eastus" not in text
@@ -205,7 +205,7 @@ async def test_create(flexvmss_target):
 
 def test_a_replay_target_cannot_record(pytester):
     setup(pytester, test_rg=RG_TESTS)
-    result = pytester.runpytest("--flexvmss-target=replay", "--record-mode=all")
+    result = pytester.runpytest_subprocess("--flexvmss-target=replay", "--record-mode=all")
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*--record-mode=all needs a live target*"])
 
@@ -213,6 +213,6 @@ def test_a_replay_target_cannot_record(pytester):
 def test_the_azure_target_without_credentials_skips_saying_why(pytester, monkeypatch):
     monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
     setup(pytester, test_rg=RG_TESTS)
-    result = pytester.runpytest("--flexvmss-target=azure", "-rs")
+    result = pytester.runpytest_subprocess("--flexvmss-target=azure", "-rs")
     result.assert_outcomes(skipped=2)
     result.stdout.fnmatch_lines(["*needs AZURE_SUBSCRIPTION_ID*"])
