@@ -1393,7 +1393,8 @@ class FlexScaleSet:
             await self._tag(originals[resource_id], kind)
 
     async def _tag(self, resource: Mapping[str, Any], kind: str) -> None:
-        from azure.mgmt.compute.models import DiskUpdate
+        """Add :data:`SET_TAG` to one disk (read-modify-write PUT of the body just listed, as
+        ``az disk update`` does), NIC or public IP (tags PATCH)."""
         from azure.mgmt.network.models import TagsObject
 
         rid = str(resource["id"])
@@ -1401,8 +1402,10 @@ class FlexScaleSet:
         rg = _rg_of(rid)
         tags = {**dict(resource.get("tags") or {}), SET_TAG: self.id}
         if kind == "disk":
+            body = {key: value for key, value in resource.items() if key not in ("id", "name", "type")}
+            body["tags"] = tags
             await self._lro(
-                f"tag disk {name}", self._arm().compute.disks.begin_update(rg, name, DiskUpdate(tags=tags))
+                f"tag disk {name}", self._arm().compute.disks.begin_create_or_update(rg, name, body)
             )
         elif kind == "nic":
             await self._call(
@@ -1501,7 +1504,11 @@ def _shared_sku_cache() -> SkuCache:
 
 
 def _result_error(batch: BatchResult, name: str) -> str | None:
-    for result in getattr(batch, "results", ()):
-        if result.name == name and result.error is not None:
-            return str(result.error)
-    return None
+    result = batch.results.get(name)
+    if result is None:
+        return None
+    if result.error is not None:
+        return str(getattr(result.error, "code", None) or "") + ": " + str(
+            getattr(result.error, "azure_message", None) or result.error.message
+        )
+    return result.detail or result.outcome.value if result.outcome else None
