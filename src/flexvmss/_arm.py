@@ -228,7 +228,11 @@ class ArmClients:
             )
         from azure.core.pipeline.transport import AioHttpTransport
 
-        return AioHttpTransport(session=self._session, session_owner=False)
+        config: dict[str, Any] = {}
+        if self.settings.connection_verify is not None:
+            # the transport's own ConnectionConfiguration decides TLS verification per request
+            config["connection_verify"] = self.settings.connection_verify
+        return AioHttpTransport(session=self._session, session_owner=False, **config)
 
     def _kwargs(self) -> dict[str, Any]:
         if self._closed:

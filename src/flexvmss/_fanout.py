@@ -448,10 +448,10 @@ class FanOut:
             clock=self._clock,
             rng=self._rng,
         )
-        hub.start()
         slots = asyncio.Semaphore(self.concurrency)
         tally = RequestTally(on_wait=self._on_wait, on_throttled=self._on_throttled)
         token = current_tally.set(tally)
+        hub.start()  # after the tally is set: the hub's requests count for this batch
         tasks: list[asyncio.Task[None]] = []
         watcher: asyncio.Task[None] | None = None
         _LOGGER.info(

@@ -13,7 +13,9 @@ observes all of them together:
   operation's status URL, which carries Azure's error code and message. A snapshot is only used
   for operations accepted before the list request started.
 * **poll** — one GET of each due operation's status URL (Azure-AsyncOperation, else Location).
-* **auto** — list for a scale set with at least ``list_threshold`` pending operations, else poll.
+* **auto** — list for a scale set with at least ``list_threshold`` pending operations, else poll;
+  a set already listed stays listed while one list (its pages, ``page_size`` VMs each) costs no
+  more requests than polling its pending operations would.
 
 Rounds follow Azure's Retry-After hints (``retry-after-ms`` honoured), with jitter, never
 faster than ``min_interval``. Observation errors never pass for answers: a throttled or failed
@@ -230,6 +232,11 @@ class PendingOperation:
 @dataclass
 class _Group:
     list_failures: int = 0
+    #: VMs in the set at the last list (None: never listed).
+    size: int | None = None
+
+    def pages(self, page_size: int) -> int:
+        return max(1, -(-(self.size or 0) // page_size))
 
 
 @dataclass
@@ -255,6 +262,7 @@ class ObservationHub:
         *,
         mode: ObserveMode = "auto",
         list_threshold: int = 10,
+        page_size: int = 100,
         min_interval: float = 0.2,
         default_interval: float = 5.0,
         jitter: float = 0.1,
@@ -266,6 +274,7 @@ class ObservationHub:
         self.observer = observer
         self.mode: ObserveMode = mode
         self.list_threshold = list_threshold
+        self.page_size = page_size
         self.min_interval = min_interval
         self.default_interval = default_interval
         self.jitter = jitter
@@ -337,7 +346,12 @@ class ObservationHub:
             return False
         if self.mode == "list":
             return True
-        return sum(1 for op in self._ops if op.group == group) >= self.list_threshold
+        pending = sum(1 for op in self._ops if op.group == group)
+        if pending >= self.list_threshold:
+            return True
+        # Once a set is listed, keep listing while one list costs no more requests than polls.
+        known = self._groups.get(group)
+        return known is not None and known.size is not None and pending >= known.pages(self.page_size)
 
     async def _round(self, due: list[PendingOperation]) -> None:
         to_poll: list[PendingOperation] = []
@@ -375,6 +389,7 @@ class ObservationHub:
                 op.due_at = self._clock() + max(wait or 0.0, self._interval(op))
             return []
         state.list_failures = 0
+        state.size = len(vms)
         self.stats.lists += 1
         to_poll: list[PendingOperation] = []
         for op in members:

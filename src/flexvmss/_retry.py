@@ -23,6 +23,7 @@ use a client without :class:`TransientRetryPolicy`).
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -118,10 +119,25 @@ class NamedRetry:
 
 def is_transient_exception(exc: BaseException) -> bool:
     """A failure without a response: the request could not be sent, or the connection dropped
-    (azure-core's ServiceRequestError / ServiceResponseError, which wrap aiohttp's errors)."""
+    (azure-core's ServiceRequestError / ServiceResponseError, which wrap aiohttp's errors).
+    A TLS certificate that does not verify is not transient: retrying cannot fix it."""
     from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 
-    return isinstance(exc, (ServiceRequestError, ServiceResponseError))
+    if not isinstance(exc, (ServiceRequestError, ServiceResponseError)):
+        return False
+    return not _caused_by(exc, ssl.SSLCertVerificationError)
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        inner = getattr(current, "inner_exception", None)
+        current = inner if isinstance(inner, BaseException) else (current.__cause__ or current.__context__)
+    return False
 
 
 def is_transient_response(response: Any) -> bool:

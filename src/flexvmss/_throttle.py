@@ -61,6 +61,7 @@ __all__ = [
     "shared_throttle_state",
 ]
 
+
 def _now() -> float:
     """:func:`flexvmss._clock.monotonic`, looked up at call time (tests patch it)."""
     return _clock.monotonic()
@@ -76,6 +77,11 @@ class Bucket:
 
     capacity: float
     refill_per_s: float
+
+    @property
+    def spacing(self) -> float:
+        """Seconds between two requests at the refill rate."""
+        return 1.0 / self.refill_per_s
 
 
 #: ARM's per-subscription, per-principal buckets since 2024 (request-limits-and-throttling).
@@ -198,6 +204,9 @@ class ThrottleConfig:
     ``low_watermark``: the fraction of a documented bucket below which pacing starts.
     ``pace_margin``: paced requests go at this fraction of the refill rate, so the count recovers.
     ``default_retry_after``: the wait assumed for a 429 without any Retry-After header.
+    ``time_scale``: real seconds per second of the service's clock — 1.0 for Azure; the
+    emulator's ``time_scale`` when it runs on a scaled clock (its refill rates and waits are
+    then that much faster in real time; its Retry-After hints already are).
     """
 
     mode: Literal["wait", "fail_fast"] = "wait"
@@ -206,12 +215,15 @@ class ThrottleConfig:
     low_watermark: float = 0.25
     pace_margin: float = 0.9
     default_retry_after: float = 2.0
+    time_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if self.mode not in ("wait", "fail_fast"):
             raise ValueError(f"ThrottleConfig.mode must be 'wait' or 'fail_fast', not {self.mode!r}")
         if not 0.0 < self.pace_margin <= 1.0:
             raise ValueError("ThrottleConfig.pace_margin must be in (0, 1]")
+        if self.time_scale <= 0:
+            raise ValueError("ThrottleConfig.time_scale must be positive")
 
 
 class Gate:
@@ -315,8 +327,8 @@ class ThrottleState:
         self._rng = rng or random.Random()
         self._lock = threading.Lock()
         self._gates: dict[Scope, Gate] = {
-            "read": Gate(1.0 / ARM_BUCKETS["read"].refill_per_s, self._rng),
-            "write": Gate(1.0 / ARM_BUCKETS["write"].refill_per_s, self._rng),
+            "read": Gate(self._scaled(ARM_BUCKETS["read"]).spacing, self._rng),
+            "write": Gate(self._scaled(ARM_BUCKETS["write"]).spacing, self._rng),
         }
         self._arm: dict[str, Pacer] = {name: self._pacer(bucket) for name, bucket in ARM_BUCKETS.items()}
         self._compute: dict[str, Pacer] = {}
@@ -326,20 +338,27 @@ class ThrottleState:
         self.failed_fast = 0
         self.waited = 0.0
 
+    def _scaled(self, bucket: Bucket) -> Bucket:
+        """The bucket as it refills in real time (see ``ThrottleConfig.time_scale``)."""
+        return Bucket(bucket.capacity, bucket.refill_per_s / self.config.time_scale)
+
     def _pacer(self, bucket: Bucket) -> Pacer:
-        return Pacer(bucket, watermark_fraction=self.config.low_watermark, margin=self.config.pace_margin)
+        return Pacer(
+            self._scaled(bucket), watermark_fraction=self.config.low_watermark, margin=self.config.pace_margin
+        )
 
     def now(self) -> float:
         return self._clock()
 
-    def admit(self, method: str, url: str) -> Admission:
-        """Reserve a send slot: how long to wait, and how much of that is a closed gate."""
+    def admit(self, method: str, url: str, *, mode: str | None = None) -> Admission:
+        """Reserve a send slot: how long to wait, and how much of that is a closed gate.
+        In ``fail_fast`` mode (default: the state's config) a closed gate reserves nothing."""
         now = self._clock()
         scope = gate_scope(method)
         with self._lock:
             gate = self._gates[scope]
             gate_wait = max(0.0, gate.open_at - now)
-            if gate_wait > 0 and self.config.mode == "fail_fast":
+            if gate_wait > 0 and (mode or self.config.mode) == "fail_fast":
                 return Admission(delay=gate_wait, gate_wait=gate_wait, scope=scope)
             delays = [gate.reserve(now), self._arm[arm_class(method)].reserve(now)]
             for policy in self._families.get(family_key(method, url), ()):
@@ -367,7 +386,7 @@ class ThrottleState:
             self.throttled += 1
             wait = retry_after_seconds(headers)
             if wait is None:
-                wait = self.config.default_retry_after
+                wait = self.config.default_retry_after * self.config.time_scale
             self._gates[gate_scope(method)].close(now + wait)
             return wait
 
@@ -466,7 +485,7 @@ class ThrottlePolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
         operation = _operation_name(method, url)
         waited = 0.0
         while True:
-            admission = self.state.admit(method, url)
+            admission = self.state.admit(method, url, mode=self.config.mode)
             if admission.gate_wait > 0 and self.config.mode == "fail_fast":
                 self.state.note_failed_fast()
                 self._raise(

@@ -220,8 +220,8 @@ async def test_waiters_behind_a_closed_gate_are_released_gradually(clock):
     release_at: list[float] = []
 
     class RecordingState(ThrottleState):
-        def admit(self, method, url):
-            admission = super().admit(method, url)
+        def admit(self, method, url, **kwargs):
+            admission = super().admit(method, url, **kwargs)
             release_at.append(self.now() + admission.delay)
             return admission
 

@@ -1,0 +1,219 @@
+"""The fan-out over HTTPS against the emulator: stock azure-mgmt aio clients built by
+flexvmss._arm, Azure's throttling model on, requests counted by the emulator itself."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from flexvmss._arm import ArmClients, ArmSettings, build_clients
+from flexvmss._fanout import FanOut
+from flexvmss._observe import Expectation
+from flexvmss._throttle import ThrottleConfig
+
+emulator = pytest.importorskip("flexvmss.emulator")
+
+RG = "fanout"
+LOC = "eastus"
+SET = "web"
+N_VMS = 50
+TIME_SCALE = 0.002  # a 60 s deallocate takes 0.12 s
+
+
+def _vmss_body(subnet_id: str, capacity: int) -> dict[str, Any]:
+    return {
+        "location": LOC,
+        "sku": {"name": "Standard_D2s_v5", "capacity": capacity},
+        "properties": {
+            "orchestrationMode": "Flexible",
+            "platformFaultDomainCount": 1,
+            "virtualMachineProfile": {
+                "osProfile": {
+                    "computerNamePrefix": "web",
+                    "adminUsername": "azureuser",
+                    "adminPassword": "Xx1!" * 4,
+                },
+                "storageProfile": {
+                    "imageReference": {
+                        "publisher": "Canonical",
+                        "offer": "ubuntu-24_04-lts",
+                        "sku": "server",
+                        "version": "latest",
+                    },
+                    "osDisk": {"createOption": "FromImage"},
+                },
+                "networkProfile": {
+                    "networkApiVersion": "2022-11-01",
+                    "networkInterfaceConfigurations": [
+                        {
+                            "name": "nic",
+                            "properties": {
+                                "primary": True,
+                                "ipConfigurations": [
+                                    {
+                                        "name": "ip",
+                                        "properties": {"subnet": {"id": subnet_id}, "primary": True},
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                },
+            },
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[Any]:
+    with emulator.Emulator(time_scale=TIME_SCALE, seed=3) as emu:
+        yield emu
+
+
+@pytest.fixture
+def scale_set(emu: Any) -> tuple[str, list[str]]:
+    """A Flexible set of N_VMS running VMs; throttling model on, counters and faults fresh."""
+    emu.reset()
+    emu.clear_faults()
+    emu.set_throttle(None)
+    c = emu.clients()
+    try:
+        c.resource.resource_groups.create_or_update(RG, {"location": LOC})
+        vnet = c.network.virtual_networks.begin_create_or_update(
+            RG,
+            "vnet",
+            {
+                "location": LOC,
+                "properties": {
+                    "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+                    "subnets": [
+                        {
+                            "name": "s",
+                            "properties": {"addressPrefix": "10.0.0.0/20", "defaultOutboundAccess": True},
+                        }
+                    ],
+                },
+            },
+        ).result()
+        vmss = c.compute.virtual_machine_scale_sets.begin_create_or_update(
+            RG, SET, _vmss_body(vnet.subnets[0].id, N_VMS)
+        ).result()
+        names = sorted(
+            vm.name
+            for vm in c.compute.virtual_machines.list(
+                RG, filter=f"'virtualMachineScaleSet/id' eq '{vmss.id}'"
+            )
+        )
+    finally:
+        c.close()
+    assert len(names) == N_VMS
+    emu.set_throttle("azure")
+    return vmss.id, names
+
+
+def _clients(emu: Any, **throttle: Any) -> ArmClients:
+    return build_clients(
+        ArmSettings(
+            emu.subscription_id,
+            base_url=emu.base_url,
+            credential=emu.async_credential,
+            connection_verify=emu.ca_file,
+            polling_interval=0.05,
+            throttle=ThrottleConfig(**throttle),
+        )
+    )
+
+
+async def _deallocate(clients: ArmClients, set_id: str, names: list[str], **fanout: Any) -> Any:
+    async def begin(name: str, polling: Any) -> Any:
+        poller = await clients.compute.virtual_machines.begin_deallocate(RG, name, polling=polling)
+        return await poller.result()
+
+    engine = FanOut(clients, min_interval=0.02, **fanout)
+    return await engine.run(
+        "deallocate",
+        names,
+        begin,
+        expect=Expectation.power("deallocated"),
+        scale_set_id=set_id,
+        resource_group=RG,
+    )
+
+
+def _power_states(emu: Any, set_id: str) -> dict[str, str]:
+    c = emu.clients()
+    try:
+        vms = c.compute.virtual_machines.list(
+            RG, filter=f"'virtualMachineScaleSet/id' eq '{set_id}'", expand="instanceView"
+        )
+        return {
+            vm.name: next(
+                s.code for s in vm.properties.instance_view.statuses if s.code.startswith("PowerState/")
+            )
+            for vm in vms
+        }
+    finally:
+        c.close()
+
+
+async def test_deallocating_a_set_costs_one_action_per_vm_and_a_few_lists(emu, scale_set):
+    set_id, names = scale_set
+    before = emu.counters()
+    clients = _clients(emu)
+    try:
+        result = await _deallocate(clients, set_id, names, concurrency=20)
+    finally:
+        await clients.close()
+    after = emu.counters()
+    spent = {
+        k: after["by_op_class"].get(k, 0) - before["by_op_class"].get(k, 0) for k in after["by_op_class"]
+    }
+
+    assert result.succeeded == names, result.summary()
+    assert set(_power_states(emu, set_id).values()) == {"PowerState/deallocated"}
+    assert spent["action"] == N_VMS  # one POST per VM, nothing re-sent
+    assert spent.get("poll", 0) == 0  # observed through the set's list, not per-operation polls
+    assert 1 <= spent["list"] <= 15
+    # flexvmss counted what the emulator served
+    assert result.requests["action"] == spent["action"]
+    assert result.requests["list"] == spent["list"]
+    assert after["throttled"]["total"] == before["throttled"]["total"] == result.throttled == 0
+
+
+async def test_a_429_storm_is_waited_out_and_every_vm_still_succeeds(emu, scale_set):
+    set_id, names = scale_set
+    emu.add_fault(
+        emulator.FaultRule(
+            kind="status", status=429, op_class="action", probability=0.3, code="TooManyRequests"
+        )
+    )
+    before = emu.counters()
+    clients = _clients(emu, mode="wait")
+    try:
+        result = await _deallocate(clients, set_id, names, concurrency=20)
+    finally:
+        await clients.close()
+    after = emu.counters()
+    injected = after["faults"].get("status", 0) - before["faults"].get("status", 0)
+
+    assert result.succeeded == names, result.summary()
+    assert result.throttled == injected > 0  # every 429 the emulator sent was seen, none invented
+    sent_actions = after["by_op_class"]["action"] - before["by_op_class"].get("action", 0)
+    assert sent_actions == N_VMS + result.throttled  # each 429 re-sent exactly once more
+    assert set(_power_states(emu, set_id).values()) == {"PowerState/deallocated"}
+
+
+async def test_fail_fast_reports_throttled_vms_without_hammering(emu, scale_set):
+    set_id, names = scale_set
+    emu.add_fault(emulator.FaultRule(kind="status", status=429, op_class="action", nth=5))
+    clients = _clients(emu, mode="fail_fast")
+    try:
+        result = await _deallocate(clients, set_id, names, concurrency=1)
+    finally:
+        await clients.close()
+    assert result.failed, result.summary()
+    assert all(result.results[n].error.code in ("TooManyRequests", "ClientThrottled") for n in result.failed)
+    assert names[4] in result.failed  # the VM whose request got the 429 carries it
+    assert len(result.succeeded) + len(result.failed) == N_VMS
