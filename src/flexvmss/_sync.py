@@ -14,13 +14,12 @@ Ctrl-C while a call runs cancels the coroutine (the fan-out stops issuing new wo
 from __future__ import annotations
 
 import atexit
-import concurrent.futures
 import functools
 import inspect
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractContextManager, suppress
+from contextlib import AbstractContextManager
 from typing import Any
 
 from flexvmss._scaleset import FlexScaleSet as AsyncFlexScaleSet
@@ -28,6 +27,9 @@ from flexvmss._scaleset import FlexScaleSet as AsyncFlexScaleSet
 __all__ = ["FlexScaleSet", "Interrupted", "run_sync"]
 
 logger = logging.getLogger("flexvmss")
+
+#: Seconds a call may take to wind down after Ctrl-C (stop issuing, collect what was done).
+INTERRUPT_GRACE = 60.0
 
 _lock = threading.Lock()
 _portal: Any = None
@@ -69,14 +71,29 @@ def _stop_portal() -> None:
 async def _guarded(
     fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], box: dict[str, Any]
 ) -> Any:
-    """Run ``fn``; when it is cancelled, keep the partial batch result the fan-out attached."""
+    """Run ``fn`` as its own asyncio task. When the portal cancels the call (Ctrl-C), the task
+    gets one asyncio cancellation and is awaited, shielded, while it winds down: the fan-out
+    then stops issuing work and attaches its partial result (``batch_result``) to the
+    CancelledError, which is kept in ``box``."""
+    import asyncio
+
+    import anyio
+
+    task = asyncio.ensure_future(fn(*args, **kwargs))
     try:
-        return await fn(*args, **kwargs)
-    except BaseException as exc:
-        partial = getattr(exc, "batch_result", None)
-        if partial is not None:
-            box["partial"] = partial
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        task.cancel()
+        with anyio.CancelScope(shield=True):
+            try:
+                await task
+            except BaseException as exc:
+                partial = getattr(exc, "batch_result", None)
+                if partial is not None:
+                    box["partial"] = partial
         raise
+    finally:
+        box["done"].set()
 
 
 def run_sync(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -85,14 +102,13 @@ def run_sync(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     Ctrl-C cancels the coroutine, waits for it to wind down and raises :class:`Interrupted`.
     """
     portal = _get_portal()
-    box: dict[str, Any] = {}
+    box: dict[str, Any] = {"done": threading.Event()}
     future = portal.start_task_soon(_guarded, fn, args, kwargs, box)
     try:
         return future.result()
     except KeyboardInterrupt:
         future.cancel()
-        with suppress(concurrent.futures.CancelledError, concurrent.futures.TimeoutError, Exception):
-            future.result(timeout=30)
+        box["done"].wait(timeout=INTERRUPT_GRACE)  # let the call wind down and report
         operation = getattr(fn, "__name__", "call")
         partial = box.get("partial")
         if partial is not None:
