@@ -19,7 +19,8 @@ from flexvmss import _sync
 def test_many_sets_and_many_vms_share_one_background_thread(emu, network):
     before = threading.active_count()
     sets = [
-        flexvmss.FlexScaleSet(emu.subscription_id, "rg-flex", f"s{i}", clients=clients_for(emu)) for i in range(3)
+        flexvmss.FlexScaleSet(emu.subscription_id, "rg-flex", f"s{i}", clients=clients_for(emu))
+        for i in range(3)
     ]
     try:
         sets[0].create(profile_spec(network, capacity=40))
@@ -84,7 +85,8 @@ def test_ctrl_c_cancels_the_batch_and_reports_the_partial_result(face):
         timeout=120,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith(("INTERRUPTED", "NOT"))), out.stderr[-2000:])
+    reports = [ln for ln in out.stdout.splitlines() if ln.startswith(("INTERRUPTED", "NOT"))]
+    line = reports[0] if reports else out.stderr[-2000:]
     words = line.split()
     assert words[0] == "INTERRUPTED", line
     interrupted, total, succeeded, not_started = words[1], int(words[2]), int(words[3]), int(words[4])
