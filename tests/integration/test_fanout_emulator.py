@@ -191,8 +191,9 @@ async def test_a_429_storm_is_waited_out_and_every_vm_still_succeeds(emu, scale_
     )
     before = emu.counters()
     clients = _clients(emu, mode="wait")
+    events: list[Any] = []
     try:
-        result = await _deallocate(clients, set_id, names, concurrency=20)
+        result = await _deallocate(clients, set_id, names, concurrency=20, on_event=events.append)
     finally:
         await clients.close()
     after = emu.counters()
@@ -200,6 +201,9 @@ async def test_a_429_storm_is_waited_out_and_every_vm_still_succeeds(emu, scale_
 
     assert result.succeeded == names, result.summary()
     assert result.throttled == injected > 0  # every 429 the emulator sent was seen, none invented
+    throttled_events = [e for e in events if e.kind == "throttled"]
+    assert len(throttled_events) == injected
+    assert {e.vm for e in throttled_events} <= set(names)
     sent_actions = after["by_op_class"]["action"] - before["by_op_class"].get("action", 0)
     assert sent_actions == N_VMS + result.throttled  # each 429 re-sent exactly once more
     assert set(_power_states(emu, set_id).values()) == {"PowerState/deallocated"}

@@ -14,6 +14,7 @@ from azure.core.rest import HttpRequest
 
 from flexvmss import _clock
 from flexvmss._errors import ThrottledError
+from flexvmss._progress import RequestTally, current_tally, current_vm
 from flexvmss._throttle import (
     ARM_BUCKETS,
     COMPUTE_POLICIES,
@@ -264,3 +265,21 @@ async def test_compute_policy_counts_pace_only_their_own_request_family(clock):
     await pipe.run(HttpRequest("GET", listing))
     await pipe.run(HttpRequest("GET", listing))
     assert clock.sleeps and min(clock.sleeps) >= 1 / (5 * 0.9) - 1e-6  # HighCostGet refills 5/s
+
+
+async def test_waits_and_429s_are_reported_to_the_batch_with_the_vm_they_delayed(clock):
+    waits: list[tuple[str | None, float, str]] = []
+    throttles: list[tuple[str | None, float | None, str]] = []
+    tally = RequestTally(on_wait=lambda *a: waits.append(a), on_throttled=lambda *a: throttles.append(a))
+    state = state_for(clock)
+    throttled = (429, {"Retry-After": "3"}, {"error": {"code": "TooManyRequests"}})
+    transport = ScriptedTransport([throttled, (202, {}, None)])
+    tally_token, vm_token = current_tally.set(tally), current_vm.set("web_7")
+    try:
+        await pipeline(state, transport).run(HttpRequest("POST", VM + "/deallocate"))
+    finally:
+        current_vm.reset(vm_token)
+        current_tally.reset(tally_token)
+    assert throttles == [("web_7", 3.0, "write")]
+    assert waits and waits[0][0] == "web_7" and waits[0][2] == "write"
+    assert tally.waited == pytest.approx(sum(clock.sleeps))
