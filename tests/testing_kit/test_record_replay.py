@@ -317,3 +317,12 @@ def test_block_network_refuses_tcp_and_allows_loopback_on_request(arm_stub):
         requests.get(f"{arm_stub.base_url}/secrets", verify=arm_stub.ca_file, timeout=5)
     with block_network(allow_loopback=True):
         assert requests.get(f"{arm_stub.base_url}/secrets", verify=arm_stub.ca_file, timeout=5).ok
+
+
+def test_a_custom_match_on_still_replays_in_recording_order(lro_cassette):
+    recorded = interactions(lro_cassette)
+    poll_url, put_url = recorded[1]["request"]["uri"], recorded[0]["request"]["uri"]
+    with block_network(), use_cassette(lro_cassette, match_on=("method", "uri")):
+        assert requests.put(put_url, data=recorded[0]["request"]["body"], timeout=5).status_code == 201
+        statuses = [requests.get(poll_url, timeout=5).json()["status"] for _ in range(4)]
+        assert statuses == ["InProgress", "InProgress", "Succeeded", "Succeeded"]

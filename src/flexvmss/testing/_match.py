@@ -15,6 +15,7 @@ every recording and mean nothing to a replay. ``$skiptoken`` and every other par
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -24,6 +25,7 @@ __all__ = [
     "VOLATILE_QUERY_PARAMETERS",
     "azure_request_matcher",
     "is_poll_url",
+    "match_key",
     "normalise_url",
 ]
 
@@ -36,6 +38,7 @@ POLL_PATH = re.compile(r"/(?:operations|operationresults|operationstatuses|async
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise_url(url: str) -> str:
     """The form two URLs are compared in (see the module docstring)."""
     parts = urlsplit(url)
@@ -56,6 +59,11 @@ def normalise_url(url: str) -> str:
 def is_poll_url(url: str) -> bool:
     """Whether ``url`` is an ARM operation-status or operation-result URL."""
     return POLL_PATH.search(urlsplit(url).path) is not None
+
+
+def match_key(request: Any) -> tuple[str, str]:
+    """What :func:`azure_request_matcher` compares: (upper-case method, normalised URL)."""
+    return request.method.upper(), normalise_url(request.uri)
 
 
 def azure_request_matcher(r1: Any, r2: Any) -> None:
