@@ -76,6 +76,7 @@ __all__ = [
     "merge_results",
 ]
 
+
 def _now() -> float:
     """:func:`flexvmss._clock.monotonic`, looked up at call time (tests patch it)."""
     return _clock.monotonic()
@@ -363,6 +364,7 @@ class FanOut:
         self._rng = rng
         self._streams: list[_EventStream] = []
         self._stop: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_reason: str | None = None
         self._results: dict[str, VmResult] = {}
         self._started = 0.0
@@ -400,7 +402,19 @@ class FanOut:
     # ----------------------------------------------------------------- control
     def cancel(self) -> None:
         """Stop issuing new work; :meth:`run` returns the partial result soon after.
-        Safe to call from the event loop's thread only (use ``loop.call_soon_threadsafe``)."""
+        Callable from any thread (a Ctrl-C handler on the main thread included)."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is not loop:
+                loop.call_soon_threadsafe(self._cancel_in_loop)
+                return
+        self._cancel_in_loop()
+
+    def _cancel_in_loop(self) -> None:
         self._stop_reason = self._stop_reason or "cancelled"
         if self._stop is not None:
             self._stop.set()
@@ -437,6 +451,7 @@ class FanOut:
         self._results = {name: VmResult(name) for name in names}
         self._stop = asyncio.Event()
         self._stop_reason = None
+        self._loop = asyncio.get_running_loop()
         self._started = self._clock()
         observer = self._observer or ArmObserver(self.clients)  # type: ignore[arg-type]
         self.hub = hub = ObservationHub(

@@ -60,6 +60,7 @@ __all__ = [
     "power_state",
 ]
 
+
 def _now() -> float:
     """:func:`flexvmss._clock.monotonic`, looked up at call time (tests patch it)."""
     return _clock.monotonic()
@@ -393,8 +394,9 @@ class ObservationHub:
         self.stats.lists += 1
         to_poll: list[PendingOperation] = []
         for op in members:
-            if op.accepted_at >= started:
-                continue  # the snapshot may predate this operation
+            if op.accepted_at >= started:  # the snapshot may predate this operation
+                op.due_at = max(op.due_at, self._clock() + self.min_interval)
+                continue
             vm = vms.get(op.vm.lower())
             verdict = op.expect.evaluate(vm)
             op.observations += 1

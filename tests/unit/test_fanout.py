@@ -522,3 +522,29 @@ async def test_a_synchronous_answer_needs_no_observation(clock):
 
 def test_retryable_lro_is_the_default_policy():
     assert FanOut(None, observer=object()).lro_retry is retryable_lro  # type: ignore[arg-type]
+
+
+async def test_cancel_from_another_thread_returns_the_partial_result(clock):
+    import threading
+
+    names = NAMES[:6]
+    azure = FakeAzure(clock, names)
+    for name in names:
+        azure.plans[name] = Plan(durations=[1000.0])
+    engine = fanout(azure, clock, concurrency=3)
+
+    def on_event(event):
+        if event.kind == "started" and event.vm == names[2]:
+            threading.Thread(target=engine.cancel).start()
+
+    engine.on_event = on_event
+    result = await run(engine, azure, names)
+    assert result.interrupted == "cancelled"
+    assert set(result.cancelled) >= set(names[:3])
+    assert result.cancelled + result.not_started == names
+
+
+async def test_an_empty_batch_is_an_empty_result(clock):
+    azure = FakeAzure(clock, [])
+    result = await run(fanout(azure, clock), azure, [])
+    assert result.ok and result.results == {} and result.total_requests == 0
