@@ -289,13 +289,13 @@ def block_network(*, allow_loopback: bool = False, hint: str = "") -> Iterator[N
         check(self, address)
         return real_connect_ex(self, address)
 
-    socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    setattr(socket.socket, "connect", connect)  # noqa: B010 - patching a method on purpose
+    setattr(socket.socket, "connect_ex", connect_ex)  # noqa: B010
     try:
         yield
     finally:
-        socket.socket.connect = real_connect  # type: ignore[method-assign]
-        socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
+        setattr(socket.socket, "connect", real_connect)  # noqa: B010
+        setattr(socket.socket, "connect_ex", real_connect_ex)  # noqa: B010
 
 
 # --------------------------------------------------------------------------- recording lock
@@ -363,9 +363,9 @@ def _chain(first: Iterable[Callable[[Any], Any]], last: Callable[[Any], Any]) ->
 def use_cassette(
     path: str | os.PathLike[str],
     *,
-    record_mode: RecordMode = "none",
+    record_mode: RecordMode | str = "none",
     scrubber: Scrubber | None = None,
-    repeat: Repeat = "polls",
+    repeat: Repeat | str = "polls",
     instant: bool | None = None,
     **vcr_kwargs: Any,
 ) -> Iterator[Any]:

@@ -56,7 +56,7 @@ _MODES = pytest.StashKey[tuple[str, str]]()
 
 class _HookSpecs:
     @pytest.hookspec
-    def pytest_flexvmss_scrub_rules(self, config: pytest.Config) -> Any:  # type: ignore[empty-body]
+    def pytest_flexvmss_scrub_rules(self, config: pytest.Config) -> Any:
         """Return extra :class:`~flexvmss.testing.ScrubRule` values for every cassette recorded."""
 
 
@@ -260,7 +260,7 @@ def _flexvmss_setup(
         else contextlib.nullcontext(),
         use_cassette(
             path, record_mode=record_mode, scrubber=Scrubber(rules), repeat=repeat, **options
-        ) as cassette,  # type: ignore[arg-type]
+        ) as cassette,
     ):
         yield target, cassette
 
