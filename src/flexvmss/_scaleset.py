@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -1434,7 +1435,7 @@ class FlexScaleSet:
             rg = _rg_of(str(nic["id"]))
             await self._delete_retrying_reservation(
                 f"delete network interface {name}",
-                lambda rg=rg, name=name: network.network_interfaces.begin_delete(rg, name),
+                functools.partial(network.network_interfaces.begin_delete, rg, name),
             )
             deleted.append(str(nic["id"]))
         for pip in mine(pips):
@@ -1442,14 +1443,14 @@ class FlexScaleSet:
             rg = _rg_of(str(pip["id"]))
             await self._delete_retrying_reservation(
                 f"delete public IP address {name}",
-                lambda rg=rg, name=name: network.public_ip_addresses.begin_delete(rg, name),
+                functools.partial(network.public_ip_addresses.begin_delete, rg, name),
             )
             deleted.append(str(pip["id"]))
         for disk in mine(disks):
             name = str(disk["name"])
             rg = _rg_of(str(disk["id"]))
             await self._delete_retrying_reservation(
-                f"delete disk {name}", lambda rg=rg, name=name: compute.disks.begin_delete(rg, name)
+                f"delete disk {name}", functools.partial(compute.disks.begin_delete, rg, name)
             )
             deleted.append(str(disk["id"]))
         return deleted

@@ -161,7 +161,6 @@ class FlexScaleSet:
     ``aio`` is the async object underneath, for code that mixes both.
     """
 
-    @functools.wraps(AsyncFlexScaleSet.__init__)
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._core = AsyncFlexScaleSet(*args, **kwargs)
 
@@ -195,6 +194,8 @@ class FlexScaleSet:
     # The public coroutine methods of the async class, made blocking (generated below).
     close: Callable[[], None]
 
+
+FlexScaleSet.__init__.__signature__ = inspect.signature(AsyncFlexScaleSet.__init__)  # type: ignore[attr-defined]
 
 for _name, _member in list(vars(AsyncFlexScaleSet).items()):
     if _name.startswith("_"):
