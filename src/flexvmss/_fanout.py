@@ -133,7 +133,8 @@ class BatchResult:
 
     ``results`` maps each VM name (in the order given) to its :class:`VmResult`; ``requests``
     counts the requests sent for the batch by class (write, delete, action, read, list, poll);
-    ``throttled`` the 429s met; ``waited`` the seconds requests spent waiting on throttling;
+    ``throttled`` the 429s met; ``waited`` the request-seconds spent waiting on throttling gates
+    and pacing (summed over concurrent requests, so it can exceed ``duration``);
     ``duration`` the batch's seconds; ``interrupted`` is None, ``"deadline"`` or ``"cancelled"``.
     """
 

@@ -51,6 +51,7 @@ __all__ = [
     "ArmObserver",
     "Expectation",
     "HubPolling",
+    "HubStats",
     "ObservationHub",
     "ObserveMode",
     "Observer",

@@ -198,8 +198,9 @@ class ThrottleConfig:
 
     ``mode``: ``"wait"`` (requests wait for a closed gate, then go; the 429 that closed it is
     re-sent) or ``"fail_fast"`` (raise :class:`~flexvmss.ThrottledError` at once, send nothing).
-    ``max_single_sleep``: the longest single wait flexvmss accepts; a Retry-After beyond it
-    raises ThrottledError instead of blocking (Azure has answered Retry-After: 1200).
+    ``max_single_sleep``: the longest single sleep; a Retry-After beyond it raises
+    ThrottledError instead of blocking (Azure has answered Retry-After: 1200). A longer wait for
+    a queued slot (many waiters behind the gate or the pacer) is slept in pieces of this size.
     ``max_total_wait``: the most one request may wait in total for gates and pacing.
     ``low_watermark``: the fraction of a documented bucket below which pacing starts.
     ``pace_margin``: paced requests go at this fraction of the refill rate, so the count recovers.
@@ -496,12 +497,12 @@ class ThrottlePolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
                     "nothing was sent",
                 )
             if admission.delay > 0:
-                if admission.delay > self.config.max_single_sleep:
+                if admission.gate_wait > self.config.max_single_sleep:
                     self._raise(
                         operation,
                         admission.scope,
-                        admission.delay,
-                        f"Azure asked to wait {admission.delay:.0f} s, more than max_single_sleep "
+                        admission.gate_wait,
+                        f"Azure asked to wait {admission.gate_wait:.0f} s, more than max_single_sleep "
                         f"({self.config.max_single_sleep:.0f} s)",
                     )
                 if waited + admission.delay > self.config.max_total_wait:
@@ -512,7 +513,13 @@ class ThrottlePolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
                         f"waited {waited:.0f} s, max_total_wait is {self.config.max_total_wait:.0f} s",
                     )
                 waited += admission.delay
-                await self._wait(admission.delay, admission.scope)
+                # A long queue behind the gate or the pacer keeps its slot, in sleeps of at most
+                # max_single_sleep each.
+                remaining = admission.delay
+                while remaining > 0:
+                    chunk = min(remaining, self.config.max_single_sleep)
+                    await self._wait(chunk, admission.scope)
+                    remaining -= chunk
             response = await self.next.send(request)
             http_response = response.http_response
             retry_after = self.state.record(method, url, http_response.status_code, http_response.headers)

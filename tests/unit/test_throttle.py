@@ -283,3 +283,13 @@ async def test_waits_and_429s_are_reported_to_the_batch_with_the_vm_they_delayed
     assert throttles == [("web_7", 3.0, "write")]
     assert waits and waits[0][0] == "web_7" and waits[0][2] == "write"
     assert tally.waited == pytest.approx(sum(clock.sleeps))
+
+
+async def test_a_long_queue_behind_the_pacer_keeps_its_slot_in_capped_sleeps(clock):
+    state = state_for(clock, max_single_sleep=0.5)
+    state.record("POST", VM + "/deallocate", 202, {"x-ms-ratelimit-remaining-subscription-writes": "5"})
+    transport = ScriptedTransport(responder=lambda request: (202, {}, None))
+    pipe = pipeline(state, transport)
+    await asyncio.gather(*(pipe.run(HttpRequest("POST", f"{VM}{i}/deallocate")) for i in range(12)))
+    assert len(transport.sent) == 12  # queued beyond max_single_sleep, yet nobody failed
+    assert max(clock.sleeps) <= 0.5
