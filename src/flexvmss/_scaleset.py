@@ -226,6 +226,13 @@ def _rg_of(resource_id: str) -> str:
     raise InvalidInputError("resource_id", resource_id, "give a resource-group-scoped ARM id")
 
 
+def _declares(obj: object, name: str) -> bool:
+    """Whether ``obj`` has attribute ``name``, without evaluating it: touching a lazy client
+    property would build the client (and its aiohttp session) on whatever event loop happens
+    to run the caller."""
+    return hasattr(type(obj), name) or name in getattr(obj, "__dict__", {})
+
+
 def _same(a: str | None, b: str | None) -> bool:
     return (a or "").lower() == (b or "").lower()
 
@@ -332,7 +339,7 @@ class FlexScaleSet:
         if clients is not None:
             if isinstance(clients, (tuple, list)):
                 self._clients = _ClientSet(*clients)
-            elif all(hasattr(clients, attr) for attr in ("compute", "network")):
+            elif all(_declares(clients, attr) for attr in ("compute", "network")):
                 self._clients = clients
             else:
                 raise InvalidInputError(

@@ -118,8 +118,6 @@ class Face:
 
 def clients_for(emu: Emulator) -> Any:
     """flexvmss's own client stack (throttle, retries, counting) pointed at the emulator."""
-    from azure.core.pipeline.transport import AioHttpTransport
-
     from flexvmss._arm import ArmSettings, build_clients
 
     return build_clients(
@@ -129,9 +127,6 @@ def clients_for(emu: Emulator) -> Any:
             credential=emu.async_credential,
             connection_verify=emu.ca_file,
             polling_interval=0.01,
-            # the CA travels with the transport (a transport handed to the clients ignores
-            # the clients' own connection_verify)
-            transport=AioHttpTransport(connection_verify=emu.ca_file),
         )
     )
 

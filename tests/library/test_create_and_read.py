@@ -258,3 +258,39 @@ async def test_vms_of_a_set_in_another_resource_group_are_not_mixed_in(emu, netw
     assert await other.vms() == []
     assert len(await mine.vms()) == 2
     assert RG in mine.id
+
+
+@pytest.mark.parametrize("credential", ["async", "sync"])
+async def test_connect_with_an_endpoint_a_ca_and_a_credential(emu, network, face, credential):
+    """The way users point flexvmss at the emulator or another ARM endpoint: no clients passed;
+    flexvmss builds its own (and closes them)."""
+    import asyncio
+
+    import flexvmss
+    import flexvmss.aio
+
+    cred = emu.async_credential if credential == "async" else emu.credential
+    kwargs = {"credential": cred, "base_url": emu.base_url, "connection_verify": emu.ca_file}
+    if face == "sync":
+        with flexvmss.FlexScaleSet(emu.subscription_id, RG, "direct", **kwargs) as ss:
+            info = await asyncio.to_thread(ss.create, profile_spec(network, capacity=2))
+            vms = await asyncio.to_thread(ss.vms)
+    else:
+        async with flexvmss.aio.FlexScaleSet(emu.subscription_id, RG, "direct", **kwargs) as ss:
+            info = await ss.create(profile_spec(network, capacity=2))
+            vms = await ss.vms()
+    assert info.capacity == 2 and len(vms) == 2
+
+
+async def test_scale_to_refuses_more_than_200_for_a_non_mpu_size_with_several_fault_domains(
+    emu, network, make_set
+):
+    ss = make_set("big-l")
+    spec = profile_spec(network, capacity=1, vm_size="Standard_L8s_v3", platform_fault_domain_count=2)
+    await ss.create(spec)
+    writes = emu.counters()["by_op_class"].get("write", 0)
+
+    with pytest.raises(InvalidInputError) as caught:
+        await ss.scale_to(201)
+    assert "200" in str(caught.value) and "Standard_L8s_v3" in str(caught.value)
+    assert emu.counters()["by_op_class"].get("write", 0) == writes
