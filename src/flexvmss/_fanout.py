@@ -320,8 +320,11 @@ class FanOut:
     whole batch (None: none). ``on_event``: a sync callable receiving :class:`ProgressEvent`.
     ``observe``: ``"auto"``, ``"list"`` or ``"poll"`` (see :mod:`flexvmss._observe`).
     ``observer`` replaces the ARM observer (tests); ``lro_retry`` the re-issue policy;
-    ``min_interval``/``default_interval`` bound the observation rounds (``default_interval``
-    defaults to the clients' polling interval); ``clock`` replaces the monotonic clock (tests).
+    ``list_threshold``, ``list_page_interval``, ``min_interval`` and ``default_interval`` shape
+    the observation rounds (see :class:`~flexvmss._observe.ObservationHub`; ``default_interval``
+    defaults to the clients' polling interval; the others default to 1 s per list page and
+    0.2 s, times the clients' ``ThrottleConfig.time_scale``); ``clock`` replaces the monotonic
+    clock (tests).
     Waits of at least ``wait_event_threshold`` seconds are reported as ``"waiting"`` events.
     """
 
@@ -336,7 +339,8 @@ class FanOut:
         observer: Observer | None = None,
         lro_retry: NamedRetry = retryable_lro,
         list_threshold: int = 10,
-        min_interval: float = 0.2,
+        list_page_interval: float | None = None,
+        min_interval: float | None = None,
         default_interval: float | None = None,
         wait_event_threshold: float = 1.0,
         clock: Callable[[], float] | None = None,
@@ -353,7 +357,10 @@ class FanOut:
         self.observe: ObserveMode = observe
         self.lro_retry = lro_retry
         self.list_threshold = list_threshold
-        self.min_interval = min_interval
+        # On a scaled clock (the emulator), Azure's seconds are time_scale real seconds.
+        scale = clients.settings.throttle.time_scale if clients is not None else 1.0
+        self.list_page_interval = list_page_interval if list_page_interval is not None else 1.0 * scale
+        self.min_interval = min_interval if min_interval is not None else 0.2 * scale
         if default_interval is None:
             default_interval = clients.settings.polling_interval if clients is not None else 5.0
         self.default_interval = default_interval
@@ -459,6 +466,7 @@ class FanOut:
             observer,
             mode=self.observe,
             list_threshold=self.list_threshold,
+            list_page_interval=self.list_page_interval,
             min_interval=self.min_interval,
             default_interval=self.default_interval,
             clock=self._clock,

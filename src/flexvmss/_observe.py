@@ -18,7 +18,10 @@ observes all of them together:
   more requests than polling its pending operations would.
 
 Rounds follow Azure's Retry-After hints (``retry-after-ms`` honoured), with jitter, never
-faster than ``min_interval``. Observation errors never pass for answers: a throttled or failed
+faster than ``min_interval``. An operation a list found still running is looked at again after
+half its hint, but a set is never listed more often than ``list_page_interval`` seconds per
+page (the default, 1 s per page, spends at most a fifth of Compute's HighCostGet budget of 300
+requests a minute). Observation errors never pass for answers: a throttled or failed
 list leaves its operations pending, and an operation whose status cannot be read five times in
 a row fails with that error.
 """
@@ -265,6 +268,7 @@ class ObservationHub:
         mode: ObserveMode = "auto",
         list_threshold: int = 10,
         page_size: int = 100,
+        list_page_interval: float = 1.0,
         min_interval: float = 0.2,
         default_interval: float = 5.0,
         jitter: float = 0.1,
@@ -277,6 +281,7 @@ class ObservationHub:
         self.mode: ObserveMode = mode
         self.list_threshold = list_threshold
         self.page_size = page_size
+        self.list_page_interval = list_page_interval
         self.min_interval = min_interval
         self.default_interval = default_interval
         self.jitter = jitter
@@ -318,6 +323,14 @@ class ObservationHub:
     def _interval(self, op: PendingOperation) -> float:
         base = op.retry_after if op.retry_after else self.default_interval
         return max(self.min_interval, base) * (1.0 + self._rng.uniform(0.0, self.jitter))
+
+    def _list_interval(self, op: PendingOperation, pages: int) -> float:
+        """When to look again at an operation a list found still running: half its
+        Retry-After (a list costs the operation nothing, and its hint is not refreshed the way
+        a poll's would be), but never more often than ``list_page_interval`` per page."""
+        base = (op.retry_after if op.retry_after else self.default_interval) / 2
+        floor = max(self.min_interval, pages * self.list_page_interval)
+        return max(floor, base) * (1.0 + self._rng.uniform(0.0, self.jitter))
 
     async def _loop(self) -> None:
         while True:
@@ -415,7 +428,7 @@ class ObservationHub:
                     )
                 )
             else:
-                op.due_at = self._clock() + self._interval(op)
+                op.due_at = self._clock() + self._list_interval(op, state.pages(self.page_size))
         return to_poll
 
     async def _poll(self, op: PendingOperation) -> None:
