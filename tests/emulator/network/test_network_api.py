@@ -165,10 +165,12 @@ def test_release_delete_honours_public_ip_delete_option(h: Harness, vnet: dict[s
 
 
 def test_outbound_path(h: Harness, vnet: dict[str, Any]) -> None:
-    assert net.outbound_path(h.ctx, subnet_id=SUBNET, backend_pool_ids=[], has_public_ip=False) == "default"
-    # A private subnet has no default outbound access.
-    h.put(SUBNET, {"properties": {"addressPrefix": "10.0.0.0/24", "defaultOutboundAccess": False}})
+    # New subnets are private (Azure's default for VNets created since 2026-03-31).
+    assert net.get_subnet(h.ctx, SUBNET)["properties"]["defaultOutboundAccess"] is False  # type: ignore[index]
     assert net.outbound_path(h.ctx, subnet_id=SUBNET, backend_pool_ids=[], has_public_ip=False) is None
+    h.put(SUBNET, {"properties": {"addressPrefix": "10.0.0.0/24", "defaultOutboundAccess": True}})
+    assert net.outbound_path(h.ctx, subnet_id=SUBNET, backend_pool_ids=[], has_public_ip=False) == "default"
+    h.put(SUBNET, {"properties": {"addressPrefix": "10.0.0.0/24", "defaultOutboundAccess": False}})
     # A Standard LB with a load-balancing rule on a public frontend gives outbound access.
     pip = h.put(rid("publicIPAddresses", "lbip"), {"location": "eastus", "sku": {"name": "Standard"}})
     lb_id = rid("loadBalancers", "lb")

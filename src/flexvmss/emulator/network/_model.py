@@ -720,6 +720,9 @@ def _normalize_vnet(ctx: Context, body: dict[str, Any], old: dict[str, Any] | No
         sp.setdefault("privateEndpointNetworkPolicies", "Disabled")
         sp.setdefault("privateLinkServiceNetworkPolicies", "Enabled")
         sp.setdefault("delegations", [])
+        # Azure today: subnets of new virtual networks are private unless told otherwise
+        # ("Default outbound access in Azure", VNets created after 2026-03-31).
+        sp.setdefault("defaultOutboundAccess", False)
         if not sp.get("addressPrefix") and not sp.get("addressPrefixes"):
             raise _bad_request(
                 f"Subnet {sn['name']} must have an address prefix.", "SubnetMissingRequiredProperty"
