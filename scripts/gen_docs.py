@@ -40,7 +40,7 @@ def rules_page() -> str:
         "do not fire.",
         "",
         "**Waiving a rule.** When you know Azure accepts something for you (a preview, a",
-        "subscription feature), waive the rule by id: `FlexScaleSet(..., waive=[\"FLEX012\"])`",
+        'subscription feature), waive the rule by id: `FlexScaleSet(..., waive=["FLEX012"])`',
         "or `flexvmss create --waive FLEX012 ...`.",
         "",
         f"{len(rows)} rules.",
