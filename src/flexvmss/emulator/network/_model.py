@@ -28,6 +28,7 @@ from typing import Any
 from .._core import ArmError, Context, arm_id, parse_arm_id
 
 __all__ = [
+    "BACKREF_FIELDS",
     "CHILD_TYPES",
     "NS",
     "RESERVATION_SECONDS",
@@ -41,7 +42,11 @@ __all__ = [
     "find_child",
     "forget",
     "full_type",
+    "invalid_reference",
+    "link",
     "network_state",
+    "next_public_ip",
+    "nic_reserved_error",
     "normalize",
     "plan_private_ips",
     "refs",
@@ -49,7 +54,11 @@ __all__ = [
     "reservation",
     "resolve",
     "set_provisioning_state",
+    "subnet_in_use",
     "top_id",
+    "unlink",
+    "validate_internal_refs",
+    "validate_refs",
 ]
 
 NS = "Microsoft.Network"
