@@ -77,6 +77,8 @@ def test_delete_polls_location_then_removes_everything_inside(h: Harness) -> Non
     }
     assert h.call("PUT", net_path("doomed", "networkInterfaces", "n"), nic, api="2026-03-01").status == 201
     h.settle()
+    disk_id = arm_id(SUB, "doomed", "Microsoft.Compute", "disks", "d")  # any provider's resource goes too
+    h.ctx.store.put({"id": disk_id, "name": "d", "type": "Microsoft.Compute/disks", "location": "eastus"})
 
     resp = h.call("DELETE", f"{GROUPS}/doomed")
     assert resp.status == 202 and resp.body is None
@@ -97,6 +99,7 @@ def test_delete_polls_location_then_removes_everything_inside(h: Harness) -> Non
     assert h.call("GET", "/" + poll_path).status == 200
     assert h.call("HEAD", f"{GROUPS}/doomed").status == 404
     assert h.ctx.store.in_resource_group(SUB, "doomed") == []
+    assert h.ctx.store.get(disk_id) is None
     assert h.call("GET", net_path("kept", "virtualNetworks", "v"), api="2026-03-01").status == 200
     assert error(h.call("DELETE", f"{GROUPS}/doomed")) == (404, "ResourceGroupNotFound")
     # The group's name can be used again, empty.
