@@ -280,3 +280,29 @@ def test_resource_skus_by_location(h: Harness) -> None:
     everything = h.get(path)["value"]
     assert len(everything) > len(west) and "nextLink" not in h.get(path)
     assert h.error("GET", path, query={"$filter": "name eq 'x'"})[:2] == (400, "InvalidParameter")
+
+
+def test_refused_vm_leaves_its_nic_free_and_no_disk(h: Harness, subnet: str) -> None:
+    free = h.nic("free", subnet)
+    taken = h.nic("taken", subnet)
+    other = cid("virtualMachines", "other")
+    h.ok("PUT", other, vm_body(taken))
+    body = vm_body(free)
+    body["properties"]["networkProfile"]["networkInterfaces"].append(
+        {"id": taken, "properties": {"primary": False}}
+    )
+    assert h.error("PUT", VM, body)[:2] == (400, "NicInUse")
+    assert not h.get(free)["properties"].get("virtualMachine")
+    assert h.call("GET", VM).status == 404
+    assert [d["managedBy"] for d in h.get(cid("disks", "x").rsplit("/", 1)[0])["value"]] == [other]
+    assert h.call("PUT", VM, vm_body(free)).status == 201
+
+
+def test_actions_on_a_vm_the_set_is_still_creating_conflict(h: Harness, subnet: str) -> None:
+    h.ok("PUT", SET, vmss_body(subnet, capacity=1))
+    vm_id = h.get(VMS)["value"][0]["id"]
+    status, code, _message = h.error("POST", vm_id + "/powerOff")
+    assert (status, code) == (409, "Conflict")
+    assert h.call("DELETE", vm_id).status == 202
+    h.settle()
+    assert h.get(SET)["sku"]["capacity"] == 0
