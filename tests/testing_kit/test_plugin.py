@@ -39,6 +39,12 @@ class TestListing:
 INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
 
 
+def run(pytester, *args: str):
+    """pytest in a subprocess (in-process runs drop the modules they import, which breaks later
+    tests), without hypothesis's plugin: it costs a second of start-up and nothing here uses it."""
+    return pytester.runpytest_subprocess("-p", "no:hypothesispytest", *args)
+
+
 def setup(pytester, ini: str = INI, **files: str) -> None:
     pytester.makefile(".ini", pytest=ini)
     pytester.makepyfile(**files)
@@ -48,9 +54,9 @@ def cassette(pytester, module: str, name: str):
     return pytester.path / "cassettes" / module / f"{name}.yaml"
 
 
-def test_record_against_the_emulator_then_replay_offline(pytester):
+def test_record_against_the_emulator_replay_offline_then_record_only_what_is_missing(pytester):
     setup(pytester, test_rg=RG_TESTS)
-    recorded = pytester.runpytest_subprocess("--flexvmss-target=emulator")
+    recorded = run(pytester, "--flexvmss-target=emulator")
     recorded.assert_outcomes(passed=2)
     lifecycle = cassette(pytester, "test_rg", "test_rg_lifecycle")
     listing = cassette(pytester, "test_rg", "TestListing.test_empty")
@@ -63,37 +69,22 @@ def test_record_against_the_emulator_then_replay_offline(pytester):
     assert methods[:2] == ["PUT", "DELETE"] and methods[-1] == "HEAD"
     assert scan_path(pytester.path / "cassettes") == ([], 2)
 
-    replayed = pytester.runpytest_subprocess()
-    replayed.assert_outcomes(passed=2)
+    run(pytester).assert_outcomes(passed=2)
 
-
-def test_once_replays_an_existing_cassette_and_records_a_missing_one(pytester):
-    setup(pytester, test_rg=RG_TESTS)
-    pytester.runpytest_subprocess("--flexvmss-target=emulator").assert_outcomes(passed=2)
-    lifecycle = cassette(pytester, "test_rg", "test_rg_lifecycle")
-    listing = cassette(pytester, "test_rg", "TestListing.test_empty")
-    before = lifecycle.read_text()
-    listing.unlink()
-    pytester.runpytest_subprocess("--record-mode=once").assert_outcomes(passed=2)
-    assert lifecycle.read_text() == before
+    listing.unlink()  # --record-mode=once records the missing cassette and replays the other
+    run(pytester, "--record-mode=once").assert_outcomes(passed=2)
+    assert lifecycle.read_text() == text
     assert listing.exists()
 
 
-def test_a_missing_cassette_fails_with_the_command_that_records_it(pytester):
-    setup(pytester, test_rg=RG_TESTS)
-    result = pytester.runpytest_subprocess()
-    result.assert_outcomes(errors=2)
-    result.stdout.fnmatch_lines(
-        ["*no cassette at*test_rg_lifecycle.yaml*", "*pytest --record-mode=once --flexvmss-target=emulator*"]
-    )
-
-
-def test_replay_blocks_the_network_only_for_kit_tests(pytester):
+def test_replay_fails_on_a_missing_cassette_blocks_the_network_and_waits_instantly(pytester):
     setup(
         pytester,
-        test_net="""
+        test_rg=RG_TESTS,
+        test_replay="""
 import socket
 import pytest
+from flexvmss import _clock
 
 
 def listener():
@@ -113,20 +104,6 @@ def test_kit_test_cannot_connect():
 def test_other_tests_can():
     server = listener()
     socket.create_connection(server.getsockname(), timeout=1).close()
-""",
-    )
-    path = cassette(pytester, "test_net", "test_kit_test_cannot_connect")
-    path.parent.mkdir(parents=True)
-    path.write_text("interactions: []\nversion: 1\n")
-    pytester.runpytest_subprocess().assert_outcomes(passed=2)
-
-
-def test_replay_makes_waits_instant(pytester):
-    setup(
-        pytester,
-        test_wait="""
-import pytest
-from flexvmss import _clock
 
 
 @pytest.mark.flexvmss_cassette
@@ -136,42 +113,21 @@ async def test_an_hour_passes_at_once():
     assert _clock.monotonic() - start >= 3600
 """,
     )
-    path = cassette(pytester, "test_wait", "test_an_hour_passes_at_once")
-    path.parent.mkdir(parents=True)
-    path.write_text("interactions: []\nversion: 1\n")
-    pytester.runpytest_subprocess().assert_outcomes(passed=1)
+    for name in ("test_kit_test_cannot_connect", "test_an_hour_passes_at_once"):
+        path = cassette(pytester, "test_replay", name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("interactions: []\nversion: 1\n")
+    result = run(pytester)
+    result.assert_outcomes(passed=3, errors=2)  # test_rg has no cassettes
+    result.stdout.fnmatch_lines(
+        ["*no cassette at*test_rg_lifecycle.yaml*", "*pytest --record-mode=once --flexvmss-target=emulator*"]
+    )
 
 
-def test_cassette_dir_ini_marker_name_and_sanitised_names(pytester):
+def test_cassette_dir_names_and_user_scrub_rules(pytester):
     setup(
         pytester,
         ini=INI + "flexvmss_cassette_dir = recorded\n",
-        test_names="""
-import pytest
-
-
-@pytest.mark.flexvmss_cassette(name="shared-name")
-def test_named(flexvmss_vcr):
-    pass
-
-
-@pytest.mark.parametrize("p", ["a/b", "c d"])
-def test_param(flexvmss_vcr, p):
-    pass
-""",
-    )
-    pytester.runpytest_subprocess("--flexvmss-target=emulator").assert_outcomes(passed=3)
-    folder = pytester.path / "recorded" / "test_names"
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "shared-name.yaml",
-        "test_param[a-b].yaml",
-        "test_param[c-d].yaml",
-    ]
-
-
-def test_users_add_scrub_rules_by_config_fixture_and_by_hook(pytester):
-    setup(
-        pytester,
         conftest="""
 import pytest
 from flexvmss.testing import ScrubRule
@@ -185,9 +141,19 @@ def flexvmss_vcr_config():
 def pytest_flexvmss_scrub_rules(config):
     return [ScrubRule.regex("locations", "eastus", "somewhere")]
 """,
-        test_rules="""
+        test_names="""
 import pytest
 from azure.mgmt.resource.resources.aio import ResourceManagementClient
+
+
+@pytest.mark.flexvmss_cassette(name="shared-name")
+def test_named(flexvmss_vcr):
+    pass
+
+
+@pytest.mark.parametrize("p", ["a/b", "c d"])
+def test_param(flexvmss_vcr, p):
+    pass
 
 
 @pytest.mark.flexvmss_cassette
@@ -197,15 +163,22 @@ async def test_create(flexvmss_target):
         await rc.resource_groups.create_or_update("rg-secret-project", {"location": "eastus"})
 """,
     )
-    pytester.runpytest_subprocess("--flexvmss-target=emulator").assert_outcomes(passed=1)
-    text = cassette(pytester, "test_rules", "test_create").read_text()
+    run(pytester, "--flexvmss-target=emulator").assert_outcomes(passed=4)
+    folder = pytester.path / "recorded" / "test_names"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "shared-name.yaml",
+        "test_create.yaml",
+        "test_param[a-b].yaml",
+        "test_param[c-d].yaml",
+    ]
+    text = (folder / "test_create.yaml").read_text()
     assert "rg-redacted" in text and "rg-secret-project" not in text
     assert "somewhere" in text and "eastus" not in text
 
 
 def test_a_replay_target_cannot_record(pytester):
     setup(pytester, test_rg=RG_TESTS)
-    result = pytester.runpytest_subprocess("--flexvmss-target=replay", "--record-mode=all")
+    result = run(pytester, "--flexvmss-target=replay", "--record-mode=all")
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*--record-mode=all needs a live target*"])
 
@@ -213,6 +186,6 @@ def test_a_replay_target_cannot_record(pytester):
 def test_the_azure_target_without_credentials_skips_saying_why(pytester, monkeypatch):
     monkeypatch.delenv("AZURE_SUBSCRIPTION_ID", raising=False)
     setup(pytester, test_rg=RG_TESTS)
-    result = pytester.runpytest_subprocess("--flexvmss-target=azure", "-rs")
+    result = run(pytester, "--flexvmss-target=azure", "-rs")
     result.assert_outcomes(skipped=2)
     result.stdout.fnmatch_lines(["*needs AZURE_SUBSCRIPTION_ID*"])

@@ -7,6 +7,7 @@ polling. Every test records with the kit, then replays with the network blocked.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 
@@ -326,3 +327,54 @@ def test_a_custom_match_on_still_replays_in_recording_order(lro_cassette):
         assert requests.put(put_url, data=recorded[0]["request"]["body"], timeout=5).status_code == 201
         statuses = [requests.get(poll_url, timeout=5).json()["status"] for _ in range(4)]
         assert statuses == ["InProgress", "InProgress", "Succeeded", "Succeeded"]
+
+
+# --------------------------------------------------------------------------- against the emulator
+
+
+def test_recording_against_the_emulator_scrubs_vm_secrets_and_normalises(tmp_path, flexvmss_emulator):
+    from azure.core.exceptions import HttpResponseError
+
+    target = Target.from_emulator(flexvmss_emulator)
+    path = tmp_path / "emulator-vm.yaml"
+    vm = {
+        "location": "westeurope",
+        "properties": {
+            "hardwareProfile": {"vmSize": "Standard_D2s_v5"},
+            "osProfile": {
+                "computerName": "vm1",
+                "adminUsername": "azureuser",
+                "adminPassword": "P@ssw0rd-not-a-real-one",
+                "customData": "I2Nsb3VkLWNvbmZpZw==",
+                "linuxConfiguration": {
+                    "ssh": {"publicKeys": [{"path": "/home/azureuser/.ssh/k", "keyData": PUBLIC_KEY}]}
+                },
+            },
+            "userData": "ZWNobyBoZWxsbw==",
+        },
+    }
+
+    async def create() -> None:
+        async with ComputeManagementClient(
+            target.async_credential, target.subscription_id, **target.client_kwargs()
+        ) as c:
+            # whatever the emulator thinks of this VM, the request went out and was recorded
+            with contextlib.suppress(HttpResponseError):
+                await (await c.virtual_machines.begin_create_or_update("rg", "vm1", vm)).result()
+
+    with use_cassette(path, record_mode="all", scrubber=live_scrubber(target)):
+        asyncio.run(create())
+    text = path.read_text()
+    sent = json.loads(interactions(path)[0]["request"]["body"])["properties"]
+    assert sent["osProfile"]["adminPassword"] == "Sanitized"
+    assert sent["osProfile"]["customData"] == "Sanitized" and sent["userData"] == "Sanitized"
+    assert sent["osProfile"]["linuxConfiguration"]["ssh"]["publicKeys"][0]["keyData"] == PUBLIC_KEY
+    for leaked in (
+        "P@ssw0rd",
+        "I2Nsb3VkLWNvbmZpZw==",
+        "ZWNobyBoZWxsbw==",
+        flexvmss_emulator.base_url,
+        flexvmss_emulator.subscription_id,
+    ):
+        assert leaked not in text, leaked
+    assert scan_path(path) == ([], 1)
