@@ -150,3 +150,35 @@ def test_group_used_from_another_group_cannot_be_deleted(h: Harness) -> None:
     h.call("DELETE", f"{GROUPS}/shared")
     h.settle()
     assert h.call("HEAD", f"{GROUPS}/shared").status == 404
+
+
+def test_nic_elsewhere_held_by_a_vm_of_the_group_is_released(h: Harness) -> None:
+    for rg in ("net", "vms"):
+        h.call("PUT", f"{GROUPS}/{rg}", {"location": "eastus"})
+    vnet = {
+        "location": "eastus",
+        "properties": {
+            "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+            "subnets": [{"name": "s", "properties": {"addressPrefix": "10.0.0.0/24"}}],
+        },
+    }
+    h.call("PUT", net_path("net", "virtualNetworks", "v"), vnet, api="2026-03-01")
+    subnet = net_path("net", "virtualNetworks", "v", "subnets", "s")
+    nic = {
+        "location": "eastus",
+        "properties": {"ipConfigurations": [{"name": "c", "properties": {"subnet": {"id": subnet}}}]},
+    }
+    nic_id = h.call("PUT", net_path("net", "networkInterfaces", "n"), nic, api="2026-03-01").body["id"]
+    h.settle()
+    vm_id = arm_id(SUB, "vms", "Microsoft.Compute", "virtualMachines", "vm")
+    h.ctx.store.put(
+        {"id": vm_id, "name": "vm", "type": "Microsoft.Compute/virtualMachines", "location": "eastus"}
+    )
+    h.ctx.store.get(nic_id)["properties"]["virtualMachine"] = {"id": vm_id}  # type: ignore[index]
+    h.call("DELETE", f"{GROUPS}/vms")
+    h.settle()
+    nic_body = h.call("GET", nic_id, api="2026-03-01").body
+    assert "virtualMachine" not in nic_body["properties"]
+    assert error(h.call("DELETE", nic_id, api="2026-03-01")) == (400, "NicReservedForAnotherVm")
+    h.settle(181)
+    assert h.call("DELETE", nic_id, api="2026-03-01").status == 202

@@ -140,16 +140,23 @@ def list_groups(ctx: Context, req: Request) -> Response:
 
 
 def _delete_contents(ctx: Context, sub: str, rg: str) -> None:
-    """Remove every resource in the group; network resources also drop the links and
-    addresses they hold elsewhere."""
+    """Remove every resource in the group. Network resources also drop the links and
+    addresses they hold elsewhere, and a NIC in another group that a VM of this group
+    held is released as a VM deletion releases it (detached, reserved for 180 s)."""
+    from ..network import _api as network_api
     from ..network import _model as network
 
+    prefix = f"/subscriptions/{sub}/resourcegroups/{rg}/".lower()
     bodies: list[dict[str, Any]] = list(ctx.store.in_resource_group(sub, rg))
     for body in bodies:
         if str(body.get("type", "")).lower().startswith("microsoft.network/"):
             network.forget(ctx, body)
         else:
             ctx.store.delete(body["id"])
+    for nic in ctx.store.list("Microsoft.Network/networkInterfaces", subscription_id=sub):
+        holder = str((nic.get("properties", {}).get("virtualMachine") or {}).get("id", ""))
+        if holder.lower().startswith(prefix):
+            network_api.release_nic(ctx, nic["id"], delete=False)
 
 
 @router.route("DELETE", _GROUP, op_class="delete")
