@@ -55,6 +55,9 @@ EXTRA_VMS: tuple[tuple[str, str, str, Priority], ...] = (
     ("spot", "Standard_D2s_v5", "2", "Spot"),
 )
 
+#: At most this many VMs are shown in the listing step (the rest are counted).
+SHOWN_VMS = 30
+
 #: Resource types counted as "left behind" after the teardown.
 LEFTOVER_TYPES = (
     "microsoft.compute/virtualmachines",
@@ -352,20 +355,23 @@ async def _lifecycle(
     reporter.step(5, "List the set's VMs (one filtered list request per page)")
     vms = sorted(await ss.vms(instance_view=True), key=lambda vm: vm.name)
     summary.vm_count = len(vms)
+    rows: list[tuple[Any, ...]] = [
+        (
+            vm.name,
+            vm.power_state,
+            vm.provisioning_state,
+            vm.zone,
+            vm.platform_fault_domain,
+            vm.size,
+            vm.priority,
+        )
+        for vm in vms[:SHOWN_VMS]
+    ]
+    if len(vms) > SHOWN_VMS:
+        rows.append((f"... {len(vms) - SHOWN_VMS} more", "", "", "", "", "", ""))
     reporter.table(
         ("name", "power state", "provisioning state", "zone", "fault domain", "size", "priority"),
-        [
-            (
-                vm.name,
-                vm.power_state,
-                vm.provisioning_state,
-                vm.zone,
-                vm.platform_fault_domain,
-                vm.size,
-                vm.priority,
-            )
-            for vm in vms
-        ],
+        rows,
         title=f"{config.scale_set}: {len(vms)} VMs",
     )
 
