@@ -123,6 +123,22 @@ def test_a_replay_that_polls_less_often_is_fine(lro_cassette):
         assert requests.get(poll_url, timeout=5).json()["status"] == "InProgress"
 
 
+def test_a_get_the_recording_repeated_may_repeat_and_a_single_one_may_not(tmp_path, stub_target, arm_stub):
+    path = tmp_path / "lists.yaml"
+    base = f"{arm_stub.base_url}/subscriptions/{arm_stub.subscription_id}/resourceGroups/rg/providers/"
+    listing = base + "Microsoft.Compute/virtualMachineScaleSets?api-version=2026-04-01"
+    single = base + "Microsoft.Compute/virtualMachineScaleSets/one?api-version=2026-04-01"
+    with use_cassette(path, record_mode="all", scrubber=live_scrubber(stub_target)):
+        for url in (listing, listing, single):
+            requests.get(url, verify=arm_stub.ca_file, timeout=5)
+    listing_r, single_r = (stub_target.normaliser().scrub_url(u) for u in (listing, single))
+    with block_network(), use_cassette(path):
+        assert [requests.get(listing_r, timeout=5).status_code for _ in range(4)] == [200] * 4
+        requests.get(single_r, timeout=5)
+        with pytest.raises(CannotOverwriteExistingCassetteException):
+            requests.get(single_r, timeout=5)
+
+
 def test_a_repeated_non_poll_request_is_still_an_error(lro_cassette):
     put_url = interactions(lro_cassette)[0]["request"]["uri"]
     with block_network(), use_cassette(lro_cassette):

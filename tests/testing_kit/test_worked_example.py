@@ -21,22 +21,46 @@ async def subnet_behind_nat(target, rg: str) -> str:
         NetworkManagementClient(cred, sub, **kwargs) as network,
     ):
         await resources.resource_groups.create_or_update(rg, {"location": "westeurope"})
-        ip = await (await network.public_ip_addresses.begin_create_or_update(rg, "nat-ip", {
-            "location": "westeurope", "sku": {"name": "Standard"},
-            "properties": {"publicIPAllocationMethod": "Static"},
-        })).result()
-        nat = await (await network.nat_gateways.begin_create_or_update(rg, "nat", {
-            "location": "westeurope", "sku": {"name": "Standard"},
-            "properties": {"publicIpAddresses": [{"id": ip.id}]},
-        })).result()
-        vnet = await (await network.virtual_networks.begin_create_or_update(rg, "vnet", {
-            "location": "westeurope",
-            "properties": {
-                "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
-                "subnets": [{"name": "vms", "properties": {
-                    "addressPrefix": "10.0.0.0/20", "natGateway": {"id": nat.id}}}],
-            },
-        })).result()
+        ip = await (
+            await network.public_ip_addresses.begin_create_or_update(
+                rg,
+                "nat-ip",
+                {
+                    "location": "westeurope",
+                    "sku": {"name": "Standard"},
+                    "properties": {"publicIPAllocationMethod": "Static"},
+                },
+            )
+        ).result()
+        nat = await (
+            await network.nat_gateways.begin_create_or_update(
+                rg,
+                "nat",
+                {
+                    "location": "westeurope",
+                    "sku": {"name": "Standard"},
+                    "properties": {"publicIpAddresses": [{"id": ip.id}]},
+                },
+            )
+        ).result()
+        vnet = await (
+            await network.virtual_networks.begin_create_or_update(
+                rg,
+                "vnet",
+                {
+                    "location": "westeurope",
+                    "properties": {
+                        "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
+                        "subnets": [
+                            {
+                                "name": "vms",
+                                "properties": {"addressPrefix": "10.0.0.0/20", "natGateway": {"id": nat.id}},
+                            }
+                        ],
+                    },
+                },
+            )
+        ).result()
         return vnet.subnets[0].id
 
 
