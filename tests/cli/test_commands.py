@@ -307,3 +307,18 @@ def test_ls_of_a_set_that_does_not_exist_says_so(cli: Cli) -> None:
     result = cli("ls", "nope")
     assert result.exit_code == 1
     assert "nope" in result.stderr
+
+
+def test_create_is_idempotent_and_a_different_spec_is_refused_with_the_difference(cli: Cli) -> None:
+    cli.create("web", 2)
+    cli.create("web", 2)
+    assert len(vm_names(cli("-o", "json", "ls", "web"))) == 2
+
+    changed = cli(
+        "create", "web", "--location", LOCATION, "--vm-size", "Standard_D4s_v5", "--capacity", "2",
+        "--zones", "1,2,3", "--image", IMAGE, "--subnet", cli.subnet_id, "--outbound", "nat_gateway",
+        "--ssh-key-file", cli.ssh_key_file,
+    )  # fmt: skip
+    assert changed.exit_code == 1
+    assert "Standard_D4s_v5" in changed.stderr
+    assert "Fix:" in changed.stderr
