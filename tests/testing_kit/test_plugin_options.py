@@ -79,3 +79,23 @@ def test_cassette_names_are_safe_and_bounded():
     assert plugin._sanitise('test_x[a/b:c "d"]') == "test_x[a-b-c--d-]"
     long = plugin._sanitise("test_" + "x" * 400)
     assert len(long) == 150 and long != plugin._sanitise("test_" + "x" * 401)
+
+
+def test_every_public_name_resolves():
+    import flexvmss.testing as kit
+
+    assert kit.__all__ == sorted(kit.__all__)
+    for name in kit.__all__:
+        assert getattr(kit, name) is not None
+
+
+def test_loading_the_plugin_imports_neither_vcrpy_nor_azure_sdk():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, flexvmss.testing.plugin; "
+        "print(sorted(m for m in sys.modules if m == 'vcr' or m.startswith(('azure.mgmt', 'azure.core'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
