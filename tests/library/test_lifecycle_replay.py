@@ -1,0 +1,180 @@
+"""The whole Flex lifecycle through both faces, replayed from cassettes (offline, instant).
+
+These tests use the flexvmss testing kit: by default they replay
+``cassettes/test_lifecycle_replay/<test>.yaml`` with the network blocked; ``make rerecord``
+(``--flexvmss-target=emulator --record-mode=rewrite``) records them again against a fresh
+emulator, and ``--flexvmss-target=azure`` runs them against a real subscription. They use only
+what a real subscription offers (no emulator admin API): behaviour that needs fault injection,
+counters or the inventory lives in the emulator-backed tests next to this file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from _flexlib import IMAGE, LOCATION, SSH_KEY, Face
+
+import flexvmss
+import flexvmss.aio
+from flexvmss import NetworkSpec, ScaleSetSpec, VmSpec
+
+pytestmark = pytest.mark.flexvmss_cassette
+
+RG = "rg-flex-replay"
+
+
+async def build_network(clients: Any) -> str:
+    """A resource group and a subnet behind a NAT gateway, through flexvmss's own clients."""
+    await clients.resource.resource_groups.create_or_update(RG, {"location": LOCATION})
+    pip = await (
+        await clients.network.public_ip_addresses.begin_create_or_update(
+            RG,
+            "nat-ip",
+            {
+                "location": LOCATION,
+                "sku": {"name": "Standard"},
+                "properties": {"publicIPAllocationMethod": "Static"},
+            },
+        )
+    ).result()
+    nat = await (
+        await clients.network.nat_gateways.begin_create_or_update(
+            RG,
+            "nat",
+            {
+                "location": LOCATION,
+                "sku": {"name": "Standard"},
+                "properties": {"publicIpAddresses": [{"id": pip.id}]},
+            },
+        )
+    ).result()
+    vnet = await (
+        await clients.network.virtual_networks.begin_create_or_update(
+            RG,
+            "vnet",
+            {
+                "location": LOCATION,
+                "properties": {
+                    "addressSpace": {"addressPrefixes": ["10.1.0.0/16"]},
+                    "subnets": [
+                        {
+                            "name": "vms",
+                            "properties": {"addressPrefix": "10.1.0.0/20", "natGateway": {"id": nat.id}},
+                        }
+                    ],
+                },
+            },
+        )
+    ).result()
+    return str(vnet.subnets[0].id)
+
+
+def arm_clients(target: Any) -> Any:
+    from flexvmss._arm import ArmSettings, build_clients
+
+    return build_clients(
+        ArmSettings(
+            target.subscription_id,
+            base_url=target.base_url,
+            credential=target.async_credential,
+            connection_verify=target.connection_verify,
+            polling_interval=target.polling_interval if target.polling_interval is not None else 5.0,
+        )
+    )
+
+
+def vm(subnet_id: str, name: str, **overrides: Any) -> VmSpec:
+    fields: dict[str, Any] = {
+        "name": name,
+        "vm_size": "Standard_D2s_v5",
+        "image": IMAGE,
+        "network": NetworkSpec(subnet_id=subnet_id, outbound="nat_gateway"),
+        "ssh_public_keys": (SSH_KEY,),
+    }
+    fields.update(overrides)
+    return VmSpec(**fields)
+
+
+async def test_lifecycle_of_a_set_built_vm_by_vm(flexvmss_target, face):
+    from flexvmss._sync import run_sync
+
+    clients = arm_clients(flexvmss_target)
+    subnet_id = await build_network(clients)
+    if face == "sync":
+        await clients.close()  # the sync face's clients must live on its own loop
+        clients = arm_clients(flexvmss_target)
+    cls = flexvmss.FlexScaleSet if face == "sync" else flexvmss.aio.FlexScaleSet
+    ss = Face(cls(flexvmss_target.subscription_id, RG, "byvm", clients=clients), sync=face == "sync")
+    try:
+        info = await ss.create(ScaleSetSpec(location=LOCATION, zones=("1", "2")))
+        assert info.orchestration_mode == "Flexible" and not info.has_vm_profile
+
+        added = await ss.add_vms([vm(subnet_id, "app1", zone="1"), vm(subnet_id, "app2", zone="2")])
+        assert sorted(added.succeeded) == ["app1", "app2"]
+        listed = {v.name: v for v in await ss.vms(instance_view=True)}
+        assert {n: (v.zone, v.power_state) for n, v in listed.items()} == {
+            "app1": ("1", "running"),
+            "app2": ("2", "running"),
+        }
+
+        assert (await ss.deallocate(["app1"])).succeeded == ["app1"]
+        assert (await ss.vm("app1")).power_state == "deallocated"
+        assert (await ss.start(where=lambda v: v.power_state == "deallocated")).succeeded == ["app1"]
+
+        assert (await ss.delete_vms(["app2"])).succeeded == ["app2"]
+        assert [v.name for v in await ss.vms()] == ["app1"]
+
+        torn = await ss.delete()
+        assert torn.scale_set_deleted and torn.vms is not None and torn.vms.succeeded == ["app1"]
+        assert await ss.exists() is False
+    finally:
+        if face == "sync":
+            ss.scale_set.close()
+            await asyncio.to_thread(run_sync, clients.close)
+        else:
+            await ss.scale_set.close()
+            await clients.close()
+
+
+async def test_lifecycle_of_a_profile_set(flexvmss_target, face):
+    from flexvmss._sync import run_sync
+
+    clients = arm_clients(flexvmss_target)
+    subnet_id = await build_network(clients)
+    await clients.close()
+    clients = arm_clients(flexvmss_target)
+    cls = flexvmss.FlexScaleSet if face == "sync" else flexvmss.aio.FlexScaleSet
+    ss = Face(cls(flexvmss_target.subscription_id, RG, "prof", clients=clients), sync=face == "sync")
+    spec = ScaleSetSpec(
+        location=LOCATION,
+        vm_size="Standard_D2s_v5",
+        capacity=3,
+        image=IMAGE,
+        network=NetworkSpec(subnet_id=subnet_id, outbound="nat_gateway"),
+        ssh_public_keys=(SSH_KEY,),
+    )
+    try:
+        assert [f for f in await ss.plan_create(spec) if f.severity == "error"] == []
+        info = await ss.create(spec)
+        assert info.capacity == 3
+        assert (await ss.create(spec)).id == info.id  # idempotent
+
+        assert (await ss.scale_to(4)).capacity == 4
+        assert len(await ss.vms()) == 4
+        result = await ss.restart()
+        assert len(result.succeeded) == 4
+        result = await ss.update(tags={"tier": "web"})
+        assert len(result.succeeded) == 4
+        assert {v.tags.get("tier") for v in await ss.vms()} == {"web"}
+
+        torn = await ss.delete()
+        assert torn.scale_set_deleted and len(torn.vms.succeeded) == 4
+    finally:
+        if face == "sync":
+            ss.scale_set.close()
+            await asyncio.to_thread(run_sync, clients.close)
+        else:
+            await ss.scale_set.close()
+            await clients.close()
