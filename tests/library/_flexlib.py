@@ -116,7 +116,7 @@ class Face:
         return attr
 
 
-def clients_for(emu: Emulator) -> Any:
+def clients_for(emu: Emulator, **settings: Any) -> Any:
     """flexvmss's own client stack (throttle, retries, counting) pointed at the emulator."""
     from flexvmss._arm import ArmSettings, build_clients
 
@@ -127,6 +127,7 @@ def clients_for(emu: Emulator) -> Any:
             credential=emu.async_credential,
             connection_verify=emu.ca_file,
             polling_interval=0.01,
+            **settings,
         )
     )
 

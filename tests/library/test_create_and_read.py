@@ -294,3 +294,39 @@ async def test_scale_to_refuses_more_than_200_for_a_non_mpu_size_with_several_fa
         await ss.scale_to(201)
     assert "200" in str(caught.value) and "Standard_L8s_v3" in str(caught.value)
     assert emu.counters()["by_op_class"].get("write", 0) == writes
+
+
+async def test_create_refuses_to_turn_a_uniform_set_flexible(emu, network, make_set):
+    emu.clients().compute.virtual_machine_scale_sets.begin_create_or_update(
+        RG,
+        "legacy",
+        {
+            "location": LOCATION,
+            "sku": {"name": "Standard_D2s_v5", "tier": "Standard", "capacity": 0},
+            "properties": {"orchestrationMode": "Uniform", "upgradePolicy": {"mode": "Manual"}},
+        },
+    ).result()
+    ss = make_set("legacy")
+
+    with pytest.raises(ConflictError) as caught:
+        await ss.create(ScaleSetSpec(location=LOCATION))
+    assert "orchestration mode" in str(caught.value)
+
+
+@pytest.mark.parametrize("face", ["aio"])
+async def test_a_throttled_read_raises_instead_of_answering_empty(emu, network, make_set):
+    from _flexlib import clients_for
+
+    import flexvmss.aio
+    from flexvmss import ThrottledError
+    from flexvmss._throttle import ThrottleConfig
+
+    await make_set("web").create(profile_spec(network, capacity=2))
+    clients = clients_for(emu, throttle=ThrottleConfig(mode="fail_fast"))
+    emu.add_fault(FaultRule(kind="status", status=429, method="GET", path=r"/virtualMachines$"))
+    try:
+        async with flexvmss.aio.FlexScaleSet(emu.subscription_id, RG, "web", clients=clients) as ss:
+            with pytest.raises(ThrottledError):
+                await ss.vms()
+    finally:
+        await clients.close()
