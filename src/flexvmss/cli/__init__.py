@@ -20,6 +20,7 @@ import click
 from flexvmss import __version__
 from flexvmss.cli._app import CREDENTIAL_CHOICES, Application, Settings
 from flexvmss.cli._render import render_flex_error
+from flexvmss.cli._terminal import Terminal
 
 __all__ = ["flexvmss", "main"]
 
@@ -33,8 +34,7 @@ class _FlexGroup(click.Group):
         try:
             return super().invoke(ctx)
         except FlexError as exc:
-            app = ctx.obj if isinstance(ctx.obj, Application) else Application(Settings())
-            render_flex_error(app, exc)
+            render_flex_error(ctx.obj if isinstance(ctx.obj, Application) else Terminal(), exc)
             ctx.exit(1)
 
 

@@ -60,24 +60,33 @@ class Application(Terminal):
     def __init__(self, settings: Settings, *, interactive: bool | None = None) -> None:
         super().__init__(verbosity=settings.verbosity, interactive=interactive)
         self.settings = settings
-        if settings.verbosity:
-            self._log_to_stderr(settings.verbosity)
         self._emulator: Any = None
         self._endpoint: Endpoint | None = None
         self._closers: list[Callable[[], None]] = []
+        self._log_to_stderr(settings.verbosity)
 
-    @staticmethod
-    def _log_to_stderr(verbosity: int) -> None:
-        """``-v``: flexvmss's INFO log lines on stderr; ``-vv``: DEBUG (never secrets)."""
+    def _log_to_stderr(self, verbosity: int) -> None:
+        """Show the library's log on stderr while the command runs: warnings (such as a spec's
+        warning findings), with ``-v`` INFO too, with ``-vv`` DEBUG. Never secrets: the
+        library does not log them."""
         import logging
 
-        from rich.console import Console
         from rich.logging import RichHandler
 
+        from flexvmss.cli._terminal import make_console
+
         logger = logging.getLogger("flexvmss")
-        if not any(isinstance(h, RichHandler) for h in logger.handlers):
-            logger.addHandler(RichHandler(console=Console(stderr=True), show_path=False))
-        logger.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO)
+        handler = RichHandler(console=make_console(stderr=True), show_time=False, show_path=False)
+        handler.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO if verbosity else logging.WARNING)
+        previous_level = logger.level
+        logger.addHandler(handler)
+        logger.setLevel(min(handler.level, logger.getEffectiveLevel()))
+
+        def restore() -> None:
+            logger.removeHandler(handler)
+            logger.setLevel(previous_level)
+
+        self._closers.append(restore)
 
     # -- settings -------------------------------------------------------------------
     @property

@@ -26,7 +26,7 @@ from rich.table import Table
 if TYPE_CHECKING:
     from flexvmss._progress import ProgressEvent
 
-__all__ = ["NON_TERMINAL_WIDTH", "Terminal"]
+__all__ = ["NON_TERMINAL_WIDTH", "Terminal", "make_console"]
 
 #: Width of tables written to a file or a pipe (COLUMNS overrides it).
 NON_TERMINAL_WIDTH = 160
@@ -45,18 +45,7 @@ class Terminal:
     """
 
     def __init__(self, *, verbosity: int = 0, interactive: bool | None = None) -> None:
-        no_color = _env_flag("NO_COLOR")
-        force = _env_flag("FORCE_COLOR")
-        self.console = Console(
-            no_color=no_color,
-            force_terminal=True if force and not no_color else None,
-            highlight=False,
-            emoji=False,
-            soft_wrap=False,
-        )
-        if not self.console.is_terminal and not os.environ.get("COLUMNS"):
-            # A log file or a pipe has no width: do not squeeze tables into 80 columns.
-            self.console.width = NON_TERMINAL_WIDTH
+        self.console = make_console()
         self.verbosity = verbosity
         self._lock = threading.RLock()
         if interactive is None:
@@ -210,6 +199,23 @@ class Terminal:
                 progress.update(task, completed=finished.total)
         finally:
             self.console.stderr = previous
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A console that honours NO_COLOR and FORCE_COLOR, and keeps tables wide in logs."""
+    no_color = _env_flag("NO_COLOR")
+    console = Console(
+        stderr=stderr,
+        no_color=no_color,
+        force_terminal=True if _env_flag("FORCE_COLOR") and not no_color else None,
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+    if not console.is_terminal and not os.environ.get("COLUMNS"):
+        # A log file or a pipe has no width: do not squeeze tables into 80 columns.
+        console.width = NON_TERMINAL_WIDTH
+    return console
 
 
 def _stream_is_tty(stream: Any) -> bool:
