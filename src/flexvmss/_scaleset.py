@@ -296,6 +296,10 @@ class FlexScaleSet:
     tuple of azure-mgmt aio clients (flexvmss then does not close them). Clients are built on
     first use, so constructing a FlexScaleSet sends nothing and imports no azure-mgmt module.
 
+    ``throttle`` (:class:`~flexvmss.ThrottleConfig`) sets how the clients flexvmss builds
+    behave under Azure's throttling (wait or fail fast). ``sku_cache`` replaces the
+    process-wide Resource SKUs cache (one read per subscription and location). ``location``
+    saves a GET when an operation needs the set's region before anything else was read.
     ``waive`` lists Flex rule ids to skip in every preflight; ``on_event`` receives the
     fan-out's :class:`~flexvmss.ProgressEvent` objects (per call ``on_event`` overrides it).
     """
