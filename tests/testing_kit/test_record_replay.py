@@ -394,3 +394,15 @@ def test_recording_against_the_emulator_scrubs_vm_secrets_and_normalises(tmp_pat
     ):
         assert leaked not in text, leaked
     assert scan_path(path) == ([], 1)
+
+
+def test_threads_replaying_at_once_each_get_their_own_answer(tmp_path, stub_target, arm_stub):
+    path = tmp_path / "threads-replay.yaml"
+    base = f"{arm_stub.base_url}/subscriptions/{arm_stub.subscription_id}/providers/Microsoft.Compute/"
+    url = base + "locations/eastus/operations/op-shared?api-version=2026-04-01"
+    with use_cassette(path, record_mode="all", scrubber=live_scrubber(stub_target)):
+        recorded = [requests.get(url, verify=arm_stub.ca_file, timeout=5).json()["status"] for _ in range(40)]
+    replay_url = stub_target.normaliser().scrub_url(url)
+    with block_network(), use_cassette(path, repeat="none"), ThreadPoolExecutor(8) as pool:
+        replayed = list(pool.map(lambda _: requests.get(replay_url, timeout=5).json()["status"], range(40)))
+    assert sorted(replayed) == sorted(recorded)

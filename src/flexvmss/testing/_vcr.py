@@ -9,10 +9,11 @@ vcrpy:
 * the ``flexvmss`` matcher (method + normalised URL, see :mod:`flexvmss.testing._match`);
 * :class:`FlexCassette`, which answers a status poll made more often than was recorded
   with the last recorded answer for that URL (``repeat="polls"``);
-* a lock around the ``urllib3`` request path while recording: vcrpy briefly unpatches
-  the connection classes for every live request, so a second thread that opens a
-  connection at that moment is not recorded (kevin1024/vcrpy#849). The lock makes
-  threads take turns; ``aiohttp`` recording runs on one event loop and needs none;
+* a lock around the ``urllib3`` request path: vcrpy briefly unpatches the connection
+  classes whenever it creates a connection and for every live request, so a second
+  thread that opens a connection at that moment bypasses the cassette: it is not
+  recorded (kevin1024/vcrpy#849), or on replay it goes to the network. The lock makes
+  threads take turns; ``aiohttp`` runs on one event loop and needs none;
 * on replay, :func:`instant_sleep`: no poll interval, ``Retry-After`` or library wait
   sleeps for real.
 
@@ -88,6 +89,7 @@ class FlexCassette(Cassette):  # type: ignore[misc]
         self._repeats: dict[int, int] = {}
         self._by_key: dict[tuple[str, str], list[int]] = {}
         self._indexed = 0
+        self._play_lock = threading.RLock()
 
     def _load(self) -> None:
         self._loading = True
@@ -157,6 +159,15 @@ class FlexCassette(Cassette):  # type: ignore[misc]
         return bool(self.rewound and self.repeatable(request) and self._last_match(request) is not None)
 
     def play_response(self, request: Any) -> Any:
+        """The next unplayed answer to ``request`` (or the last one again, see ``repeat``).
+
+        Finding and marking an answer is atomic, so threads replaying at once never get
+        the same recorded answer twice.
+        """
+        with self._play_lock:
+            return self._play(request)
+
+    def _play(self, request: Any) -> Any:
         try:
             return super().play_response(request)
         except UnhandledHTTPRequestError:
@@ -310,7 +321,7 @@ _record_lock = threading.RLock()
 
 @contextlib.contextmanager
 def _serialised_urllib3() -> Iterator[None]:
-    """Let one thread at a time through urllib3 while a cassette records (vcrpy#849)."""
+    """Let one thread at a time through urllib3 while a cassette is active (vcrpy#849)."""
     try:
         from urllib3.connectionpool import HTTPConnectionPool
     except ImportError:  # pragma: no cover - requests (and so urllib3) ships with azure-core
@@ -421,8 +432,7 @@ def use_cassette(
         return {**args_getter(), "repeat": repeat}
 
     with contextlib.ExitStack() as stack:
-        if recording:
-            stack.enter_context(_serialised_urllib3())
+        stack.enter_context(_serialised_urllib3())
         if instant:
             stack.enter_context(instant_sleep())
         with CassetteContextDecorator(FlexCassette, cassette_args) as cassette:
