@@ -19,7 +19,7 @@ observes all of them together:
 
 Rounds follow Azure's Retry-After hints (``retry-after-ms`` honoured), with jitter, never
 faster than ``min_interval``. An operation a list found still running is looked at again after
-half its hint, but a set is never listed more often than ``list_page_interval`` seconds per
+a third of its hint, but a set is never listed more often than ``list_page_interval`` s per
 page (the default, 1 s per page, spends at most a fifth of Compute's HighCostGet budget of 300
 requests a minute). Observation errors never pass for answers: a throttled or failed
 list leaves its operations pending, and an operation whose status cannot be read five times in
@@ -49,6 +49,9 @@ from flexvmss._errors import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from flexvmss._arm import ArmClients
+
+#: The Compute API version azure-mgmt-compute 39 speaks (its operations' default).
+COMPUTE_API_VERSION = "2026-04-01"
 
 __all__ = [
     "ArmObserver",
@@ -195,13 +198,29 @@ class ArmObserver:
         self._clients = clients
 
     async def list_vms(self, resource_group: str, scale_set_id: str) -> dict[str, Mapping[str, Any]]:
-        pager = self._clients.compute.virtual_machines.list(
-            resource_group, filter=f"'virtualMachineScaleSet/id' eq '{scale_set_id}'", expand="instanceView"
+        """The filtered list with instance view, every page, as raw JSON (no model
+        deserialization: a 1,000-VM set would cost seconds of CPU per round)."""
+        from urllib.parse import quote
+
+        subscription = self._clients.settings.subscription_id
+        filter_ = quote(f"'virtualMachineScaleSet/id' eq '{scale_set_id}'", safe="")
+        url: str | None = (
+            f"/subscriptions/{subscription}/resourceGroups/{quote(resource_group)}/providers/Microsoft.Compute"
+            f"/virtualMachines?api-version={COMPUTE_API_VERSION}&$filter={filter_}&$expand=instanceView"
         )
         found: dict[str, Mapping[str, Any]] = {}
-        async for vm in pager:
-            body = vm.as_dict() if hasattr(vm, "as_dict") else dict(vm)
-            found[str(body.get("name", "")).lower()] = body
+        while url:
+            raw = await self._clients.request("GET", url)
+            if raw.status != 200 or not isinstance(raw.json, Mapping):
+                raise from_error_body(
+                    (raw.json or {}).get("error") or {} if isinstance(raw.json, Mapping) else {},
+                    operation=f"list VMs of {scale_set_id}",
+                    status=raw.status,
+                )
+            for vm in raw.json.get("value") or ():
+                if isinstance(vm, Mapping):
+                    found[str(vm.get("name", "")).lower()] = vm
+            url = raw.json.get("nextLink") or None
         return found
 
     async def operation_status(self, url: str, *, location: bool) -> OperationStatus:
@@ -325,10 +344,10 @@ class ObservationHub:
         return max(self.min_interval, base) * (1.0 + self._rng.uniform(0.0, self.jitter))
 
     def _list_interval(self, op: PendingOperation, pages: int) -> float:
-        """When to look again at an operation a list found still running: half its
+        """When to look again at an operation a list found still running: a third of its
         Retry-After (a list costs the operation nothing, and its hint is not refreshed the way
         a poll's would be), but never more often than ``list_page_interval`` per page."""
-        base = (op.retry_after if op.retry_after else self.default_interval) / 2
+        base = (op.retry_after if op.retry_after else self.default_interval) / 3
         floor = max(self.min_interval, pages * self.list_page_interval)
         return max(floor, base) * (1.0 + self._rng.uniform(0.0, self.jitter))
 

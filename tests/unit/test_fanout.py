@@ -214,7 +214,7 @@ async def test_many_vms_are_observed_with_a_few_list_calls_not_one_poll_each(clo
     assert result.succeeded == NAMES
     assert result.ok and not result.failed
     assert azure.calls["poll"] == 0
-    assert 1 <= azure.calls["list"] <= 10  # one request per round for all 50, not one per VM
+    assert 1 <= azure.calls["list"] < len(NAMES) / 3  # one request per round for all 50, not one per VM
     assert all(
         r.attempts == 1 and r.duration is not None and r.duration >= 10 for r in result.results.values()
     )
