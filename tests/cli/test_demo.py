@@ -97,3 +97,25 @@ def test_the_demo_against_azure_refuses_without_confirmation() -> None:
     assert result.exit_code == 1
     assert "Refusing to create real Azure resources" in result.stderr
     assert "pass --yes" in result.stderr
+
+
+async def test_the_demo_without_emulator_admin_proves_the_teardown_through_the_arm_api(
+    cli_emulator: Any,
+) -> None:
+    """What --against-azure does: no admin API, so leftovers are listed through ARM and the
+    summary counts the library's own requests."""
+    emu = cli_emulator
+    emu.reset()
+    target = DemoTarget(
+        subscription_id=emu.subscription_id,
+        credential=emu.async_credential,
+        base_url=emu.base_url,
+        connection_verify=emu.ca_file,
+    )
+    summary = await run_demo(target, Collector(), DemoConfig(vms=2, extra_vms=()))
+
+    assert summary.failed == []
+    assert summary.leftovers == []
+    assert summary.vm_count == 2
+    assert summary.requests.get("write", 0) > 0
+    assert summary.emulated_seconds is None
