@@ -329,6 +329,11 @@ def test_instant_sleep_makes_library_and_transport_waits_instant_and_restores_th
     assert (HttpTransport.__dict__["sleep"], AsyncHttpTransport.__dict__["sleep"]) == original
 
 
+def test_block_network_refuses_name_lookups_with_a_clear_error():
+    with block_network(), pytest.raises(NetworkBlockedError, match=r"looking up management\.azure\.com"):
+        requests.get("https://management.azure.com/subscriptions", timeout=5)
+
+
 def test_block_network_refuses_tcp_and_allows_loopback_on_request(arm_stub):
     with block_network(), pytest.raises(NetworkBlockedError, match="Network is disabled"):
         requests.get(f"{arm_stub.base_url}/secrets", verify=arm_stub.ca_file, timeout=5)

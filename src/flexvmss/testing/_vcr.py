@@ -32,7 +32,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import vcr
 from vcr.cassette import Cassette, CassetteContextDecorator
@@ -277,13 +277,22 @@ _LOOPBACK = ("127.", "::1", "localhost")
 
 @contextlib.contextmanager
 def block_network(*, allow_loopback: bool = False, hint: str = "") -> Iterator[None]:
-    """Refuse TCP connections (``socket.connect`` / ``connect_ex``) inside the block.
+    """Refuse TCP connections (``socket.connect`` / ``connect_ex``) and name look-ups
+    (``socket.getaddrinfo``) inside the block, with :class:`NetworkBlockedError`.
 
-    Unix sockets are allowed (the event loop's self-pipe is not a connection), and so is
-    loopback when ``allow_loopback`` is true (recording against the local emulator).
+    Unix sockets are allowed (the event loop's self-pipe is not a connection), looking up
+    loopback names is allowed, and connecting to loopback is allowed when
+    ``allow_loopback`` is true (recording against the local emulator).
     """
     real_connect = socket.socket.connect
     real_connect_ex = socket.socket.connect_ex
+    real_getaddrinfo = socket.getaddrinfo
+
+    def refuse(what: str) -> NoReturn:
+        raise NetworkBlockedError(
+            f"Network is disabled while replaying cassettes (flexvmss): {what} was refused."
+            f"{(' ' + hint) if hint else ''}"
+        )
 
     def check(sock: socket.socket, address: Any) -> None:
         if sock.family not in (socket.AF_INET, socket.AF_INET6):
@@ -292,10 +301,13 @@ def block_network(*, allow_loopback: bool = False, hint: str = "") -> Iterator[N
         if allow_loopback and host.startswith(_LOOPBACK):
             return
         port = address[1] if isinstance(address, tuple) and len(address) > 1 else "?"
-        raise NetworkBlockedError(
-            f"Network is disabled while replaying cassettes (flexvmss): a connection to {host}:{port} "
-            f"was refused.{(' ' + hint) if hint else ''}"
-        )
+        refuse(f"a connection to {host}:{port}")
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name not in (None, "") and not str(name).startswith(_LOOPBACK):
+            refuse(f"looking up {name}")
+        return real_getaddrinfo(host, *args, **kwargs)
 
     def connect(self: socket.socket, address: Any) -> None:
         check(self, address)
@@ -307,11 +319,13 @@ def block_network(*, allow_loopback: bool = False, hint: str = "") -> Iterator[N
 
     setattr(socket.socket, "connect", connect)  # noqa: B010 - patching a method on purpose
     setattr(socket.socket, "connect_ex", connect_ex)  # noqa: B010
+    setattr(socket, "getaddrinfo", getaddrinfo)  # noqa: B010
     try:
         yield
     finally:
         setattr(socket.socket, "connect", real_connect)  # noqa: B010
         setattr(socket.socket, "connect_ex", real_connect_ex)  # noqa: B010
+        setattr(socket, "getaddrinfo", real_getaddrinfo)  # noqa: B010
 
 
 # --------------------------------------------------------------------------- recording lock
