@@ -322,3 +322,22 @@ def test_create_is_idempotent_and_a_different_spec_is_refused_with_the_differenc
     assert changed.exit_code == 1
     assert "Standard_D4s_v5" in changed.stderr
     assert "Fix:" in changed.stderr
+
+
+def test_every_operation_command_acts_on_the_named_vms_only(cli: Cli) -> None:
+    cli.create("web", 3)
+    first, second, third = vm_names(cli("-o", "json", "ls", "web"))
+    for command in ("stop", "start", "restart", "redeploy", "reimage"):
+        result = cli("--yes", "-o", "json", command, "web", "--names", first)
+        assert result.exit_code == 0, (command, result.output)
+        assert json.loads(result.stdout)["succeeded"] == [first], command
+
+    gone = cli("--yes", "delete-vms", "web", "--names", f"{first},{second}")
+    assert gone.exit_code == 0, gone.output
+    assert vm_names(cli("-o", "json", "ls", "web")) == [third]
+
+
+def test_names_and_where_exclude_each_other(cli: Cli) -> None:
+    result = cli("--yes", "start", "web", "--names", "a", "--where", "zone=1")
+    assert result.exit_code == 2
+    assert "exclude each other" in result.stderr
