@@ -93,3 +93,25 @@ def test_ctrl_c_cancels_the_batch_and_reports_the_partial_result(face):
     assert interrupted == "cancelled"
     assert total == 6
     assert succeeded < 6 and not_started >= 1  # it stopped issuing new work
+
+
+def test_async_iterators_become_plain_iterators():
+    class Core:
+        async def numbers(self, n: int):
+            """Count to n."""
+            for i in range(n):
+                yield i
+
+        async def pager(self):
+            return Core().numbers(3)
+
+    class Face:
+        def __init__(self) -> None:
+            self._core = Core()
+
+    Face.numbers = _sync._make_sync(Core.numbers)
+    Face.pager = _sync._make_sync(Core.pager)
+    face = Face()
+    assert list(face.numbers(4)) == [0, 1, 2, 3]
+    assert list(face.pager()) == [0, 1, 2]
+    assert Face.numbers.__doc__ == "Count to n."
