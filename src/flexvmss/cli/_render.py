@@ -149,13 +149,17 @@ def batch_to_dict(batch: BatchResult, *, operation: str) -> dict[str, Any]:
 
 
 def render_flex_error(term: Terminal, exc: BaseException) -> None:
-    """One red message (Azure's code, message and correlation id are in ``str(exc)``), the
-    fix on its own line, and for a refused spec the findings table."""
-    text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    term.display_error(f"Error: {text}")
+    """One red message (for Azure errors it holds Azure's code, message and correlation id)
+    and the fix on its own line; for a refused spec, the findings table instead of the
+    message."""
     findings: Sequence[Any] = getattr(exc, "findings", None) or ()
     if findings:
+        errors = sum(1 for f in findings if f.severity == "error")
+        term.display_error(f"Error: the spec breaks {errors} Flex rule(s); nothing was created.")
         term.display_diagnostic_table(term.table(FINDING_COLUMNS, finding_rows(findings), title="Findings"))
+    else:
+        text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+        term.display_error(f"Error: {text}")
     remedy = getattr(exc, "remedy", None)
     if remedy and remedy not in text:
         term.display_warning(f"Fix: {remedy}")
