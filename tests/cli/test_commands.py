@@ -341,3 +341,16 @@ def test_names_and_where_exclude_each_other(cli: Cli) -> None:
     result = cli("--yes", "start", "web", "--names", "a", "--where", "zone=1")
     assert result.exit_code == 2
     assert "exclude each other" in result.stderr
+
+
+def test_create_refuses_a_bad_spec_with_the_findings_and_creates_nothing(cli: Cli) -> None:
+    before = writes(cli.emu)
+    result = cli(
+        "create", "web", "--location", LOCATION, "--vm-size", "Standard_B1ls", "--capacity", "2",
+        "--image", IMAGE, "--subnet", cli.subnet_id, "--outbound", "nat_gateway",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "nothing was created" in result.stderr
+    assert "Standard_B1ls" in result.stderr and "ssh_public_keys" in result.stderr
+    assert "FLEX" in result.stderr
+    assert writes(cli.emu) == before
