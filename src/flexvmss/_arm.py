@@ -201,6 +201,7 @@ class ArmClients:
         self._owns_credential = False
         self._session: Any = None
         self._clients: dict[str, Any] = {}
+        self._ssl_contexts: dict[Any, Any] = {}
         self._closed = False
 
     def __repr__(self) -> str:
@@ -226,13 +227,13 @@ class ArmClients:
             self._session = aiohttp.ClientSession(
                 trust_env=True, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
             )
-        from azure.core.pipeline.transport import AioHttpTransport
-
         config: dict[str, Any] = {}
         if self.settings.connection_verify is not None:
             # the transport's own ConnectionConfiguration decides TLS verification per request
             config["connection_verify"] = self.settings.connection_verify
-        return AioHttpTransport(session=self._session, session_owner=False, **config)
+        transport = _shared_ssl_transport_class()(session=self._session, session_owner=False, **config)
+        transport.ssl_contexts = self._ssl_contexts
+        return transport
 
     def _kwargs(self) -> dict[str, Any]:
         if self._closed:
@@ -333,6 +334,39 @@ class ArmClients:
 
     async def __aexit__(self, *args: object) -> None:
         await self.close()
+
+
+_TRANSPORT_CLASS: Any = None
+
+
+def _shared_ssl_transport_class() -> Any:
+    """azure-core's AioHttpTransport, building the SSL context for a CA-file
+    ``connection_verify`` once per ArmClients instead of once per request.
+
+    azure-core creates a new ``ssl.SSLContext`` for every request when ``connection_verify``
+    is a path (the emulator's CA), and aiohttp pools connections per context, so no connection
+    was ever reused: a TLS handshake and a CA load per request. With one context the shared
+    session keeps its connections alive. Defined lazily (azure-core's aiohttp transport is
+    imported on first use).
+    """
+    global _TRANSPORT_CLASS
+    if _TRANSPORT_CLASS is None:
+        from azure.core.pipeline.transport import AioHttpTransport
+
+        class SharedSslAioHttpTransport(AioHttpTransport):  # type: ignore[misc]
+            ssl_contexts: dict[Any, Any]
+
+            def _build_ssl_config(self, cert: Any, verify: Any) -> Any:
+                if not cert and verify in (True, False):
+                    return super()._build_ssl_config(cert, verify)
+                key = (tuple(cert) if isinstance(cert, (list, tuple)) else cert, verify)
+                context = self.ssl_contexts.get(key)
+                if context is None:
+                    context = self.ssl_contexts[key] = super()._build_ssl_config(cert, verify)
+                return context
+
+        _TRANSPORT_CLASS = SharedSslAioHttpTransport
+    return _TRANSPORT_CLASS
 
 
 def build_clients(settings: ArmSettings) -> ArmClients:
