@@ -155,7 +155,8 @@ def render_flex_error(term: Terminal, exc: BaseException) -> None:
     findings: Sequence[Any] = getattr(exc, "findings", None) or ()
     if findings:
         errors = sum(1 for f in findings if f.severity == "error")
-        term.display_error(f"Error: the spec breaks {errors} Flex rule(s); nothing was created.")
+        text = f"the spec breaks {errors} Flex rule(s); nothing was created."
+        term.display_error(f"Error: {text}")
         term.display_diagnostic_table(term.table(FINDING_COLUMNS, finding_rows(findings), title="Findings"))
     else:
         text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
