@@ -34,6 +34,7 @@ __all__ = [
     "Context",
     "Operation",
     "OperationManager",
+    "PolicyResolver",
     "Request",
     "Response",
     "Route",
@@ -670,6 +671,11 @@ def paginate(request: Request, items: list[Any], page_size: int, base_url: str) 
 
 Handler = Callable[["Context", Request], Response]
 
+#: Chooses a route's Compute throttling policy for one request, once its path parameters
+#: are known (e.g. a PUT on an existing VM is charged to ``UpdateVM``, a new one to
+#: ``PutVM``). Runs under the store's lock before the handler; it must not change state.
+PolicyResolver = Callable[["Context", Request], "str | None"]
+
 
 @dataclass
 class Route:
@@ -680,10 +686,17 @@ class Route:
     op_class: str
     #: ARM throttling class: "read" | "write" | "delete".
     arm: str
-    #: Compute throttling policy (e.g. "PutVM", "HighCostGetVM") or None.
-    policy: str | None
+    #: Compute throttling policy (e.g. "PutVM", "HighCostGetVM"), a :data:`PolicyResolver`
+    #: that picks it per request, or None.
+    policy: str | PolicyResolver | None
     regex: re.Pattern[str]
     names: tuple[str, ...]
+
+    def resolve_policy(self, ctx: Context, request: Request) -> str | None:
+        """The Compute throttling policy that ``request`` (matched by this route) is charged to."""
+        if callable(self.policy):
+            return self.policy(ctx, request)
+        return self.policy
 
 
 class Router:
@@ -706,7 +719,7 @@ class Router:
         *,
         op_class: str,
         arm: str | None = None,
-        policy: str | None = None,
+        policy: str | PolicyResolver | None = None,
     ) -> Callable[[Handler], Handler]:
         if op_class not in OP_CLASSES:
             raise ValueError(f"unknown op_class {op_class!r}")

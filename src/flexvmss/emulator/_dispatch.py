@@ -162,10 +162,11 @@ class Dispatcher:
         if not auth.lower().startswith("bearer ") or not auth[7:].strip():
             return self._error(req, self._auth_error())
 
+        policy = route.resolve_policy(ctx, req) if route else None
         throttle_args: dict[str, Any] = {
             "subscription_id": self._subscription(req),
             "arm": route.arm if route else _ARM_CLASS.get(method, "write"),
-            "policy": route.policy if route else None,
+            "policy": policy,
             "resource_key": self._resource_key(req, path),
         }
         delay = 0.0
@@ -212,7 +213,7 @@ class Dispatcher:
             return self._with(self._error(req, _INTERNAL, extra), drop, delay)
         finally:
             self.faults.served(req)
-        if route.policy and route.op_class in ("write", "delete", "action"):
+        if policy and route.op_class in ("write", "delete", "action"):
             extra["x-ms-request-charge"] = "1"
         return self._with(self._render(req, resp, extra), drop, delay)
 

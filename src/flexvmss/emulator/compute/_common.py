@@ -12,7 +12,7 @@ import copy
 from types import ModuleType
 from typing import Any
 
-from .._core import ArmError, Context, Request, arm_id, parse_arm_id
+from .._core import ArmError, Context, PolicyResolver, Request, arm_id, parse_arm_id
 
 __all__ = [
     "DISK_TYPE",
@@ -32,6 +32,7 @@ __all__ = [
     "net",
     "next_seq",
     "norm_location",
+    "put_policy",
     "require_rg",
     "resource_id",
     "rg_of",
@@ -124,6 +125,17 @@ def resource_id(req: Request, type_name: str, name_param: str) -> str:
     return arm_id(
         req.params["subscriptionId"], req.params["resourceGroupName"], NS, type_name, req.params[name_param]
     )
+
+
+def put_policy(type_name: str, name_param: str, *, create: str, update: str) -> PolicyResolver:
+    """A PUT's throttling policy: ``create`` for a new resource, ``update`` when the PUT
+    replaces one that exists (Compute charges a VM PUT on an existing VM to UpdateVM)."""
+
+    def resolve(ctx: Context, req: Request) -> str:
+        exists = ctx.store.get(resource_id(req, type_name, name_param)) is not None
+        return update if exists else create
+
+    return resolve
 
 
 def same_id(a: str | None, b: str | None) -> bool:

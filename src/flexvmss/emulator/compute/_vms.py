@@ -34,6 +34,7 @@ from ._common import (
     location_of,
     net,
     next_seq,
+    put_policy,
     require_rg,
     resource_id,
     rg_of,
@@ -614,7 +615,12 @@ def _validate_new_vm(
 # --------------------------------------------------------------------------- routes
 
 
-@router.route("PUT", _VM, op_class="write", policy="PutVM")
+@router.route(
+    "PUT",
+    _VM,
+    op_class="write",
+    policy=put_policy("virtualMachines", "vmName", create="PutVM", update="UpdateVM"),
+)
 def put_vm(ctx: Context, req: Request) -> Response:
     require_rg(ctx, req)
     vm_id = resource_id(req, "virtualMachines", "vmName")

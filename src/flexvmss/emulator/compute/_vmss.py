@@ -24,6 +24,7 @@ from ._common import (
     is_mpu,
     location_of,
     next_seq,
+    put_policy,
     require_rg,
     resource_id,
     vm_state,
@@ -492,10 +493,17 @@ def _write(ctx: Context, req: Request, method: str) -> Response:
     return Response.json(_render(ctx, vmss), 201 if existing is None else 200, headers)
 
 
-@router.route("PUT", _SET, op_class="write", policy="CreateVMScaleSet")
+@router.route(
+    "PUT",
+    _SET,
+    op_class="write",
+    policy=put_policy(
+        "virtualMachineScaleSets", "vmScaleSetName", create="CreateVMScaleSet", update="UpdateVMScaleSet"
+    ),
+)
 def put_vmss(ctx: Context, req: Request) -> Response:
-    """Create or update a set. A route carries one throttling policy: PUT counts as
-    CreateVMScaleSet, PATCH as UpdateVMScaleSet."""
+    """Create or update a set. A PUT that creates counts as CreateVMScaleSet; one that
+    replaces an existing set, like PATCH, as UpdateVMScaleSet."""
     return _write(ctx, req, "PUT")
 
 
