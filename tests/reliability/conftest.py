@@ -12,7 +12,7 @@ pytest.importorskip("flexvmss.emulator._emulator")
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from flexvmss.emulator import Emulator  # noqa: E402
+from flexvmss.emulator import Emulator
 
 #: Real seconds per emulated second: a 45 s VM create takes 45 ms.
 TIME_SCALE = 0.001
