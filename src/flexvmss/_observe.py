@@ -447,7 +447,8 @@ class ObservationHub:
                     )
                 )
             else:
-                op.due_at = self._clock() + self._list_interval(op, state.pages(self.page_size))
+                # from the list's start: a slow multi-page round does not stretch the cadence
+                op.due_at = started + self._list_interval(op, state.pages(self.page_size))
         return to_poll
 
     async def _poll(self, op: PendingOperation) -> None:

@@ -81,6 +81,25 @@ def scale_set(emu: Any) -> tuple[str, list[str]]:
     c = emu.clients()
     try:
         c.resource.resource_groups.create_or_update(RG, {"location": LOC})
+        # profile-created Flex VMs need explicit outbound access: a NAT gateway on the subnet
+        pip = c.network.public_ip_addresses.begin_create_or_update(
+            RG,
+            "nat-ip",
+            {
+                "location": LOC,
+                "sku": {"name": "Standard"},
+                "properties": {"publicIPAllocationMethod": "Static"},
+            },
+        ).result()
+        nat = c.network.nat_gateways.begin_create_or_update(
+            RG,
+            "nat",
+            {
+                "location": LOC,
+                "sku": {"name": "Standard"},
+                "properties": {"publicIpAddresses": [{"id": pip.id}]},
+            },
+        ).result()
         vnet = c.network.virtual_networks.begin_create_or_update(
             RG,
             "vnet",
@@ -91,7 +110,7 @@ def scale_set(emu: Any) -> tuple[str, list[str]]:
                     "subnets": [
                         {
                             "name": "s",
-                            "properties": {"addressPrefix": "10.0.0.0/20", "defaultOutboundAccess": True},
+                            "properties": {"addressPrefix": "10.0.0.0/20", "natGateway": {"id": nat.id}},
                         }
                     ],
                 },
