@@ -122,12 +122,19 @@ class Harness:
         vnet: str = "v1",
         name: str = "s1",
         default_outbound: bool = True,
+        nat_gateway: bool = True,
         rg: str = RG,
         location: str = LOC,
         prefix: str = "10.0.0.0/20",
     ) -> str:
-        """A vnet with one subnet; ``default_outbound`` sets ``defaultOutboundAccess`` explicitly."""
+        """A vnet with one subnet; ``default_outbound`` sets ``defaultOutboundAccess`` explicitly;
+        ``nat_gateway`` puts a NAT gateway (``<vnet>-nat``) on the subnet, the explicit outbound
+        connectivity a Flexible set's profile VMs need."""
         props: dict[str, Any] = {"addressPrefix": prefix, "defaultOutboundAccess": default_outbound}
+        if nat_gateway:
+            ngw = nid("natGateways", f"{vnet}-nat", rg=rg)
+            self.ok("PUT", ngw, {"location": location, "sku": {"name": "Standard"}})
+            props["natGateway"] = {"id": ngw}
         self.ok(
             "PUT",
             nid("virtualNetworks", vnet, rg=rg),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from compute_harness import LOC, Harness, cid, nid, vm_body, vmss_body
+from compute_harness import LOC, Harness, cid, nid, profile, vm_body, vmss_body
 
 SET = cid("virtualMachineScaleSets", "web")
 
@@ -129,17 +129,49 @@ def test_network_api_version_required(h: Harness, subnet: str) -> None:
     assert message.startswith("Network api version in network profile of virtual machine")
 
 
-def test_no_outbound_connectivity(h: Harness) -> None:
-    private = h.subnet(vnet="private", default_outbound=False)
-    assert _put(h, vmss_body(private)) == (
-        400,
-        "OutboundConnectivityNotEnabledOnVM",
-        "No outbound connectivity configured for virtual machine.",
-    )
-    body = vmss_body(private)
+NO_OUTBOUND = (
+    400,
+    "OutboundConnectivityNotEnabledOnVM",
+    "No outbound connectivity configured for virtual machine.",
+)
+
+
+@pytest.mark.parametrize("default_outbound", [False, True])
+def test_profile_vms_need_explicit_outbound_connectivity(h: Harness, default_outbound: bool) -> None:
+    """A subnet's default outbound access does not count for VMs a set makes from its profile
+    (flex-rules-now.md row 19); a public IP per VM does."""
+    bare = h.subnet(vnet="bare", default_outbound=default_outbound, nat_gateway=False)
+    assert _put(h, vmss_body(bare)) == NO_OUTBOUND
+    assert h.ctx.store.list("Microsoft.Compute/virtualMachines") == []
+    body = vmss_body(bare)
     ipc = body["properties"]["virtualMachineProfile"]["networkProfile"]["networkInterfaceConfigurations"][0]
     ipc["properties"]["ipConfigurations"][0]["properties"]["publicIPAddressConfiguration"] = {"name": "pip"}
     assert h.call("PUT", SET, body).status == 201
+
+
+def test_profile_vms_reach_out_through_a_nat_gateway(h: Harness) -> None:
+    nat = h.subnet(vnet="nat", default_outbound=False, nat_gateway=True)
+    assert h.call("PUT", SET, vmss_body(nat)).status == 201
+
+
+def test_a_scale_out_onto_a_subnet_without_outbound_is_refused(h: Harness) -> None:
+    """PATCHing the profile onto a subnet with only default outbound access is refused too."""
+    bare = h.subnet(vnet="bare", default_outbound=True, nat_gateway=False)
+    h.ok("PUT", SET, vmss_body(None))
+    h.settle()
+    patch = {"sku": {"name": "Standard_D2s_v5", "capacity": 1}}
+    patch["properties"] = {"virtualMachineProfile": profile(bare)}
+    assert h.error("PATCH", SET, patch) == NO_OUTBOUND
+
+
+def test_a_standalone_vm_may_use_default_outbound(h: Harness) -> None:
+    """A VM created on its own and attached to a profile-less set at creation may rely on the
+    subnet's default outbound access."""
+    bare = h.subnet(vnet="bare", default_outbound=True, nat_gateway=False)
+    h.ok("PUT", SET, vmss_body(None))
+    h.settle()
+    nic = h.nic("nic1", bare)
+    assert h.call("PUT", cid("virtualMachines", "vm1"), vm_body(nic, vmss_id=SET)).status == 201
 
 
 def test_nat_pools_and_basic_lb_refused(h: Harness, subnet: str) -> None:

@@ -59,23 +59,33 @@ def _vmss_params(subnet_id: str, capacity: int) -> dict[str, Any]:
     }
 
 
-def _subnet_params() -> dict[str, Any]:
+def _subnet_params(nat_gateway_id: str) -> dict[str, Any]:
+    """A vnet whose subnet reaches out through a NAT gateway (profile VMs need explicit outbound)."""
     return {
         "location": LOC,
         "properties": {
             "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
             "subnets": [
-                {"name": "s1", "properties": {"addressPrefix": "10.0.0.0/20", "defaultOutboundAccess": True}}
+                {
+                    "name": "s1",
+                    "properties": {"addressPrefix": "10.0.0.0/20", "natGateway": {"id": nat_gateway_id}},
+                }
             ],
         },
     }
+
+
+_NAT = {"location": LOC, "sku": {"name": "Standard"}}
 
 
 def test_flex_lifecycle_sync(flexvmss_emulator: Emulator) -> None:
     clients = flexvmss_emulator.clients()
     try:
         clients.resource.resource_groups.create_or_update(RG, {"location": LOC})
-        vnet = clients.network.virtual_networks.begin_create_or_update(RG, "v1", _subnet_params()).result()
+        nat = clients.network.nat_gateways.begin_create_or_update(RG, "nat", _NAT).result()
+        vnet = clients.network.virtual_networks.begin_create_or_update(
+            RG, "v1", _subnet_params(nat.id)
+        ).result()
         subnet_id = vnet.subnets[0].id
         compute = clients.compute
         vmss = compute.virtual_machine_scale_sets.begin_create_or_update(
@@ -121,7 +131,10 @@ async def test_flex_errors_and_scale_aio(flexvmss_emulator: Emulator) -> None:
     clients = flexvmss_emulator.clients(aio=True)
     try:
         await clients.resource.resource_groups.create_or_update(RG, {"location": LOC})
-        poller = await clients.network.virtual_networks.begin_create_or_update(RG, "v1", _subnet_params())
+        nat = await (await clients.network.nat_gateways.begin_create_or_update(RG, "nat", _NAT)).result()
+        poller = await clients.network.virtual_networks.begin_create_or_update(
+            RG, "v1", _subnet_params(nat.id)
+        )
         subnet_id = (await poller.result()).subnets[0].id
         compute = clients.compute
         bad = _vmss_params(subnet_id, 1)

@@ -101,4 +101,3 @@ def test_vmss_put_is_create_when_new_and_update_when_it_exists(arm: _Arm) -> Non
     assert _policies(arm.put(path, body)) == {"CreateVMScaleSet"}
     body["tags"] = {"role": "web"}
     assert _policies(arm.put(path, body)) == {"UpdateVMScaleSet"}
-

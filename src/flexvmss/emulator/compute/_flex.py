@@ -282,7 +282,12 @@ def check_profile(
     ctx: Context, *, body: dict[str, Any], set_id: str, subscription_id: str, non_mpu: bool
 ) -> None:
     """The rules on a Flexible set's ``virtualMachineProfile``: network API version, NAT pools,
-    Basic load balancers, outbound connectivity, sizes and Spot Priority Mix."""
+    Basic load balancers, outbound connectivity, sizes and Spot Priority Mix.
+
+    VMs a Flexible set creates from its profile need *explicit* outbound connectivity (a NAT
+    gateway on the subnet, a Standard load balancer backend pool with an outbound or
+    load-balancing rule, or a public IP per VM): a subnet's default outbound access does not
+    count for them (flex-rules-now.md row 19), though it does for VMs created on their own."""
     props = body["properties"]
     profile: dict[str, Any] = props["virtualMachineProfile"]
     location = str(body.get("location", "")).replace(" ", "").lower()
@@ -320,7 +325,7 @@ def check_profile(
                     has_public_ip=bool(ip_props.get("publicIPAddressConfiguration")),
                 )
             )
-    if nic_configs and all(p is None for p in paths):
+    if nic_configs and all(p in (None, "default") for p in paths):
         raise ArmError(
             400,
             "OutboundConnectivityNotEnabledOnVM",
