@@ -39,7 +39,7 @@ typecheck: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_docs.py
-	$(BIN)/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 scan: $(STAMP)
 	$(BIN)/python -m flexvmss.testing scan cassettes/
