@@ -25,7 +25,7 @@ from flexvmss.emulator import Emulator
 
 @pytest.fixture(scope="session")
 def emulator_server() -> Iterator[Emulator]:
-    with Emulator(time_scale=TIME_SCALE, page_size=50) as emu:
+    with Emulator(time_scale=TIME_SCALE, page_size=100) as emu:
         yield emu
 
 

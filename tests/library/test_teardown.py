@@ -94,6 +94,7 @@ async def test_teardown_leaves_nothing_and_touches_nothing_else(emu, network, ma
     assert not await ss.exists()
 
 
+@pytest.mark.parametrize("face", ["aio"])  # a scenario: the faces are tested above
 async def test_detached_leftovers_of_delete_vms_are_cleaned_by_teardown(emu, network, make_set):
     ss, baseline = await populate(emu, network, make_set)
 
@@ -107,6 +108,7 @@ async def test_detached_leftovers_of_delete_vms_are_cleaned_by_teardown(emu, net
     assert inventory_ids(emu) == baseline
 
 
+@pytest.mark.parametrize("face", ["aio"])  # a scenario: the faces are tested above
 async def test_teardown_stops_before_the_set_when_a_vm_cannot_be_deleted(emu, network, make_set):
     ss, baseline = await populate(emu, network, make_set)
     emu.add_fault(
@@ -133,6 +135,7 @@ async def test_teardown_stops_before_the_set_when_a_vm_cannot_be_deleted(emu, ne
     assert inventory_ids(emu) == baseline
 
 
+@pytest.mark.parametrize("face", ["aio"])  # a scenario: the faces are tested above
 async def test_teardown_rerun_converges_after_a_failure_while_deleting_leftovers(emu, network, make_set):
     ss, baseline = await populate(emu, network, make_set)
     emu.add_fault(FaultRule(kind="status", status=400, code="SimulatedCrash", method="DELETE",
