@@ -23,7 +23,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,10 +40,13 @@ __all__ = [
     "Route",
     "Router",
     "Store",
+    "RemovalHook",
     "arm_id",
     "check_preconditions",
+    "on_resources_removed",
     "paginate",
     "parse_arm_id",
+    "resources_removed",
 ]
 
 #: Request classes counted by the admin API.
@@ -757,6 +760,34 @@ class Router:
                 f"The requested resource does not support http method '{method}'.",
             )
         return None
+
+
+# --------------------------------------------------------------------------- removal hooks
+
+
+#: Told which resources were removed from the store by someone other than their provider
+#: (a resource group deletion), with their ids lower-cased, so the provider can drop the
+#: private state it keeps about them in ``store.extra``. Runs under the store's lock.
+RemovalHook = Callable[["Context", "list[str]"], None]
+
+_removal_hooks: list[RemovalHook] = []
+
+
+def on_resources_removed(hook: RemovalHook) -> RemovalHook:
+    """Register ``hook`` (usable as a decorator) to hear of resources removed behind its
+    provider's back. Registering the same function twice keeps one registration."""
+    if hook not in _removal_hooks:
+        _removal_hooks.append(hook)
+    return hook
+
+
+def resources_removed(ctx: Context, resource_ids: Iterable[str]) -> None:
+    """Tell every registered hook that ``resource_ids`` are gone from ``ctx.store``."""
+    ids = [rid.lower() for rid in resource_ids]
+    if not ids:
+        return
+    for hook in list(_removal_hooks):
+        hook(ctx, ids)
 
 
 # --------------------------------------------------------------------------- context

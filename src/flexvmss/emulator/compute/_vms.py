@@ -20,6 +20,7 @@ from .._core import (
     Router,
     arm_id,
     check_preconditions,
+    on_resources_removed,
     paginate,
     parse_arm_id,
 )
@@ -47,6 +48,7 @@ from ._power import begin_vm_op, guard, instance_view
 __all__ = [
     "begin_delete",
     "build_vm",
+    "forget_removed",
     "join_index",
     "leave_index",
     "remove_vm",
@@ -571,6 +573,31 @@ def remove_vm(ctx: Context, vm_id: str, *, sync: bool = True) -> None:
         leave_index(ctx, set_id, vm_id)
         if sync:
             sync_set_capacity(ctx, set_id)
+
+
+@on_resources_removed
+def forget_removed(ctx: Context, resource_ids: list[str]) -> None:
+    """Drop compute's private state about resources removed behind its back (a resource
+    group deletion): per-VM state, set membership, per-set state and runCommand results, so
+    a VM or set made again under the same name starts as new."""
+    b = ctx.store.extra.get("compute")
+    if not b:
+        return
+    gone = set(resource_ids)
+    vms: dict[str, Any] = b.get("vms", {})
+    sets: dict[str, Any] = b.get("sets", {})
+    members: dict[str, dict[str, int]] = b.get("members", {})
+    for rid in gone:
+        st = vms.pop(rid, None)
+        if st and st.get("set"):
+            members.get(str(st["set"]), {}).pop(rid, None)
+        sets.pop(rid, None)
+        members.pop(rid, None)
+    results: dict[str, Any] = b.get("run_results", {})
+    for op_id in list(results):
+        op = ctx.lro.get(op_id)
+        if op is not None and op.resource_id.lower() in gone:
+            del results[op_id]
 
 
 def _validate_new_vm(

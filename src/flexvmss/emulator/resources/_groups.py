@@ -15,7 +15,7 @@ import copy
 import json
 from typing import Any
 
-from .._core import ArmError, Context, Request, Response, Router, paginate
+from .._core import ArmError, Context, Request, Response, Router, paginate, resources_removed
 
 __all__ = ["router"]
 
@@ -142,7 +142,8 @@ def list_groups(ctx: Context, req: Request) -> Response:
 def _delete_contents(ctx: Context, sub: str, rg: str) -> None:
     """Remove every resource in the group. Network resources also drop the links and
     addresses they hold elsewhere, and a NIC in another group that a VM of this group
-    held is released as a VM deletion releases it (detached, reserved for 180 s)."""
+    held is released as a VM deletion releases it (detached, reserved for 180 s). The
+    providers' removal hooks then hear of every id removed, to drop their private state."""
     from ..network import _api as network_api
     from ..network import _model as network
 
@@ -157,6 +158,7 @@ def _delete_contents(ctx: Context, sub: str, rg: str) -> None:
         holder = str((nic.get("properties", {}).get("virtualMachine") or {}).get("id", ""))
         if holder.lower().startswith(prefix):
             network_api.release_nic(ctx, nic["id"], delete=False)
+    resources_removed(ctx, [body["id"] for body in bodies])
 
 
 @router.route("DELETE", _GROUP, op_class="delete")
