@@ -214,7 +214,7 @@ class ThrottleConfig:
     max_single_sleep: float = 60.0
     max_total_wait: float = 600.0
     low_watermark: float = 0.25
-    pace_margin: float = 0.9
+    pace_margin: float = 0.95
     default_retry_after: float = 2.0
     time_scale: float = 1.0
 
