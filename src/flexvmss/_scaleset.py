@@ -71,8 +71,12 @@ MAX_CAPACITY_NON_MPU_MULTI_FD = 200
 #: The Compute api-version of the raw VM list (azure-mgmt-compute 39's default).
 COMPUTE_API_VERSION = "2026-04-01"
 
-#: VM names per DeleteInstances request.
+#: VM names per DeleteInstances request, and such requests in flight at once (Compute's
+#: per-set DeleteVMScaleSet bucket holds 12).
 DELETE_CHUNK = 100
+DELETE_CHUNKS_IN_FLIGHT = 10
+#: Tag writes and leftover deletions in flight at once during teardown.
+CLEANUP_CONCURRENCY = 16
 #: A NIC whose VM was just deleted stays reserved for 180 s (NicReservedForAnotherVm).
 NIC_RESERVATION_WAIT = 30.0
 NIC_RESERVATION_ATTEMPTS = 8
@@ -1236,8 +1240,8 @@ class FlexScaleSet:
         from azure.mgmt.compute.models import VirtualMachineScaleSetVMInstanceRequiredIDs
 
         compute = self._arm().compute
-        for offset in range(0, len(selected), DELETE_CHUNK):
-            chunk = list(selected[offset : offset + DELETE_CHUNK])
+
+        async def delete_chunk(chunk: list[str]) -> None:
             try:
                 await self._lro(
                     f"delete {len(chunk)} VMs of {self.name}",
@@ -1254,6 +1258,9 @@ class FlexScaleSet:
                     len(chunk),
                     exc.code,
                 )
+
+        chunks = [list(selected[i : i + DELETE_CHUNK]) for i in range(0, len(selected), DELETE_CHUNK)]
+        await _bounded([delete_chunk(chunk) for chunk in chunks], DELETE_CHUNKS_IN_FLIGHT)
         if not selected:
             return set()
         return {vm.name.lower() for vm in await self.vms()}
@@ -1399,10 +1406,14 @@ class FlexScaleSet:
                     if delete_option != "Delete" or not pip_deleted_by_vm:
                         wanted[str(pip_id).lower()] = "pip"
         originals = {str(r["id"]).lower(): r for r in (*disks, *nics, *pips)}
-        for resource_id, kind in wanted.items():
-            if resource_id in tagged or resource_id not in originals:
-                continue
-            await self._tag(originals[resource_id], kind)
+        await _bounded(
+            [
+                self._tag(originals[resource_id], kind)
+                for resource_id, kind in wanted.items()
+                if resource_id not in tagged and resource_id in originals
+            ],
+            CLEANUP_CONCURRENCY,
+        )
 
     async def _tag(self, resource: Mapping[str, Any], kind: str) -> None:
         """Add :data:`SET_TAG` to one disk (read-modify-write PUT of the body just listed, as
@@ -1438,32 +1449,28 @@ class FlexScaleSet:
         def mine(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             return [r for r in items if _same((r.get("tags") or {}).get(SET_TAG), self.id)]
 
-        deleted: list[str] = []
         compute = self._arm().compute
         network = self._arm().network
-        for nic in mine(nics):
-            name = str(nic["name"])
-            rg = _rg_of(str(nic["id"]))
-            await self._delete_retrying_reservation(
-                f"delete network interface {name}",
-                functools.partial(network.network_interfaces.begin_delete, rg, name),
+        deleted: list[str] = []
+        # NICs first (a public IP cannot go while a NIC holds it), then public IPs, then disks
+        for items, what, operations in (
+            (mine(nics), "network interface", network.network_interfaces),
+            (mine(pips), "public IP address", network.public_ip_addresses),
+            (mine(disks), "disk", compute.disks),
+        ):
+            await _bounded(
+                [
+                    self._delete_retrying_reservation(
+                        f"delete {what} {item['name']}",
+                        functools.partial(
+                            operations.begin_delete, _rg_of(str(item["id"])), str(item["name"])
+                        ),
+                    )
+                    for item in items
+                ],
+                CLEANUP_CONCURRENCY,
             )
-            deleted.append(str(nic["id"]))
-        for pip in mine(pips):
-            name = str(pip["name"])
-            rg = _rg_of(str(pip["id"]))
-            await self._delete_retrying_reservation(
-                f"delete public IP address {name}",
-                functools.partial(network.public_ip_addresses.begin_delete, rg, name),
-            )
-            deleted.append(str(pip["id"]))
-        for disk in mine(disks):
-            name = str(disk["name"])
-            rg = _rg_of(str(disk["id"]))
-            await self._delete_retrying_reservation(
-                f"delete disk {name}", functools.partial(compute.disks.begin_delete, rg, name)
-            )
-            deleted.append(str(disk["id"]))
+            deleted.extend(str(item["id"]) for item in items)
         return deleted
 
     async def _delete_retrying_reservation(self, operation: str, begin: Callable[[], Awaitable[Any]]) -> None:
@@ -1513,6 +1520,23 @@ def _shared_sku_cache() -> SkuCache:
 
         _SHARED_SKU_CACHE = SkuCache()
     return _SHARED_SKU_CACHE
+
+
+async def _bounded(awaitables: Sequence[Awaitable[Any]], limit: int) -> None:
+    """Await all of ``awaitables`` with at most ``limit`` running at once; the first error is
+    raised once every one of them has finished (none is left running behind it)."""
+    import asyncio
+
+    semaphore = asyncio.Semaphore(limit)
+
+    async def one(awaitable: Awaitable[Any]) -> None:
+        async with semaphore:
+            await awaitable
+
+    results = await asyncio.gather(*(one(a) for a in awaitables), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
 
 
 def _result_error(batch: BatchResult, name: str) -> str | None:
