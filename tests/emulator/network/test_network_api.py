@@ -164,6 +164,25 @@ def test_release_delete_honours_public_ip_delete_option(h: Harness, vnet: dict[s
     net.release_nic(h.ctx, rid("networkInterfaces", "absent"), delete=True)  # no-op
 
 
+def test_release_for_a_rollback_deletes_every_public_ip(h: Harness, vnet: dict[str, Any]) -> None:
+    """A refused request undoes what it made: ``delete_public_ips="all"`` removes even a
+    public IP whose deleteOption is Detach, and the address it held is free again."""
+    nic = make_nic(
+        h, "a", publicIPAddressConfiguration={"name": "p", "properties": {"deleteOption": "Detach"}}
+    )
+    pip_id = nic["properties"]["ipConfigurations"][0]["properties"]["publicIPAddress"]["id"]
+    net.release_nic(h.ctx, nic["id"], delete=True, delete_public_ips="all")
+    assert h.call("GET", nic["id"]).status == 404
+    assert h.call("GET", pip_id).status == 404
+    again = make_nic(
+        h, "a", publicIPAddressConfiguration={"name": "p", "properties": {"deleteOption": "Detach"}}
+    )
+    assert again["properties"]["ipConfigurations"][0]["properties"]["publicIPAddress"]["id"] == pip_id
+    with pytest.raises(ValueError, match="delete_public_ips"):
+        net.release_nic(h.ctx, again["id"], delete=True, delete_public_ips="some")  # type: ignore[arg-type]
+    assert h.call("GET", pip_id).status == 200
+
+
 def test_outbound_path(h: Harness, vnet: dict[str, Any]) -> None:
     # New subnets are private (Azure's default for VNets created since 2026-03-31).
     assert net.get_subnet(h.ctx, SUBNET)["properties"]["defaultOutboundAccess"] is False  # type: ignore[index]

@@ -516,7 +516,7 @@ def build_vm(
         for disk_id in attached_disks:
             _disks.release_disk(ctx, disk_id, delete=False)
         for nic_id in created_nics:
-            net().release_nic(ctx, nic_id, delete=True)
+            net().release_nic(ctx, nic_id, delete=True, delete_public_ips="all")
         for nic_id in attached_nics:
             # attach_nic only set virtualMachine on a free NIC: clearing it restores the NIC
             # (release_nic would wrongly reserve it for a VM that never existed).
@@ -551,21 +551,29 @@ def build_vm(
     return body
 
 
-def remove_vm(ctx: Context, vm_id: str, *, sync: bool = True) -> None:
-    """The VM is gone: release its NICs and disks per their ``deleteOption`` and forget it."""
+def remove_vm(ctx: Context, vm_id: str, *, sync: bool = True, rollback: bool = False) -> None:
+    """The VM is gone: release its NICs, public IPs and disks per their ``deleteOption`` and
+    forget it.
+
+    ``rollback=True`` undoes a profile VM the failing request itself created: everything it
+    holds was made for it, so its NICs, their public IPs and its disks are all deleted,
+    whatever their ``deleteOption``."""
     vm = ctx.store.get(vm_id)
     if vm is None:
         return
     props = vm.get("properties") or {}
     for ref in (props.get("networkProfile") or {}).get("networkInterfaces") or []:
-        delete = str((ref.get("properties") or {}).get("deleteOption", "Detach")) == "Delete"
-        net().release_nic(ctx, str(ref["id"]), delete=delete)
+        delete = rollback or str((ref.get("properties") or {}).get("deleteOption", "Detach")) == "Delete"
+        net().release_nic(
+            ctx, str(ref["id"]), delete=delete, delete_public_ips="all" if rollback else "by_option"
+        )
     storage = props.get("storageProfile") or {}
     disks = [storage.get("osDisk") or {}, *(storage.get("dataDisks") or [])]
     for disk in disks:
         disk_id = (disk.get("managedDisk") or {}).get("id")
         if disk_id:
-            _disks.release_disk(ctx, disk_id, delete=str(disk.get("deleteOption", "Detach")) == "Delete")
+            delete = rollback or str(disk.get("deleteOption", "Detach")) == "Delete"
+            _disks.release_disk(ctx, disk_id, delete=delete)
     ctx.store.delete(vm_id)
     book(ctx)["vms"].pop(vm_id.lower(), None)
     set_id = (props.get("virtualMachineScaleSet") or {}).get("id")

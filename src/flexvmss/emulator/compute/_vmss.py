@@ -468,7 +468,7 @@ def _write(ctx: Context, req: Request, method: str) -> Response:
                 # A VM the profile asks for cannot be made (e.g. SubnetIsFull): the PUT is
                 # refused as a whole and leaves the set and the network as they were.
                 for vm in created:
-                    remove_vm(ctx, vm["id"])
+                    remove_vm(ctx, vm["id"], rollback=True)
                 sb["userData"] = previous_user_data
                 if previous is None:
                     ctx.store.delete(set_id)

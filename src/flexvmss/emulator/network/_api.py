@@ -8,7 +8,7 @@ public IPs made for a VM appear as part of the VM's own operation, as on Azure.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from .._core import ArmError, Context, arm_id, parse_arm_id
 from . import _model as m
@@ -237,13 +237,24 @@ def attach_nic(ctx: Context, nic_id: str, vm_id: str) -> dict[str, Any]:
     return nic
 
 
-def release_nic(ctx: Context, nic_id: str, *, delete: bool) -> None:
-    """Called when a VM that used the NIC is deleted.
+def release_nic(
+    ctx: Context,
+    nic_id: str,
+    *,
+    delete: bool,
+    delete_public_ips: Literal["by_option", "all"] = "by_option",
+) -> None:
+    """Called when a VM that used the NIC is deleted, or when a refused VM request undoes
+    the NIC it created.
 
-    ``delete=True`` removes the NIC and the public IPs on it whose ``deleteOption`` is
-    ``Delete`` (the others stay, disassociated). ``delete=False`` detaches it
+    ``delete=True`` removes the NIC and, with ``delete_public_ips="by_option"``, the public
+    IPs on it whose ``deleteOption`` is ``Delete`` (the others stay, disassociated), as a VM
+    deletion does; with ``"all"`` every public IP on it goes too, as a rollback needs (the
+    request that made them never succeeded). ``delete=False`` detaches it
     (``virtualMachine`` cleared) and reserves it for the deleted VM for 180 emulated
     seconds. An absent NIC is a no-op."""
+    if delete_public_ips not in ("by_option", "all"):
+        raise ValueError(f"delete_public_ips must be 'by_option' or 'all', not {delete_public_ips!r}")
     nic = ctx.store.get(nic_id)
     if nic is None:
         return
@@ -267,6 +278,8 @@ def release_nic(ctx: Context, nic_id: str, *, delete: bool) -> None:
     ctx.store.delete(nic["id"])
     for pip_id in pip_ids:
         pip = ctx.store.get(pip_id)
-        if pip is not None and pip.get("properties", {}).get("deleteOption") == "Delete":
+        if pip is not None and (
+            delete_public_ips == "all" or pip.get("properties", {}).get("deleteOption") == "Delete"
+        ):
             m.unlink(ctx, pip)
             ctx.store.delete(pip_id)
