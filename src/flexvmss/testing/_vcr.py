@@ -74,7 +74,7 @@ class FlexCassette(Cassette):  # type: ignore[misc]
     ``repeat`` says which requests may be answered again once every recorded
     answer has been played: ``"polls"`` (GETs of ARM operation URLs, of any URL a
     recorded response named in ``Azure-AsyncOperation``, ``Location`` or
-    ``Operation-Location``, and of any URL the recording itself GOT more than once),
+    ``Operation-Location``, and of any URL the recording itself requested more than once),
     ``"gets"`` (every GET) or ``"none"`` (vcrpy's strict behaviour). A replay that polls
     fewer times than recorded is fine.
     """
@@ -90,6 +90,7 @@ class FlexCassette(Cassette):  # type: ignore[misc]
         self._by_key: dict[tuple[str, str], list[int]] = {}
         self._indexed = 0
         self._play_lock = threading.RLock()
+        self._loading = False
 
     def _load(self) -> None:
         self._loading = True
@@ -100,7 +101,7 @@ class FlexCassette(Cassette):  # type: ignore[misc]
 
     def append(self, request: Any, response: Any) -> None:
         """Record an interaction; loaded ones were scrubbed when recorded and go in as they are."""
-        if getattr(self, "_loading", False):
+        if self._loading:
             self.data.append((request, response))
             return
         super().append(request, response)
