@@ -237,7 +237,8 @@ def test_simulate_eviction_spot_only(h: Harness, subnet: str) -> None:
     spot = cid("virtualMachines", "spot")
     h.ok("PUT", spot, vm_body(nic2, priority="Spot", evictionPolicy="Deallocate"))
     h.settle()
-    h.ok("POST", f"{spot}/simulateEviction")
+    resp = h.ok("POST", f"{spot}/simulateEviction")
+    assert resp.status == 204 and "Azure-AsyncOperation" not in resp.headers  # nothing to poll
     h.settle()
     assert _power(h, spot) == "PowerState/deallocated"
 

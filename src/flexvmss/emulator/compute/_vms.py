@@ -1015,6 +1015,9 @@ def perform_maintenance_vm(ctx: Context, req: Request) -> Response:
 
 @router.route("POST", _VM + "/simulateEviction", op_class="action", policy="DeleteVM")
 def simulate_eviction_vm(ctx: Context, req: Request) -> Response:
+    """Compute accepts a simulated eviction with 204 No Content and evicts the Spot VM in
+    the background: there is no operation to poll (the SDK's ``simulate_eviction`` accepts
+    only 204), only the VM's state to watch."""
     vm = _get_vm(ctx, req)
     if not is_spot(vm["properties"].get("priority")):
         # Inferred text: Simulate Eviction applies to Spot VMs only.
@@ -1022,7 +1025,7 @@ def simulate_eviction_vm(ctx: Context, req: Request) -> Response:
             f"Operation 'SimulateEviction' is not allowed on VM '{vm['name']}' since it is not a Spot VM."
         )
     if str(vm["properties"].get("evictionPolicy", "Deallocate")) == "Delete":
-        op = begin_vm_op(
+        begin_vm_op(
             ctx,
             req,
             vm,
@@ -1033,10 +1036,10 @@ def simulate_eviction_vm(ctx: Context, req: Request) -> Response:
             apply=lambda body, _st: remove_vm(ctx, body["id"]),
         )
     else:
-        op = begin_vm_op(
+        begin_vm_op(
             ctx, req, vm, "vm.simulateEviction", power_during="deallocating", power_after="deallocated"
         )
-    return Response.empty(202, ctx.lro.accepted_headers(op, req, location=True))
+    return Response.empty(204)
 
 
 @router.route("POST", _VM + "/runCommand", op_class="action", policy="UpdateVM")
