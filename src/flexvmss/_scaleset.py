@@ -33,6 +33,7 @@ from flexvmss._errors import (
     ConflictError,
     FlexError,
     InvalidInputError,
+    MalformedResponseError,
     NotFoundError,
     PreconditionFailedError,
     PreflightError,
@@ -208,6 +209,36 @@ def _wire(body: Any) -> dict[str, Any]:
     if hasattr(body, "as_dict"):
         return dict(body.as_dict())
     return dict(body)
+
+
+def _resource_body(body: Any, operation: str, what: str) -> dict[str, Any]:
+    """``body`` as a wire dict, checked to be a resource (an object with string ``id`` and
+    ``name`` and, if present, object ``properties``); else :class:`MalformedResponseError`
+    naming ``operation``: a malformed answer is never taken for a real one."""
+    if body is not None and not isinstance(body, Mapping) and hasattr(body, "as_dict"):
+        body = body.as_dict()
+    problem = None
+    if not isinstance(body, Mapping):
+        problem = f"{type(body).__name__} where {what} was expected"
+    elif not isinstance(body.get("id"), str) or not body.get("id") or not isinstance(body.get("name"), str):
+        problem = f"{what} without an id and a name"
+    elif not isinstance(body.get("properties") or {}, Mapping):
+        problem = f"{what} whose properties are not an object"
+    if problem is not None:
+        raise MalformedResponseError(operation, message=f"Azure answered with {problem}")
+    return dict(body)
+
+
+def _parse(cls: Callable[[Mapping[str, Any]], T], body: Any, operation: str, what: str) -> T:
+    """``cls(body)`` for a checked resource body; fields of the wrong shape deeper inside are a
+    :class:`MalformedResponseError` too, never an AttributeError or TypeError."""
+    checked = _resource_body(body, operation, what)
+    try:
+        return cls(checked)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+        raise MalformedResponseError(
+            operation, message=f"Azure answered with {what} of an unexpected shape ({type(exc).__name__})"
+        ) from exc
 
 
 def _power_state(view: Mapping[str, Any]) -> str | None:
@@ -565,7 +596,7 @@ class FlexScaleSet:
                     + "; ".join(differences),
                     remedy="Create it under another name, change the spec to match, or delete the set first.",
                 )
-            return ScaleSetInfo.from_wire(existing)
+            return _parse(ScaleSetInfo.from_wire, existing, f"create scale set {self.name}", "a scale set")
         model = render_scale_set(
             spec, subscription_id=self.subscription_id, resource_group=self.resource_group, name=self.name
         )
@@ -574,7 +605,7 @@ class FlexScaleSet:
             f"create scale set {self.name}",
             compute.virtual_machine_scale_sets.begin_create_or_update(self.resource_group, self.name, model),
         )
-        info = ScaleSetInfo.from_wire(result)
+        info = _parse(ScaleSetInfo.from_wire, result, f"create scale set {self.name}", "a scale set")
         self.location = info.location
         return info
 
@@ -587,7 +618,7 @@ class FlexScaleSet:
             )
         except NotFoundError:
             return None
-        return _wire(item)
+        return _resource_body(item, f"get scale set {self.name}", "a scale set")
 
     async def get(self) -> ScaleSetInfo:
         """The scale set as Azure reports it; :class:`~flexvmss.NotFoundError` if it does not exist."""
@@ -599,7 +630,7 @@ class FlexScaleSet:
                 code="ResourceNotFound",
                 message=f"scale set {self.name} does not exist in resource group {self.resource_group}.",
             )
-        info = ScaleSetInfo.from_wire(body)
+        info = _parse(ScaleSetInfo.from_wire, body, f"get scale set {self.name}", "a scale set")
         self.location = info.location
         return info
 
@@ -619,8 +650,9 @@ class FlexScaleSet:
         params = {"$filter": self._filter()}
         if instance_view:
             params["$expand"] = "instanceView"
-        items = await self._list_vm_bodies(f"list VMs of scale set {self.name}", params)
-        return [VmInfo.from_wire(item) for item in items]
+        operation = f"list VMs of scale set {self.name}"
+        items = await self._list_vm_bodies(operation, params)
+        return [_parse(VmInfo.from_wire, item, operation, "a VM") for item in items]
 
     async def _list_vm_bodies(self, operation: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
         """The resource group's VM list (all pages) as ARM wire dicts.
@@ -646,9 +678,21 @@ class FlexScaleSet:
             try:
                 page = response.json()
             except ValueError as exc:
-                raise from_azure_error(exc, operation=operation) from exc
-            items.extend(page.get("value") or ())
-            url, query = page.get("nextLink") or None, None
+                raise MalformedResponseError(
+                    operation, message="Azure answered with a page that is not JSON"
+                ) from exc
+            value = page.get("value") if isinstance(page, Mapping) else None
+            if not isinstance(value, list):
+                raise MalformedResponseError(
+                    operation, message="Azure answered with a list page without a 'value' array"
+                )
+            items.extend(value)
+            next_link = page.get("nextLink")
+            if next_link is not None and not isinstance(next_link, str):
+                raise MalformedResponseError(
+                    operation, message="Azure answered with a nextLink that is not a URL"
+                )
+            url, query = next_link or None, None
         return items
 
     async def vm(self, name: str) -> VmInfo:
@@ -658,7 +702,7 @@ class FlexScaleSet:
         item = await self._call(
             f"get vm {name}", compute.virtual_machines.get(self.resource_group, name, expand="instanceView")
         )
-        body = _wire(item)
+        body = _resource_body(item, f"get vm {name}", "a VM")
         member_of = ((body.get("properties") or {}).get("virtualMachineScaleSet") or {}).get("id")
         if not _same(member_of, self.id):
             raise NotFoundError(
@@ -668,7 +712,7 @@ class FlexScaleSet:
                 message=f"VM {name} exists but is not a member of scale set {self.name}.",
                 remedy="Check the VM and scale set names.",
             )
-        return VmInfo.from_wire(body)
+        return _parse(VmInfo.from_wire, body, f"get vm {name}", "a VM")
 
     # -- attach at creation ----------------------------------------------------------------
 
@@ -741,7 +785,7 @@ class FlexScaleSet:
 
         _, models, members = await self._preflight_vms([vm_spec])
         if members:
-            return VmInfo.from_wire(members[vm_spec.name])
+            return _parse(VmInfo.from_wire, members[vm_spec.name], f"create vm {vm_spec.name}", "a VM")
         model = models[vm_spec.name]
         compute = self._arm().compute
         result = await self._lro(
@@ -750,7 +794,7 @@ class FlexScaleSet:
                 self.resource_group, vm_spec.name, model, match_condition=MatchConditions.IfMissing
             ),
         )
-        return VmInfo.from_wire(result)
+        return _parse(VmInfo.from_wire, result, f"create vm {vm_spec.name}", "a VM")
 
     async def add_vms(
         self,
@@ -838,7 +882,7 @@ class FlexScaleSet:
             except PreconditionFailedError:
                 logger.info("flexvmss: %s changed while scaling (412); re-reading (%d)", self.name, attempt)
                 continue
-            return ScaleSetInfo.from_wire(result)
+            return _parse(ScaleSetInfo.from_wire, result, f"scale {self.name} to {capacity}", "a scale set")
         raise PreconditionFailedError(
             f"scale {self.name} to {capacity}",
             status=412,

@@ -154,17 +154,17 @@ async def test_run_command_returns_each_vms_output(web):
     assert all("Enable succeeded" in r.detail for r in result.results.values())
 
 
-@pytest.mark.xfail(
-    reason="the emulator answers simulateEviction with 202 + an LRO; Azure (and the SDK) use 204",
-    strict=False,
-)
 async def test_simulate_eviction_of_a_spot_vm(emu, network, make_set):
     ss = make_set("spot")
     await ss.create(ScaleSetSpec(location=LOCATION))
     await ss.add_vm(vm_spec(network, "s1", priority="Spot", spot=SpotSpec(eviction_policy="Deallocate")))
+    await ss.add_vm(vm_spec(network, "r1"))
 
-    result = await ss.simulate_eviction(["s1"])
+    result = await ss.simulate_eviction(where=lambda vm: vm.priority == "Spot")
     assert result.succeeded == ["s1"]
+    emu.complete_all()
+    assert (await ss.vm("s1")).power_state == "deallocated"
+    assert (await ss.vm("r1")).power_state == "running"
 
 
 async def test_unknown_names_are_refused_before_any_request_is_sent(web, emu):
