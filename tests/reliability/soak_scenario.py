@@ -390,11 +390,6 @@ def _check_batch(
                 report.mismatches.append(f"{operation} {name}: reported succeeded, but the VM is {state}")
         elif outcome == "failed":
             error = vm_result.error
-            if operation == "simulate_eviction" and type(error).__name__ == "MalformedResponseError":
-                report.emulator_findings.append(
-                    f"simulate_eviction {name}: the emulator answers 202 where Azure and the SDK use 204"
-                )
-                continue
             if not isinstance(error, FlexError):
                 report.untyped_errors.append(f"{operation} {name}: {type(error).__name__}: {error!r}")
                 continue

@@ -137,49 +137,8 @@ def _check(emu: Emulator, target: str, outcome: Any, error: BaseException | None
     assert wrong is None, f"a malformed answer was taken for a real one: {wrong}"
 
 
-_NOT_A_MAPPING = (
-    "_scaleset.py: _wire()/ScaleSetInfo.from_wire accept whatever the SDK deserialised; a body that is "
-    "not a JSON object raises {exc} instead of MalformedResponseError naming the operation"
-)
-_NO_ID = (
-    "_scaleset.py: ScaleSetInfo.from_wire accepts a body without id/name and returns "
-    "ScaleSetInfo(name='None', id='None'); expected MalformedResponseError naming the operation"
-)
-_LIST = (
-    "_scaleset.py: _list_vm_bodies takes {what} (page.get('value') or ()); expected MalformedResponseError "
-    "naming 'list VMs of scale set web'"
-)
-#: (target, mutation) -> the bug in the facade that makes the case fail (see the report)
-KNOWN_BUGS = {
-    ("create", "empty_200"): _NOT_A_MAPPING.format(exc="TypeError ('NoneType' object is not iterable)"),
-    ("create", "missing_fields"): _NO_ID,
-    ("get", "json_list"): _NOT_A_MAPPING.format(exc="TypeError (dict() of a list)"),
-    ("get", "missing_fields"): _NO_ID,
-    ("get", "wrong_types"): _NOT_A_MAPPING.format(exc="AttributeError ('int' object has no attribute 'get')"),
-    ("scale_to", "empty_200"): _NOT_A_MAPPING.format(exc="TypeError ('NoneType' object is not iterable)"),
-    ("scale_to", "missing_fields"): _NO_ID,
-    ("vms", "json_list"): _LIST.format(what="a JSON list page and raises AttributeError"),
-    ("vms", "missing_fields"): _LIST.format(what="a page without 'value' for an EMPTY SET (returns [])"),
-    ("vms", "wrong_types"): _LIST.format(what="'value': 'x' as items and raises ValueError from dict('x')"),
-}
-
-
-def _cases() -> list[Any]:
-    return [
-        pytest.param(
-            target,
-            mutation,
-            id=f"{target}-{mutation}",
-            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[target, mutation])]
-            if (target, mutation) in KNOWN_BUGS
-            else [],
-        )
-        for target in sorted(TARGETS)
-        for mutation in sorted(MUTATIONS)
-    ]
-
-
-@pytest.mark.parametrize(("target", "mutation"), _cases())
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+@pytest.mark.parametrize("target", sorted(TARGETS))
 async def test_a_mutated_response_is_a_typed_error_naming_the_operation(mutating, target, mutation):
     emu, mutator, snapshot, subnet = mutating
     emu.restore(snapshot)
