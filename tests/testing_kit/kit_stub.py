@@ -78,6 +78,7 @@ class ArmStub:
         )
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
         app.router.add_get("/secrets", self._secrets)
+        app.router.add_post("/echo", self._echo)
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         self._cert.configure_cert(ctx)
         self._runner = web.AppRunner(app)
@@ -160,6 +161,10 @@ class ArmStub:
     async def _token(self, request: web.Request) -> web.Response:
         self.hits["token"] += 1
         return web.json_response({"token_type": "Bearer", "expires_in": 3599, "access_token": JWT})
+
+    async def _echo(self, request: web.Request) -> web.Response:
+        self.hits["echo"] += 1
+        return web.Response(text=await request.text(), content_type="text/plain", headers=self._headers())
 
     async def _secrets(self, request: web.Request) -> web.Response:
         self.hits["secrets"] += 1

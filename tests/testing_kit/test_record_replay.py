@@ -225,9 +225,17 @@ def test_recording_scrubs_every_kind_of_secret(tmp_path, stub_target, arm_stub):
             session.get(f"{arm_stub.base_url}/secrets", **tls).json()["properties"]["privateKey"]
             == PRIVATE_KEY
         )
+        assert "fpc" in session.cookies  # so the next request sends a Cookie header
+        form = {"client_id": "x", "client_secret": "s3cr3t-form", "client_assertion": JWT}
+        echoed = session.post(f"{arm_stub.base_url}/echo?sv=1&sig=c2VjcmV0LXNpZw", data=form, **tls)
+        assert "s3cr3t-form" in echoed.text  # sent with the cookie /secrets set, and echoed back
 
     recorded = interactions(path)
-    assert [i["request"]["method"] for i in recorded] == ["PUT", "GET"]  # the token call is not recorded
+    assert [i["request"]["method"] for i in recorded] == ["PUT", "GET", "POST"]  # not the token call
+    assert "Cookie" not in recorded[2]["request"]["headers"]
+    assert recorded[2]["request"]["uri"].endswith("sig=Sanitized")
+    assert recorded[2]["request"]["body"] == "client_id=x&client_secret=Sanitized&client_assertion=Sanitized"
+    assert recorded[2]["response"]["body"]["string"] == recorded[2]["request"]["body"]
     text = path.read_text()
     for secret in (
         "P@ssw0rd-not-a-real-one",
@@ -241,6 +249,7 @@ def test_recording_scrubs_every_kind_of_secret(tmp_path, stub_target, arm_stub):
         arm_stub.subscription_id,
         arm_stub.tenant_id,
         "s3cr3t",
+        "c2VjcmV0LXNpZw",
     ):
         assert secret not in text, secret
     assert PUBLIC_KEY in text
