@@ -22,6 +22,7 @@ import base64
 import dataclasses
 import functools
 import logging
+import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -84,6 +85,28 @@ NIC_RESERVATION_ATTEMPTS = 8
 #: How long teardown waits for deleted VMs to disappear from the list.
 VANISH_POLL = 5.0
 VANISH_ATTEMPTS = 60
+
+
+#: What Azure accepts as names, checked before anything is sent (a name is also a URL path
+#: segment: ".", "..", "a/b" or "x?y" would address another resource or collection).
+_NAME_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    (
+        "subscription_id",
+        re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}"),
+        "a subscription id (a GUID)",
+    ),
+    (
+        "resource_group",
+        re.compile(r"[-\w.()]{0,89}[-\w()]"),
+        "1-90 letters, digits, '_', '-', '.', '(', ')', not ending in '.'",
+    ),
+    (
+        "name",
+        re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?"),
+        "1-64 letters, digits, '_', '.', '-', starting with a letter or digit, ending with a letter, "
+        "digit or '_'",
+    ),
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -355,13 +378,12 @@ class FlexScaleSet:
         waive: Iterable[str] = (),
         on_event: Callable[[ProgressEvent], None] | None = None,
     ) -> None:
-        for label, value in (
-            ("subscription_id", subscription_id),
-            ("resource_group", resource_group),
-            ("name", name),
-        ):
-            if not isinstance(value, str) or not value.strip():
-                raise InvalidInputError(label, value, f"give the scale set's {label.replace('_', ' ')}")
+        given = {"subscription_id": subscription_id, "resource_group": resource_group, "name": name}
+        for label, pattern, rule in _NAME_RULES:
+            value = given[label]
+            if not isinstance(value, str) or not pattern.fullmatch(value):
+                what = label.replace("_", " ")
+                raise InvalidInputError(label, value, f"give the scale set's {what}: {rule}")
         self.subscription_id = subscription_id
         self.resource_group = resource_group
         self.name = name

@@ -330,3 +330,21 @@ async def test_a_throttled_read_raises_instead_of_answering_empty(emu, network, 
                 await ss.vms()
     finally:
         await clients.close()
+
+
+@pytest.mark.parametrize(
+    ("field", "args"),
+    [
+        ("name", ("8f1c2a4e-5b6d-4e7f-9a0b-1c2d3e4f5a6b", "rg", "..")),
+        ("name", ("8f1c2a4e-5b6d-4e7f-9a0b-1c2d3e4f5a6b", "rg", "web/../other")),
+        ("name", ("8f1c2a4e-5b6d-4e7f-9a0b-1c2d3e4f5a6b", "rg", "x" * 65)),
+        ("resource_group", ("8f1c2a4e-5b6d-4e7f-9a0b-1c2d3e4f5a6b", "rg.", "web")),
+        ("subscription_id", ("sub/../x", "rg", "web")),
+    ],
+)
+def test_names_azure_would_refuse_are_refused_before_anything_is_sent(field, args):
+    import flexvmss
+
+    with pytest.raises(InvalidInputError) as caught:
+        flexvmss.FlexScaleSet(*args)
+    assert caught.value.field == field
