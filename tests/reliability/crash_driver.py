@@ -6,6 +6,7 @@
         --name SET --time-scale 0.01 create --subnet SUBNET_ID --capacity 20
     python crash_driver.py ... deallocate
     python crash_driver.py ... teardown
+    python crash_driver.py ... scale --capacity 30
 
 It drives the synchronous :class:`flexvmss.FlexScaleSet` (the face scripts use) against an
 emulator the test started, with the library's own waits scaled to the emulator's clock. It
@@ -35,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     create = sub.add_parser("create")
     create.add_argument("--subnet", required=True)
     create.add_argument("--capacity", type=int, required=True)
+    scale = sub.add_parser("scale")
+    scale.add_argument("--capacity", type=int, required=True)
     for name in ("deallocate", "start", "teardown"):
         sub.add_parser(name)
     return p
@@ -86,7 +89,14 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command in ("deallocate", "start"):
             result = getattr(ss, args.command)()
             out["summary"] = result.summary()
+            out["results"] = {
+                name: [r.outcome.value if r.outcome else None, getattr(r.error, "code", None)]
+                for name, r in result.results.items()
+            }
             code = 0 if result.ok else 3
+        elif args.command == "scale":
+            info = ss.scale_to(args.capacity)
+            out["capacity"] = info.capacity
         else:
             teardown = ss.delete()
             out["scale_set_deleted"] = teardown.scale_set_deleted
