@@ -35,12 +35,12 @@ __all__ = [
     "Operation",
     "OperationManager",
     "PolicyResolver",
+    "RemovalHook",
     "Request",
     "Response",
     "Route",
     "Router",
     "Store",
-    "RemovalHook",
     "arm_id",
     "check_preconditions",
     "on_resources_removed",
@@ -231,7 +231,9 @@ class Request:
                         f"The request content was invalid and could not be deserialized: '{exc}'.",
                     ) from None
         if self._json is None and required:
-            raise ArmError(400, "InvalidRequestContent", "The request content was invalid: the body is empty.")
+            raise ArmError(
+                400, "InvalidRequestContent", "The request content was invalid: the body is empty."
+            )
         if self._json is not None and required and not isinstance(self._json, dict):
             raise ArmError(400, "InvalidRequestContent", "The request content must be a JSON object.")
         return self._json
