@@ -14,6 +14,7 @@ the library meet only on the wire.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import datetime as _dt
 import json
@@ -184,7 +185,7 @@ class CaseInsensitiveDict(dict[str, str]):
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and super().__contains__(key.lower())
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> Any:
         return super().get(key.lower(), default)
 
 
@@ -208,7 +209,8 @@ class Request:
 
     @property
     def api_version(self) -> str | None:
-        return self.query.get("api-version")
+        version: str | None = self.query.get("api-version")
+        return version
 
     @property
     def subscription_id(self) -> str | None:
@@ -369,7 +371,7 @@ class Store:
             out.append(body)
         return out
 
-    def in_resource_group(self, subscription_id: str, resource_group: str) -> list[dict[str, Any]]:
+    def in_resource_group(self, subscription_id: str, resource_group: str) -> builtins.list[dict[str, Any]]:
         prefix = f"/subscriptions/{subscription_id}/resourcegroups/{resource_group}/".lower()
         return [b for k, b in self.resources.items() if k.startswith(prefix)]
 
@@ -637,13 +639,12 @@ def check_preconditions(request: Request, current: dict[str, Any] | None) -> Non
     if_match = request.headers.get("If-Match")
     if_none = request.headers.get("If-None-Match")
     etag = (current or {}).get("etag")
-    if if_match is not None:
-        if current is None or (if_match.strip() != "*" and if_match.strip() != etag):
-            raise ArmError(
-                412,
-                "PreconditionFailed",
-                "The condition specified using HTTP conditional header(s) is not met.",
-            )
+    if if_match is not None and (current is None or (if_match.strip() != "*" and if_match.strip() != etag)):
+        raise ArmError(
+            412,
+            "PreconditionFailed",
+            "The condition specified using HTTP conditional header(s) is not met.",
+        )
     if if_none is not None and if_none.strip() == "*" and current is not None:
         raise ArmError(
             412,
