@@ -200,30 +200,14 @@ HOSTILE_NAMES = [
     "x" * 65,
     "é",
 ]
-ROUTE = "GET /subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_scaleset.py FlexScaleSet.__init__ checks only that names are non-blank strings: invalid "
-    "names are sent, and '.' is even reported as an existing set (GET .../virtualMachineScaleSets/. "
-    "is normalised to the collection URL, 200) and '..' / 'a/b' reach other routes",
-)
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
 async def test_an_invalid_set_name_is_refused_before_any_request(named, name):
     answer, sent, _ = await _probe(named, RG, name)
     assert not VALID_SET_NAME.match(name)
     assert isinstance(answer, InvalidInputError), f"{name!r} answered {answer!r}"
     assert sent == 0
-
-
-@pytest.mark.parametrize("name", ["%2F", "a b", "x" * 65, "é", "web?api-version=1"])
-async def test_an_invalid_name_sent_anyway_reaches_only_its_own_url(named, name):
-    """Until names are validated: what is sent goes to the GET of that very name (quoted), never to
-    another resource or a collection."""
-    answer, sent, routes = await _probe(named, RG, name)
-    assert answer is False
-    assert routes == {ROUTE + "virtualMachineScaleSets/{vmScaleSetName}": sent}
 
 
 async def test_a_dot_name_is_not_reported_as_an_existing_set(named):
@@ -388,3 +372,10 @@ def test_any_command_line_ends_in_a_clean_exit_code(cli_world, command, args):
     assert "Traceback" not in result.output
     if result.exit_code == 2:
         assert _writes(emu) == writes, "a usage error still sent writes"
+
+
+@pytest.mark.parametrize("resource_group", ["..", ".", "a/b", "rg.", "a\nb", "r" * 91, "rg?x=1"])
+async def test_an_invalid_resource_group_is_refused_before_any_request(named, resource_group):
+    answer, sent, _ = await _probe(named, resource_group, "web")
+    assert isinstance(answer, InvalidInputError), f"{resource_group!r} answered {answer!r}"
+    assert sent == 0
