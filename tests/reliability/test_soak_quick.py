@@ -28,12 +28,6 @@ async def test_a_100_vm_set_under_faults_reports_truthfully_and_leaks_nothing(em
     assert report.vms_affected >= 100
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="emulator compute/_vms.py reimage_vm: a reimage re-sent while the first (answer dropped) "
-    "still runs takes the transitional power state 'starting' as the state to end in; the VM stays "
-    "'starting' forever although the operation Succeeded",
-)
 async def test_a_reimage_resent_after_a_dropped_answer_leaves_the_vm_running(emu):
     world = build_world(emu)
     clients = clients_for(emu)

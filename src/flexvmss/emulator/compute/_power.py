@@ -78,6 +78,18 @@ def guard(ctx: Context, vm: dict[str, Any], kind: str) -> None:
             op.planned = ("Failed", dict(PREEMPTED))
 
 
+#: Power states a VM only passes through while an operation runs.
+TRANSITIONAL_POWER = frozenset({"starting", "stopping", "deallocating"})
+
+
+def settled_power(state: dict[str, Any]) -> str:
+    """The power state a VM is in, or settling to while an operation runs."""
+    power: str = state["power"]
+    if power in TRANSITIONAL_POWER:
+        return str(state.get("power_target") or "running")
+    return power
+
+
 def begin_vm_op(
     ctx: Context,
     req: Request | None,
@@ -98,7 +110,9 @@ def begin_vm_op(
     vm_id: str = vm["id"]
     st = vm_state(ctx, vm_id)
     token = next_seq(ctx)
-    power_before = st["power"]
+    # A preempted operation leaves a transitional power state behind; what the VM was
+    # settling to is the state this operation starts from.
+    power_before = settled_power(st)
 
     def current() -> tuple[dict[str, Any], dict[str, Any]] | None:
         body = ctx.store.get(vm_id)
@@ -139,6 +153,7 @@ def begin_vm_op(
     st["token"] = token
     st["op_kind"] = kind
     st["op_id"] = None
+    st["power_target"] = power_after if power_after is not None else power_before
     if power_during is not None:
         st["power"] = power_during
     vm["properties"]["provisioningState"] = provisioning

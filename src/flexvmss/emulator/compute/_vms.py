@@ -43,7 +43,7 @@ from ._common import (
     vm_state,
 )
 from ._flex import check_size, is_spot
-from ._power import begin_vm_op, guard, instance_view
+from ._power import begin_vm_op, guard, instance_view, settled_power
 
 __all__ = [
     "begin_delete",
@@ -993,7 +993,7 @@ def restart_vm(ctx: Context, req: Request) -> Response:
 @router.route("POST", _VM + "/redeploy", op_class="action", policy="UpdateVM")
 def redeploy_vm(ctx: Context, req: Request) -> Response:
     vm = _get_vm(ctx, req)
-    after = "deallocated" if vm_state(ctx, vm["id"])["power"] == "deallocated" else "running"
+    after = "deallocated" if settled_power(vm_state(ctx, vm["id"])) == "deallocated" else "running"
     return _action(
         ctx, req, "vm.redeploy", power_during="starting" if after == "running" else None, power_after=after
     )
@@ -1002,7 +1002,7 @@ def redeploy_vm(ctx: Context, req: Request) -> Response:
 @router.route("POST", _VM + "/reimage", op_class="action", policy="UpdateVM")
 def reimage_vm(ctx: Context, req: Request) -> Response:
     vm = _get_vm(ctx, req)
-    after = vm_state(ctx, vm["id"])["power"]
+    after = settled_power(vm_state(ctx, vm["id"]))
     return _action(
         ctx, req, "vm.reimage", power_during="starting" if after == "running" else None, power_after=after
     )
