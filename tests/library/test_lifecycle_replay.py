@@ -178,3 +178,51 @@ async def test_lifecycle_of_a_profile_set(flexvmss_target, face):
         else:
             await ss.scale_set.close()
             await clients.close()
+
+
+async def test_every_per_vm_operation(flexvmss_target, face):
+    from flexvmss import SpotSpec
+    from flexvmss._sync import run_sync
+
+    clients = arm_clients(flexvmss_target)
+    subnet_id = await build_network(clients)
+    await clients.close()
+    clients = arm_clients(flexvmss_target)
+    cls = flexvmss.FlexScaleSet if face == "sync" else flexvmss.aio.FlexScaleSet
+    ss = Face(cls(flexvmss_target.subscription_id, RG, "ops", clients=clients), sync=face == "sync")
+    try:
+        await ss.create(ScaleSetSpec(location=LOCATION))
+        added = await ss.add_vms(
+            [
+                vm(subnet_id, "reg1"),
+                vm(subnet_id, "spot1", priority="Spot", spot=SpotSpec(eviction_policy="Deallocate")),
+            ]
+        )
+        assert sorted(added.succeeded) == ["reg1", "spot1"]
+        assert (await ss.get()).orchestration_mode == "Flexible"
+
+        assert sorted((await ss.stop(skip_shutdown=True)).succeeded) == ["reg1", "spot1"]
+        assert (await ss.vm("reg1")).power_state == "stopped"
+        assert sorted((await ss.start()).succeeded) == ["reg1", "spot1"]
+        for operation in ("redeploy", "reimage", "perform_maintenance"):
+            result = await getattr(ss, operation)(["reg1"])
+            assert result.succeeded == ["reg1"], (operation, result)
+        output = await ss.run_command("RunShellScript", ["echo hello"], ["reg1"])
+        assert "hello" in output.results["reg1"].detail
+        assert (await ss.simulate_eviction(where=lambda v: v.priority == "Spot")).succeeded == ["spot1"]
+
+        assert (await ss.deallocate(["reg1"])).succeeded == ["reg1"]
+        resized = await ss.update(["reg1"], size="Standard_D4s_v5", tags={"role": "db"})
+        assert resized.succeeded == ["reg1"]
+        reg1 = await ss.vm("reg1")
+        assert (reg1.size, reg1.tags.get("role")) == ("Standard_D4s_v5", "db")
+
+        torn = await ss.delete()
+        assert torn.scale_set_deleted
+    finally:
+        if face == "sync":
+            ss.scale_set.close()
+            await asyncio.to_thread(run_sync, clients.close)
+        else:
+            await ss.scale_set.close()
+            await clients.close()
