@@ -1,7 +1,7 @@
 """The whole Flex lifecycle through both faces, replayed from cassettes (offline, instant).
 
 These tests use the flexvmss testing kit: by default they replay
-``cassettes/test_lifecycle_replay/<test>.yaml`` with the network blocked; ``make rerecord``
+``cassettes/test_lifecycle_replay/<test>.yaml`` (project root) with the network blocked; ``make rerecord``
 (``--flexvmss-target=emulator --record-mode=rewrite``) records them again against a fresh
 emulator, and ``--flexvmss-target=azure`` runs them against a real subscription. They use only
 what a real subscription offers (no emulator admin API): behaviour that needs fault injection,
