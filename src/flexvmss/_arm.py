@@ -78,8 +78,10 @@ class ArmSettings:
     ``azure.identity.aio.DefaultAzureCredential``); ``connection_verify`` (a CA bundle path, for
     the emulator); ``polling_interval`` (seconds between LRO polls when Azure gives no
     Retry-After); ``throttle`` (:class:`~flexvmss._throttle.ThrottleConfig`); ``transport``
-    (an azure-core async transport, e.g. for tests); ``logging_enable`` (azure-core HTTP
-    logging, with ARM's header redaction). The repr never shows the credential's contents.
+    (an azure-core async transport, e.g. for tests); ``logging_enable`` (an HTTP trace of
+    every exchange on the ``flexvmss.http`` logger at DEBUG, with secrets masked — azure-core's
+    own network trace, which logs bodies verbatim, is never turned on). The repr never shows
+    the credential's contents.
     """
 
     subscription_id: str
@@ -253,8 +255,14 @@ class ArmClients:
                 ThrottlePolicy(self.throttle, settings.throttle),
                 RequestCounterPolicy(self.requests),
             ],
-            "logging_enable": settings.logging_enable,
+            # azure-core's own network trace logs request bodies (passwords, custom data):
+            # never on; the redacting trace below takes its place.
+            "logging_enable": False,
         }
+        if settings.logging_enable:
+            from flexvmss._trace import RedactingTracePolicy
+
+            kwargs["per_retry_policies"] = [RedactingTracePolicy()]
         if settings.connection_verify is not None:
             kwargs["connection_verify"] = settings.connection_verify
         transport = self._transport()

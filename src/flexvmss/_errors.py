@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import email.utils
 import json
-import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from flexvmss._redact import redact_url
 
 if TYPE_CHECKING:  # pragma: no cover
     from flexvmss._rules import Finding
@@ -312,12 +313,9 @@ _REMEDIES: dict[str, str] = {
     "outboundconnectivitynotenabledonvm": OutboundConnectivityError.default_remedy,
 }
 
-_SECRET_QUERY = re.compile(r"(?i)\b(sig|signature|token|access_token|code|secret|password|key)=[^&\s'\"]+")
-
-
 def _scrub(text: str) -> str:
     """Remove secret-looking query parameters from text that may quote a URL."""
-    return _SECRET_QUERY.sub(lambda m: f"{m.group(1)}=REDACTED", text)
+    return redact_url(text)
 
 
 def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
