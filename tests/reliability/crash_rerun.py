@@ -134,14 +134,32 @@ def run_crash_cycle(
     seed: int,
     capacity: int,
     kills_per_command: int,
+    cycles: int = 1,
     max_delay: Callable[[str], float] = lambda command: {"create": 1.6, "deallocate": 0.6}.get(command, 2.5),
 ) -> CrashReport:
-    """Create, deallocate and tear down one set, killing each command ``kills_per_command``
-    times at seeded random points (after its imports) before running it to completion."""
+    """``cycles`` times on a reset emulator: create, deallocate and tear down one set, killing
+    each command up to ``kills_per_command`` times at seeded random points (after its clients
+    are built) before running it to completion. When a run finishes before its kill lands, the
+    command has converged: no more kills for it in this cycle, and later delays are shorter."""
     rng = random.Random(seed)
     report = CrashReport()
+    limits = {command: max_delay(command) for command in ("create", "deallocate", "teardown")}
+    for _ in range(cycles):
+        emu.clear_faults()
+        emu.reset()
+        _cycle(emu, report, rng, capacity, kills_per_command, limits)
+    return report
+
+
+def _cycle(
+    emu: Emulator,
+    report: CrashReport,
+    rng: random.Random,
+    capacity: int,
+    kills: int,
+    limits: dict[str, float],
+) -> None:
     world: World = build_world(emu)
-    plan: list[tuple[list[str], Callable[[], None]]] = []
 
     def created() -> None:
         states = _vm_states(emu)
@@ -163,20 +181,24 @@ def run_crash_cycle(
             report.findings.append(f"teardown leaked: {leaked}")
         report.findings.extend(outsiders_changed(emu, world))
 
-    plan = [
+    plan: list[tuple[list[str], Callable[[], None]]] = [
         (["create", "--subnet", world.subnet_id, "--capacity", str(capacity)], created),
         (["deallocate"], deallocated),
         (["teardown"], torn_down),
     ]
     for args, check in plan:
-        for _ in range(kills_per_command):
-            report.kills.append(kill_during(emu, args, rng.uniform(0.05, max_delay(args[0]))))
+        command = args[0]
+        for _ in range(kills):
+            kill = kill_during(emu, args, rng.uniform(0.05, limits[command]))
+            report.kills.append(kill)
+            if not kill["killed"]:
+                limits[command] = max(0.1, limits[command] * 0.6)
+                break
         rerun = run_to_completion(emu, args)
         report.reruns.append(rerun)
         if rerun["exit"] != 0:
             report.findings.append(
-                f"{args[0]} rerun exited {rerun['exit']}: {rerun['output']} {rerun['stderr']}"
+                f"{command} rerun exited {rerun['exit']}: {rerun['output']} {rerun['stderr']}"
             )
             continue
         check()
-    return report

@@ -455,9 +455,11 @@ async def run_soak(
     spot: int = 4,
     fault_scale: float = 1.0,
     throttle: bool = False,
+    spec_overrides: dict[str, Any] | None = None,
     log: Callable[[str], None] = lambda _: None,
 ) -> SoakReport:
-    """Run the whole scenario on a reset ``emu``; returns the report (never raises for findings)."""
+    """Run the whole scenario on a reset ``emu``; returns the report (never raises for findings).
+    ``spec_overrides`` changes fields of the set's spec (e.g. a password and custom data)."""
     import flexvmss.aio
 
     report = SoakReport(seed=seed, vms=vms)
@@ -495,7 +497,9 @@ async def run_soak(
 
     try:
         with scaled_sleep(emu.time_scale):
-            await step("create", lambda: ss.create(profile_spec(world.subnet_id, vms)))
+            await step(
+                "create", lambda: ss.create(profile_spec(world.subnet_id, vms, **(spec_overrides or {})))
+            )
             # a create that failed part way converges through scale_to (the profile's capacity)
             await step("scale_to", lambda: ss.scale_to(vms))
             spot_specs = [

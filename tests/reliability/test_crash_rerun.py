@@ -22,7 +22,13 @@ def slow_emulator() -> Iterator[Emulator]:
 
 
 def test_killed_commands_converge_when_rerun(slow_emulator):
-    report = run_crash_cycle(slow_emulator, seed=SEED, capacity=12, kills_per_command=2)
+    report = run_crash_cycle(
+        slow_emulator,
+        seed=SEED,
+        capacity=12,
+        kills_per_command=3,
+        max_delay=lambda command: {"create": 1.0, "deallocate": 0.4}.get(command, 1.0),
+    )
 
     assert report.findings == []
     assert report.crash_points_survived >= 5, report.kills

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import sys
 
-import pytest
 from soak_scenario import RG, build_world, clients_for, profile_spec, run_soak, scaled_sleep
 
 import flexvmss.aio
