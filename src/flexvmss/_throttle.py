@@ -15,10 +15,10 @@ long to stay away (``Retry-After``, ``retry-after-ms``, ``x-ms-retry-after-ms``)
   (mode ``"wait"``) or fail locally with :class:`~flexvmss.ThrottledError` without being sent
   (mode ``"fail_fast"``, the circuit breaker cloud-provider-azure uses). Waiters are released
   one by one at the class's refill rate, with jitter, never all at once.
-* **Pacing.** When a remaining count (estimated forward from the last response at the
-  bucket's refill rate) drops below a low watermark, further requests of that class are spaced
-  a little slower than the documented refill rate, so the count levels off instead of
-  reaching zero.
+* **Pacing.** Requests spend a bucket's burst down to a small reserve (the remaining count
+  estimated forward from the last response at the bucket's refill rate, less what is still
+  unanswered); from there each request is given the moment the bucket will have refilled a
+  token for it, so the class flows at exactly the refill rate, with no idle gap and no 429.
 
 :class:`ThrottlePolicy` is the azure-core pipeline policy that applies them; one instance
 per client pipeline, one state per (endpoint, subscription). The decision logic (header
@@ -202,8 +202,10 @@ class ThrottleConfig:
     ThrottledError instead of blocking (Azure has answered Retry-After: 1200). A longer wait for
     a queued slot (many waiters behind the gate or the pacer) is slept in pieces of this size.
     ``max_total_wait``: the most one request may wait in total for gates and pacing.
-    ``low_watermark``: the fraction of a documented bucket below which pacing starts.
-    ``pace_margin``: paced requests go at this fraction of the refill rate, so the count recovers.
+    ``low_watermark``: the fraction of a documented bucket kept in hand: requests go at once
+    while the estimated count stays above it, then at the refill rate.
+    ``pace_margin``: paced requests go at this fraction of the refill rate (1.0: exactly the
+    refill rate; lower leaves room for other clients of the same subscription).
     ``default_retry_after``: the wait assumed for a 429 without any Retry-After header.
     ``time_scale``: real seconds per second of the service's clock — 1.0 for Azure; the
     emulator's ``time_scale`` when it runs on a scaled clock (its refill rates and waits are
@@ -213,8 +215,8 @@ class ThrottleConfig:
     mode: Literal["wait", "fail_fast"] = "wait"
     max_single_sleep: float = 60.0
     max_total_wait: float = 600.0
-    low_watermark: float = 0.25
-    pace_margin: float = 0.95
+    low_watermark: float = 0.03
+    pace_margin: float = 1.0
     default_retry_after: float = 2.0
     time_scale: float = 1.0
 
@@ -260,26 +262,36 @@ class Gate:
 
 
 class Pacer:
-    """Spaces requests of one bucket when its estimated remaining count is low.
+    """Spends a bucket's burst down to a small reserve, then spaces requests at its refill rate.
 
-    The estimate starts from the last observed remaining count, grows at the refill rate and
-    shrinks by one for every request reserved since. Below ``watermark`` requests are spaced at
-    ``1 / (refill * margin)`` seconds (half as fast again below half the watermark).
+    The estimate starts from the last observed remaining count less the requests that were
+    still unanswered then (the count may not include them yet), grows at the refill rate and
+    shrinks by one for every request reserved since. While one more request leaves at least
+    ``floor`` (``watermark_fraction`` of the capacity, at least 4) requests in the bucket it goes
+    at once; after that each request gets the moment the bucket will have refilled one more
+    token for it, so paced requests follow each other at exactly ``1 / (refill * margin)``
+    seconds: no idle gap, and no 429 as long as the estimate holds.
     """
 
     def __init__(self, bucket: Bucket, *, watermark_fraction: float, margin: float) -> None:
         self.bucket = bucket
-        self.watermark = max(8.0, bucket.capacity * watermark_fraction)
+        self.floor = max(4.0, bucket.capacity * watermark_fraction)
         self.margin = margin
         self.remaining: float | None = None
+        #: Requests reserved and not yet answered (sent, or waiting for their slot).
+        self.outstanding = 0
         self._observed_at = 0.0
         self._sent_since = 0
-        self._next_slot = 0.0
 
     def observe(self, remaining: int, now: float) -> None:
-        self.remaining = float(remaining)
+        """A response reported ``remaining``; call :meth:`settle` for that response first."""
+        self.remaining = float(remaining) - self.outstanding
         self._observed_at = now
         self._sent_since = 0
+
+    def settle(self) -> None:
+        """One reserved request was answered (or given up)."""
+        self.outstanding = max(0, self.outstanding - 1)
 
     def estimate(self, now: float) -> float | None:
         if self.remaining is None:
@@ -291,14 +303,11 @@ class Pacer:
         """Seconds to wait before sending one more request of this bucket."""
         estimate = self.estimate(now)
         self._sent_since += 1
-        if estimate is None or estimate >= self.watermark:
+        self.outstanding += 1
+        if estimate is None or estimate - 1.0 >= self.floor:
             return 0.0
-        interval = 1.0 / (self.bucket.refill_per_s * self.margin)
-        if estimate < self.watermark / 2:
-            interval *= 1.5
-        slot = max(now, self._next_slot)
-        self._next_slot = slot + interval
-        return slot - now
+        missing = self.floor + 1.0 - estimate
+        return missing / (self.bucket.refill_per_s * self.margin)
 
 
 @dataclass(frozen=True)
@@ -372,6 +381,7 @@ class ThrottleState:
         remaining = parse_remaining(headers)
         with self._lock:
             self.requests[arm_class(method)] += 1
+            self._settle(method, url)
             for klass, count in remaining.arm.items():
                 self._arm[klass].observe(count, now)
             if remaining.compute:
@@ -390,6 +400,17 @@ class ThrottleState:
                 wait = self.config.default_retry_after * self.config.time_scale
             self._gates[gate_scope(method)].close(now + wait)
             return wait
+
+    def _settle(self, method: str, url: str) -> None:
+        """The request reserved by :meth:`admit` for ``method url`` is answered (call locked)."""
+        self._arm[arm_class(method)].settle()
+        for policy in self._families.get(family_key(method, url), ()):
+            self._compute[policy].settle()
+
+    def release(self, method: str, url: str) -> None:
+        """A reserved request was never answered (a transport error, or it gave up waiting)."""
+        with self._lock:
+            self._settle(method, url)
 
     def add_wait(self, seconds: float) -> None:
         with self._lock:
@@ -498,6 +519,7 @@ class ThrottlePolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
                 )
             if admission.delay > 0:
                 if admission.gate_wait > self.config.max_single_sleep:
+                    self.state.release(method, url)
                     self._raise(
                         operation,
                         admission.scope,
@@ -506,6 +528,7 @@ class ThrottlePolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
                         f"({self.config.max_single_sleep:.0f} s)",
                     )
                 if waited + admission.delay > self.config.max_total_wait:
+                    self.state.release(method, url)
                     self._raise(
                         operation,
                         admission.scope,
@@ -516,11 +539,19 @@ class ThrottlePolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
                 # A long queue behind the gate or the pacer keeps its slot, in sleeps of at most
                 # max_single_sleep each.
                 remaining = admission.delay
-                while remaining > 0:
-                    chunk = min(remaining, self.config.max_single_sleep)
-                    await self._wait(chunk, admission.scope)
-                    remaining -= chunk
-            response = await self.next.send(request)
+                try:
+                    while remaining > 0:
+                        chunk = min(remaining, self.config.max_single_sleep)
+                        await self._wait(chunk, admission.scope)
+                        remaining -= chunk
+                except BaseException:
+                    self.state.release(method, url)
+                    raise
+            try:
+                response = await self.next.send(request)
+            except BaseException:
+                self.state.release(method, url)
+                raise
             http_response = response.http_response
             retry_after = self.state.record(method, url, http_response.status_code, http_response.headers)
             if retry_after is None:
