@@ -31,9 +31,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from azure.core.polling import AsyncPollingMethod
 
@@ -58,10 +58,12 @@ __all__ = [
     "Expectation",
     "HubPolling",
     "HubStats",
+    "ListPage",
     "ObservationHub",
     "ObserveMode",
     "Observer",
     "OperationStatus",
+    "PagedObserver",
     "PendingOperation",
     "Verdict",
     "power_state",
@@ -164,6 +166,26 @@ class Observer(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a scale set's VM list: lower-cased name -> VM JSON, and the next page's link."""
+
+    vms: Mapping[str, Mapping[str, Any]]
+    next_link: str | None = None
+
+
+@runtime_checkable
+class PagedObserver(Observer, Protocol):
+    """An observer that can read the list one page at a time, and read a page again by its link.
+
+    With it the hub settles operations page by page as the pages arrive, and later reads only
+    the pages that hold operations due for a look."""
+
+    async def list_page(self, resource_group: str, scale_set_id: str, link: str | None) -> ListPage:
+        """The first page (``link`` None) or the page a previous ``nextLink`` named."""
+        ...
+
+
 def _status_from_response(
     status: int, headers: Mapping[str, str], body: Any, *, location: bool
 ) -> OperationStatus:
@@ -200,28 +222,37 @@ class ArmObserver:
     async def list_vms(self, resource_group: str, scale_set_id: str) -> dict[str, Mapping[str, Any]]:
         """The filtered list with instance view, every page, as raw JSON (no model
         deserialization: a 1,000-VM set would cost seconds of CPU per round)."""
+        found: dict[str, Mapping[str, Any]] = {}
+        link: str | None = None
+        while True:
+            page = await self.list_page(resource_group, scale_set_id, link)
+            found.update(page.vms)
+            link = page.next_link
+            if not link:
+                return found
+
+    async def list_page(self, resource_group: str, scale_set_id: str, link: str | None) -> ListPage:
+        """One page of the filtered list: the first one (``link`` None) or a ``nextLink``."""
         from urllib.parse import quote
 
-        subscription = self._clients.settings.subscription_id
-        filter_ = quote(f"'virtualMachineScaleSet/id' eq '{scale_set_id}'", safe="")
-        url: str | None = (
-            f"/subscriptions/{subscription}/resourceGroups/{quote(resource_group)}/providers/Microsoft.Compute"
-            f"/virtualMachines?api-version={COMPUTE_API_VERSION}&$filter={filter_}&$expand=instanceView"
-        )
-        found: dict[str, Mapping[str, Any]] = {}
-        while url:
-            raw = await self._clients.request("GET", url)
-            if raw.status != 200 or not isinstance(raw.json, Mapping):
-                raise from_error_body(
-                    (raw.json or {}).get("error") or {} if isinstance(raw.json, Mapping) else {},
-                    operation=f"list VMs of {scale_set_id}",
-                    status=raw.status,
-                )
-            for vm in raw.json.get("value") or ():
-                if isinstance(vm, Mapping):
-                    found[str(vm.get("name", "")).lower()] = vm
-            url = raw.json.get("nextLink") or None
-        return found
+        url = link
+        if url is None:
+            subscription = self._clients.settings.subscription_id
+            filter_ = quote(f"'virtualMachineScaleSet/id' eq '{scale_set_id}'", safe="")
+            url = (
+                f"/subscriptions/{subscription}/resourceGroups/{quote(resource_group)}/providers/Microsoft.Compute"
+                f"/virtualMachines?api-version={COMPUTE_API_VERSION}&$filter={filter_}&$expand=instanceView"
+            )
+        raw = await self._clients.request("GET", url)
+        if raw.status != 200 or not isinstance(raw.json, Mapping):
+            raise from_error_body(
+                (raw.json or {}).get("error") or {} if isinstance(raw.json, Mapping) else {},
+                operation=f"list VMs of {scale_set_id}",
+                status=raw.status,
+            )
+        values = raw.json.get("value") or ()
+        vms = {str(vm.get("name", "")).lower(): vm for vm in values if isinstance(vm, Mapping)}
+        return ListPage(vms, raw.json.get("nextLink") or None)
 
     async def operation_status(self, url: str, *, location: bool) -> OperationStatus:
         raw = await self._clients.request("GET", url)
@@ -255,22 +286,66 @@ class PendingOperation:
 
 @dataclass
 class _Group:
+    """What the hub knows about one scale set's list."""
+
     list_failures: int = 0
-    #: VMs in the set at the last list (None: never listed).
+    #: VMs in the set at the last full list (None: never listed).
     size: int | None = None
+    #: The link each page was read from in the last full list (None: the first page).
+    page_links: list[str | None] = field(default_factory=list)
+    #: Lower-cased VM name -> index of its page in the last full list.
+    page_of: dict[str, int] = field(default_factory=dict)
+    #: No page map, or a page no longer held a VM it held: the next list reads every page.
+    stale: bool = True
+    #: The page budget: when the next list of this set may start.
+    next_list_at: float = 0.0
+    #: The shortest time an operation of this set has taken, as observed (an upper bound).
+    shortest: float | None = None
 
     def pages(self, page_size: int) -> int:
+        if self.page_links:
+            return len(self.page_links)
         return max(1, -(-(self.size or 0) // page_size))
+
+    def target_pages(self, names: Iterable[str]) -> list[int] | None:
+        """The pages that hold these VMs, or None when only a full list will do (no fresh map,
+        a VM not in it, or every page wanted anyway)."""
+        if self.stale or not self.page_links:
+            return None
+        pages: set[int] = set()
+        for name in names:
+            index = self.page_of.get(name.lower())
+            if index is None:
+                return None
+            pages.add(index)
+        if len(pages) >= len(self.page_links):
+            return None
+        return sorted(pages)
+
+    def note_done(self, took: float) -> None:
+        self.shortest = took if self.shortest is None else min(self.shortest, took)
 
 
 @dataclass
 class HubStats:
-    """What the hub spent: list rounds, status polls, and operations resolved by each."""
+    """What the hub spent: list rounds, pages read, status polls, and operations resolved by each."""
 
     lists: int = 0
+    pages: int = 0
     polls: int = 0
     resolved_by_list: int = 0
     resolved_by_poll: int = 0
+
+
+@dataclass
+class _ListRound:
+    """One list round's bookkeeping."""
+
+    state: _Group
+    started: float
+    pages: int = 0
+    to_poll: list[PendingOperation] = field(default_factory=list)
+    running: list[PendingOperation] = field(default_factory=list)
 
 
 class ObservationHub:
@@ -343,13 +418,21 @@ class ObservationHub:
         base = op.retry_after if op.retry_after else self.default_interval
         return max(self.min_interval, base) * (1.0 + self._rng.uniform(0.0, self.jitter))
 
-    def _list_interval(self, op: PendingOperation, pages: int) -> float:
-        """When to look again at an operation a list found still running: a third of its
-        Retry-After (a list costs the operation nothing, and its hint is not refreshed the way
-        a poll's would be), but never more often than ``list_page_interval`` per page."""
-        base = (op.retry_after if op.retry_after else self.default_interval) / 3
-        floor = max(self.min_interval, pages * self.list_page_interval)
-        return max(floor, base) * (1.0 + self._rng.uniform(0.0, self.jitter))
+    def _next_look(self, op: PendingOperation, state: _Group, started: float) -> float:
+        """When to look again at an operation a list (started at ``started``) found running.
+
+        Until one operation of the set has finished, after a third of its Retry-After (a list
+        costs the operation nothing, and its hint is not refreshed the way a poll's would be).
+        After that, from the shortest duration seen on (less a tenth), as soon as the page
+        budget allows: operations started together end together, so the ones that reached that
+        age are looked at on every round. Never before ``list_page_interval`` per page read."""
+        if state.shortest is None:
+            base = (op.retry_after if op.retry_after else self.default_interval) / 3
+            at = started + max(self.min_interval, base)
+        else:
+            at = op.accepted_at + 0.9 * state.shortest
+        at = max(at, state.next_list_at)
+        return at + (at - started) * self._rng.uniform(0.0, self.jitter)
 
     async def _loop(self) -> None:
         while True:
@@ -380,12 +463,14 @@ class ObservationHub:
             return False
         if self.mode == "list":
             return True
-        pending = sum(1 for op in self._ops if op.group == group)
-        if pending >= self.list_threshold:
+        pending = [op for op in self._ops if op.group == group]
+        if len(pending) >= self.list_threshold:
             return True
-        # Once a set is listed, keep listing while one list costs no more requests than polls.
+        # Once a set is listed, keep listing while a list costs no more requests than polls.
         known = self._groups.get(group)
-        return known is not None and known.size is not None and pending >= known.pages(self.page_size)
+        if known is None or known.size is None:
+            return False
+        return len(pending) >= known.pages(self.page_size)
 
     async def _round(self, due: list[PendingOperation]) -> None:
         to_poll: list[PendingOperation] = []
@@ -397,21 +482,42 @@ class ObservationHub:
             if self._use_list(group):
                 assert group is not None
                 listed.add(group)
-                to_poll.extend(await self._list_round(op.resource_group, op.scale_set_id or "", group))
+                group_due = [other for other in due if other.group == group]
+                to_poll.extend(
+                    await self._list_round(op.resource_group, op.scale_set_id or "", group, group_due)
+                )
             else:
                 to_poll.append(op)
         if to_poll:
             await asyncio.gather(*(self._poll(op) for op in to_poll if not op.future.done()))
 
     async def _list_round(
-        self, resource_group: str, scale_set_id: str, group: tuple[str, str]
+        self, resource_group: str, scale_set_id: str, group: tuple[str, str], due: list[PendingOperation]
     ) -> list[PendingOperation]:
-        """List once; resolve what the snapshot settles; return the operations to poll."""
-        members = [op for op in self._ops if op.group == group and not op.future.done()]
-        started = self._clock()
+        """List (every page, or only the pages holding ``due`` operations); resolve what each
+        page settles as it arrives; return the operations to poll."""
         state = self._groups.setdefault(group, _Group())
+        started = self._clock()
+        if started < state.next_list_at:  # the page budget: not yet
+            for op in due:
+                op.due_at = max(op.due_at, state.next_list_at)
+            return []
+        members = [op for op in self._ops if op.group == group and not op.future.done()]
+        round_ = _ListRound(state, started)
         try:
-            vms = await self.observer.list_vms(resource_group, scale_set_id)
+            observer = self.observer
+            if isinstance(observer, PagedObserver):
+                targets = state.target_pages(op.vm for op in due)
+                if targets is None:
+                    await self._read_all_pages(observer, resource_group, scale_set_id, members, round_)
+                else:
+                    await self._read_pages(observer, resource_group, scale_set_id, members, targets, round_)
+            else:
+                vms = await self.observer.list_vms(resource_group, scale_set_id)
+                state.size = len(vms)
+                round_.pages = state.pages(self.page_size)
+                for op in members:
+                    self._judge(op, vms.get(op.vm.lower()), started, round_)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -420,36 +526,104 @@ class ObservationHub:
             wait = error.retry_after if isinstance(error, ThrottledError) and error.retry_after else None
             _LOGGER.warning("listing scale set %s failed (%s); operations stay pending", scale_set_id, error)
             for op in members:
-                op.due_at = self._clock() + max(wait or 0.0, self._interval(op))
-            return []
+                if not op.future.done() and op not in round_.to_poll:
+                    op.due_at = self._clock() + max(wait or 0.0, self._interval(op))
+            return round_.to_poll
         state.list_failures = 0
-        state.size = len(vms)
         self.stats.lists += 1
-        to_poll: list[PendingOperation] = []
-        for op in members:
-            if op.accepted_at >= started:  # the snapshot may predate this operation
-                op.due_at = max(op.due_at, self._clock() + self.min_interval)
-                continue
-            vm = vms.get(op.vm.lower())
-            verdict = op.expect.evaluate(vm)
-            op.observations += 1
-            if verdict == "succeeded":
-                self.stats.resolved_by_list += 1
-                op.future.set_result(vm)
-            elif verdict == "check" and op.status_url:
-                to_poll.append(op)
-            elif verdict == "check":
-                op.future.set_exception(
-                    AzureOperationError(
-                        op.operation,
-                        code="UnexpectedState",
-                        message=f"the VM is not {op.expect} and Azure gave no operation status URL",
-                    )
+        self.stats.pages += round_.pages
+        state.next_list_at = started + max(self.min_interval, round_.pages * self.list_page_interval)
+        for op in round_.running:
+            if not op.future.done():
+                op.due_at = self._next_look(op, state, started)
+        return round_.to_poll
+
+    async def _read_all_pages(
+        self,
+        observer: PagedObserver,
+        resource_group: str,
+        scale_set_id: str,
+        members: list[PendingOperation],
+        round_: _ListRound,
+    ) -> None:
+        """Every page, settling each page's operations as it arrives; remember which page holds
+        which VM; then judge the operations whose VM was on no page."""
+        by_name = {op.vm.lower(): op for op in members}
+        links: list[str | None] = []
+        page_of: dict[str, int] = {}
+        link: str | None = None
+        while True:
+            page_started = self._clock()
+            page = await observer.list_page(resource_group, scale_set_id, link)
+            round_.pages += 1
+            for name, vm in page.vms.items():
+                page_of[name] = len(links)
+                op = by_name.get(name)
+                if op is not None:
+                    self._judge(op, vm, page_started, round_)
+            links.append(link)
+            link = page.next_link
+            if not link:
+                break
+        state = round_.state
+        state.page_links, state.page_of, state.stale, state.size = links, page_of, False, len(page_of)
+        for name, op in by_name.items():
+            if name not in page_of:
+                self._judge(op, None, round_.started, round_)
+
+    async def _read_pages(
+        self,
+        observer: PagedObserver,
+        resource_group: str,
+        scale_set_id: str,
+        members: list[PendingOperation],
+        pages: list[int],
+        round_: _ListRound,
+    ) -> None:
+        """Only ``pages`` of the last full list, by their links. A VM missing from its page
+        proves nothing (the list may have shifted): the next round reads every page."""
+        state = round_.state
+        for index in pages:
+            page_started = self._clock()
+            page = await observer.list_page(resource_group, scale_set_id, state.page_links[index])
+            round_.pages += 1
+            for op in members:
+                if state.page_of.get(op.vm.lower()) != index:
+                    continue
+                vm = page.vms.get(op.vm.lower())
+                if vm is None:
+                    state.stale = True
+                    round_.running.append(op)
+                else:
+                    self._judge(op, vm, page_started, round_)
+
+    def _judge(
+        self, op: PendingOperation, vm: Mapping[str, Any] | None, snapshot_at: float, round_: _ListRound
+    ) -> None:
+        """Settle one operation from a list snapshot taken from ``snapshot_at`` on."""
+        if op.future.done():
+            return
+        if op.accepted_at >= snapshot_at:  # the snapshot may predate this operation
+            op.due_at = max(op.due_at, self._clock() + self.min_interval)
+            return
+        verdict = op.expect.evaluate(vm)
+        op.observations += 1
+        if verdict == "succeeded":
+            round_.state.note_done(snapshot_at - op.accepted_at)
+            self.stats.resolved_by_list += 1
+            op.future.set_result(vm)
+        elif verdict == "check" and op.status_url:
+            round_.to_poll.append(op)
+        elif verdict == "check":
+            op.future.set_exception(
+                AzureOperationError(
+                    op.operation,
+                    code="UnexpectedState",
+                    message=f"the VM is not {op.expect} and Azure gave no operation status URL",
                 )
-            else:
-                # from the list's start: a slow multi-page round does not stretch the cadence
-                op.due_at = started + self._list_interval(op, state.pages(self.page_size))
-        return to_poll
+            )
+        else:
+            round_.running.append(op)
 
     async def _poll(self, op: PendingOperation) -> None:
         if op.status_url is None:  # pragma: no cover - registration guarantees a URL or a group

@@ -422,7 +422,7 @@ async def test_a_list_snapshot_older_than_an_operation_does_not_resolve_it(clock
         future=loop.create_future(),
     )
     hub._ops.append(op)
-    to_poll = await hub._list_round(RG, SET_ID, op.group)
+    to_poll = await hub._list_round(RG, SET_ID, op.group, [op])
     assert to_poll == [] and not op.future.done()
 
 
