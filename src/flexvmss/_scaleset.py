@@ -272,10 +272,6 @@ def _power_state(view: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _name_of(resource_id: str) -> str:
-    return resource_id.rstrip("/").rsplit("/", 1)[-1]
-
-
 def _rg_of(resource_id: str) -> str:
     parts = resource_id.split("/")
     for i, part in enumerate(parts):
@@ -299,22 +295,19 @@ async def _collect(pager: Any) -> list[Any]:
     return [item async for item in pager]
 
 
-@dataclass(frozen=True)
-class _PollingSettings:
-    polling_interval: float = 5.0
-
-
 class _ClientSet:
     """Adapts user-supplied azure-mgmt aio clients to the shape of
     :class:`~flexvmss._arm.ArmClients` that the facade and the fan-out use (``compute``,
-    ``network``, ``resource``, ``settings.polling_interval``, ``request``). The facade does not
-    close them: they belong to the caller."""
+    ``network``, ``resource``, ``settings``, ``request``). The facade does not close them: they
+    belong to the caller."""
 
-    def __init__(self, compute: Any, network: Any, resource: Any = None) -> None:
+    def __init__(self, subscription_id: str, compute: Any, network: Any, resource: Any = None) -> None:
+        from flexvmss._arm import ArmSettings
+
         self.compute = compute
         self.network = network
         self.resource = resource
-        self.settings = _PollingSettings()
+        self.settings = ArmSettings(subscription_id)
 
     async def request(self, method: str, url: str, *, json: Any = None) -> Any:
         from azure.core.rest import HttpRequest
@@ -399,7 +392,7 @@ class FlexScaleSet:
         self._clients: Any = None
         if clients is not None:
             if isinstance(clients, (tuple, list)):
-                self._clients = _ClientSet(*clients)
+                self._clients = _ClientSet(subscription_id, *clients)
             elif all(_declares(clients, attr) for attr in ("compute", "network")):
                 self._clients = clients
             else:

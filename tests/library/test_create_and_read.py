@@ -348,3 +348,19 @@ def test_names_azure_would_refuse_are_refused_before_anything_is_sent(field, arg
     with pytest.raises(InvalidInputError) as caught:
         flexvmss.FlexScaleSet(*args)
     assert caught.value.field == field
+
+
+async def test_your_own_azure_mgmt_aio_clients_can_be_passed_and_stay_open(emu, network):
+    import flexvmss.aio
+
+    own = emu.clients(aio=True)
+    async with flexvmss.aio.FlexScaleSet(
+        emu.subscription_id, RG, "mine", clients=(own.compute, own.network, own.resource)
+    ) as ss:
+        await ss.create(profile_spec(network, capacity=2))
+        result = await ss.deallocate()
+        assert len(result.succeeded) == 2
+    # flexvmss did not close them: they still work
+    assert (await own.compute.virtual_machine_scale_sets.get(RG, "mine")).name == "mine"
+    for client in (own.compute, own.network, own.resource):
+        await client.close()
