@@ -7,11 +7,14 @@ handed to one :class:`ObservationHub` through a custom azure-core polling method
 (:class:`HubPolling`, passed as ``polling=`` to any ``begin_*`` call), and the hub's single loop
 observes all of them together:
 
-* **list** — one filtered VM list of the scale set with ``$expand=instanceView`` (all pages)
-  per round resolves every VM whose provisioning state has settled: Succeeded with the expected
-  power state is success; a Failed VM, a mismatch or a vanished VM costs one GET of that
-  operation's status URL, which carries Azure's error code and message. A snapshot is only used
-  for operations accepted before the list request started.
+* **list** — the scale set's filtered VM list with ``$expand=instanceView`` resolves every VM
+  whose provisioning state has settled, page by page as the pages arrive: Succeeded with the
+  expected power state is success; a Failed VM, a mismatch or a vanished VM costs one GET of
+  that operation's status URL, which carries Azure's error code and message. A page is only
+  used for operations accepted before its request started. The first round reads every page
+  and remembers which page (by its link) holds which VM; later rounds read only the pages that
+  hold operations due for a look. A VM missing from its page proves nothing (the list may have
+  shifted): the next round reads every page again, and only a full list can say a VM is gone.
 * **poll** — one GET of each due operation's status URL (Azure-AsyncOperation, else Location).
 * **auto** — list for a scale set with at least ``list_threshold`` pending operations, else poll;
   a set already listed stays listed while one list (its pages, ``page_size`` VMs each) costs no
@@ -19,8 +22,10 @@ observes all of them together:
 
 Rounds follow Azure's Retry-After hints (``retry-after-ms`` honoured), with jitter, never
 faster than ``min_interval``. An operation a list found still running is looked at again after
-a third of its hint, but a set is never listed more often than ``list_page_interval`` s per
-page (the default, 1 s per page, spends at most a fifth of Compute's HighCostGet budget of 300
+a third of its hint until one operation of the set has finished; from then on, operations that
+reached the shortest duration seen (less a tenth) are looked at on every round, and the rest
+when they reach it. A set's list never reads more than one page per ``list_page_interval`` s
+(the default, 1 s per page, spends at most a fifth of Compute's HighCostGet budget of 300
 requests a minute). Observation errors never pass for answers: a throttled or failed
 list leaves its operations pending, and an operation whose status cannot be read five times in
 a row fails with that error.

@@ -26,6 +26,7 @@ from flexvmss._fanout import (
 from flexvmss._observe import (
     Expectation,
     HubPolling,
+    ListPage,
     ObservationHub,
     OperationStatus,
     PendingOperation,
@@ -548,3 +549,148 @@ async def test_an_empty_batch_is_an_empty_result(clock):
     azure = FakeAzure(clock, [])
     result = await run(fanout(azure, clock), azure, [])
     assert result.ok and result.results == {} and result.total_requests == 0
+
+
+# ----------------------------------------------------------------------------- paged lists
+
+
+class PagedSet:
+    """A scale set's VM list served in pages of ``page_size``, links carrying an offset."""
+
+    def __init__(self, names: list[str], page_size: int = 10) -> None:
+        self.vms = {n.lower(): self.vm(n, "Updating", "deallocating") for n in names}
+        self.page_size = page_size
+        self.reads: list[str | None] = []
+        self.on_page: Any = None
+
+    @staticmethod
+    def vm(name: str, state: str, power: str) -> dict[str, Any]:
+        statuses = [{"code": f"ProvisioningState/{state.lower()}"}, {"code": f"PowerState/{power}"}]
+        view = {"statuses": statuses}
+        return {"name": name, "properties": {"provisioningState": state, "instanceView": view}}
+
+    def finish(self, *names: str) -> None:
+        for name in names:
+            self.vms[name.lower()] = self.vm(name, "Succeeded", "deallocated")
+
+    async def list_vms(self, resource_group: str, scale_set_id: str) -> dict[str, Any]:
+        raise AssertionError("a paged observer is read page by page")
+
+    async def list_page(self, resource_group: str, scale_set_id: str, link: str | None) -> ListPage:
+        self.reads.append(link)
+        if self.on_page is not None:
+            self.on_page(link)
+        start = int(link.rsplit("=", 1)[1]) if link else 0
+        names = list(self.vms)
+        page = {n: dict(self.vms[n]) for n in names[start : start + self.page_size]}
+        more = start + self.page_size < len(names)
+        return ListPage(page, f"https://emu/list?skip={start + self.page_size}" if more else None)
+
+    async def operation_status(self, url: str, *, location: bool) -> OperationStatus:
+        return OperationStatus("InProgress", retry_after=5.0)
+
+
+def pending_op(name: str, clock: FakeClock, *, accepted_at: float, expect: Expectation | None = None) -> Any:
+    return PendingOperation(
+        vm=name,
+        operation=f"deallocate vm {name}",
+        resource_group=RG,
+        scale_set_id=SET_ID,
+        expect=expect or Expectation.power("deallocated"),
+        status_url=f"https://emu/ops/{name}",
+        location=False,
+        accepted_at=accepted_at,
+        retry_after=30.0,
+        due_at=clock.now,
+        future=asyncio.get_running_loop().create_future(),
+    )
+
+
+def paged_hub(observer: PagedSet, clock: FakeClock) -> tuple[ObservationHub, list[Any]]:
+    hub = ObservationHub(observer, mode="list", clock=clock, jitter=0.0, list_page_interval=1.0)
+    ops = [pending_op(name, clock, accepted_at=clock.now - 40) for name in observer.vms]
+    hub._ops.extend(ops)
+    return hub, ops
+
+
+PAGED = [f"web_{i:02d}" for i in range(30)]
+
+
+async def test_a_full_list_settles_each_page_as_it_arrives(clock):
+    observer = PagedSet(PAGED)
+    hub, ops = paged_hub(observer, clock)
+    observer.finish("web_00")
+    done_when_read: list[bool] = []
+    observer.on_page = lambda link: done_when_read.append(ops[0].future.done())
+    await hub._list_round(RG, SET_ID, ops[0].group, ops)
+    assert observer.reads == [None, "https://emu/list?skip=10", "https://emu/list?skip=20"]
+    assert done_when_read == [False, True, True]  # resolved before page 2 was asked for
+    assert hub.stats.pages == 3 and hub.stats.resolved_by_list == 1
+
+
+async def test_later_rounds_read_only_the_pages_holding_due_operations(clock):
+    observer = PagedSet(PAGED)
+    hub, ops = paged_hub(observer, clock)
+    group = ops[0].group
+    await hub._list_round(RG, SET_ID, group, ops)
+    observer.reads.clear()
+    clock.now += 3.0  # the page budget: three pages read, one per second
+    observer.finish("web_12", "web_25")
+    due = [ops[12], ops[13]]  # both on the second page
+    await hub._list_round(RG, SET_ID, group, due)
+    assert observer.reads == ["https://emu/list?skip=10"]
+    assert ops[12].future.done() and not ops[25].future.done()  # page 3 was not read
+
+
+async def test_no_list_starts_before_the_page_budget_allows(clock):
+    observer = PagedSet(PAGED)
+    hub, ops = paged_hub(observer, clock)
+    await hub._list_round(RG, SET_ID, ops[0].group, ops)
+    observer.reads.clear()
+    clock.now += 1.0
+    ops[0].due_at = clock.now
+    assert await hub._list_round(RG, SET_ID, ops[0].group, [ops[0]]) == []
+    assert observer.reads == []
+    assert ops[0].due_at == pytest.approx(clock.now + 2.0)  # three pages read: three seconds
+
+
+async def test_a_vm_missing_from_its_page_is_only_judged_gone_by_a_full_list(clock):
+    observer = PagedSet(PAGED)
+    hub = ObservationHub(observer, mode="list", clock=clock, jitter=0.0)
+    ops = [pending_op(n, clock, accepted_at=clock.now - 40, expect=Expectation.gone()) for n in PAGED]
+    hub._ops.extend(ops)
+    group = ops[0].group
+    await hub._list_round(RG, SET_ID, group, ops)
+    clock.now += 3.0
+    del observer.vms["web_00"], observer.vms["web_11"]  # deleted: later VMs move up a page
+    await hub._list_round(RG, SET_ID, group, [ops[15]])  # web_15 is now on page 1
+    assert not ops[15].future.done() and not ops[11].future.done()  # its page no longer holds it
+    clock.now += 3.0
+    observer.reads.clear()
+    await hub._list_round(RG, SET_ID, group, [ops[15]])
+    assert observer.reads == [None, "https://emu/list?skip=10", "https://emu/list?skip=20"]
+    assert ops[0].future.done() and ops[11].future.done()  # gone, by the full list
+    assert not ops[15].future.done()
+
+
+async def test_operations_that_reached_the_shortest_duration_seen_are_looked_at_every_round(clock):
+    observer = PagedSet(PAGED)
+    hub, ops = paged_hub(observer, clock)
+    young = pending_op("web_29", clock, accepted_at=clock.now - 5)
+    hub._ops[-1] = young
+    observer.finish("web_00")
+    group = ops[0].group
+    await hub._list_round(RG, SET_ID, group, ops)
+    state = hub._groups[group]
+    assert state.shortest == pytest.approx(40.0)
+    # old enough: at the next round the page budget allows (three pages, three seconds)
+    assert ops[1].due_at == pytest.approx(clock.now + 3.0)
+    # too young: when it reaches nine tenths of the shortest duration seen
+    assert young.due_at == pytest.approx(young.accepted_at + 36.0)
+
+
+async def test_before_any_operation_finished_a_running_one_is_looked_at_after_a_third_of_its_hint(clock):
+    observer = PagedSet(PAGED[:5])
+    hub, ops = paged_hub(observer, clock)
+    await hub._list_round(RG, SET_ID, ops[0].group, ops)
+    assert ops[0].due_at == pytest.approx(clock.now + 10.0)  # Retry-After 30 / 3

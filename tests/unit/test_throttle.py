@@ -325,3 +325,18 @@ async def test_a_long_queue_behind_the_pacer_keeps_its_slot_in_capped_sleeps(clo
     await asyncio.gather(*(pipe.run(HttpRequest("POST", f"{VM}{i}/deallocate")) for i in range(12)))
     assert len(transport.sent) == 12  # queued beyond max_single_sleep, yet nobody failed
     assert max(clock.sleeps) <= 0.5
+
+
+async def test_a_request_lost_in_transport_is_no_longer_counted_as_unanswered(clock):
+    from azure.core.exceptions import ServiceRequestError
+
+    state = state_for(clock)
+    transport = ScriptedTransport(
+        [(202, {"x-ms-ratelimit-remaining-subscription-writes": "100"}, None), ServiceRequestError("reset")]
+    )
+    pipe = pipeline(state, transport)
+    await pipe.run(HttpRequest("POST", VM + "/deallocate"))
+    with pytest.raises(ServiceRequestError):
+        await pipe.run(HttpRequest("POST", VM + "/deallocate"))
+    # had it stayed "unanswered", the next observed count would be read one lower forever
+    assert state._arm["write"].outstanding == 0
