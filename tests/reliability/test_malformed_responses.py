@@ -15,7 +15,7 @@ import pytest
 from soak_scenario import RG, build_world, clients_for, profile_spec, scaled_sleep
 
 import flexvmss.aio
-from flexvmss import BatchResult, FlexError
+from flexvmss import BatchResult, FlexError, SkuCache
 from flexvmss.emulator import Emulator
 from flexvmss.emulator._dispatch import Outcome
 
@@ -51,6 +51,8 @@ TARGETS: dict[str, tuple[str, str, Callable[[Any, str], Any], str]] = {
     "scale_to": ("PATCH", VMSS, lambda ss, subnet: ss.scale_to(3), "scale web to 3"),
     "deallocate": ("POST", r"/deallocate$", lambda ss, subnet: ss.deallocate(), "deallocate"),
     "create": ("PUT", r"/virtualMachineScaleSets/fresh$", None, "create scale set fresh"),  # type: ignore[dict-item]
+    "plan": ("GET", r"/providers/Microsoft\.Compute/skus$", None, "resource SKUs"),  # type: ignore[dict-item]
+    "delete": ("DELETE", VMSS, lambda ss, subnet: ss.delete(), "delete scale set web"),
 }
 
 
@@ -97,8 +99,13 @@ def mutating() -> Iterator[tuple[Emulator, Mutator, str, str]]:
 
 def _truth(emu: Emulator, target: str, outcome: Any) -> str | None:
     """Why ``outcome`` (a call that returned) is not what the emulator holds; None when it is."""
+    if target == "plan":
+        return f"a mutated Resource SKUs answer was taken for a catalog: {outcome!r}"
     c = emu.clients()
     try:
+        if target == "delete":
+            gone = not any(s.name == SET for s in c.compute.virtual_machine_scale_sets.list(RG))
+            return None if outcome.scale_set_deleted == gone else f"returned {outcome!r}, set gone: {gone}"
         if target in ("get", "scale_to", "create"):
             name = "fresh" if target == "create" else SET
             real = c.compute.virtual_machine_scale_sets.get(RG, name)
@@ -137,15 +144,39 @@ def _check(emu: Emulator, target: str, outcome: Any, error: BaseException | None
     assert wrong is None, f"a malformed answer was taken for a real one: {wrong}"
 
 
-@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
-@pytest.mark.parametrize("target", sorted(TARGETS))
+#: (target, mutation) -> the bug that makes the case fail today (see the report)
+KNOWN_BUGS = {
+    ("plan", "missing_fields"): "_scaleset.py FlexScaleSet._catalog: a Resource SKUs page without 'value' "
+    "(the SDK pager yields nothing) becomes an empty catalog, so preflight reports FLEX020 'no such size' "
+    "instead of MalformedResponseError naming 'list resource SKUs in westeurope'",
+    ("plan", "wrong_types"): "_scaleset.py FlexScaleSet._catalog.load: [_wire(item) for item in items] "
+    "over {'value': 'x'} raises ValueError from dict('x') instead of MalformedResponseError",
+}
+
+
+def _cases() -> list[Any]:
+    return [
+        pytest.param(
+            target,
+            mutation,
+            id=f"{target}-{mutation}",
+            marks=[pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[target, mutation])]
+            if (target, mutation) in KNOWN_BUGS
+            else [],
+        )
+        for target in sorted(TARGETS)
+        for mutation in sorted(MUTATIONS)
+    ]
+
+
+@pytest.mark.parametrize(("target", "mutation"), _cases())
 async def test_a_mutated_response_is_a_typed_error_naming_the_operation(mutating, target, mutation):
     emu, mutator, snapshot, subnet = mutating
     emu.restore(snapshot)
     method, path, call, operation = TARGETS[target]
     clients = clients_for(emu)
     name = "fresh" if target == "create" else SET
-    ss = flexvmss.aio.FlexScaleSet(emu.subscription_id, RG, name, clients=clients)
+    ss = flexvmss.aio.FlexScaleSet(emu.subscription_id, RG, name, clients=clients, sku_cache=SkuCache())
     mutator.rule = (method, re.compile(path, re.I), MUTATIONS[mutation])
     mutator.hits = 0
     outcome: Any = None
@@ -154,6 +185,8 @@ async def test_a_mutated_response_is_a_typed_error_naming_the_operation(mutating
         with scaled_sleep(emu.time_scale):
             if target == "create":
                 outcome = await ss.create(profile_spec(subnet, 1))
+            elif target == "plan":
+                outcome = await ss.plan_create(profile_spec(subnet, 1))
             else:
                 outcome = await call(ss, subnet)
     except Exception as exc:
