@@ -527,6 +527,7 @@ class ObservationHub:
             raise
         except Exception as exc:
             state.list_failures += 1
+            state.stale = True  # a page's link may have expired: read from the first page next time
             error = exc if isinstance(exc, FlexError) else from_azure_error(exc, operation="list VMs")
             wait = error.retry_after if isinstance(error, ThrottledError) and error.retry_after else None
             _LOGGER.warning("listing scale set %s failed (%s); operations stay pending", scale_set_id, error)

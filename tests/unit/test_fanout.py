@@ -562,6 +562,7 @@ class PagedSet:
         self.page_size = page_size
         self.reads: list[str | None] = []
         self.on_page: Any = None
+        self.errors: list[Exception] = []
 
     @staticmethod
     def vm(name: str, state: str, power: str) -> dict[str, Any]:
@@ -578,6 +579,8 @@ class PagedSet:
 
     async def list_page(self, resource_group: str, scale_set_id: str, link: str | None) -> ListPage:
         self.reads.append(link)
+        if self.errors:
+            raise self.errors.pop(0)
         if self.on_page is not None:
             self.on_page(link)
         start = int(link.rsplit("=", 1)[1]) if link else 0
@@ -694,3 +697,19 @@ async def test_before_any_operation_finished_a_running_one_is_looked_at_after_a_
     hub, ops = paged_hub(observer, clock)
     await hub._list_round(RG, SET_ID, ops[0].group, ops)
     assert ops[0].due_at == pytest.approx(clock.now + 10.0)  # Retry-After 30 / 3
+
+
+async def test_after_a_page_could_not_be_read_the_next_round_reads_from_the_first_page(clock):
+    observer = PagedSet(PAGED)
+    hub, ops = paged_hub(observer, clock)
+    group = ops[0].group
+    await hub._list_round(RG, SET_ID, group, ops)
+    clock.now += 3.0
+    observer.errors = [ConflictError("list VMs", code="InvalidSkipToken", message="expired", status=400)]
+    await hub._list_round(RG, SET_ID, group, [ops[12]])
+    assert not ops[12].future.done()
+    observer.reads.clear()
+    clock.now = ops[12].due_at
+    observer.finish("web_12")
+    await hub._list_round(RG, SET_ID, group, [ops[12]])
+    assert observer.reads[0] is None and ops[12].future.done()
