@@ -44,8 +44,11 @@ docs: $(STAMP)
 scan: $(STAMP)
 	$(BIN)/python -m flexvmss.testing scan cassettes/
 
+CASSETTE_TESTS = $(shell grep -rl flexvmss_cassette tests --include='test_*.py' | grep -v testing_kit/test_plugin)
+
 rerecord: $(STAMP)
-	$(BIN)/python -m pytest -q --flexvmss-target=emulator --record-mode=rewrite -p no:randomly tests/library
+	$(BIN)/python -m pytest -q --flexvmss-target=emulator --record-mode=rewrite $(CASSETTE_TESTS)
+	$(BIN)/python -m flexvmss.testing scan cassettes/
 
 rerecord-check: $(STAMP)
 	bash scripts/rerecord_check.sh
