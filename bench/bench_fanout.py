@@ -49,48 +49,14 @@ def prepare(emu: Emulator, vms: int) -> list[str]:
     """A resource group, a subnet behind a NAT gateway and a profile set of ``vms`` running VMs."""
     from flexvmss._specs import ImageSpec, NetworkSpec, ScaleSetSpec, render_scale_set_body
 
+    network = emu.create_network(RG, LOCATION)
     c = emu.clients()
-    c.resource.resource_groups.create_or_update(RG, {"location": LOCATION})
-    pip = c.network.public_ip_addresses.begin_create_or_update(
-        RG,
-        "nat-ip",
-        {
-            "location": LOCATION,
-            "sku": {"name": "Standard"},
-            "properties": {"publicIPAllocationMethod": "Static"},
-        },
-    ).result()
-    nat = c.network.nat_gateways.begin_create_or_update(
-        RG,
-        "nat",
-        {
-            "location": LOCATION,
-            "sku": {"name": "Standard"},
-            "properties": {"publicIpAddresses": [{"id": pip.id}]},
-        },
-    ).result()
-    vnet = c.network.virtual_networks.begin_create_or_update(
-        RG,
-        "vnet",
-        {
-            "location": LOCATION,
-            "properties": {
-                "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
-                "subnets": [
-                    {
-                        "name": "vms",
-                        "properties": {"addressPrefix": "10.0.0.0/20", "natGateway": {"id": nat.id}},
-                    }
-                ],
-            },
-        },
-    ).result()
     spec = ScaleSetSpec(
         location=LOCATION,
         vm_size="Standard_D2s_v5",
         capacity=vms,
         image=ImageSpec.from_urn("Canonical:ubuntu-24_04-lts:server:latest"),
-        network=NetworkSpec(subnet_id=vnet.subnets[0].id, outbound="nat_gateway"),
+        network=NetworkSpec(subnet_id=network.subnet_id, outbound="nat_gateway"),
         ssh_public_keys=(SSH_KEY,),
     )
     c.compute.virtual_machine_scale_sets.begin_create_or_update(

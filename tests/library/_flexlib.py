@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flexvmss._specs import ImageSpec, NetworkSpec, ScaleSetSpec, VmSpec
+from flexvmss.emulator import FlexNetwork
 
 if TYPE_CHECKING:
     from flexvmss.emulator import Emulator
@@ -21,54 +21,12 @@ SSH_KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC0flexvmsstestkey test@example"
 TIME_SCALE = 0.001
 
 
-@dataclass
-class Network:
-    subnet_id: str  # has a NAT gateway: outbound for profile VMs
-    plain_subnet_id: str  # no outbound path
-    nat_gateway_id: str
+Network = FlexNetwork
 
 
 def build_network(emu: Emulator, rg: str = RG) -> Network:
     """A resource group with a VNet: one subnet behind a NAT gateway, one without outbound."""
-    c = emu.clients()
-    c.resource.resource_groups.create_or_update(rg, {"location": LOCATION})
-    pip = c.network.public_ip_addresses.begin_create_or_update(
-        rg,
-        "nat-ip",
-        {
-            "location": LOCATION,
-            "sku": {"name": "Standard"},
-            "properties": {"publicIPAllocationMethod": "Static"},
-        },
-    ).result()
-    nat = c.network.nat_gateways.begin_create_or_update(
-        rg,
-        "nat",
-        {
-            "location": LOCATION,
-            "sku": {"name": "Standard"},
-            "properties": {"publicIpAddresses": [{"id": pip.id}]},
-        },
-    ).result()
-    vnet = c.network.virtual_networks.begin_create_or_update(
-        rg,
-        "vnet",
-        {
-            "location": LOCATION,
-            "properties": {
-                "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
-                "subnets": [
-                    {
-                        "name": "vms",
-                        "properties": {"addressPrefix": "10.0.0.0/20", "natGateway": {"id": nat.id}},
-                    },
-                    {"name": "plain", "properties": {"addressPrefix": "10.0.16.0/24"}},
-                ],
-            },
-        },
-    ).result()
-    subnets = {s.name: s.id for s in vnet.subnets}
-    return Network(subnet_id=subnets["vms"], plain_subnet_id=subnets["plain"], nat_gateway_id=nat.id)
+    return emu.create_network(rg, LOCATION)
 
 
 def profile_spec(net: Network, capacity: int = 3, **overrides: Any) -> ScaleSetSpec:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ._credential import AsyncEmulatorCredential, EmulatorCredential
     from ._emulator import Emulator, EmulatorClients
     from ._faults import FaultRule
+    from ._network_setup import FlexNetwork
     from ._throttle import throttle_lower_bound
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "EmulatorClients",
     "EmulatorCredential",
     "FaultRule",
+    "FlexNetwork",
     "throttle_lower_bound",
 ]
 
@@ -36,6 +38,7 @@ _WHERE = {
     "Emulator": "._emulator",
     "EmulatorClients": "._emulator",
     "FaultRule": "._faults",
+    "FlexNetwork": "._network_setup",
     "throttle_lower_bound": "._throttle",
 }
 

@@ -395,6 +395,15 @@ class Emulator:
             self.lro.complete_all()
             return n
 
+    def create_network(self, resource_group: str, location: str = "westeurope", **kwargs: Any) -> Any:
+        """A resource group, a VNet and a subnet behind a NAT gateway (plus one without outbound
+        access), made through the stock clients: what a Flex profile set needs. Returns a
+        :class:`~flexvmss.emulator._network_setup.FlexNetwork`; see
+        :func:`~flexvmss.emulator._network_setup.create_network` for the options."""
+        from ._network_setup import create_network
+
+        return create_network(self, resource_group, location, **kwargs)
+
     def set_throttle(self, mode: str | None) -> None:
         """``"azure"`` turns Azure's throttling on; ``"off"`` or None turns it off (and
         refills the buckets)."""
