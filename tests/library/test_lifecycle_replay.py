@@ -11,6 +11,8 @@ counters or the inventory lives in the emulator-backed tests next to this file.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -18,7 +20,7 @@ from _flexlib import IMAGE, LOCATION, SSH_KEY, Face
 
 import flexvmss
 import flexvmss.aio
-from flexvmss import NetworkSpec, ScaleSetSpec, VmSpec
+from flexvmss import NetworkSpec, ScaleSetSpec, SkuCache, VmSpec
 
 pytestmark = pytest.mark.flexvmss_cassette
 
@@ -85,6 +87,39 @@ def arm_clients(target: Any) -> Any:
     )
 
 
+async def network_for(target: Any) -> str:
+    """Build :func:`build_network` through clients of its own (closed afterwards)."""
+    clients = arm_clients(target)
+    try:
+        return await build_network(clients)
+    finally:
+        await clients.close()
+
+
+@asynccontextmanager
+async def open_set(target: Any, face: str, name: str, **kwargs: Any) -> AsyncIterator[tuple[Face, Any]]:
+    """A FlexScaleSet in :data:`RG` through ``face``, on flexvmss's own clients (yielded too, so
+    a test can read their request counts); both are closed on exit.
+
+    Each set gets its own :class:`SkuCache`: the process-wide one would make a cassette depend
+    on which test read the SKU catalog first in the recording session."""
+    from flexvmss._sync import run_sync
+
+    clients = arm_clients(target)
+    cls = flexvmss.FlexScaleSet if face == "sync" else flexvmss.aio.FlexScaleSet
+    kwargs.setdefault("sku_cache", SkuCache())
+    ss = Face(cls(target.subscription_id, RG, name, clients=clients, **kwargs), sync=face == "sync")
+    try:
+        yield ss, clients
+    finally:
+        if face == "sync":
+            ss.scale_set.close()
+            await asyncio.to_thread(run_sync, clients.close)
+        else:
+            await ss.scale_set.close()
+            await clients.close()
+
+
 def vm(subnet_id: str, name: str, **overrides: Any) -> VmSpec:
     fields: dict[str, Any] = {
         "name": name,
@@ -106,7 +141,8 @@ async def test_lifecycle_of_a_set_built_vm_by_vm(flexvmss_target, face):
         await clients.close()  # the sync face's clients must live on its own loop
         clients = arm_clients(flexvmss_target)
     cls = flexvmss.FlexScaleSet if face == "sync" else flexvmss.aio.FlexScaleSet
-    ss = Face(cls(flexvmss_target.subscription_id, RG, "byvm", clients=clients), sync=face == "sync")
+    scale_set = cls(flexvmss_target.subscription_id, RG, "byvm", clients=clients, sku_cache=SkuCache())
+    ss = Face(scale_set, sync=face == "sync")
     try:
         info = await ss.create(ScaleSetSpec(location=LOCATION, zones=("1", "2")))
         assert info.orchestration_mode == "Flexible" and not info.has_vm_profile
@@ -146,7 +182,8 @@ async def test_lifecycle_of_a_profile_set(flexvmss_target, face):
     await clients.close()
     clients = arm_clients(flexvmss_target)
     cls = flexvmss.FlexScaleSet if face == "sync" else flexvmss.aio.FlexScaleSet
-    ss = Face(cls(flexvmss_target.subscription_id, RG, "prof", clients=clients), sync=face == "sync")
+    scale_set = cls(flexvmss_target.subscription_id, RG, "prof", clients=clients, sku_cache=SkuCache())
+    ss = Face(scale_set, sync=face == "sync")
     spec = ScaleSetSpec(
         location=LOCATION,
         vm_size="Standard_D2s_v5",
@@ -189,7 +226,8 @@ async def test_every_per_vm_operation(flexvmss_target, face):
     await clients.close()
     clients = arm_clients(flexvmss_target)
     cls = flexvmss.FlexScaleSet if face == "sync" else flexvmss.aio.FlexScaleSet
-    ss = Face(cls(flexvmss_target.subscription_id, RG, "ops", clients=clients), sync=face == "sync")
+    scale_set = cls(flexvmss_target.subscription_id, RG, "ops", clients=clients, sku_cache=SkuCache())
+    ss = Face(scale_set, sync=face == "sync")
     try:
         await ss.create(ScaleSetSpec(location=LOCATION))
         added = await ss.add_vms(
