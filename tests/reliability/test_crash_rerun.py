@@ -25,7 +25,7 @@ def test_killed_commands_converge_when_rerun(slow_emulator):
     report = run_crash_cycle(
         slow_emulator,
         seed=SEED,
-        capacity=12,
+        capacity=8,
         kills_per_command=3,
         max_delay=lambda command: {"create": 1.0, "deallocate": 0.4}.get(command, 1.0),
     )

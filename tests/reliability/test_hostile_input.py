@@ -104,7 +104,7 @@ def _check_spec(spec: Any) -> None:
     assert isinstance(body, dict) and body.get("location")
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(shaped(ScaleSetSpec) | near_valid(ScaleSetSpec, VALID_SET))
 @example({"location": "westeurope", "admin_password": {"file": "/nonexistent/secret"}})
 @example({"location": "westeurope", "custom_data": {"env": "FLEXVMSS_SURELY_UNSET_VARIABLE"}})
@@ -121,7 +121,7 @@ def test_scale_set_spec_from_any_mapping_is_a_spec_or_a_typed_error(data):
         return
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(shaped(VmSpec) | near_valid(VmSpec, VALID_VM))
 @example({"name": "..", "vm_size": "x", "image": "a:b:c:d", "network": {"subnet_id": "s"}})
 @example({"name": "a", "vm_size": "x", "image": "", "network": {"subnet_id": "s"}})
