@@ -232,3 +232,58 @@ def test_secret_values_never_show_in_spec_reprs():
         import pickle
 
         pickle.dumps(spec)
+
+
+def test_the_command_line_never_prints_secrets_from_a_spec_file(emu, tmp_path: Path):
+    """A spec file with a password, custom data and user data; create it, create a conflicting
+    variant (an error), list, deallocate and delete, at the highest verbosity."""
+    import json as _json
+
+    from click.testing import CliRunner
+
+    from flexvmss.cli import flexvmss as cli
+
+    world = build_world(emu)
+    spec = {
+        "location": LOCATION,
+        "vm_size": "Standard_D2s_v5",
+        "capacity": 2,
+        "image": "Canonical:ubuntu-24_04-lts:server:latest",
+        "network": {"subnet_id": world.subnet_id, "outbound": "nat_gateway"},
+        "admin_password": PASSWORD,
+        "custom_data": CUSTOM_DATA,
+        "user_data": {"env": "FLEXVMSS_TEST_USER_DATA"},
+    }
+    good = tmp_path / "web.json"
+    good.write_text(_json.dumps(spec))
+    bad = tmp_path / "bad.json"
+    bad.write_text(_json.dumps({**spec, "vm_size": "Standard_D4s_v5", "admin_password": SHORT_PASSWORD}))
+    base = [
+        "--base-url",
+        emu.base_url,
+        "--ca-file",
+        emu.ca_file,
+        "--credential",
+        "emulator",
+        "--subscription",
+        emu.subscription_id,
+        "-g",
+        RG,
+        "-vvv",
+        "--yes",
+    ]
+    env = {"NO_COLOR": "1", "COLUMNS": "200", "FLEXVMSS_TEST_USER_DATA": USER_DATA, "FLEXVMSS_DEBUG": "1"}
+    outputs = []
+    for args in (
+        ["create", "web", "--spec", str(good)],
+        ["create", "web", "--spec", str(bad)],
+        ["plan", "other", "--spec", str(bad)],
+        ["-o", "json", "ls", "web"],
+        ["deallocate", "web"],
+        ["delete", "web", "--cascade"],
+    ):
+        result = CliRunner().invoke(cli, [*base, *args], env=env)
+        outputs.append(f"{args} exit {result.exit_code}\n{result.output}\n{result.exception!r}")
+    text = "\n".join(outputs)
+    assert "exit 0" in outputs[0], outputs[0]
+    assert leaks(text) == [], text[-3000:]
