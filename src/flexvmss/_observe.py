@@ -15,6 +15,7 @@ observes all of them together:
   and remembers which page (by its link) holds which VM; later rounds read only the pages that
   hold operations due for a look. A VM missing from its page proves nothing (the list may have
   shifted): the next round reads every page again, and only a full list can say a VM is gone.
+  Once Azure refuses a page's link (anything but throttling), links are not reused again.
 * **poll** — one GET of each due operation's status URL (Azure-AsyncOperation, else Location).
 * **auto** — list for a scale set with at least ``list_threshold`` pending operations, else poll;
   a set already listed stays listed while one list (its pages, ``page_size`` VMs each) costs no
@@ -302,6 +303,8 @@ class _Group:
     page_of: dict[str, int] = field(default_factory=dict)
     #: No page map, or a page no longer held a VM it held: the next list reads every page.
     stale: bool = True
+    #: False once a page's link was refused: every round then reads from the first page.
+    links_reusable: bool = True
     #: The page budget: when the next list of this set may start.
     next_list_at: float = 0.0
     #: The shortest time an operation of this set has taken, as observed (an upper bound).
@@ -315,7 +318,7 @@ class _Group:
     def target_pages(self, names: Iterable[str]) -> list[int] | None:
         """The pages that hold these VMs, or None when only a full list will do (no fresh map,
         a VM not in it, or every page wanted anyway)."""
-        if self.stale or not self.page_links:
+        if self.stale or not self.page_links or not self.links_reusable:
             return None
         pages: set[int] = set()
         for name in names:
@@ -348,6 +351,7 @@ class _ListRound:
 
     state: _Group
     started: float
+    targeted: bool = False
     pages: int = 0
     to_poll: list[PendingOperation] = field(default_factory=list)
     running: list[PendingOperation] = field(default_factory=list)
@@ -516,6 +520,7 @@ class ObservationHub:
                 if targets is None:
                     await self._read_all_pages(observer, resource_group, scale_set_id, members, round_)
                 else:
+                    round_.targeted = True
                     await self._read_pages(observer, resource_group, scale_set_id, members, targets, round_)
             else:
                 vms = await self.observer.list_vms(resource_group, scale_set_id)
@@ -527,8 +532,10 @@ class ObservationHub:
             raise
         except Exception as exc:
             state.list_failures += 1
-            state.stale = True  # a page's link may have expired: read from the first page next time
+            state.stale = True  # read from the first page next time
             error = exc if isinstance(exc, FlexError) else from_azure_error(exc, operation="list VMs")
+            if round_.targeted and not isinstance(error, ThrottledError):
+                state.links_reusable = False  # Azure refused a link it gave: never reuse one again
             wait = error.retry_after if isinstance(error, ThrottledError) and error.retry_after else None
             _LOGGER.warning("listing scale set %s failed (%s); operations stay pending", scale_set_id, error)
             for op in members:

@@ -713,3 +713,9 @@ async def test_after_a_page_could_not_be_read_the_next_round_reads_from_the_firs
     observer.finish("web_12")
     await hub._list_round(RG, SET_ID, group, [ops[12]])
     assert observer.reads[0] is None and ops[12].future.done()
+    # Azure refused a link it gave: links are not reused again, whatever the page map says
+    observer.reads.clear()
+    clock.now += 10.0
+    ops[13].due_at = clock.now
+    await hub._list_round(RG, SET_ID, group, [ops[13]])
+    assert observer.reads[0] is None and len(observer.reads) == 3
