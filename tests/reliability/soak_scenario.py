@@ -530,7 +530,7 @@ async def run_soak(
                 with paused_faults(emu):
                     before = _states(emu, ss.id)
                 drops.take()
-                result = await step(name, lambda name=name: getattr(ss, name)())
+                result = await step(name, getattr(ss, name))
                 if result is None:
                     continue
                 with paused_faults(emu):
