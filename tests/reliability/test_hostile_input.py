@@ -379,3 +379,21 @@ async def test_an_invalid_resource_group_is_refused_before_any_request(named, re
     answer, sent, _ = await _probe(named, resource_group, "web")
     assert isinstance(answer, InvalidInputError), f"{resource_group!r} answered {answer!r}"
     assert sent == 0
+
+
+async def test_a_where_filter_that_raises_sends_no_write(named):
+    """A user's filter that blows up stops the batch before any VM is touched (its own error)."""
+    emu = named
+    world = build_world(emu)
+    clients = clients_for(emu)
+    ss = flexvmss.aio.FlexScaleSet(emu.subscription_id, RG, "filtered", clients=clients)
+    try:
+        with scaled_sleep(emu.time_scale):
+            await ss.create(profile_spec(world.subnet_id, 2))
+            writes = _writes(emu)
+            with pytest.raises(ZeroDivisionError):
+                await ss.deallocate(where=lambda vm: 1 / 0 > 0)
+            assert _writes(emu) == writes
+    finally:
+        await ss.close()
+        await clients.close()
