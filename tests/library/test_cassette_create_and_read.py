@@ -125,7 +125,10 @@ async def test_context_managers_close_only_the_clients_they_built(flexvmss_targe
         def own_clients() -> tuple[bool, bool]:
             with flexvmss.FlexScaleSet(sub, RG, "cm", **kwargs) as ss:
                 inside = ss.exists()
-            return inside, ss.exists()  # used again after close: new clients
+            try:
+                return inside, ss.exists()  # used again after close: new clients
+            finally:
+                ss.close()
 
         assert await asyncio.to_thread(own_clients) == (False, False)
     else:
