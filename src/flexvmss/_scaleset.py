@@ -476,9 +476,23 @@ class FlexScaleSet:
         compute = self._arm().compute
 
         async def load(loc: str) -> list[Mapping[str, Any]]:
+            operation = f"list resource SKUs in {loc}"
             pager = compute.resource_skus.list(filter=f"location eq '{loc}'")
-            items = await self._list(f"list resource SKUs in {loc}", pager)
-            return [_wire(item) for item in items]
+            raw = await self._list(operation, pager)
+            items: list[Mapping[str, Any]] = [
+                _wire(i) for i in raw if isinstance(i, Mapping) or hasattr(i, "as_dict")
+            ]
+            # An empty catalog is a broken answer, not a region with nothing in it: taking it as
+            # such would refuse every size as unknown (FLEX020).
+            if not items or len(items) != len(raw) or not all(i.get("name") for i in items):
+                raise MalformedResponseError(
+                    operation,
+                    code="MalformedResponse",
+                    message="the Resource SKUs answer holds no SKU items",
+                    remedy="Retry; if it persists, check that base_url is an Azure Resource Manager "
+                    "endpoint.",
+                )
+            return items
 
         return await self._cache().get(self.subscription_id, location, load)
 
@@ -792,22 +806,74 @@ class FlexScaleSet:
             models[spec.name] = model
         return info, models, members
 
+    async def _create_vm(self, name: str, model: Any, *, polling: Any = None) -> Any:
+        """Create ``name`` with ``If-None-Match: *`` (never overwrite a VM someone else made)
+        and return the created VM.
+
+        A 412 can also mean that this very create already landed and only its answer was lost
+        (a dropped connection, then a transient retry): when the existing VM carries this set's
+        tag, that create is awaited to its end instead of being reported as a failure."""
+        from azure.core import MatchConditions
+        from azure.core.exceptions import HttpResponseError
+
+        operation = f"create vm {name}"
+        compute = self._arm().compute
+        extra = {} if polling is None else {"polling": polling}
+        try:
+            poller = await compute.virtual_machines.begin_create_or_update(
+                self.resource_group, name, model, match_condition=MatchConditions.IfMissing, **extra
+            )
+        except HttpResponseError as exc:
+            if getattr(exc, "status_code", None) != 412:
+                raise
+            existing = _resource_body(
+                await self._call(operation, compute.virtual_machines.get(self.resource_group, name)),
+                operation,
+                "a VM",
+            )
+            if not _same((existing.get("tags") or {}).get(SET_TAG), self.id):
+                raise
+            return await self._await_created(name, existing)
+        return await poller.result()
+
+    async def _await_created(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Wait until a VM that is being created settles; its failure is raised as Azure's."""
+        operation = f"create vm {name}"
+        compute = self._arm().compute
+        for _ in range(VANISH_ATTEMPTS):
+            state = str((body.get("properties") or {}).get("provisioningState") or "")
+            if state.lower() not in ("creating", "updating"):
+                break
+            await _clock.sleep(VANISH_POLL)
+            body = _resource_body(
+                await self._call(
+                    operation, compute.virtual_machines.get(self.resource_group, name, expand="instanceView")
+                ),
+                operation,
+                "a VM",
+            )
+        state = str((body.get("properties") or {}).get("provisioningState") or "")
+        if state.lower() != "succeeded":
+            statuses = ((body.get("properties") or {}).get("instanceView") or {}).get("statuses") or []
+            failed: dict[str, Any] = next(
+                (st for st in statuses if str(st.get("code", "")).startswith("ProvisioningState/")), {}
+            )
+            raise AzureOperationError(
+                operation,
+                code=str(failed.get("code", "")).rsplit("/", 1)[-1] or "ProvisioningStateNotSucceeded",
+                message=str(failed.get("message") or f"the VM ended in provisioning state {state!r}"),
+            )
+        return body
+
     async def add_vm(self, vm_spec: VmSpec) -> VmInfo:
         """Create one VM into the set (same resource group; optional zone, fault domain, own
         size and priority) and wait for it. Preflight as in :meth:`add_vms`; a VM of that name
         that is already a member is returned as it is (idempotent)."""
-        from azure.core import MatchConditions
-
         _, models, members = await self._preflight_vms([vm_spec])
         if members:
             return _parse(VmInfo.from_wire, members[vm_spec.name], f"create vm {vm_spec.name}", "a VM")
-        model = models[vm_spec.name]
-        compute = self._arm().compute
-        result = await self._lro(
-            f"create vm {vm_spec.name}",
-            compute.virtual_machines.begin_create_or_update(
-                self.resource_group, vm_spec.name, model, match_condition=MatchConditions.IfMissing
-            ),
+        result = await self._call(
+            f"create vm {vm_spec.name}", self._create_vm(vm_spec.name, models[vm_spec.name])
         )
         return _parse(VmInfo.from_wire, result, f"create vm {vm_spec.name}", "a VM")
 
@@ -827,21 +893,11 @@ class FlexScaleSet:
         same name is refused: flexvmss attaches VMs at creation only. Each PUT carries
         ``If-None-Match: *`` so a VM created meanwhile by someone else is not overwritten.
         """
-        from azure.core import MatchConditions
-
         specs = list(vm_specs)
         _, by_name, members = await self._preflight_vms(specs)
-        compute = self._arm().compute
 
         async def begin(name: str, polling: Any) -> Any:
-            poller = await compute.virtual_machines.begin_create_or_update(
-                self.resource_group,
-                name,
-                by_name[name],
-                match_condition=MatchConditions.IfMissing,
-                polling=polling,
-            )
-            return await poller.result()
+            return await self._create_vm(name, by_name[name], polling=polling)
 
         return await self._fan_out(
             "create",

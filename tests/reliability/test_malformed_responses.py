@@ -145,13 +145,8 @@ def _check(emu: Emulator, target: str, outcome: Any, error: BaseException | None
 
 
 #: (target, mutation) -> the bug that makes the case fail today (see the report)
-KNOWN_BUGS = {
-    ("plan", "missing_fields"): "_scaleset.py FlexScaleSet._catalog: a Resource SKUs page without 'value' "
-    "(the SDK pager yields nothing) becomes an empty catalog, so preflight reports FLEX020 'no such size' "
-    "instead of MalformedResponseError naming 'list resource SKUs in westeurope'",
-    ("plan", "wrong_types"): "_scaleset.py FlexScaleSet._catalog.load: [_wire(item) for item in items] "
-    "over {'value': 'x'} raises ValueError from dict('x') instead of MalformedResponseError",
-}
+#: (target, mutation) pairs with an open bug, kept as strict xfails until fixed. None open.
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def _cases() -> list[Any]:

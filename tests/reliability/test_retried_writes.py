@@ -74,14 +74,6 @@ async def test_a_vm_delete_whose_answer_was_dropped_is_reported_deleted(emu, fle
     assert victim not in _states(emu, ss.id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_scaleset.py add_vms/add_vm: the VM PUT carries If-None-Match: *; when its answer is dropped "
-    "the transient retry re-sends it and gets 412 (the first PUT created the VM), which is reported as "
-    "PreconditionFailed: add_vms says FAILED and add_vm raises PreconditionFailedError for a VM this very "
-    "call created (no duplicate is made). Expected: on 412 re-read the VM; a member of this set with the "
-    "set's tag is the one just created -> wait for it and report success",
-)
 async def test_a_vm_create_whose_answer_was_dropped_is_reported_created_once(emu, flex):
     ss, subnet = flex
     await ss.create(ScaleSetSpec(location=LOCATION))
