@@ -4,7 +4,6 @@ Importing this package is cheap: the public names are loaded on first use (PEP 5
 azure-mgmt package is imported until a client is needed.
 """
 
-# ruff: noqa: F401  (names imported under TYPE_CHECKING are re-exported lazily by __getattr__)
 from __future__ import annotations
 
 import importlib
@@ -78,59 +77,60 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))
 
 
-if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and IDEs)
+if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and IDEs; `X as X`
+    # marks each as re-exported, since __all__ is computed)
     from flexvmss._errors import (
-        AzureOperationError,
-        ConflictError,
-        DeadlineExceededError,
-        FaultDomainCountError,
-        FlexError,
-        InvalidInputError,
-        MalformedResponseError,
-        NotFoundError,
-        OutboundConnectivityError,
-        PreconditionFailedError,
-        PreflightError,
-        ScaleSetNotEmptyError,
-        SinglePlacementGroupError,
-        ThrottledError,
-        TransportError,
+        AzureOperationError as AzureOperationError,
+        ConflictError as ConflictError,
+        DeadlineExceededError as DeadlineExceededError,
+        FaultDomainCountError as FaultDomainCountError,
+        FlexError as FlexError,
+        InvalidInputError as InvalidInputError,
+        MalformedResponseError as MalformedResponseError,
+        NotFoundError as NotFoundError,
+        OutboundConnectivityError as OutboundConnectivityError,
+        PreconditionFailedError as PreconditionFailedError,
+        PreflightError as PreflightError,
+        ScaleSetNotEmptyError as ScaleSetNotEmptyError,
+        SinglePlacementGroupError as SinglePlacementGroupError,
+        ThrottledError as ThrottledError,
+        TransportError as TransportError,
     )
     from flexvmss._fanout import (
-        BatchResult,
-        Outcome,
-        VmResult,
+        BatchResult as BatchResult,
+        Outcome as Outcome,
+        VmResult as VmResult,
     )
-    from flexvmss._progress import ProgressEvent
+    from flexvmss._progress import ProgressEvent as ProgressEvent
     from flexvmss._rules import (
-        Finding,
-        rules_table,
+        Finding as Finding,
+        rules_table as rules_table,
     )
     from flexvmss._scaleset import (
-        ScaleSetInfo,
-        TeardownResult,
-        VmInfo,
+        ScaleSetInfo as ScaleSetInfo,
+        TeardownResult as TeardownResult,
+        VmInfo as VmInfo,
     )
     from flexvmss._skus import (
-        SkuCache,
-        SkuCatalog,
+        SkuCache as SkuCache,
+        SkuCatalog as SkuCatalog,
     )
     from flexvmss._specs import (
-        DataDiskSpec,
-        HealthSpec,
-        IdentitySpec,
-        ImageSpec,
-        NetworkSpec,
-        OsDiskSpec,
-        PriorityMixSpec,
-        ScaleSetSpec,
-        Secret,
-        SkuProfileSpec,
-        SpotSpec,
-        VmSpec,
+        DataDiskSpec as DataDiskSpec,
+        HealthSpec as HealthSpec,
+        IdentitySpec as IdentitySpec,
+        ImageSpec as ImageSpec,
+        NetworkSpec as NetworkSpec,
+        OsDiskSpec as OsDiskSpec,
+        PriorityMixSpec as PriorityMixSpec,
+        ScaleSetSpec as ScaleSetSpec,
+        Secret as Secret,
+        SkuProfileSpec as SkuProfileSpec,
+        SpotSpec as SpotSpec,
+        VmSpec as VmSpec,
     )
     from flexvmss._sync import (
-        FlexScaleSet,
-        Interrupted,
+        FlexScaleSet as FlexScaleSet,
+        Interrupted as Interrupted,
     )
-    from flexvmss._throttle import ThrottleConfig
+    from flexvmss._throttle import ThrottleConfig as ThrottleConfig

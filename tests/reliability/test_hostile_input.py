@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 from soak_scenario import RG, build_world, clients_for, profile_spec, scaled_sleep
 
 import flexvmss.aio

@@ -17,8 +17,8 @@ from soak_scenario import (
     clients_for,
     profile_spec,
     scaled_sleep,
+    vm_spec as make_vm_spec,
 )
-from soak_scenario import vm_spec as make_vm_spec
 
 import flexvmss.aio
 from flexvmss import ScaleSetSpec

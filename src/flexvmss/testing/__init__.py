@@ -57,21 +57,26 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._match import normalise_url as normalise_url
-    from ._scan import Finding as Finding
-    from ._scan import scan_path as scan_path
-    from ._scrub import REDACTED as REDACTED
-    from ._scrub import ZERO_GUID as ZERO_GUID
-    from ._scrub import Scrubber as Scrubber
-    from ._scrub import ScrubRule as ScrubRule
-    from ._scrub import default_scrubber as default_scrubber
-    from ._target import ARM_ENDPOINT as ARM_ENDPOINT
-    from ._target import FakeAsyncCredential as FakeAsyncCredential
-    from ._target import FakeCredential as FakeCredential
-    from ._target import Target as Target
-    from ._vcr import RECORD_MODES as RECORD_MODES
-    from ._vcr import FlexCassette as FlexCassette
-    from ._vcr import NetworkBlockedError as NetworkBlockedError
-    from ._vcr import SleepLog as SleepLog
-    from ._vcr import block_network as block_network
-    from ._vcr import instant_sleep as instant_sleep
-    from ._vcr import use_cassette as use_cassette
+    from ._scan import Finding as Finding, scan_path as scan_path
+    from ._scrub import (
+        REDACTED as REDACTED,
+        ZERO_GUID as ZERO_GUID,
+        Scrubber as Scrubber,
+        ScrubRule as ScrubRule,
+        default_scrubber as default_scrubber,
+    )
+    from ._target import (
+        ARM_ENDPOINT as ARM_ENDPOINT,
+        FakeAsyncCredential as FakeAsyncCredential,
+        FakeCredential as FakeCredential,
+        Target as Target,
+    )
+    from ._vcr import (
+        RECORD_MODES as RECORD_MODES,
+        FlexCassette as FlexCassette,
+        NetworkBlockedError as NetworkBlockedError,
+        SleepLog as SleepLog,
+        block_network as block_network,
+        instant_sleep as instant_sleep,
+        use_cassette as use_cassette,
+    )

@@ -144,8 +144,7 @@ def _delete_contents(ctx: Context, sub: str, rg: str) -> None:
     addresses they hold elsewhere, and a NIC in another group that a VM of this group
     held is released as a VM deletion releases it (detached, reserved for 180 s). The
     providers' removal hooks then hear of every id removed, to drop their private state."""
-    from ..network import _api as network_api
-    from ..network import _model as network
+    from ..network import _api as network_api, _model as network
 
     prefix = f"/subscriptions/{sub}/resourcegroups/{rg}/".lower()
     bodies: list[dict[str, Any]] = list(ctx.store.in_resource_group(sub, rg))
