@@ -11,6 +11,10 @@ set's filtered VM list, and how many times it reads that list depends on timing;
 answers identical requests in recorded order, so a replay that read the list fewer times in
 one phase would hand that phase's unread answers to the next. The set's id (and so the list's
 ``$filter``) differs in case from phase to phase, which gives each phase its own list URL.
+Each batch runs with ``concurrency=VMS`` so that every VM's request is accepted before the
+fan-out first reads the list, as it will be in the replay (where answers come at once):
+otherwise a list answer recorded before a VM's request went out would be judged against
+that VM in the replay, and the status read it then asks for was never recorded.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _flexlib import LOCATION
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.flexvmss_cassette
 USER_DATA = "flexvmss-cassette-user-data-4711"
 
 
-async def power(ss, name: str) -> str | None:
+async def power(ss: Any, name: str) -> str | None:
     return (await ss.vm(name)).power_state
 
 
