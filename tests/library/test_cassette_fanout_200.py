@@ -19,6 +19,8 @@ that VM in the replay, and the status read it then asks for was never recorded.
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from _flexlib import IMAGE, LOCATION, SSH_KEY
 from test_lifecycle_replay import network_for, open_set
@@ -53,6 +55,10 @@ async def test_deallocate_then_start_200_vms(flexvmss_target):
         names = sorted(v.name for v in await ss.vms())
         assert len(names) == VMS == len(set(names))
         sample = names[:SAMPLE]
+        # One by one, all at once: every VM is a running member before the batch. (This also
+        # opens the connections the batch's 200 requests then reuse.)
+        before = await asyncio.gather(*(ss.vm(n) for n in names))
+        assert {(v.power_state, v.provisioning_state) for v in before} == {("running", "Succeeded")}
 
         every_vm_succeeded(await ss.deallocate(concurrency=VMS), names)
         assert {(await ss.vm(n)).power_state for n in sample} == {"deallocated"}
