@@ -64,6 +64,8 @@ async def test_deallocate_then_start_200_vms(flexvmss_target):
         assert {(await ss.vm(n)).power_state for n in sample} == {"deallocated"}
 
     async with open_set(flexvmss_target, "aio", "Fan200") as (ss, _clients):
+        before = await asyncio.gather(*(ss.vm(n) for n in names))  # new clients: warm them too
+        assert {v.power_state for v in before} == {"deallocated"}
         every_vm_succeeded(await ss.start(concurrency=VMS), names)
         assert {(await ss.vm(n)).power_state for n in sample} == {"running"}
 
