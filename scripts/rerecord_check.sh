@@ -27,9 +27,9 @@ $PY -m flexvmss.testing scan "$scratch/cassettes"
 outcomes "$scratch/committed.log" > "$scratch/a"
 outcomes "$scratch/record.log" > "$scratch/b"
 outcomes "$scratch/replay.log" > "$scratch/c"
-if ! grep -q '^PASSED' "$scratch/a"; then echo "no passing test in the committed replay"; tail -30 "$scratch/committed.log"; exit 1; fi
+if ! grep -q '^PASSED' "$scratch/a"; then echo "no passing test in the committed replay"; tail -n 30 "$scratch/committed.log"; exit 1; fi
 if grep -qvE '^(PASSED|SKIPPED|XFAIL)' "$scratch/a"; then echo "the committed cassettes do not replay cleanly:"; cat "$scratch/a"; exit 1; fi
 if ! diff -u "$scratch/a" "$scratch/b" || ! diff -u "$scratch/a" "$scratch/c"; then
-  echo "re-recording changed the results (see diff above)"; tail -40 "$scratch/record.log" "$scratch/replay.log"; exit 1
+  echo "re-recording changed the results (see diff above)"; tail -n 40 "$scratch/record.log" "$scratch/replay.log"; exit 1
 fi
 echo "rerecord check: $(wc -l < "$scratch/a") tests give the same results from committed, re-recorded and replayed cassettes"
