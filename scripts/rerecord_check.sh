@@ -12,7 +12,7 @@ tests=$(grep -rl "flexvmss_cassette" tests --include='test_*.py' | grep -v '^tes
 echo "cassette-backed test files:" $tests
 
 outcomes() {  # pytest's per-test outcome lines, sorted, from a -rA summary
-  grep -E '^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) ' "$1" | sed -E 's/ - .*//' | sort
+  grep -E '^(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS) tests/' "$1" | sed -E 's/ - .*//' | sort
 }
 
 echo "== replay the committed cassettes"

@@ -76,6 +76,12 @@ __all__ = [
     "merge_results",
 ]
 
+#: The observation mode a :class:`FanOut` uses when none is given. The cassette kit sets it
+#: to ``"poll"`` while a cassette is active: each operation is then observed through its own
+#: status URL, whose answers replay the same way whatever the timing, where the answers of a
+#: shared list URL depend on when each page was read.
+DEFAULT_OBSERVE: ObserveMode = "auto"
+
 
 def _now() -> float:
     """:func:`flexvmss._clock.monotonic`, looked up at call time (tests patch it)."""
@@ -318,7 +324,8 @@ class FanOut:
     ``concurrency``: initial requests in flight at once (default 32: under ARM's write burst of
     200, above what the pacing needs to keep 10 writes/s flowing). ``deadline``: seconds for the
     whole batch (None: none). ``on_event``: a sync callable receiving :class:`ProgressEvent`.
-    ``observe``: ``"auto"``, ``"list"`` or ``"poll"`` (see :mod:`flexvmss._observe`).
+    ``observe``: ``"auto"``, ``"list"`` or ``"poll"`` (see :mod:`flexvmss._observe`); None
+    takes :data:`DEFAULT_OBSERVE`.
     ``observer`` replaces the ARM observer (tests); ``lro_retry`` the re-issue policy;
     ``list_threshold``, ``list_page_interval``, ``min_interval`` and ``default_interval`` shape
     the observation rounds (see :class:`~flexvmss._observe.ObservationHub`; ``default_interval``
@@ -335,7 +342,7 @@ class FanOut:
         concurrency: int = 32,
         deadline: float | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
-        observe: ObserveMode = "auto",
+        observe: ObserveMode | None = None,
         observer: Observer | None = None,
         lro_retry: NamedRetry = retryable_lro,
         list_threshold: int = 10,
@@ -354,7 +361,7 @@ class FanOut:
         self.concurrency = concurrency
         self.deadline = deadline
         self.on_event = on_event
-        self.observe: ObserveMode = observe
+        self.observe: ObserveMode = observe if observe is not None else DEFAULT_OBSERVE
         self.lro_retry = lro_retry
         self.list_threshold = list_threshold
         # On a scaled clock (the emulator), Azure's seconds are time_scale real seconds.

@@ -208,6 +208,24 @@ class SleepLog:
 
 
 @contextlib.contextmanager
+def _cassette_stable_library() -> Iterator[None]:
+    """Make flexvmss's traffic replayable whatever the timing, for the cassette's duration:
+    fan-outs observe each operation through its own status URL (``observe="poll"``), and the
+    process-wide SKU catalog cache starts empty, so every cassette holds its own catalog read
+    and does not depend on which test ran first."""
+    from flexvmss import _fanout, _scaleset
+
+    previous = _fanout.DEFAULT_OBSERVE
+    _fanout.DEFAULT_OBSERVE = "poll"
+    _scaleset._SHARED_SKU_CACHE = None
+    try:
+        yield
+    finally:
+        _fanout.DEFAULT_OBSERVE = previous
+        _scaleset._SHARED_SKU_CACHE = None
+
+
+@contextlib.contextmanager
 def instant_sleep() -> Iterator[SleepLog]:
     """Make every wait instant, and time virtual, for the duration of the block.
 
@@ -448,6 +466,7 @@ def use_cassette(
 
     with contextlib.ExitStack() as stack:
         stack.enter_context(_serialised_urllib3())
+        stack.enter_context(_cassette_stable_library())
         if instant:
             stack.enter_context(instant_sleep())
         with CassetteContextDecorator(FlexCassette, cassette_args) as cassette:
