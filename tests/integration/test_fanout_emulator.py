@@ -80,44 +80,10 @@ def scale_set(emu: Any) -> tuple[str, list[str]]:
     emu.set_throttle(None)
     c = emu.clients()
     try:
-        c.resource.resource_groups.create_or_update(RG, {"location": LOC})
         # profile-created Flex VMs need explicit outbound access: a NAT gateway on the subnet
-        pip = c.network.public_ip_addresses.begin_create_or_update(
-            RG,
-            "nat-ip",
-            {
-                "location": LOC,
-                "sku": {"name": "Standard"},
-                "properties": {"publicIPAllocationMethod": "Static"},
-            },
-        ).result()
-        nat = c.network.nat_gateways.begin_create_or_update(
-            RG,
-            "nat",
-            {
-                "location": LOC,
-                "sku": {"name": "Standard"},
-                "properties": {"publicIpAddresses": [{"id": pip.id}]},
-            },
-        ).result()
-        vnet = c.network.virtual_networks.begin_create_or_update(
-            RG,
-            "vnet",
-            {
-                "location": LOC,
-                "properties": {
-                    "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
-                    "subnets": [
-                        {
-                            "name": "s",
-                            "properties": {"addressPrefix": "10.0.0.0/20", "natGateway": {"id": nat.id}},
-                        }
-                    ],
-                },
-            },
-        ).result()
+        subnet_id = emu.create_network(RG, LOC).subnet_id
         vmss = c.compute.virtual_machine_scale_sets.begin_create_or_update(
-            RG, SET, _vmss_body(vnet.subnets[0].id, N_VMS)
+            RG, SET, _vmss_body(subnet_id, N_VMS)
         ).result()
         names = sorted(
             vm.name

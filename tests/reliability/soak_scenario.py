@@ -184,42 +184,7 @@ def build_world(emu: Emulator, rg: str = RG) -> World:
 
     c = emu.clients()
     try:
-        c.resource.resource_groups.create_or_update(rg, {"location": LOCATION})
-        pip = c.network.public_ip_addresses.begin_create_or_update(
-            rg,
-            "nat-ip",
-            {
-                "location": LOCATION,
-                "sku": {"name": "Standard"},
-                "properties": {"publicIPAllocationMethod": "Static"},
-            },
-        ).result()
-        nat = c.network.nat_gateways.begin_create_or_update(
-            rg,
-            "nat",
-            {
-                "location": LOCATION,
-                "sku": {"name": "Standard"},
-                "properties": {"publicIpAddresses": [{"id": pip.id}]},
-            },
-        ).result()
-        vnet = c.network.virtual_networks.begin_create_or_update(
-            rg,
-            "vnet",
-            {
-                "location": LOCATION,
-                "properties": {
-                    "addressSpace": {"addressPrefixes": ["10.0.0.0/8"]},
-                    "subnets": [
-                        {
-                            "name": "vms",
-                            "properties": {"addressPrefix": "10.0.0.0/16", "natGateway": {"id": nat.id}},
-                        }
-                    ],
-                },
-            },
-        ).result()
-        subnet_id = str(vnet.subnets[0].id)
+        subnet_id = emu.create_network(rg, LOCATION).subnet_id  # /20 behind a NAT gateway
         spec = vm_spec(subnet_id, "outsider")
         body = render_vm_body(spec, scale_set_id="", location=LOCATION)
         del body["properties"]["virtualMachineScaleSet"]
