@@ -31,6 +31,8 @@ from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from flexvmss._redact import SECRET_KEYS
+
 __all__ = [
     "REDACTED",
     "ZERO_GUID",
@@ -348,9 +350,10 @@ def default_scrubber() -> Scrubber:
       never sleeps on them: see :func:`flexvmss.testing.instant_sleep`).
     * Subscription and tenant ids (after ``/subscriptions/``, ``/tenants/``, in
       ``subscriptionId``/``tenantId``/``tid``) -> the zero GUID.
-    * ``adminPassword``, ``password``, ``customData``, ``userData``, ``protectedSettings``,
-      ``protectedSettingsFromKeyVault``, ``client_secret``, ``client_assertion``,
-      ``access_token``, ``refresh_token``, ``id_token``, ``accessSAS`` -> ``Sanitized``.
+    * The values of every key in :data:`flexvmss._redact.SECRET_KEYS` (``adminPassword``,
+      ``customData``, ``userData``, ``protectedSettings``, ``client_secret``, tokens,
+      storage keys, run-command scripts, ...) -> ``Sanitized``: the same list the library
+      masks in its own logs and error messages.
     * Anything JWT-shaped (``eyJ...``), bearer tokens, PEM private key blocks anywhere
       and SAS signatures (``sig=``) -> ``Sanitized``. SSH *public* keys are kept.
     """
@@ -400,22 +403,7 @@ def default_scrubber() -> Scrubber:
                 replacement=ZERO_GUID,
                 guid_only=True,
             ),
-            ScrubRule.json_key(
-                "secrets",
-                "adminPassword",
-                "password",
-                "customData",
-                "userData",
-                "protectedSettings",
-                "protectedSettingsFromKeyVault",
-                "client_secret",
-                "client_assertion",
-                "access_token",
-                "refresh_token",
-                "id_token",
-                "accessSAS",
-                "primaryKey",
-                "secondaryKey",
-            ),
+            # the same keys the library masks in its own logs and errors (flexvmss._redact)
+            ScrubRule.json_key("secrets", *sorted(SECRET_KEYS)),
         ]
     )
