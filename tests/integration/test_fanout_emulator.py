@@ -11,6 +11,7 @@ import pytest
 from flexvmss._arm import ArmClients, ArmSettings, build_clients
 from flexvmss._fanout import FanOut
 from flexvmss._observe import Expectation
+from flexvmss._specs import ImageSpec, NetworkSpec, ScaleSetSpec, Secret, render_scale_set_body
 from flexvmss._throttle import ThrottleConfig
 
 emulator = pytest.importorskip("flexvmss.emulator")
@@ -23,47 +24,15 @@ TIME_SCALE = 0.002  # a 60 s deallocate takes 0.12 s
 
 
 def _vmss_body(subnet_id: str, capacity: int) -> dict[str, Any]:
-    return {
-        "location": LOC,
-        "sku": {"name": "Standard_D2s_v5", "capacity": capacity},
-        "properties": {
-            "orchestrationMode": "Flexible",
-            "platformFaultDomainCount": 1,
-            "virtualMachineProfile": {
-                "osProfile": {
-                    "computerNamePrefix": "web",
-                    "adminUsername": "azureuser",
-                    "adminPassword": "Xx1!" * 4,
-                },
-                "storageProfile": {
-                    "imageReference": {
-                        "publisher": "Canonical",
-                        "offer": "ubuntu-24_04-lts",
-                        "sku": "server",
-                        "version": "latest",
-                    },
-                    "osDisk": {"createOption": "FromImage"},
-                },
-                "networkProfile": {
-                    "networkApiVersion": "2022-11-01",
-                    "networkInterfaceConfigurations": [
-                        {
-                            "name": "nic",
-                            "properties": {
-                                "primary": True,
-                                "ipConfigurations": [
-                                    {
-                                        "name": "ip",
-                                        "properties": {"subnet": {"id": subnet_id}, "primary": True},
-                                    }
-                                ],
-                            },
-                        }
-                    ],
-                },
-            },
-        },
-    }
+    spec = ScaleSetSpec(
+        location=LOC,
+        vm_size="Standard_D2s_v5",
+        capacity=capacity,
+        image=ImageSpec.from_urn("Canonical:ubuntu-24_04-lts:server:latest"),
+        network=NetworkSpec(subnet_id=subnet_id, outbound="nat_gateway"),
+        admin_password=Secret("Xx1!" * 4),
+    )
+    return render_scale_set_body(spec, name=SET)
 
 
 @pytest.fixture(scope="module")
