@@ -133,17 +133,8 @@ def vm(subnet_id: str, name: str, **overrides: Any) -> VmSpec:
 
 
 async def test_lifecycle_of_a_set_built_vm_by_vm(flexvmss_target, face):
-    from flexvmss._sync import run_sync
-
-    clients = arm_clients(flexvmss_target)
-    subnet_id = await build_network(clients)
-    if face == "sync":
-        await clients.close()  # the sync face's clients must live on its own loop
-        clients = arm_clients(flexvmss_target)
-    cls = flexvmss.FlexScaleSet if face == "sync" else flexvmss.aio.FlexScaleSet
-    scale_set = cls(flexvmss_target.subscription_id, RG, "byvm", clients=clients, sku_cache=SkuCache())
-    ss = Face(scale_set, sync=face == "sync")
-    try:
+    subnet_id = await network_for(flexvmss_target)
+    async with open_set(flexvmss_target, face, "byvm") as (ss, _clients):
         info = await ss.create(ScaleSetSpec(location=LOCATION, zones=("1", "2")))
         assert info.orchestration_mode == "Flexible" and not info.has_vm_profile
 
@@ -165,25 +156,10 @@ async def test_lifecycle_of_a_set_built_vm_by_vm(flexvmss_target, face):
         torn = await ss.delete()
         assert torn.scale_set_deleted and torn.vms is not None and torn.vms.succeeded == ["app1"]
         assert await ss.exists() is False
-    finally:
-        if face == "sync":
-            ss.scale_set.close()
-            await asyncio.to_thread(run_sync, clients.close)
-        else:
-            await ss.scale_set.close()
-            await clients.close()
 
 
 async def test_lifecycle_of_a_profile_set(flexvmss_target, face):
-    from flexvmss._sync import run_sync
-
-    clients = arm_clients(flexvmss_target)
-    subnet_id = await build_network(clients)
-    await clients.close()
-    clients = arm_clients(flexvmss_target)
-    cls = flexvmss.FlexScaleSet if face == "sync" else flexvmss.aio.FlexScaleSet
-    scale_set = cls(flexvmss_target.subscription_id, RG, "prof", clients=clients, sku_cache=SkuCache())
-    ss = Face(scale_set, sync=face == "sync")
+    subnet_id = await network_for(flexvmss_target)
     spec = ScaleSetSpec(
         location=LOCATION,
         vm_size="Standard_D2s_v5",
@@ -192,7 +168,7 @@ async def test_lifecycle_of_a_profile_set(flexvmss_target, face):
         network=NetworkSpec(subnet_id=subnet_id, outbound="nat_gateway"),
         ssh_public_keys=(SSH_KEY,),
     )
-    try:
+    async with open_set(flexvmss_target, face, "prof") as (ss, _clients):
         assert [f for f in await ss.plan_create(spec) if f.severity == "error"] == []
         info = await ss.create(spec)
         assert info.capacity == 3
@@ -208,27 +184,13 @@ async def test_lifecycle_of_a_profile_set(flexvmss_target, face):
 
         torn = await ss.delete()
         assert torn.scale_set_deleted and len(torn.vms.succeeded) == 4
-    finally:
-        if face == "sync":
-            ss.scale_set.close()
-            await asyncio.to_thread(run_sync, clients.close)
-        else:
-            await ss.scale_set.close()
-            await clients.close()
 
 
 async def test_every_per_vm_operation(flexvmss_target, face):
     from flexvmss import SpotSpec
-    from flexvmss._sync import run_sync
 
-    clients = arm_clients(flexvmss_target)
-    subnet_id = await build_network(clients)
-    await clients.close()
-    clients = arm_clients(flexvmss_target)
-    cls = flexvmss.FlexScaleSet if face == "sync" else flexvmss.aio.FlexScaleSet
-    scale_set = cls(flexvmss_target.subscription_id, RG, "ops", clients=clients, sku_cache=SkuCache())
-    ss = Face(scale_set, sync=face == "sync")
-    try:
+    subnet_id = await network_for(flexvmss_target)
+    async with open_set(flexvmss_target, face, "ops") as (ss, _clients):
         await ss.create(ScaleSetSpec(location=LOCATION))
         added = await ss.add_vms(
             [
@@ -257,10 +219,3 @@ async def test_every_per_vm_operation(flexvmss_target, face):
 
         torn = await ss.delete()
         assert torn.scale_set_deleted
-    finally:
-        if face == "sync":
-            ss.scale_set.close()
-            await asyncio.to_thread(run_sync, clients.close)
-        else:
-            await ss.scale_set.close()
-            await clients.close()
