@@ -40,7 +40,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "conformance"))
 
-from _wire import shape_of  # noqa: E402
+from _conformance_wire import shape_of  # noqa: E402
 
 CPA_REPO = "kubernetes-sigs/cloud-provider-azure"
 CPA_SNAPSHOT = "7b31c76ce2ff602cc2dfec988744d8d0534b448c"
@@ -2326,7 +2326,7 @@ def prune_echoes(resp: Any, example_req: Any, ours: Any) -> Any:
 
 
 def _our_set_body(spec: dict[str, Any], body_set: dict[str, Any]) -> dict[str, Any]:
-    from _setup import set_body
+    from _conformance_setup import set_body
 
     names = {"location": "x", "subnet_id": "x", "pool_id": "x"}
     body = set_body(names, {k: v for k, v in spec.items() if k != "kind"})

@@ -23,7 +23,7 @@ CONF = ROOT / "tests" / "conformance"
 sys.path.insert(0, str(CONF))
 
 from _conformance import CASES_DIR, Outcome, load_cases, run_case  # noqa: E402
-from _wire import Arm  # noqa: E402
+from _conformance_wire import Arm  # noqa: E402
 
 MAX_REASON = 300
 

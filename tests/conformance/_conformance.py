@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _setup import prepare, set_body, vm_body
-from _wire import Arm, Reply, compare_shape, declared, fill, lookup
+from _conformance_setup import prepare, set_body, vm_body
+from _conformance_wire import Arm, Reply, compare_shape, declared, fill, lookup
 
 CASES_DIR = Path(__file__).parent / "cases"
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from _conformance import load_cases, run_case
-from _wire import Arm
+from _conformance_wire import Arm
 
 from flexvmss.emulator import Emulator
 

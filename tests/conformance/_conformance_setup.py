@@ -15,7 +15,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
-from _wire import Arm, fill
+from _conformance_wire import Arm, fill
 
 COMPUTE = "2025-04-01"
 NETWORK = "2025-05-01"
