@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._core import ArmError, CaseInsensitiveDict, Context, Request, Response, Route, Router
+from .core import ArmError, CaseInsensitiveDict, Context, Request, Response, Route, Router
 from ._faults import FaultInjector
 from ._throttle import ThrottleModel, resource_key_of
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
-from ._core import Clock, Context, OperationManager, Router, Store
+from .core import Clock, Context, OperationManager, Router, Store
 from ._credential import AsyncEmulatorCredential, EmulatorCredential
 from ._dispatch import Counters, Dispatcher
 from ._faults import FaultInjector, FaultRule

@@ -8,7 +8,7 @@ import json
 import random
 from typing import Any
 
-from flexvmss.emulator._core import (
+from flexvmss.emulator.core import (
     ArmError,
     CaseInsensitiveDict,
     Clock,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from flexvmss.emulator._core import (
+from flexvmss.emulator.core import (
     ArmError,
     CaseInsensitiveDict,
     Clock,

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from net_harness import RG, SUB, Harness, rid
 
-from flexvmss.emulator._core import ArmError, arm_id
+from flexvmss.emulator.core import ArmError, arm_id
 from flexvmss.emulator.network import _api as net
 
 VM1 = arm_id(SUB, RG, "Microsoft.Compute", "virtualMachines", "vm1")

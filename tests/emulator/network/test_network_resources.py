@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from net_harness import RG, SUB, Harness, rid
 
-from flexvmss.emulator._core import arm_id
+from flexvmss.emulator.core import arm_id
 from flexvmss.emulator.network import _api as net
 
 SUBNET = rid("virtualNetworks", "v1", "subnets", "s1")

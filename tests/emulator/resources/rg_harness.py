@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from flexvmss.emulator import network, resources
-from flexvmss.emulator._core import (
+from flexvmss.emulator.core import (
     ArmError,
     CaseInsensitiveDict,
     Clock,

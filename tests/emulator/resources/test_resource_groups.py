@@ -6,7 +6,7 @@ from typing import Any
 
 from rg_harness import SUB, Harness
 
-from flexvmss.emulator._core import arm_id
+from flexvmss.emulator.core import arm_id
 
 GROUPS = f"/subscriptions/{SUB}/resourcegroups"
 

@@ -7,7 +7,7 @@ Resource SKUs, with Azure's Flex rules.
 
 from __future__ import annotations
 
-from .._core import Router
+from ..core import Router
 from ._disks import router as _disks_router
 from ._skus import router as _skus_router
 from ._vms import router as _vms_router

@@ -12,7 +12,7 @@ import copy
 from types import ModuleType
 from typing import Any
 
-from .._core import ArmError, Context, PolicyResolver, Request, arm_id, parse_arm_id
+from ..core import ArmError, Context, PolicyResolver, Request, arm_id, parse_arm_id
 
 __all__ = [
     "DISK_TYPE",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .._core import ArmError, Context, Request, Response, Router, arm_id, check_preconditions, paginate
+from ..core import ArmError, Context, Request, Response, Router, arm_id, check_preconditions, paginate
 from ._common import DISK_TYPE, NS, location_of, require_rg, resource_id
 
 __all__ = ["attach_disk", "create_vm_disk", "release_disk", "router"]

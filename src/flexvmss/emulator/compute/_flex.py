@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._core import ArmError, Context, parse_arm_id
+from ..core import ArmError, Context, parse_arm_id
 from ._common import capability, find_sku, flex_refused_sizes, has_catalog, is_mpu, max_fault_domains, net
 
 __all__ = [

@@ -12,7 +12,7 @@ import copy
 import re
 from typing import Any
 
-from .._core import (
+from ..core import (
     ArmError,
     Context,
     Request,

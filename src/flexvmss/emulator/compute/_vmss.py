@@ -14,7 +14,7 @@ import copy
 import math
 from typing import Any
 
-from .._core import ArmError, Context, Request, Response, Router, check_preconditions, paginate
+from ..core import ArmError, Context, Request, Response, Router, check_preconditions, paginate
 from ._common import (
     NS,
     VMSS_TYPE,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from .._core import ArmError, Context, arm_id, parse_arm_id
+from ..core import ArmError, Context, arm_id, parse_arm_id
 from . import _model as m
 
 __all__ = ["attach_nic", "create_nic", "get_subnet", "outbound_path", "release_nic"]

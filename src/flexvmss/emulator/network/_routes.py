@@ -17,7 +17,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from .._core import (
+from ..core import (
     ArmError,
     Context,
     Request,

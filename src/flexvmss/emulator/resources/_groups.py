@@ -15,7 +15,7 @@ import copy
 import json
 from typing import Any
 
-from .._core import ArmError, Context, Request, Response, Router, paginate, resources_removed
+from ..core import ArmError, Context, Request, Response, Router, paginate, resources_removed
 
 __all__ = ["router"]
 
