@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .core import ArmError, CaseInsensitiveDict, Context, Request, Response, Route, Router
 from ._faults import FaultInjector
 from ._throttle import ThrottleModel, resource_key_of
+from .core import ArmError, CaseInsensitiveDict, Context, Request, Response, Route, Router
 
 __all__ = ["Counters", "Dispatcher", "Outcome"]
 

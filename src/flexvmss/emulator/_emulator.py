@@ -23,12 +23,12 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
-from .core import Clock, Context, OperationManager, Router, Store
 from ._credential import AsyncEmulatorCredential, EmulatorCredential
 from ._dispatch import Counters, Dispatcher
 from ._faults import FaultInjector, FaultRule
 from ._throttle import ThrottleModel
 from ._tls import TlsMaterial, make_tls
+from .core import Clock, Context, OperationManager, Router, Store
 
 __all__ = ["DEFAULT_SUBSCRIPTION_ID", "DEFAULT_TENANT_ID", "Emulator", "EmulatorClients"]
 

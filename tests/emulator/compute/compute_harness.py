@@ -8,6 +8,8 @@ import json
 import random
 from typing import Any
 
+from flexvmss.emulator.catalog import load_catalog
+from flexvmss.emulator.compute import router as compute_router
 from flexvmss.emulator.core import (
     ArmError,
     CaseInsensitiveDict,
@@ -20,8 +22,6 @@ from flexvmss.emulator.core import (
     Store,
     arm_id,
 )
-from flexvmss.emulator.catalog import load_catalog
-from flexvmss.emulator.compute import router as compute_router
 from flexvmss.emulator.network import router as network_router
 
 SUB = "00000000-0000-0000-0000-000000000001"
