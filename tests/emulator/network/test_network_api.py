@@ -9,7 +9,7 @@ import pytest
 from net_harness import RG, SUB, Harness, rid
 
 from flexvmss.emulator.core import ArmError, arm_id
-from flexvmss.emulator.network import _api as net
+from flexvmss.emulator.network import api as net
 
 VM1 = arm_id(SUB, RG, "Microsoft.Compute", "virtualMachines", "vm1")
 VM2 = arm_id(SUB, RG, "Microsoft.Compute", "virtualMachines", "vm2")

@@ -8,7 +8,7 @@ import pytest
 from net_harness import RG, SUB, Harness, rid
 
 from flexvmss.emulator.core import arm_id
-from flexvmss.emulator.network import _api as net
+from flexvmss.emulator.network import api as net
 
 SUBNET = rid("virtualNetworks", "v1", "subnets", "s1")
 VM1 = arm_id(SUB, RG, "Microsoft.Compute", "virtualMachines", "vm1")

@@ -2,16 +2,16 @@
 Resource SKUs, with Azure's Flex rules.
 
 ``router`` holds every compute route; handlers are pure state logic over the
-:class:`~flexvmss.emulator._core.Context`.
+:class:`~flexvmss.emulator.core.Context`.
 """
 
 from __future__ import annotations
 
 from ..core import Router
-from ._disks import router as _disks_router
-from ._skus import router as _skus_router
-from ._vms import router as _vms_router
-from ._vmss import router as _vmss_router
+from .models.disks import router as _disks_router
+from .models.vms import router as _vms_router
+from .models.vmss import router as _vmss_router
+from .responses.skus import router as _skus_router
 
 __all__ = ["router"]
 

@@ -7,6 +7,6 @@ reaches network state through :mod:`._api`, never through HTTP.
 
 from __future__ import annotations
 
-from ._routes import router
+from .responses.resources import router
 
 __all__ = ["router"]

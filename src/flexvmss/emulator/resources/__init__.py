@@ -7,6 +7,6 @@ deletion's ``Location`` header points at.
 
 from __future__ import annotations
 
-from ._groups import router
+from .models.groups import router
 
 __all__ = ["router"]

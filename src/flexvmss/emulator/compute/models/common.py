@@ -12,7 +12,7 @@ import copy
 from types import ModuleType
 from typing import Any
 
-from ..core import ArmError, Context, PolicyResolver, Request, arm_id, parse_arm_id
+from ...core import ArmError, Context, PolicyResolver, Request, arm_id, parse_arm_id
 
 __all__ = [
     "DISK_TYPE",
@@ -51,7 +51,7 @@ def net() -> ModuleType:
 
     Imported on use so the compute provider loads even where the network package does not
     exist yet; tests replace this function to isolate compute."""
-    from ..network import _api
+    from ...network import api as _api
 
     return _api
 
@@ -62,7 +62,7 @@ def flex_refused_sizes() -> frozenset[str]:
     The list is the catalog package's model of Azure's server-side list; Standard_B1ls is
     the one size a public Azure error names (MicrosoftDocs/azure-docs#102050)."""
     try:
-        from ..catalog import FLEX_REFUSED_SIZES
+        from ...catalog import FLEX_REFUSED_SIZES
     except ImportError:
         return frozenset({"standard_b1ls"})
     return frozenset(s.lower() for s in FLEX_REFUSED_SIZES)

@@ -15,7 +15,7 @@ import copy
 import json
 from typing import Any
 
-from ..core import ArmError, Context, Request, Response, Router, paginate, resources_removed
+from ...core import ArmError, Context, Request, Response, Router, paginate, resources_removed
 
 __all__ = ["router"]
 
@@ -144,7 +144,8 @@ def _delete_contents(ctx: Context, sub: str, rg: str) -> None:
     addresses they hold elsewhere, and a NIC in another group that a VM of this group
     held is released as a VM deletion releases it (detached, reserved for 180 s). The
     providers' removal hooks then hear of every id removed, to drop their private state."""
-    from ..network import _api as network_api, _model as network
+    from ...network import api as network_api
+    from ...network.models import normalize as network
 
     prefix = f"/subscriptions/{sub}/resourcegroups/{rg}/".lower()
     bodies: list[dict[str, Any]] = list(ctx.store.in_resource_group(sub, rg))
@@ -172,7 +173,7 @@ def delete(ctx: Context, req: Request) -> Response:
         rg_name, location = group["name"], group["location"]
 
         def on_succeed() -> None:
-            from ..network import _model as network
+            from ...network.models import normalize as network
 
             network.check_group_delete(ctx, sub, rg_name)
             _delete_contents(ctx, sub, rg_name)

@@ -6,7 +6,7 @@ import copy
 import re
 from typing import Any
 
-from ..core import ArmError, Context, Request, Response, Router
+from ...core import ArmError, Context, Request, Response, Router
 
 __all__ = ["router"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..core import ArmError, Context, Request, Response, Router, arm_id, check_preconditions, paginate
-from ._common import DISK_TYPE, NS, location_of, require_rg, resource_id
+from ...core import ArmError, Context, Request, Response, Router, arm_id, check_preconditions, paginate
+from .common import DISK_TYPE, NS, location_of, require_rg, resource_id
 
 __all__ = ["attach_disk", "create_vm_disk", "release_disk", "router"]
 

@@ -14,8 +14,8 @@ import copy
 import math
 from typing import Any
 
-from ..core import ArmError, Context, Request, Response, Router, check_preconditions, paginate
-from ._common import (
+from ...core import ArmError, Context, Request, Response, Router, check_preconditions, paginate
+from .common import (
     NS,
     VMSS_TYPE,
     book,
@@ -29,9 +29,9 @@ from ._common import (
     resource_id,
     vm_state,
 )
-from ._flex import check_vmss, is_spot
-from ._power import PREEMPTED
-from ._vms import build_vm, remove_vm, set_members, sync_set_capacity
+from .flex import check_vmss, is_spot
+from .power import PREEMPTED
+from .vms import build_vm, remove_vm, set_members, sync_set_capacity
 
 __all__ = ["router"]
 

@@ -12,7 +12,7 @@ import copy
 import re
 from typing import Any
 
-from ..core import (
+from ...core import (
     ArmError,
     Context,
     Request,
@@ -24,8 +24,8 @@ from ..core import (
     paginate,
     parse_arm_id,
 )
-from . import _disks
-from ._common import (
+from . import disks as _disks
+from .common import (
     NS,
     VM_TYPE,
     VMSS_TYPE,
@@ -42,8 +42,8 @@ from ._common import (
     same_id,
     vm_state,
 )
-from ._flex import check_size, is_spot
-from ._power import begin_vm_op, guard, instance_view, settled_power
+from .flex import check_size, is_spot
+from .power import begin_vm_op, guard, instance_view, settled_power
 
 __all__ = [
     "begin_delete",

@@ -17,7 +17,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from ..core import (
+from ...core import (
     ArmError,
     Context,
     Request,
@@ -27,7 +27,7 @@ from ..core import (
     check_preconditions,
     paginate,
 )
-from . import _model as m
+from ..models import normalize as m
 
 __all__ = ["router"]
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..core import ArmError, Context, Operation, Request
-from ._common import NS, book, bump_etag, next_seq, vm_state
+from ...core import ArmError, Context, Operation, Request
+from .common import NS, book, bump_etag, next_seq, vm_state
 
 __all__ = ["OP_NAMES", "PREEMPTED", "begin_vm_op", "guard", "instance_view", "power_display"]
 

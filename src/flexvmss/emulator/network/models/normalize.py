@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..core import ArmError, Context, arm_id, parse_arm_id
+from ...core import ArmError, Context, arm_id, parse_arm_id
 
 __all__ = [
     "BACKREF_FIELDS",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import ArmError, Context, parse_arm_id
-from ._common import capability, find_sku, flex_refused_sizes, has_catalog, is_mpu, max_fault_domains, net
+from ...core import ArmError, Context, parse_arm_id
+from .common import capability, find_sku, flex_refused_sizes, has_catalog, is_mpu, max_fault_domains, net
 
 __all__ = [
     "MAX_FLEX_INSTANCES",

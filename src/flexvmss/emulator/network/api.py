@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from ..core import ArmError, Context, arm_id, parse_arm_id
-from . import _model as m
+from .models import normalize as m
 
 __all__ = ["attach_nic", "create_nic", "get_subnet", "outbound_path", "release_nic"]
 
