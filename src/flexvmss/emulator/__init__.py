@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ._faults import FaultRule
     from ._network_setup import FlexNetwork
     from ._throttle import throttle_lower_bound
+    from .testing import TestClient
 
 __all__ = [
     "AsyncEmulatorCredential",
@@ -29,6 +30,7 @@ __all__ = [
     "EmulatorCredential",
     "FaultRule",
     "FlexNetwork",
+    "TestClient",
     "throttle_lower_bound",
 ]
 
@@ -39,6 +41,7 @@ _WHERE = {
     "EmulatorClients": "._emulator",
     "FaultRule": "._faults",
     "FlexNetwork": "._network_setup",
+    "TestClient": ".testing",
     "throttle_lower_bound": "._throttle",
 }
 

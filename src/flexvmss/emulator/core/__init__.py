@@ -16,12 +16,13 @@ One module per concept, all re-exported here:
 =================  ==========================================================
 ``_http``          :class:`Request`, :class:`Response` (what a handler sees)
 ``_errors``        :class:`ArmError` (ARM's error answer)
-``_ids``           :func:`arm_id`, :func:`parse_arm_id`
+``_ids``           :func:`arm_id`, :func:`parse_arm_id` and other id and name helpers
 ``_wire``          ETag preconditions, paging (ARM's conventions on the wire)
 ``_clock``         :class:`Clock` (emulated time)
 ``_store``         :class:`Store` (all state, snapshots)
 ``_lro``           :class:`Operation`, :class:`OperationManager`
 ``_routing``       :class:`Router`, :class:`Route`, throttling policy resolvers
+``_provider``      :class:`Provider` (what a provider package declares)
 ``_context``       :class:`Context` (what every handler receives)
 =================  ==========================================================
 """
@@ -29,18 +30,18 @@ One module per concept, all re-exported here:
 from __future__ import annotations
 
 from ._clock import Clock
-from ._context import Context, RemovalHook, on_resources_removed, resources_removed
+from ._context import Context
 from ._errors import ArmError
 from ._http import JSON, CaseInsensitiveDict, Request, Response
-from ._ids import arm_id, parse_arm_id
-from ._lro import DEFAULT_DURATION, DURATIONS, JITTER, Operation, OperationManager, OutcomeHook
+from ._ids import arm_id, location_of, norm_location, parse_arm_id, rg_of, same_id, top_id
+from ._lro import DEFAULT_DURATION, JITTER, Operation, OperationManager, OutcomeHook
+from ._provider import GroupCheck, Provider, RemovalHook, RemoveResource
 from ._routing import OP_CLASSES, Handler, PolicyResolver, Route, Router
 from ._store import Store
-from ._wire import check_preconditions, paginate
+from ._wire import check_preconditions, etag_headers, paginate
 
 __all__ = [
     "DEFAULT_DURATION",
-    "DURATIONS",
     "JITTER",
     "JSON",
     "OP_CLASSES",
@@ -48,12 +49,15 @@ __all__ = [
     "CaseInsensitiveDict",
     "Clock",
     "Context",
+    "GroupCheck",
     "Handler",
     "Operation",
     "OperationManager",
     "OutcomeHook",
     "PolicyResolver",
+    "Provider",
     "RemovalHook",
+    "RemoveResource",
     "Request",
     "Response",
     "Route",
@@ -61,8 +65,12 @@ __all__ = [
     "Store",
     "arm_id",
     "check_preconditions",
-    "on_resources_removed",
+    "etag_headers",
+    "location_of",
+    "norm_location",
     "paginate",
     "parse_arm_id",
-    "resources_removed",
+    "rg_of",
+    "same_id",
+    "top_id",
 ]

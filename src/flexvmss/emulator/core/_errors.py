@@ -61,6 +61,20 @@ class ArmError(Exception):
         return cls(404, "ResourceGroupNotFound", f"Resource group '{resource_group}' could not be found.")
 
     @classmethod
+    def resource_group_being_deleted(cls, resource_group: str) -> ArmError:
+        """ARM's 409 for a write into a group that is being deleted."""
+        return cls(
+            409,
+            "ResourceGroupBeingDeleted",
+            f"The resource group '{resource_group}' is in deprovisioning state and cannot perform this "
+            "operation.",
+        )
+
+    @classmethod
+    def location_required(cls) -> ArmError:
+        return cls(400, "LocationRequired", "The location property is required for this definition.")
+
+    @classmethod
     def invalid_parameter(cls, message: str, target: str | None = None) -> ArmError:
         return cls(400, "InvalidParameter", message, target=target)
 

@@ -14,34 +14,10 @@ from ._clock import Clock
 from ._errors import ArmError
 from ._http import Request
 
-__all__ = ["DEFAULT_DURATION", "DURATIONS", "JITTER", "Operation", "OperationManager", "OutcomeHook"]
+__all__ = ["DEFAULT_DURATION", "JITTER", "Operation", "OperationManager", "OutcomeHook"]
 
 
-#: Emulated duration in seconds of each operation kind (before jitter). Providers may use
-#: kinds not listed here; they then get ``DEFAULT_DURATION``.
-DURATIONS: dict[str, float] = {
-    "vm.create": 45.0,
-    "vm.update": 15.0,
-    "vm.delete": 30.0,
-    "vm.start": 30.0,
-    "vm.powerOff": 20.0,
-    "vm.deallocate": 40.0,
-    "vm.restart": 30.0,
-    "vm.redeploy": 90.0,
-    "vm.reimage": 60.0,
-    "vm.performMaintenance": 120.0,
-    "vm.simulateEviction": 10.0,
-    "vm.runCommand": 20.0,
-    "vmss.create": 15.0,
-    "vmss.update": 10.0,
-    "vmss.delete": 10.0,
-    "vmss.deleteInstances": 35.0,
-    "disk.create": 5.0,
-    "disk.delete": 5.0,
-    "network.create": 3.0,
-    "network.delete": 3.0,
-    "rg.delete": 20.0,
-}
+#: Emulated seconds of an operation kind no provider gave a duration for.
 DEFAULT_DURATION = 10.0
 #: Relative jitter applied to every duration (+/-).
 JITTER = 0.2
@@ -92,7 +68,8 @@ class OperationManager:
         self.ops: dict[str, Operation] = {}
         self._pending: list[Operation] = []
         self.outcome_hook: OutcomeHook | None = None
-        self.durations = dict(DURATIONS)
+        #: Emulated seconds (before jitter) per operation kind: the mounted providers' tables.
+        self.durations: dict[str, float] = {}
 
     def duration(self, kind: str) -> float:
         base = self.durations.get(kind, DEFAULT_DURATION)

@@ -51,15 +51,40 @@ class Route:
 class Router:
     """Method + path-pattern routing, case-insensitive on literal segments (as ARM is).
 
-    Patterns use ``{name}`` placeholders, each matching one path segment::
+    Patterns use ``{name}`` placeholders, each matching one path segment. A provider's
+    ``urls.py`` lists its routes with :meth:`add`::
 
-        @router.route("GET", "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}",
-                      op_class="read", arm="read")
-        def get_rg(ctx, req): ...
+        router.add("GET", "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}",
+                   get_group, op_class="read")
+
+    and :meth:`route` does the same as a decorator.
     """
 
     def __init__(self) -> None:
         self.routes: list[Route] = []
+
+    def add(
+        self,
+        method: str,
+        pattern: str,
+        handler: Handler,
+        *,
+        op_class: str,
+        arm: str | None = None,
+        policy: str | PolicyResolver | None = None,
+    ) -> Handler:
+        """Serve ``method`` on ``pattern`` with ``handler``. ``op_class`` is the admin API's
+        counter class; ``arm`` the ARM throttling class (by default from the method);
+        ``policy`` the Compute throttling policy, or a resolver that picks it per request."""
+        if op_class not in OP_CLASSES:
+            raise ValueError(f"unknown op_class {op_class!r}")
+        arm_class = arm or {"GET": "read", "HEAD": "read", "DELETE": "delete"}.get(method.upper(), "write")
+        names = tuple(re.findall(r"{(\w+)}", pattern))
+        rx = "^" + re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(pattern.rstrip("/"))) + "/?$"
+        self.routes.append(
+            Route(method.upper(), pattern, handler, op_class, arm_class, policy, re.compile(rx, re.I), names)
+        )
+        return handler
 
     def route(
         self,
@@ -70,17 +95,10 @@ class Router:
         arm: str | None = None,
         policy: str | PolicyResolver | None = None,
     ) -> Callable[[Handler], Handler]:
-        if op_class not in OP_CLASSES:
-            raise ValueError(f"unknown op_class {op_class!r}")
-        arm_class = arm or {"GET": "read", "HEAD": "read", "DELETE": "delete"}.get(method.upper(), "write")
+        """:meth:`add` as a decorator."""
 
         def register(fn: Handler) -> Handler:
-            names = tuple(re.findall(r"{(\w+)}", pattern))
-            rx = "^" + re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(pattern.rstrip("/"))) + "/?$"
-            self.routes.append(
-                Route(method.upper(), pattern, fn, op_class, arm_class, policy, re.compile(rx, re.I), names)
-            )
-            return fn
+            return self.add(method, pattern, fn, op_class=op_class, arm=arm, policy=policy)
 
         return register
 

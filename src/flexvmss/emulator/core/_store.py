@@ -32,10 +32,14 @@ class Store:
     def get_rg(self, subscription_id: str, name: str) -> dict[str, Any] | None:
         return self.resource_groups.get((subscription_id.lower(), name.lower()))
 
-    def require_rg(self, subscription_id: str, name: str) -> dict[str, Any]:
+    def require_rg(self, subscription_id: str, name: str, *, writing: bool = False) -> dict[str, Any]:
+        """The group's body; ARM's 404 if it is missing and, for a ``writing`` request, its
+        409 while the group is being deleted."""
         rg = self.get_rg(subscription_id, name)
         if rg is None:
             raise ArmError.resource_group_not_found(name)
+        if writing and rg.get("properties", {}).get("provisioningState") == "Deleting":
+            raise ArmError.resource_group_being_deleted(name)
         return rg
 
     # resources

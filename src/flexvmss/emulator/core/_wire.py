@@ -8,7 +8,12 @@ from urllib.parse import urlencode
 from ._errors import ArmError
 from ._http import Request
 
-__all__ = ["check_preconditions", "paginate"]
+__all__ = ["check_preconditions", "etag_headers", "paginate"]
+
+
+def etag_headers(body: dict[str, Any]) -> dict[str, str]:
+    """The ``ETag`` header that goes with a resource body (none when the body has no etag)."""
+    return {"ETag": str(body["etag"])} if body.get("etag") else {}
 
 
 def check_preconditions(request: Request, current: dict[str, Any] | None) -> None:
