@@ -1,1 +1,1 @@
-"""placeholder"""
+"""State and behaviour of resource groups (no HTTP)."""

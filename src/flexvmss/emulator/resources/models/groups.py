@@ -1,30 +1,24 @@
-"""Resource groups (``Microsoft.Resources/resourceGroups``), as ARM serves them.
+"""Resource groups (``Microsoft.Resources/resourceGroups``): their bodies, and their
+deletion, which takes every resource in the group with it, whatever its provider.
 
-PUT is synchronous (201 new, 200 existing); HEAD answers 204/404 (``check_existence``);
-DELETE answers 202 with a ``Location`` header only (no ``Azure-AsyncOperation``), pointing
-at ``/subscriptions/{sub}/operationresults/{token}``, which answers 202 (+ retry hint) while
-the group is being deleted and 200 once it is gone. azure-mgmt-resource's ``begin_delete``
-polls exactly that ``Location``. When the operation completes, every resource in the group
-goes, whatever its provider.
+A group deletion asks every mounted provider first (``Provider.check_group_delete``: the
+network provider refuses while a resource of the group is used from outside it), then
+removes each resource through its owner (``Provider.remove``, else the body goes), and
+finally tells every provider which ids went (``Provider.forget``). The deletion runs as an
+operation that ARM's ``operationresults`` endpoint reports, through an opaque token.
 """
 
 from __future__ import annotations
 
 import base64
-import copy
 import json
 from typing import Any
 
-from ...core import ArmError, Context, Request, Response, Router, paginate, resources_removed
+from ...core import ArmError, Context, Operation, Request
 
-__all__ = ["router"]
+__all__ = ["TYPE", "delete_group", "operation_of", "put_group", "update_group"]
 
-router = Router()
-
-_GROUPS = "/subscriptions/{subscriptionId}/resourcegroups"
-_GROUP = _GROUPS + "/{resourceGroupName}"
-_RESULTS = "/subscriptions/{subscriptionId}/operationresults/{operationToken}"
-_TYPE = "Microsoft.Resources/resourceGroups"
+TYPE = "Microsoft.Resources/resourceGroups"
 
 
 def _state(ctx: Context) -> dict[str, Any]:
@@ -38,11 +32,7 @@ def _key(sub: str, rg: str) -> str:
     return f"{sub.lower()}/{rg.lower()}"
 
 
-def _body(group: dict[str, Any]) -> dict[str, Any]:
-    return copy.deepcopy(group)
-
-
-def _token(op_id: str, rg: str, location: str) -> str:
+def token(op_id: str, rg: str, location: str) -> str:
     """An opaque operation-results token shaped like ARM's (base64url JSON, no padding)."""
     raw = json.dumps(
         {
@@ -55,37 +45,28 @@ def _token(op_id: str, rg: str, location: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _op_from_token(token: str) -> str | None:
+def operation_of(ctx: Context, subscription_id: str, op_token: str) -> Operation:
+    """The deletion an operation-results token names; ARM's 404 when there is none."""
     try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        data = json.loads(base64.urlsafe_b64decode(op_token + "=" * (-len(op_token) % 4)))
     except (ValueError, UnicodeDecodeError):
-        return None
-    op = data.get("op") if isinstance(data, dict) else None
-    return op if isinstance(op, str) else None
+        data = None
+    op_id = data.get("op") if isinstance(data, dict) else None
+    op = ctx.lro.get(op_id) if isinstance(op_id, str) and op_id else None
+    if op is None or op.subscription_id.lower() != subscription_id.lower():
+        raise ArmError(404, "NotFound", "The operation result was not found.")
+    return op
 
 
-def _results_url(ctx: Context, req: Request, sub: str, op_id: str, rg: str, location: str) -> str:
-    api = req.api_version or "2025-04-01"
-    token = _token(op_id, rg, location)
-    return f"{ctx.base_url.rstrip('/')}/subscriptions/{sub}/operationresults/{token}?api-version={api}"
-
-
-@router.route("PUT", _GROUP, op_class="write")
-def create_or_update(ctx: Context, req: Request) -> Response:
-    sub, name = req.params["subscriptionId"], req.params["resourceGroupName"]
-    payload = req.json()
+def put_group(ctx: Context, sub: str, name: str, payload: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """Create or update a group (synchronously); returns its body and whether it is new."""
     location = str(payload.get("location") or "").replace(" ", "").lower()
     if not location:
-        raise ArmError(400, "LocationRequired", "The location property is required for this definition.")
+        raise ArmError.location_required()
     existing = ctx.store.get_rg(sub, name)
     if existing is not None:
         if existing["properties"].get("provisioningState") == "Deleting":
-            raise ArmError(
-                409,
-                "ResourceGroupBeingDeleted",
-                f"The resource group '{existing['name']}' is in deprovisioning state and cannot perform this "
-                "operation.",
-            )
+            raise ArmError.resource_group_being_deleted(existing["name"])
         if existing["location"] != location:
             raise ArmError(
                 409,
@@ -97,7 +78,7 @@ def create_or_update(ctx: Context, req: Request) -> Response:
     group: dict[str, Any] = {
         "id": f"/subscriptions/{sub}/resourceGroups/{name}",
         "name": name,
-        "type": _TYPE,
+        "type": TYPE,
         "location": location,
         "properties": {"provisioningState": "Succeeded"},
     }
@@ -106,120 +87,68 @@ def create_or_update(ctx: Context, req: Request) -> Response:
     if payload.get("managedBy") is not None:
         group["managedBy"] = payload["managedBy"]
     ctx.store.resource_groups[(sub.lower(), name.lower())] = group
-    return Response.json(_body(group), status=200 if existing is not None else 201)
+    return group, existing is None
 
 
-@router.route("GET", _GROUP, op_class="read")
-def get(ctx: Context, req: Request) -> Response:
-    group = ctx.store.require_rg(req.params["subscriptionId"], req.params["resourceGroupName"])
-    return Response.json(_body(group))
-
-
-@router.route("HEAD", _GROUP, op_class="read")
-def check_existence(ctx: Context, req: Request) -> Response:
-    found = ctx.store.get_rg(req.params["subscriptionId"], req.params["resourceGroupName"]) is not None
-    return Response.empty(204 if found else 404)
-
-
-@router.route("PATCH", _GROUP, op_class="write")
-def update(ctx: Context, req: Request) -> Response:
-    group = ctx.store.require_rg(req.params["subscriptionId"], req.params["resourceGroupName"])
-    payload = req.json()
+def update_group(group: dict[str, Any], payload: dict[str, Any]) -> None:
+    """A PATCH changes tags and ``managedBy`` only."""
     if payload.get("tags") is not None:
         group["tags"] = dict(payload["tags"])
     if payload.get("managedBy") is not None:
         group["managedBy"] = payload["managedBy"]
-    return Response.json(_body(group))
-
-
-@router.route("GET", _GROUPS, op_class="list")
-def list_groups(ctx: Context, req: Request) -> Response:
-    sub = req.params["subscriptionId"].lower()
-    items = [_body(g) for (s, _n), g in ctx.store.resource_groups.items() if s == sub]
-    return Response.json(paginate(req, items, ctx.page_size, ctx.base_url))
 
 
 def _delete_contents(ctx: Context, sub: str, rg: str) -> None:
-    """Remove every resource in the group. Network resources also drop the links and
-    addresses they hold elsewhere, and a NIC in another group that a VM of this group
-    held is released as a VM deletion releases it (detached, reserved for 180 s). The
-    providers' removal hooks then hear of every id removed, to drop their private state."""
-    from ...network import api as network_api
-    from ...network.models import normalize as network
-
-    prefix = f"/subscriptions/{sub}/resourcegroups/{rg}/".lower()
+    """Remove every resource in the group, each through the provider that owns it; then
+    every provider hears of the ids removed, to drop its private state."""
     bodies: list[dict[str, Any]] = list(ctx.store.in_resource_group(sub, rg))
     for body in bodies:
-        if str(body.get("type", "")).lower().startswith("microsoft.network/"):
-            network.forget(ctx, body)
+        owner = ctx.owner_of(str(body.get("type", "")))
+        if owner is not None and owner.remove is not None:
+            owner.remove(ctx, body)
         else:
             ctx.store.delete(body["id"])
-    for nic in ctx.store.list("Microsoft.Network/networkInterfaces", subscription_id=sub):
-        holder = str((nic.get("properties", {}).get("virtualMachine") or {}).get("id", ""))
-        if holder.lower().startswith(prefix):
-            network_api.release_nic(ctx, nic["id"], delete=False)
-    resources_removed(ctx, [body["id"] for body in bodies])
+    ids = [body["id"].lower() for body in bodies]
+    if not ids:
+        return
+    for provider in ctx.providers:
+        if provider.forget is not None:
+            provider.forget(ctx, ids)
 
 
-@router.route("DELETE", _GROUP, op_class="delete")
-def delete(ctx: Context, req: Request) -> Response:
-    sub, name = req.params["subscriptionId"], req.params["resourceGroupName"]
-    group = ctx.store.require_rg(sub, name)
-    key = _key(sub, name)
+def delete_group(ctx: Context, request: Request, group: dict[str, Any], sub: str) -> Operation:
+    """Start deleting a group, or return the deletion already running."""
+    key = _key(sub, group["name"])
     st = _state(ctx)
     op = ctx.lro.get(st["deletes"].get(key, ""))
-    if op is None or op.terminal:
-        group["properties"]["provisioningState"] = "Deleting"
-        rg_name, location = group["name"], group["location"]
+    if op is not None and not op.terminal:
+        return op
+    group["properties"]["provisioningState"] = "Deleting"
+    rg_name, location = group["name"], group["location"]
 
-        def on_succeed() -> None:
-            from ...network.models import normalize as network
+    def on_succeed() -> None:
+        for provider in ctx.providers:
+            if provider.check_group_delete is not None:
+                provider.check_group_delete(ctx, sub, rg_name)
+        _delete_contents(ctx, sub, rg_name)
+        ctx.store.resource_groups.pop((sub.lower(), rg_name.lower()), None)
+        st["deletes"].pop(key, None)
 
-            network.check_group_delete(ctx, sub, rg_name)
-            _delete_contents(ctx, sub, rg_name)
-            ctx.store.resource_groups.pop((sub.lower(), rg_name.lower()), None)
-            st["deletes"].pop(key, None)
+    def on_fail(_error: dict[str, Any]) -> None:
+        current = ctx.store.get_rg(sub, rg_name)
+        if current is not None:
+            current["properties"]["provisioningState"] = "Succeeded"
+        st["deletes"].pop(key, None)
 
-        def on_fail(_error: dict[str, Any]) -> None:
-            current = ctx.store.get_rg(sub, rg_name)
-            if current is not None:
-                current["properties"]["provisioningState"] = "Succeeded"
-            st["deletes"].pop(key, None)
-
-        op = ctx.lro.start(
-            req,
-            provider="Microsoft.Resources",
-            location=location,
-            subscription_id=sub,
-            kind="rg.delete",
-            resource_id=group["id"],
-            on_succeed=on_succeed,
-            on_fail=on_fail,
-        )
-        st["deletes"][key] = op.id
-    headers = {"Location": _results_url(ctx, req, sub, op.id, group["name"], group["location"])}
-    headers.update(ctx.clock.retry_after_headers(ctx.lro.poll_hint(op)))
-    return Response.empty(202, headers=headers)
-
-
-@router.route("GET", _RESULTS, op_class="poll")
-def operation_results(ctx: Context, req: Request) -> Response:
-    """ARM's ``operationresults`` endpoint: 202 while running, 200 when done; a failed
-    deletion answers with its error."""
-    op_id = _op_from_token(req.params["operationToken"])
-    op = ctx.lro.get(op_id) if op_id else None
-    if op is None or op.subscription_id.lower() != req.params["subscriptionId"].lower():
-        raise ArmError(404, "NotFound", "The operation result was not found.")
-    if not op.terminal:
-        headers = {
-            "Location": f"{ctx.base_url.rstrip('/')}{req.path}?api-version={req.api_version or '2025-04-01'}"
-        }
-        headers.update(ctx.clock.retry_after_headers(ctx.lro.poll_hint(op)))
-        return Response.empty(202, headers=headers)
-    if op.status == "Succeeded":
-        return Response.empty(200)
-    error = op.error or {
-        "code": "ResourceGroupDeletionFailed",
-        "message": "The resource group deletion failed.",
-    }
-    return Response.json({"error": error}, status=409)
+    op = ctx.lro.start(
+        request,
+        provider="Microsoft.Resources",
+        location=location,
+        subscription_id=sub,
+        kind="rg.delete",
+        resource_id=group["id"],
+        on_succeed=on_succeed,
+        on_fail=on_fail,
+    )
+    st["deletes"][key] = op.id
+    return op

@@ -1,1 +1,1 @@
-"""placeholder"""
+"""HTTP handlers of resource groups."""
