@@ -122,7 +122,15 @@ class Dispatcher:
         ``raise_errors``, the exception propagates: the in-process test client's choice)."""
         with self.ctx.store.lock:
             try:
-                return self._handle(method.upper(), path, query, headers, body, raise_errors)
+                req = Request(
+                    method=method.upper(),
+                    path=path,
+                    query=CaseInsensitiveDict(dict(query)),
+                    headers=CaseInsensitiveDict(dict(headers)),
+                    body=body,
+                    request_id=_new_id(),
+                )
+                return self._handle(req, raise_errors)
             except Exception:
                 self.counters.errors += 1
                 if raise_errors:
@@ -133,25 +141,10 @@ class Dispatcher:
 
     # ------------------------------------------------------------------ internals
 
-    def _handle(
-        self,
-        method: str,
-        path: str,
-        query: Mapping[str, str],
-        headers: Mapping[str, str],
-        body: bytes,
-        raise_errors: bool,
-    ) -> Outcome:
+    def _handle(self, req: Request, raise_errors: bool) -> Outcome:
         ctx = self.ctx
         ctx.lro.tick()
-        req = Request(
-            method=method,
-            path=path,
-            query=CaseInsensitiveDict(dict(query)),
-            headers=CaseInsensitiveDict(dict(headers)),
-            body=body,
-            request_id=_new_id(),
-        )
+        method, path = req.method, req.path
         self.counters.requests += 1
         extra: dict[str, str] = {}
 

@@ -26,6 +26,7 @@ from typing import Any
 from ._credential import AsyncEmulatorCredential, EmulatorCredential
 from ._dispatch import Counters, Dispatcher
 from ._faults import FaultInjector, FaultRule
+from ._network_setup import create_network
 from ._throttle import ThrottleModel
 from ._tls import TlsMaterial, make_tls
 from .core import Clock, Context, OperationManager, Provider, Router, Store
@@ -222,7 +223,7 @@ class Emulator:
 
     def start(self) -> Emulator:
         """Make the CA, bind the port and serve in a background thread."""
-        from ._admin import AdminApi
+        from ._admin import AdminApi  # aiohttp loads with the server, not with the emulator
         from ._server import ServerThread
 
         if self._server is not None:
@@ -409,8 +410,6 @@ class Emulator:
         access), made through the stock clients: what a Flex profile set needs. Returns a
         :class:`~flexvmss.emulator._network_setup.FlexNetwork`; see
         :func:`~flexvmss.emulator._network_setup.create_network` for the options."""
-        from ._network_setup import create_network
-
         return create_network(self, resource_group, location, **kwargs)
 
     def set_throttle(self, mode: str | None) -> None:

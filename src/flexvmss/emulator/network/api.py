@@ -129,6 +129,32 @@ def _mac_address(ctx: Context) -> str:
     return "00-0D-3A-" + "-".join(f"{(tail >> s) & 0xFF:02X}" for s in (16, 8, 0))
 
 
+#: What a NIC takes from a ``networkInterfaceConfigurations[]`` item's ip configuration ...
+_IP_CONFIG_KEYS = (
+    "primary",
+    "privateIPAddressVersion",
+    "loadBalancerBackendAddressPools",
+    "loadBalancerInboundNatRules",
+    "applicationGatewayBackendAddressPools",
+    "applicationSecurityGroups",
+)
+#: ... and from the item itself.
+_NIC_CONFIG_KEYS = (
+    "networkSecurityGroup",
+    "enableAcceleratedNetworking",
+    "enableIPForwarding",
+    "dnsSettings",
+    "disableTcpStateTracking",
+    "auxiliaryMode",
+    "auxiliarySku",
+)
+
+
+def _given(source: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The ``keys`` that ``source`` sets to something other than None, in the order of ``keys``."""
+    return {key: source[key] for key in keys if source.get(key) is not None}
+
+
 def create_nic(
     ctx: Context,
     *,
@@ -157,32 +183,11 @@ def create_nic(
     pip_requests: list[tuple[int, dict[str, Any]]] = []
     for i, raw in enumerate(cprops.get("ipConfigurations") or []):
         rprops = dict(raw.get("properties") or {})
-        ip_props: dict[str, Any] = {"subnet": rprops.get("subnet")}
-        for key in (
-            "primary",
-            "privateIPAddressVersion",
-            "loadBalancerBackendAddressPools",
-            "loadBalancerInboundNatRules",
-            "applicationGatewayBackendAddressPools",
-            "applicationSecurityGroups",
-        ):
-            if rprops.get(key) is not None:
-                ip_props[key] = rprops[key]
+        ip_props: dict[str, Any] = {"subnet": rprops.get("subnet"), **_given(rprops, _IP_CONFIG_KEYS)}
         ip_configs.append({"name": raw.get("name"), "properties": ip_props})
         if rprops.get("publicIPAddressConfiguration"):
             pip_requests.append((i, rprops["publicIPAddressConfiguration"]))
-    nic_props: dict[str, Any] = {"ipConfigurations": ip_configs}
-    for key in (
-        "networkSecurityGroup",
-        "enableAcceleratedNetworking",
-        "enableIPForwarding",
-        "dnsSettings",
-        "disableTcpStateTracking",
-        "auxiliaryMode",
-        "auxiliarySku",
-    ):
-        if cprops.get(key) is not None:
-            nic_props[key] = cprops[key]
+    nic_props: dict[str, Any] = {"ipConfigurations": ip_configs, **_given(cprops, _NIC_CONFIG_KEYS)}
     payload: dict[str, Any] = {"location": location, "properties": nic_props}
     if tags is not None:
         payload["tags"] = tags

@@ -63,30 +63,23 @@ def restart(ctx: Context, request: Request, vm: dict[str, Any]) -> Operation:
     return begin_vm_op(ctx, request, vm, "vm.restart", power_during="starting", power_after="running")
 
 
+def _back_in(ctx: Context, request: Request, vm: dict[str, Any], kind: str, after: str) -> Operation:
+    """An action after which the VM is ``after``, passing through ``starting`` to get there
+    when that is running."""
+    return begin_vm_op(
+        ctx, request, vm, kind, power_during="starting" if after == "running" else None, power_after=after
+    )
+
+
 def redeploy(ctx: Context, request: Request, vm: dict[str, Any]) -> Operation:
     """A deallocated VM is redeployed deallocated; any other comes back running."""
     after = "deallocated" if settled_power(vm_state(ctx, vm["id"])) == "deallocated" else "running"
-    return begin_vm_op(
-        ctx,
-        request,
-        vm,
-        "vm.redeploy",
-        power_during="starting" if after == "running" else None,
-        power_after=after,
-    )
+    return _back_in(ctx, request, vm, "vm.redeploy", after)
 
 
 def reimage(ctx: Context, request: Request, vm: dict[str, Any]) -> Operation:
     """The VM ends in the power state it was settling to."""
-    after = settled_power(vm_state(ctx, vm["id"]))
-    return begin_vm_op(
-        ctx,
-        request,
-        vm,
-        "vm.reimage",
-        power_during="starting" if after == "running" else None,
-        power_after=after,
-    )
+    return _back_in(ctx, request, vm, "vm.reimage", settled_power(vm_state(ctx, vm["id"])))
 
 
 def perform_maintenance(ctx: Context, request: Request, vm: dict[str, Any]) -> Operation:

@@ -33,6 +33,29 @@ def vm_sizes(body: dict[str, Any]) -> list[str]:
     return [str(sku.get("name"))]
 
 
+#: What a profile VM takes from its profile's ``osProfile`` (beside its computer name) ...
+_OS_KEYS = (
+    "adminUsername",
+    "linuxConfiguration",
+    "windowsConfiguration",
+    "secrets",
+    "allowExtensionOperations",
+)
+#: ... and from the profile itself (besides size, storage, OS and network).
+_PROFILE_KEYS = (
+    "diagnosticsProfile",
+    "securityProfile",
+    "billingProfile",
+    "capacityReservation",
+    "scheduledEventsProfile",
+)
+
+
+def _copied(source: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """Copies of the ``keys`` present in ``source``, in the order of ``keys``."""
+    return {key: copy.deepcopy(source[key]) for key in keys if key in source}
+
+
 def _regular_wanted(total: int, policy: dict[str, Any]) -> int:
     base = int(policy.get("baseRegularPriorityCount") or 0)
     raw_pct = policy.get("regularPriorityPercentageAboveBase")
@@ -68,31 +91,14 @@ def new_profile_vm(
         priority = "Regular" if regular < _regular_wanted(len(existing) + 1, mix) else priority
     os_profile = profile.get("osProfile") or {}
     prefix = str(os_profile.get("computerNamePrefix") or vmss["name"][:9])
-    vm_os: dict[str, Any] = {"computerName": f"{prefix}{hex8[:6]}"}
-    for key in (
-        "adminUsername",
-        "linuxConfiguration",
-        "windowsConfiguration",
-        "secrets",
-        "allowExtensionOperations",
-    ):
-        if key in os_profile:
-            vm_os[key] = copy.deepcopy(os_profile[key])
+    vm_os: dict[str, Any] = {"computerName": f"{prefix}{hex8[:6]}", **_copied(os_profile, _OS_KEYS)}
     vm_props: dict[str, Any] = {
         "hardwareProfile": {"vmSize": size},
         "storageProfile": copy.deepcopy(profile.get("storageProfile") or {}),
         "osProfile": vm_os,
         "networkProfile": copy.deepcopy(profile.get("networkProfile") or {}),
+        **_copied(profile, _PROFILE_KEYS),
     }
-    for key in (
-        "diagnosticsProfile",
-        "securityProfile",
-        "billingProfile",
-        "capacityReservation",
-        "scheduledEventsProfile",
-    ):
-        if key in profile:
-            vm_props[key] = copy.deepcopy(profile[key])
     if priority:
         vm_props["priority"] = priority
         if is_spot(priority) and profile.get("evictionPolicy"):

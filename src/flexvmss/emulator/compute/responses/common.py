@@ -5,10 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core import ArmError, Context, Operation, PolicyResolver, Request, Response, arm_id
+from ...core import (
+    ArmError,
+    Context,
+    Operation,
+    PolicyResolver,
+    Request,
+    Response,
+    arm_id,
+    check_preconditions,
+)
 from ..models.state import NS
 
-__all__ = ["accepted", "find", "put_policy", "require_rg", "resource_id"]
+__all__ = ["accepted", "find", "in_group", "put_policy", "require_rg", "resource_id", "target"]
 
 
 def require_rg(ctx: Context, req: Request) -> dict[str, Any]:
@@ -31,6 +40,26 @@ def find(ctx: Context, req: Request, type_name: str, name_param: str) -> dict[st
             f"{NS}/{type_name}", req.params[name_param], req.params["resourceGroupName"]
         )
     return body
+
+
+def target(ctx: Context, req: Request, type_name: str, name_param: str) -> dict[str, Any] | None:
+    """The stored body a write or delete addresses (None when absent), once its group exists
+    and the request's ``If-Match``/``If-None-Match`` hold."""
+    require_rg(ctx, req)
+    body = ctx.store.get(resource_id(req, type_name, name_param))
+    check_preconditions(req, body)
+    return body
+
+
+def in_group(ctx: Context, req: Request, resource_type: str) -> list[dict[str, Any]]:
+    """Every resource of ``resource_type`` in the request's resource group (ARM's 404 if
+    the group is missing), oldest first."""
+    require_rg(ctx, req)
+    return ctx.store.list(
+        resource_type,
+        subscription_id=req.params["subscriptionId"],
+        resource_group=req.params["resourceGroupName"],
+    )
 
 
 def put_policy(type_name: str, name_param: str, *, create: str, update: str) -> PolicyResolver:

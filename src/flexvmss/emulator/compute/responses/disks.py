@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import copy
 
-from ...core import Context, Request, Response, check_preconditions, location_of, paginate
+from ...core import Context, Request, Response, location_of, paginate
 from ..models import disks
 from ..models.state import DISK_TYPE
-from .common import find, require_rg, resource_id
+from .common import find, in_group, resource_id, target
 
 __all__ = ["delete_disk", "get_disk", "list_disks", "put_disk"]
 
 
 def put_disk(ctx: Context, req: Request) -> Response:
-    require_rg(ctx, req)
-    disk_id = resource_id(req, "disks", "diskName")
-    check_preconditions(req, ctx.store.get(disk_id))
+    target(ctx, req, "disks", "diskName")
     payload = req.json()
+    disk_id = resource_id(req, "disks", "diskName")
     body = disks.put_disk(ctx, disk_id, req.params["diskName"], payload, location_of(payload))
     return Response.json(copy.deepcopy(body), 200)
 
@@ -26,19 +25,12 @@ def get_disk(ctx: Context, req: Request) -> Response:
 
 
 def list_disks(ctx: Context, req: Request) -> Response:
-    require_rg(ctx, req)
-    items = ctx.store.list(
-        DISK_TYPE,
-        subscription_id=req.params["subscriptionId"],
-        resource_group=req.params["resourceGroupName"],
-    )
+    items = in_group(ctx, req, DISK_TYPE)
     return Response.json(paginate(req, copy.deepcopy(items), ctx.page_size, ctx.base_url))
 
 
 def delete_disk(ctx: Context, req: Request) -> Response:
-    require_rg(ctx, req)
-    body = ctx.store.get(resource_id(req, "disks", "diskName"))
-    check_preconditions(req, body)
+    body = target(ctx, req, "disks", "diskName")
     if body is None:
         return Response.empty(204)
     disks.delete_disk(ctx, body)

@@ -11,7 +11,7 @@ from ...core import Context, Operation, Request, Response, check_preconditions, 
 from ..models import actions, vms
 from ..models.power import instance_view
 from ..models.state import VM_TYPE
-from .common import accepted, find, require_rg, resource_id
+from .common import accepted, find, in_group, target
 
 __all__ = [
     "action",
@@ -38,9 +38,7 @@ def _written(ctx: Context, req: Request, vm: dict[str, Any], op: Operation, stat
 
 
 def put_vm(ctx: Context, req: Request) -> Response:
-    require_rg(ctx, req)
-    existing = ctx.store.get(resource_id(req, "virtualMachines", "vmName"))
-    check_preconditions(req, existing)
+    existing = target(ctx, req, "virtualMachines", "vmName")
     payload = req.json()
     if existing is None:
         body, op = vms.create_vm(
@@ -90,11 +88,7 @@ def _listing(
 
 
 def list_vms(ctx: Context, req: Request) -> Response:
-    require_rg(ctx, req)
-    found = ctx.store.list(
-        VM_TYPE, subscription_id=req.params["subscriptionId"], resource_group=req.params["resourceGroupName"]
-    )
-    return _listing(ctx, req, found)
+    return _listing(ctx, req, in_group(ctx, req, VM_TYPE))
 
 
 def list_all_vms(ctx: Context, req: Request) -> Response:
@@ -103,9 +97,7 @@ def list_all_vms(ctx: Context, req: Request) -> Response:
 
 
 def delete_vm(ctx: Context, req: Request) -> Response:
-    require_rg(ctx, req)
-    vm = ctx.store.get(resource_id(req, "virtualMachines", "vmName"))
-    check_preconditions(req, vm)
+    vm = target(ctx, req, "virtualMachines", "vmName")
     if vm is None:
         return Response.empty(204)
     return accepted(ctx, req, vms.begin_delete(ctx, req, vm))

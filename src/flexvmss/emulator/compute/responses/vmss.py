@@ -8,10 +8,10 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from ...core import ArmError, Context, Request, Response, check_preconditions, etag_headers, paginate
+from ...core import ArmError, Context, Request, Response, etag_headers, paginate
 from ..models import vmss as model
 from ..models.state import VMSS_TYPE
-from .common import accepted, find, require_rg, resource_id
+from .common import accepted, find, in_group, resource_id, target
 
 __all__ = [
     "batch_action",
@@ -32,18 +32,15 @@ def _set(ctx: Context, req: Request) -> dict[str, Any]:
 
 
 def _write(ctx: Context, req: Request, method: str) -> Response:
-    require_rg(ctx, req)
-    set_id = resource_id(req, "virtualMachineScaleSets", "vmScaleSetName")
+    existing = target(ctx, req, "virtualMachineScaleSets", "vmScaleSetName")
     name = req.params["vmScaleSetName"]
-    existing = ctx.store.get(set_id)
-    check_preconditions(req, existing)
     if existing is None and method == "PATCH":
         raise ArmError.resource_not_found(VMSS_TYPE, name, req.params["resourceGroupName"])
     created = existing is None
     vmss, op = model.write_vmss(
         ctx,
         req,
-        set_id=set_id,
+        set_id=resource_id(req, "virtualMachineScaleSets", "vmScaleSetName"),
         name=name,
         existing=existing,
         payload=copy.deepcopy(req.json()),
@@ -76,13 +73,7 @@ def _listing(ctx: Context, req: Request, items: list[dict[str, Any]]) -> Respons
 
 
 def list_vmss(ctx: Context, req: Request) -> Response:
-    require_rg(ctx, req)
-    items = ctx.store.list(
-        VMSS_TYPE,
-        subscription_id=req.params["subscriptionId"],
-        resource_group=req.params["resourceGroupName"],
-    )
-    return _listing(ctx, req, items)
+    return _listing(ctx, req, in_group(ctx, req, VMSS_TYPE))
 
 
 def list_all_vmss(ctx: Context, req: Request) -> Response:
@@ -90,9 +81,7 @@ def list_all_vmss(ctx: Context, req: Request) -> Response:
 
 
 def delete_vmss(ctx: Context, req: Request) -> Response:
-    require_rg(ctx, req)
-    vmss = ctx.store.get(resource_id(req, "virtualMachineScaleSets", "vmScaleSetName"))
-    check_preconditions(req, vmss)
+    vmss = target(ctx, req, "virtualMachineScaleSets", "vmScaleSetName")
     if vmss is None:
         return Response.empty(204)
     return accepted(ctx, req, model.delete_vmss(ctx, req, vmss))

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core import ArmError, Context, Request, Response, arm_id, check_preconditions, etag_headers, paginate
+from ...core import ArmError, Context, Request, Response, check_preconditions, etag_headers, paginate
 from ..models import writes
-from ..models.common import NS, find_child, full_type
-from .resources import require_rg, wire
+from ..models.common import find_child
+from .resources import find, put_answer, require_rg, wire
 
 __all__ = ["ChildHandlers"]
 
@@ -21,22 +21,9 @@ class ChildHandlers:
     def __init__(self, parent_collection: str, collection: str) -> None:
         self.parent_collection = parent_collection
         self.collection = collection
-        self.parent_type = full_type(parent_collection)
 
     def _parent(self, ctx: Context, req: Request) -> dict[str, Any]:
-        rid = arm_id(
-            req.params["subscriptionId"],
-            req.params["resourceGroupName"],
-            NS,
-            self.parent_collection,
-            req.params["parentName"],
-        )
-        parent = ctx.store.get(rid)
-        if parent is None:
-            raise ArmError.resource_not_found(
-                self.parent_type, req.params["parentName"], req.params["resourceGroupName"]
-            )
-        return parent
+        return find(ctx, req, self.parent_collection, "parentName")
 
     def get(self, ctx: Context, req: Request) -> Response:
         require_rg(ctx, req, writing=False)
@@ -65,9 +52,7 @@ class ChildHandlers:
         child, op = writes.put_child(
             ctx, req, self.parent_collection, parent, self.collection, req.params["childName"], payload, old
         )
-        headers = ctx.lro.accepted_headers(op, req, location=False)
-        headers.update(etag_headers(child))
-        return Response.json(wire(child), status=200 if old is not None else 201, headers=headers)
+        return put_answer(ctx, req, child, op, created=old is None)
 
     def delete(self, ctx: Context, req: Request) -> Response:
         require_rg(ctx, req, writing=False)

@@ -13,6 +13,7 @@ from typing import Any
 from ...core import (
     ArmError,
     Context,
+    Operation,
     Request,
     Response,
     arm_id,
@@ -23,7 +24,7 @@ from ...core import (
 from ..models import writes
 from ..models.common import NS, full_type
 
-__all__ = ["ResourceHandlers", "require_rg", "wire"]
+__all__ = ["ResourceHandlers", "find", "put_answer", "require_rg", "resource_id", "wire"]
 
 
 def require_rg(ctx: Context, req: Request, *, writing: bool) -> tuple[str, str]:
@@ -34,9 +35,33 @@ def require_rg(ctx: Context, req: Request, *, writing: bool) -> tuple[str, str]:
     return sub, rg
 
 
+def resource_id(req: Request, collection: str, name_param: str) -> str:
+    """The id of the top-level resource of ``collection`` the request names in ``name_param``."""
+    return arm_id(
+        req.params["subscriptionId"], req.params["resourceGroupName"], NS, collection, req.params[name_param]
+    )
+
+
+def find(ctx: Context, req: Request, collection: str, name_param: str) -> dict[str, Any]:
+    """That resource's stored body; ARM's 404 when it is missing."""
+    body = ctx.store.get(resource_id(req, collection, name_param))
+    if body is None:
+        raise ArmError.resource_not_found(
+            full_type(collection), req.params[name_param], req.params["resourceGroupName"]
+        )
+    return body
+
+
 def wire(body: dict[str, Any]) -> dict[str, Any]:
     """A copy for the wire, so later state changes never alter an answer in flight."""
     return copy.deepcopy(body)
+
+
+def put_answer(ctx: Context, req: Request, body: dict[str, Any], op: Operation, *, created: bool) -> Response:
+    """A PUT's answer: the body as written, 201 or 200, ``Azure-AsyncOperation`` and ``ETag``."""
+    headers = ctx.lro.accepted_headers(op, req, location=False)
+    headers.update(etag_headers(body))
+    return Response.json(wire(body), status=201 if created else 200, headers=headers)
 
 
 class ResourceHandlers:
@@ -48,21 +73,10 @@ class ResourceHandlers:
         self.type = full_type(collection)
 
     def _id(self, req: Request) -> str:
-        return arm_id(
-            req.params["subscriptionId"],
-            req.params["resourceGroupName"],
-            NS,
-            self.collection,
-            req.params["resourceName"],
-        )
+        return resource_id(req, self.collection, "resourceName")
 
     def _find(self, ctx: Context, req: Request) -> dict[str, Any]:
-        body = ctx.store.get(self._id(req))
-        if body is None:
-            raise ArmError.resource_not_found(
-                self.type, req.params["resourceName"], req.params["resourceGroupName"]
-            )
-        return body
+        return find(ctx, req, self.collection, "resourceName")
 
     def put(self, ctx: Context, req: Request) -> Response:
         require_rg(ctx, req, writing=True)
@@ -73,9 +87,7 @@ class ResourceHandlers:
         if old is not None:
             rid = old["id"]
         body, op = writes.put_resource(ctx, req, self.collection, rid, payload, old)
-        headers = ctx.lro.accepted_headers(op, req, location=False)
-        headers.update(etag_headers(body))
-        return Response.json(wire(body), status=200 if old is not None else 201, headers=headers)
+        return put_answer(ctx, req, body, op, created=old is None)
 
     def get(self, ctx: Context, req: Request) -> Response:
         require_rg(ctx, req, writing=False)
