@@ -13,6 +13,8 @@ SUB = "00000000-0000-0000-0000-000000000001"
 RG = "rg1"
 API = "2026-04-01"
 LOC = "eastus"
+#: The marketplace image every VM and profile here uses.
+UBUNTU = {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server", "version": "latest"}
 
 
 def new_client(*, page_size: int = 100) -> TestClient:
@@ -112,12 +114,7 @@ def profile(
             "customData": "c2VjcmV0",
         },
         "storageProfile": {
-            "imageReference": {
-                "publisher": "Canonical",
-                "offer": "ubuntu-24_04-lts",
-                "sku": "server",
-                "version": "latest",
-            },
+            "imageReference": dict(UBUNTU),
             "osDisk": {"createOption": "FromImage", "managedDisk": {"storageAccountType": "Premium_LRS"}},
         },
         "networkProfile": network,
@@ -157,12 +154,7 @@ def vm_body(
                 "adminPassword": "S3cret-Passw0rd!",
             },
             "storageProfile": {
-                "imageReference": {
-                    "publisher": "Canonical",
-                    "offer": "ubuntu-24_04-lts",
-                    "sku": "server",
-                    "version": "latest",
-                },
+                "imageReference": dict(UBUNTU),
                 "osDisk": {"createOption": "FromImage"},
             },
             "networkProfile": {"networkInterfaces": [{"id": nic_id, "properties": {"primary": True}}]},

@@ -352,9 +352,8 @@ def update_vm(
     guard(ctx, existing, "vm.update")
     props_in = copy.deepcopy(payload.get("properties") or {})
     had_user_data = "userData" in props_in
-    user_data: Any = strip_secrets(props_in) if had_user_data else Ellipsis
-    if not had_user_data:
-        strip_secrets(props_in)
+    sent_user_data = strip_secrets(props_in)
+    user_data: Any = sent_user_data if had_user_data else Ellipsis  # Ellipsis: leave it as it is
     zones = [str(z) for z in (payload.get("zones") or existing.get("zones") or [])]
     set_in_payload = "virtualMachineScaleSet" in props_in
     if set_in_payload:
