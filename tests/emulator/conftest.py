@@ -10,8 +10,8 @@ import pytest
 import requests
 
 from flexvmss.emulator import Emulator
-from flexvmss.emulator._core import ArmError, Context, Request, Response, Router, arm_id
 from flexvmss.emulator._fixtures import flexvmss_emulator, flexvmss_emulator_server
+from flexvmss.emulator.core import ArmError, Context, Request, Response, Router, arm_id
 
 __all__ = ["flexvmss_emulator", "flexvmss_emulator_server"]
 

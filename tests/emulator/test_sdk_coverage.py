@@ -21,7 +21,7 @@ from azure.mgmt.network import models as nm
 from azure.mgmt.resource.resources import models as rm
 
 from flexvmss.emulator import Emulator
-from flexvmss.emulator._core import arm_id
+from flexvmss.emulator.core import arm_id
 
 RG = "cov"
 LOC = "eastus"

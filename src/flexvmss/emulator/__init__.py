@@ -8,6 +8,46 @@ Three ways to start it::
     def test_x(flexvmss_emulator): ...          # pytest
 
 Names are imported on first use, so importing this package stays cheap.
+
+Layout (moto's shape: per provider, state apart from HTTP handling)::
+
+    core/            the contract between the server and the providers: Request/Response,
+                     ArmError, ids, ETags and paging, Clock, Store, operations (LRO),
+                     Router, Provider, Context
+    compute/ network/ resources/    one folder per provider, all the same shape:
+        __init__.py  ``provider = Provider(namespace, router, durations, hooks)``
+        urls.py      the routing table: method, path, handler, op class, throttling policy
+        models/      state and behaviour as plain functions over the store (no HTTP)
+        responses/   thin handlers: parse the request, call models, render ARM's answer
+        api.py       what other providers may call (network's, for compute's NICs)
+    operations.py    the operation-status routes every provider's LROs point at
+    _dispatch.py     one request through ARM: clock, auth, faults, throttling, route
+    _server.py _admin.py _tls.py    HTTPS, the ``/_emulator/`` admin API, the throwaway CA
+    _faults.py _throttle.py         seeded fault injection; Azure's published throttling
+    catalog/         the Resource SKUs data
+    testing.py       :class:`TestClient`: requests through the dispatcher, no HTTP
+
+Where a change goes:
+
+* **A new resource type** (say availability sets): its state and rules in
+  ``compute/models/availability_sets.py``, its handlers in
+  ``compute/responses/availability_sets.py``, its routes in ``compute/urls.py`` (with their
+  throttling policy), a reference check where VMs are built (``compute/models/vms.py``), and
+  its tests in ``tests/emulator/compute/``; an operation it starts gets a row in
+  ``compute/models/operations.py``.
+* **A new route** for an existing type: a handler in ``<provider>/responses/`` and a row in
+  ``<provider>/urls.py``; a new per-VM action is a row in ``compute/models/operations.py``, a
+  function in ``compute/models/actions.py`` and a row in ``compute/urls.py``.
+* **A new provider** (say ``Microsoft.ComputeSchedule``): a new folder in the same shape,
+  named in ``_emulator._PROVIDER_MODULES``; it reaches others only through their ``api.py``
+  and the :class:`~flexvmss.emulator.core.Provider` hooks.
+* **A new Flex rule**: ``compute/models/flex.py`` (sizes, sets, profiles) or
+  ``compute/models/membership.py`` (a VM joining or leaving a set), citing its source.
+* **A new fault kind**: ``_faults.py`` (and, if it acts before the handler, the order in
+  ``_dispatch.py``); a new throttling policy: ``_throttle.py`` and the route's row.
+
+Every behaviour cites where it comes from (REST spec or example, Azure docs, a public
+recording or issue) or says "inferred".
 """
 
 from __future__ import annotations
@@ -21,6 +61,7 @@ if TYPE_CHECKING:
     from ._faults import FaultRule
     from ._network_setup import FlexNetwork
     from ._throttle import throttle_lower_bound
+    from .testing import TestClient
 
 __all__ = [
     "AsyncEmulatorCredential",
@@ -29,6 +70,7 @@ __all__ = [
     "EmulatorCredential",
     "FaultRule",
     "FlexNetwork",
+    "TestClient",
     "throttle_lower_bound",
 ]
 
@@ -39,6 +81,7 @@ _WHERE = {
     "EmulatorClients": "._emulator",
     "FaultRule": "._faults",
     "FlexNetwork": "._network_setup",
+    "TestClient": ".testing",
     "throttle_lower_bound": "._throttle",
 }
 

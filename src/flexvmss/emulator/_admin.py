@@ -21,14 +21,35 @@ caller would use:
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from ._emulator import Emulator
+from ._faults import FaultInjector, FaultRule
+from ._throttle import ThrottleModel
+from .core import Clock
 
-__all__ = ["AdminApi"]
+__all__ = ["AdminApi", "Administered"]
+
+
+class Administered(Protocol):
+    """What the admin API needs of an emulator (:class:`~flexvmss.emulator.Emulator` is one)."""
+
+    clock: Clock
+    faults: FaultInjector
+    throttle: ThrottleModel
+
+    def reset(self) -> None: ...
+    def snapshot(self) -> str: ...
+    def restore(self, snapshot_id: str) -> None: ...
+    def counters(self) -> dict[str, Any]: ...
+    def inventory(self) -> dict[str, Any]: ...
+    def add_fault(self, rule: FaultRule | Mapping[str, Any]) -> FaultRule: ...
+    def clear_faults(self) -> None: ...
+    def advance(self, seconds: float) -> None: ...
+    def complete_all(self) -> int: ...
+    def set_throttle(self, mode: str | None) -> None: ...
 
 
 def _json(body: Any, status: int = 200) -> web.Response:
@@ -40,9 +61,9 @@ def _error(status: int, code: str, message: str) -> web.Response:
 
 
 class AdminApi:
-    """Routes admin requests to an :class:`Emulator`."""
+    """Routes admin requests to an emulator."""
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Administered) -> None:
         self.emu = emulator
 
     async def __call__(self, request: web.Request, body: bytes) -> web.StreamResponse:

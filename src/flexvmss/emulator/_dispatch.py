@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._core import ArmError, CaseInsensitiveDict, Context, Request, Response, Route, Router
 from ._faults import FaultInjector
 from ._throttle import ThrottleModel, resource_key_of
+from .core import ArmError, CaseInsensitiveDict, Context, Request, Response, Route, Router
 
 __all__ = ["Counters", "Dispatcher", "Outcome"]
 
@@ -114,33 +114,37 @@ class Dispatcher:
         query: Mapping[str, str],
         headers: Mapping[str, str],
         body: bytes,
+        *,
+        raise_errors: bool = False,
     ) -> Outcome:
         """Serve one request (thread-safe: holds the store's lock throughout). Whatever goes
-        wrong inside becomes an ARM-shaped 500; the details go to the log only."""
+        wrong inside becomes an ARM-shaped 500; the details go to the log only (or, with
+        ``raise_errors``, the exception propagates: the in-process test client's choice)."""
         with self.ctx.store.lock:
             try:
-                return self._handle(method.upper(), path, query, headers, body)
+                req = Request(
+                    method=method.upper(),
+                    path=path,
+                    query=CaseInsensitiveDict(dict(query)),
+                    headers=CaseInsensitiveDict(dict(headers)),
+                    body=body,
+                    request_id=_new_id(),
+                )
+                return self._handle(req, raise_errors)
             except Exception:
                 self.counters.errors += 1
+                if raise_errors:
+                    raise
                 log.exception("emulator failed on %s %s", method, path)
                 body_out = json.dumps(_INTERNAL.body(), separators=(",", ":")).encode()
                 return Outcome(500, body_out, {"Content-Type": "application/json; charset=utf-8"})
 
     # ------------------------------------------------------------------ internals
 
-    def _handle(
-        self, method: str, path: str, query: Mapping[str, str], headers: Mapping[str, str], body: bytes
-    ) -> Outcome:
+    def _handle(self, req: Request, raise_errors: bool) -> Outcome:
         ctx = self.ctx
         ctx.lro.tick()
-        req = Request(
-            method=method,
-            path=path,
-            query=CaseInsensitiveDict(dict(query)),
-            headers=CaseInsensitiveDict(dict(headers)),
-            body=body,
-            request_id=_new_id(),
-        )
+        method, path = req.method, req.path
         self.counters.requests += 1
         extra: dict[str, str] = {}
 
@@ -208,6 +212,8 @@ class Dispatcher:
         except ArmError as exc:
             return self._with(self._error(req, exc, extra), drop, delay)
         except Exception:
+            if raise_errors:
+                raise  # counted once, by handle()
             self.counters.errors += 1
             log.exception("emulator handler %s failed on %s %s", route.handler.__name__, method, path)
             return self._with(self._error(req, _INTERNAL, extra), drop, delay)

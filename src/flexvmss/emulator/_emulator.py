@@ -23,12 +23,15 @@ from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
-from ._core import Clock, Context, OperationManager, Router, Store
 from ._credential import AsyncEmulatorCredential, EmulatorCredential
 from ._dispatch import Counters, Dispatcher
 from ._faults import FaultInjector, FaultRule
+from ._network_setup import create_network
 from ._throttle import ThrottleModel
 from ._tls import TlsMaterial, make_tls
+from .core import Clock, Context, OperationManager, Provider, Router, Store
+from .operations import router as operations_router
+from .testing import TestClient
 
 __all__ = ["DEFAULT_SUBSCRIPTION_ID", "DEFAULT_TENANT_ID", "Emulator", "EmulatorClients"]
 
@@ -173,7 +176,9 @@ class Emulator:
         self.throttle = ThrottleModel(self.clock)
         self.set_throttle(throttle)
         self.missing_providers: list[str] = []
-        self.router = self._build_router(routers, extra_routers)
+        providers = self._mount(routers, extra_routers)
+        for provider in providers:
+            self.lro.durations.update(provider.durations)
         self.ctx = Context(
             self.store,
             self.clock,
@@ -182,6 +187,7 @@ class Emulator:
             catalog=_load_catalog(),
             subscription_id=subscription_id,
             page_size=page_size,
+            providers=tuple(providers),
         )
         self.dispatcher = Dispatcher(self.ctx, self.router, self.throttle, self.faults)
         self.credential = EmulatorCredential(tenant_id)
@@ -194,32 +200,30 @@ class Emulator:
         state = self.base_url if self._server is not None else "stopped"
         return f"Emulator({state}, time_scale={self.time_scale}, throttle={self.throttle.enabled})"
 
-    def _build_router(self, routers: Iterable[Router] | None, extra: Iterable[Router]) -> Router:
-        from .operations import router as operations_router
-
-        combined = Router()
-        combined.include(operations_router)
+    def _mount(self, routers: Iterable[Router] | None, extra: Iterable[Router]) -> list[Provider]:
+        """The providers found by import (none when ``routers`` replaces them); builds
+        :attr:`router` from the operation-status routes, theirs, ``routers`` and ``extra``."""
+        providers: list[Provider] = []
         if routers is None:
             for name in _PROVIDER_MODULES:
                 mod = _import_optional(name)
-                router = getattr(mod, "router", None) if mod is not None else None
-                if router is None:
+                provider = getattr(mod, "provider", None) if mod is not None else None
+                if provider is None:
                     self.missing_providers.append(name)
                     log.warning("emulator provider %s is not available; its routes answer 404", name)
                 else:
-                    combined.include(router)
-        else:
-            for r in routers:
-                combined.include(r)
-        for r in extra:
-            combined.include(r)
-        return combined
+                    providers.append(provider)
+        self.router = Router()
+        self.router.include(operations_router)
+        for r in [*(p.router for p in providers), *(routers or ()), *extra]:
+            self.router.include(r)
+        return providers
 
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> Emulator:
         """Make the CA, bind the port and serve in a background thread."""
-        from ._admin import AdminApi
+        from ._admin import AdminApi  # aiohttp loads with the server, not with the emulator
         from ._server import ServerThread
 
         if self._server is not None:
@@ -292,6 +296,12 @@ class Emulator:
     def clients(self, aio: bool = False) -> EmulatorClients:
         """Stock Compute, Network and Resource clients bound to this emulator."""
         return EmulatorClients(self, aio=aio)
+
+    def test_client(self, **kwargs: Any) -> TestClient:
+        """An in-process client that sends requests through this emulator's dispatcher
+        without HTTP (the emulator need not be started); ``kwargs`` go to
+        :class:`~flexvmss.emulator.testing.TestClient`."""
+        return TestClient(self, **kwargs)
 
     # ------------------------------------------------------------------ admin (Python)
 
@@ -400,8 +410,6 @@ class Emulator:
         access), made through the stock clients: what a Flex profile set needs. Returns a
         :class:`~flexvmss.emulator._network_setup.FlexNetwork`; see
         :func:`~flexvmss.emulator._network_setup.create_network` for the options."""
-        from ._network_setup import create_network
-
         return create_network(self, resource_group, location, **kwargs)
 
     def set_throttle(self, mode: str | None) -> None:

@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ._core import OP_CLASSES, ArmError, Clock, Request
+from .core import OP_CLASSES, ArmError, Clock, Request
 
 __all__ = ["FAULT_KINDS", "FaultInjector", "FaultRule"]
 

@@ -8,12 +8,15 @@ builds them through the stock azure-mgmt clients, over HTTPS, exactly as a user'
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from ._emulator import Emulator
+from typing import Any, Protocol
 
 __all__ = ["FlexNetwork", "create_network"]
+
+
+class _WithClients(Protocol):
+    """An emulator that makes stock clients (:meth:`Emulator.clients`)."""
+
+    def clients(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class FlexNetwork:
 
 
 def create_network(
-    emu: Emulator,
+    emu: _WithClients,
     resource_group: str,
     location: str = "westeurope",
     *,

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ._core import ArmError, Clock
+from .core import ArmError, Clock
 
 __all__ = [
     "ARM_LIMITS",

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from ._core import ArmError, Context, Operation, Request, Response, Router
+from .core import ArmError, Context, Operation, Request, Response, Router
 
 __all__ = ["router"]
 

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from azure.mgmt.compute import models
-from compute_harness import SUB, Harness, cid, nid, vm_body, vmss_body
+from compute_bodies import LOC, SUB, cid, make_nic, make_subnet, new_client, nid, vm_body, vmss_body
+
+from flexvmss.emulator.testing import TestClient
 
 EXAMPLES = Path("/work/shared/azure-examples")
 pytestmark = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="the shared Azure examples are not present")
@@ -42,10 +44,10 @@ def _same_shape(expected: Any, actual: Any, where: str = "$") -> None:
 
 
 @pytest.fixture
-def hx() -> Harness:
-    h = Harness()
-    h.add_rg(RG)
-    h.subnet(vnet="existingvirtualnetworkname", name="existingsubnetname", rg=RG, location="westus")
+def hx() -> TestClient:
+    h = new_client()
+    h.resource_group(RG, LOC, subscription_id=SUB)
+    make_subnet(h, vnet="existingvirtualnetworkname", name="existingsubnetname", rg=RG, location="westus")
     return h
 
 
@@ -57,7 +59,7 @@ def hx() -> Harness:
         "Compute__stable__2026-04-01__examples__virtualMachineScaleSetExamples__VirtualMachineScaleSet_Create_WithPriorityMixPolicy.json",
     ],
 )
-def test_vmss_create_examples(hx: Harness, name: str) -> None:
+def test_vmss_create_examples(hx: TestClient, name: str) -> None:
     ex = _load(name)
     params = ex["parameters"]
     body = params["parameters"]
@@ -78,7 +80,7 @@ def test_vmss_create_examples(hx: Harness, name: str) -> None:
     assert models.VirtualMachineScaleSet(again.body).sku.capacity == body["sku"]["capacity"]
 
 
-def test_vm_in_flex_set_with_platform_fault_domain_example(hx: Harness) -> None:
+def test_vm_in_flex_set_with_platform_fault_domain_example(hx: TestClient) -> None:
     ex = _load(
         "Compute__stable__2026-04-01__examples__virtualMachineExamples__"
         "VirtualMachine_Create_InAVmssWithCustomerAssignedPlatformFaultDomain.json"
@@ -88,7 +90,7 @@ def test_vm_in_flex_set_with_platform_fault_domain_example(hx: Harness) -> None:
     set_id = body["properties"]["virtualMachineScaleSet"]["id"]
     hx.ok("PUT", set_id, vmss_body(None, fd=2) | {"location": "westus"})
     nic_id = body["properties"]["networkProfile"]["networkInterfaces"][0]["id"]
-    hx.nic(nic_id.rsplit("/", 1)[1], _subnet(), rg=RG, location="westus")
+    make_nic(hx, nic_id.rsplit("/", 1)[1], _subnet(), rg=RG, location="westus")
     resp = hx.ok("PUT", cid("virtualMachines", params["vmName"], rg=RG), body)
     assert resp.status == 201
     _same_shape(ex["responses"]["201"]["body"], resp.body)
@@ -112,7 +114,7 @@ def test_vm_in_flex_set_with_platform_fault_domain_example(hx: Harness) -> None:
         ),
     ],
 )
-def test_force_delete_examples(hx: Harness, name: str, collection: str, param: str) -> None:
+def test_force_delete_examples(hx: TestClient, name: str, collection: str, param: str) -> None:
     ex = _load(name)
     params = ex["parameters"]
     path = cid(collection, params[param], rg=RG)
@@ -120,7 +122,9 @@ def test_force_delete_examples(hx: Harness, name: str, collection: str, param: s
         hx.ok("PUT", path, vmss_body(None) | {"location": "westus"})
     else:
         hx.ok(
-            "PUT", path, vm_body(hx.nic("n1", _subnet(), rg=RG, location="westus")) | {"location": "westus"}
+            "PUT",
+            path,
+            vm_body(make_nic(hx, "n1", _subnet(), rg=RG, location="westus")) | {"location": "westus"},
         )
     hx.settle()
     resp = hx.ok("DELETE", path, query={"forceDeletion": params["forceDeletion"]})
@@ -130,7 +134,7 @@ def test_force_delete_examples(hx: Harness, name: str, collection: str, param: s
     assert "/providers/Microsoft.Compute/locations/westus/operations/" in resp.headers["Location"]
     assert "monitor=true" in resp.headers["Location"]
     hx.settle()
-    assert hx.call("DELETE", path, query={"forceDeletion": "true"}).status == 204
+    assert hx.request("DELETE", path, query={"forceDeletion": "true"}).status == 204
 
 
 def _subnet() -> str:
@@ -145,7 +149,7 @@ def _subnet() -> str:
         "Compute__stable__2021-07-01__examples__skus__ListAvailableResourceSkusWithExtendedLocations.json",
     ],
 )
-def test_sku_examples(hx: Harness, name: str) -> None:
+def test_sku_examples(hx: TestClient, name: str) -> None:
     ex = _load(name)
     query = {k: str(v) for k, v in ex["parameters"].items() if k in ("$filter", "includeExtendedLocations")}
     query["api-version"] = "2021-07-01"

@@ -5,16 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from compute_harness import LOC, Harness, cid, nid, profile, vm_body, vmss_body
+from compute_bodies import LOC, SUB, cid, make_nic, make_subnet, new_client, nid, profile, vm_body, vmss_body
+
+from flexvmss.emulator.testing import TestClient
 
 SET = cid("virtualMachineScaleSets", "web")
 
 
-def _put(h: Harness, body: dict[str, Any], set_id: str = SET) -> tuple[int, str, str]:
+def _put(h: TestClient, body: dict[str, Any], set_id: str = SET) -> tuple[int, str, str]:
     return h.error("PUT", set_id, body)
 
 
-def test_fault_domain_count_outside_region_range(h: Harness) -> None:
+def test_fault_domain_count_outside_region_range(h: TestClient) -> None:
     body = vmss_body(None, fd=3)
     body["location"] = "westcentralus"
     assert _put(h, body) == (
@@ -27,10 +29,10 @@ def test_fault_domain_count_outside_region_range(h: Harness) -> None:
         == "The specified fault domain count 4 must fall in the range 1 to 3."
     )
     body["properties"]["platformFaultDomainCount"] = 2
-    assert h.call("PUT", SET, body).status == 201
+    assert h.request("PUT", SET, body).status == 201
 
 
-def test_zonal_set_needs_one_fault_domain(h: Harness) -> None:
+def test_zonal_set_needs_one_fault_domain(h: TestClient) -> None:
     assert _put(h, vmss_body(None, fd=2, zones=["1", "2"])) == (
         400,
         "InvalidParameter",
@@ -40,7 +42,7 @@ def test_zonal_set_needs_one_fault_domain(h: Harness) -> None:
     )
 
 
-def test_single_placement_group_true_refused(h: Harness, subnet: str) -> None:
+def test_single_placement_group_true_refused(h: TestClient, subnet: str) -> None:
     assert _put(h, vmss_body(subnet, singlePlacementGroup=True)) == (
         400,
         "InvalidParameter",
@@ -48,7 +50,7 @@ def test_single_placement_group_true_refused(h: Harness, subnet: str) -> None:
     )
 
 
-def test_non_mpu_size_with_fd_above_one_gets_spg_true_and_200_cap(h: Harness, subnet: str) -> None:
+def test_non_mpu_size_with_fd_above_one_gets_spg_true_and_200_cap(h: TestClient, subnet: str) -> None:
     resp = h.ok("PUT", SET, vmss_body(subnet, capacity=1, fd=2, size="Standard_M8ms"))
     assert resp.body["properties"]["singlePlacementGroup"] is True
     status, code, message = _put(
@@ -57,7 +59,7 @@ def test_non_mpu_size_with_fd_above_one_gets_spg_true_and_200_cap(h: Harness, su
     assert (status, code) == (400, "InvalidParameter") and "at most 200 instances" in message
 
 
-def test_system_assigned_identity_refused(h: Harness) -> None:
+def test_system_assigned_identity_refused(h: TestClient) -> None:
     body = vmss_body(None)
     body["identity"] = {"type": "SystemAssigned"}
     assert _put(h, body) == (
@@ -68,11 +70,11 @@ def test_system_assigned_identity_refused(h: Harness) -> None:
     )
 
 
-def test_overprovision_refused(h: Harness) -> None:
+def test_overprovision_refused(h: TestClient) -> None:
     assert _put(h, vmss_body(None, overprovision=True))[:2] == (400, "InvalidParameter")
 
 
-def test_orchestration_mode_cannot_change(h: Harness) -> None:
+def test_orchestration_mode_cannot_change(h: TestClient) -> None:
     h.ok("PUT", SET, vmss_body(None))
     h.settle()
     body = vmss_body(None)
@@ -80,7 +82,7 @@ def test_orchestration_mode_cannot_change(h: Harness) -> None:
     assert _put(h, body)[:2] == (400, "PropertyChangeNotAllowed")
 
 
-def test_capacity_limits(h: Harness, subnet: str) -> None:
+def test_capacity_limits(h: TestClient, subnet: str) -> None:
     status, code, message = _put(h, vmss_body(subnet, capacity=1001))
     assert (status, code) == (400, "InvalidParameter") and "at most 1000 instances" in message
     body = vmss_body(subnet, capacity=601)
@@ -90,7 +92,7 @@ def test_capacity_limits(h: Harness, subnet: str) -> None:
     assert "at most 600 instances" in _put(h, body)[2]
 
 
-def test_sizes_flex_refuses_and_sizes_unavailable(h: Harness, subnet: str) -> None:
+def test_sizes_flex_refuses_and_sizes_unavailable(h: TestClient, subnet: str) -> None:
     assert _put(h, vmss_body(subnet, size="Standard_B1ls")) == (
         400,
         "InvalidParameter",
@@ -103,25 +105,25 @@ def test_sizes_flex_refuses_and_sizes_unavailable(h: Harness, subnet: str) -> No
     assert _put(h, vmss_body(subnet, size="Standard_Nope"))[:2] == (400, "InvalidParameter")
 
 
-def test_sku_restricted_in_a_zone(h: Harness) -> None:
-    h2 = Harness()
-    h2.add_rg("rg1")
+def test_sku_restricted_in_a_zone(h: TestClient) -> None:
+    h2 = new_client()
+    h2.resource_group("rg1", LOC, subscription_id=SUB)
     body = vmss_body(None, zones=["3"])
     body["location"] = "westeurope"
-    sub = h2.subnet()
+    sub = make_subnet(h2)
     body = vmss_body(sub, size="Standard_D8s_v5", zones=["3"])
     body["location"] = "westeurope"
     status, code, message = h2.error("PUT", SET, body)
     assert (status, code) == (409, "SkuNotAvailable") and "zones '3'" in message
 
 
-def test_spot_on_size_that_is_not_low_priority_capable(h: Harness, subnet: str) -> None:
+def test_spot_on_size_that_is_not_low_priority_capable(h: TestClient, subnet: str) -> None:
     body = vmss_body(subnet, size="Standard_B2s")
     body["properties"]["virtualMachineProfile"]["priority"] = "Spot"
     assert _put(h, body)[:2] == (400, "SkuNotAvailable")
 
 
-def test_network_api_version_required(h: Harness, subnet: str) -> None:
+def test_network_api_version_required(h: TestClient, subnet: str) -> None:
     body = vmss_body(subnet)
     del body["properties"]["virtualMachineProfile"]["networkProfile"]["networkApiVersion"]
     status, code, message = _put(h, body)
@@ -137,26 +139,26 @@ NO_OUTBOUND = (
 
 
 @pytest.mark.parametrize("default_outbound", [False, True])
-def test_profile_vms_need_explicit_outbound_connectivity(h: Harness, default_outbound: bool) -> None:
+def test_profile_vms_need_explicit_outbound_connectivity(h: TestClient, default_outbound: bool) -> None:
     """A subnet's default outbound access does not count for VMs a set makes from its profile
     (flex-rules-now.md row 19); a public IP per VM does."""
-    bare = h.subnet(vnet="bare", default_outbound=default_outbound, nat_gateway=False)
+    bare = make_subnet(h, vnet="bare", default_outbound=default_outbound, nat_gateway=False)
     assert _put(h, vmss_body(bare)) == NO_OUTBOUND
     assert h.ctx.store.list("Microsoft.Compute/virtualMachines") == []
     body = vmss_body(bare)
     ipc = body["properties"]["virtualMachineProfile"]["networkProfile"]["networkInterfaceConfigurations"][0]
     ipc["properties"]["ipConfigurations"][0]["properties"]["publicIPAddressConfiguration"] = {"name": "pip"}
-    assert h.call("PUT", SET, body).status == 201
+    assert h.request("PUT", SET, body).status == 201
 
 
-def test_profile_vms_reach_out_through_a_nat_gateway(h: Harness) -> None:
-    nat = h.subnet(vnet="nat", default_outbound=False, nat_gateway=True)
-    assert h.call("PUT", SET, vmss_body(nat)).status == 201
+def test_profile_vms_reach_out_through_a_nat_gateway(h: TestClient) -> None:
+    nat = make_subnet(h, vnet="nat", default_outbound=False, nat_gateway=True)
+    assert h.request("PUT", SET, vmss_body(nat)).status == 201
 
 
-def test_a_scale_out_onto_a_subnet_without_outbound_is_refused(h: Harness) -> None:
+def test_a_scale_out_onto_a_subnet_without_outbound_is_refused(h: TestClient) -> None:
     """PATCHing the profile onto a subnet with only default outbound access is refused too."""
-    bare = h.subnet(vnet="bare", default_outbound=True, nat_gateway=False)
+    bare = make_subnet(h, vnet="bare", default_outbound=True, nat_gateway=False)
     h.ok("PUT", SET, vmss_body(None))
     h.settle()
     patch = {"sku": {"name": "Standard_D2s_v5", "capacity": 1}}
@@ -164,17 +166,17 @@ def test_a_scale_out_onto_a_subnet_without_outbound_is_refused(h: Harness) -> No
     assert h.error("PATCH", SET, patch) == NO_OUTBOUND
 
 
-def test_a_standalone_vm_may_use_default_outbound(h: Harness) -> None:
+def test_a_standalone_vm_may_use_default_outbound(h: TestClient) -> None:
     """A VM created on its own and attached to a profile-less set at creation may rely on the
     subnet's default outbound access."""
-    bare = h.subnet(vnet="bare", default_outbound=True, nat_gateway=False)
+    bare = make_subnet(h, vnet="bare", default_outbound=True, nat_gateway=False)
     h.ok("PUT", SET, vmss_body(None))
     h.settle()
-    nic = h.nic("nic1", bare)
-    assert h.call("PUT", cid("virtualMachines", "vm1"), vm_body(nic, vmss_id=SET)).status == 201
+    nic = make_nic(h, "nic1", bare)
+    assert h.request("PUT", cid("virtualMachines", "vm1"), vm_body(nic, vmss_id=SET)).status == 201
 
 
-def test_nat_pools_and_basic_lb_refused(h: Harness, subnet: str) -> None:
+def test_nat_pools_and_basic_lb_refused(h: TestClient, subnet: str) -> None:
     h.ok(
         "PUT",
         nid("loadBalancers", "basic"),
@@ -230,13 +232,13 @@ def test_nat_pools_and_basic_lb_refused(h: Harness, subnet: str) -> None:
         ),
     ],
 )
-def test_instance_mix_rules(h: Harness, subnet: str, sku: dict, sku_profile: dict, code: str) -> None:
+def test_instance_mix_rules(h: TestClient, subnet: str, sku: dict, sku_profile: dict, code: str) -> None:
     body = vmss_body(subnet, skuProfile=sku_profile)
     body["sku"] = sku
     assert _put(h, body)[:2] == (400, code)
 
 
-def test_priority_mix_needs_spot(h: Harness, subnet: str) -> None:
+def test_priority_mix_needs_spot(h: TestClient, subnet: str) -> None:
     body = vmss_body(subnet, priorityMixPolicy={"baseRegularPriorityCount": 1})
     _status, code, message = _put(h, body)
     assert code == "InvalidParameter" and "Spot" in message
@@ -245,15 +247,15 @@ def test_priority_mix_needs_spot(h: Harness, subnet: str) -> None:
 # --------------------------------------------------------------------------- VM membership
 
 
-def test_vm_joining_rules(h: Harness, subnet: str) -> None:
+def test_vm_joining_rules(h: TestClient, subnet: str) -> None:
     h.ok("PUT", SET, vmss_body(None, fd=2))
     uniform = cid("virtualMachineScaleSets", "uni")
     h.ok("PUT", uniform, {"location": LOC, "properties": {"orchestrationMode": "Uniform"}})
-    h.add_rg("rg2")
+    h.resource_group("rg2", LOC, subscription_id=SUB)
     other_rg_set = cid("virtualMachineScaleSets", "far", rg="rg2")
     h.ok("PUT", other_rg_set, vmss_body(None))
     h.settle()
-    nic = h.nic("n1", subnet)
+    nic = make_nic(h, "n1", subnet)
     vm = cid("virtualMachines", "vm1")
     assert h.error("PUT", vm, vm_body(nic, vmss_id=uniform)) == (
         400,
@@ -274,22 +276,22 @@ def test_vm_joining_rules(h: Harness, subnet: str) -> None:
     assert resp.body["properties"]["platformFaultDomain"] == 1
 
 
-def test_fault_domain_on_single_fd_set_refused(h: Harness, subnet: str) -> None:
+def test_fault_domain_on_single_fd_set_refused(h: TestClient, subnet: str) -> None:
     h.ok("PUT", SET, vmss_body(None, fd=1))
-    nic = h.nic("n1", subnet)
+    nic = make_nic(h, "n1", subnet)
     status, code, message = h.error(
         "PUT", cid("virtualMachines", "vm1"), vm_body(nic, vmss_id=SET, platformFaultDomain=0)
     )
     assert (status, code) == (400, "InvalidParameter") and "'platformFaultDomainCount' = 1" in message
 
 
-def test_attach_existing_vm_only_with_one_fd_and_spg_false(h: Harness, subnet: str) -> None:
+def test_attach_existing_vm_only_with_one_fd_and_spg_false(h: TestClient, subnet: str) -> None:
     ok_set = cid("virtualMachineScaleSets", "ok")
     h.ok("PUT", ok_set, vmss_body(None, fd=1, singlePlacementGroup=False))
     h.ok("PUT", SET, vmss_body(None, fd=2))
     spg_null = cid("virtualMachineScaleSets", "spgnull")
     h.ok("PUT", spg_null, vmss_body(None, fd=1))
-    nic = h.nic("n1", subnet)
+    nic = make_nic(h, "n1", subnet)
     vm = cid("virtualMachines", "vm1")
     h.ok("PUT", vm, vm_body(nic))
     h.settle()
@@ -310,12 +312,12 @@ def test_attach_existing_vm_only_with_one_fd_and_spg_false(h: Harness, subnet: s
     assert "virtualMachineScaleSet" not in h.get(vm)["properties"]
 
 
-def test_fault_domain_pinning_needs_a_memory_preserving_size(h: Harness, subnet: str) -> None:
+def test_fault_domain_pinning_needs_a_memory_preserving_size(h: TestClient, subnet: str) -> None:
     h.ok("PUT", SET, vmss_body(None, fd=2))
-    nic = h.nic("n1", subnet)
+    nic = make_nic(h, "n1", subnet)
     vm = cid("virtualMachines", "vm1")
     status, code, message = h.error(
         "PUT", vm, vm_body(nic, vmss_id=SET, size="Standard_M8ms", platformFaultDomain=0)
     )
     assert (status, code) == (400, "InvalidParameter") and "memory preserving maintenance" in message
-    assert h.call("PUT", vm, vm_body(nic, vmss_id=SET, size="Standard_M8ms")).status == 201
+    assert h.request("PUT", vm, vm_body(nic, vmss_id=SET, size="Standard_M8ms")).status == 201

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from compute_harness import Harness, cid, nid, vm_body, vmss_body
+from compute_bodies import cid, make_subnet, nid, vm_body, vmss_body
+
+from flexvmss.emulator.testing import TestClient
 
 VM = cid("virtualMachines", "vm1")
 SET = cid("virtualMachineScaleSets", "web")
 
 
-def _names(h: Harness, collection_id: str) -> list[str]:
+def _names(h: TestClient, collection_id: str) -> list[str]:
     return [item["name"] for item in h.get(collection_id.rsplit("/", 1)[0])["value"]]
 
 
-def _leftovers(h: Harness) -> dict[str, list[str]]:
+def _leftovers(h: TestClient) -> dict[str, list[str]]:
     return {
         "vms": _names(h, cid("virtualMachines", "x")),
         "disks": _names(h, cid("disks", "x")),
@@ -41,7 +43,7 @@ def _nic_config(name: str, subnet_id: str, *, public_ip: bool) -> dict[str, Any]
     }
 
 
-def test_refused_vm_removes_the_nics_and_public_ips_it_created(h: Harness, subnet: str) -> None:
+def test_refused_vm_removes_the_nics_and_public_ips_it_created(h: TestClient, subnet: str) -> None:
     body = vm_body("unused")
     network = body["properties"]["networkProfile"]
     network.pop("networkInterfaces")
@@ -54,7 +56,7 @@ def test_refused_vm_removes_the_nics_and_public_ips_it_created(h: Harness, subne
     assert (status, code) == (400, "InvalidResourceReference")
     assert _leftovers(h) == NOTHING
     network["networkInterfaceConfigurations"].pop()
-    assert h.call("PUT", VM, body).status == 201  # the names it used are free
+    assert h.request("PUT", VM, body).status == 201  # the names it used are free
     assert _leftovers(h) == {
         "vms": ["vm1"],
         "disks": [h.get(VM)["properties"]["storageProfile"]["osDisk"]["managedDisk"]["id"].rsplit("/", 1)[1]],
@@ -63,13 +65,13 @@ def test_refused_vm_removes_the_nics_and_public_ips_it_created(h: Harness, subne
     }
 
 
-def test_refused_scale_out_removes_all_its_vms_made_whatever_their_delete_options(h: Harness) -> None:
-    tiny = h.subnet(vnet="tiny", name="s", prefix="10.0.0.0/29")
+def test_refused_scale_out_removes_all_its_vms_made_whatever_their_delete_options(h: TestClient) -> None:
+    tiny = make_subnet(h, vnet="tiny", name="s", prefix="10.0.0.0/29")
     body = vmss_body(tiny, capacity=5)
     profile = body["properties"]["virtualMachineProfile"]
     profile["storageProfile"]["osDisk"]["deleteOption"] = "Detach"
     profile["networkProfile"]["networkInterfaceConfigurations"] = [_nic_config("first", tiny, public_ip=True)]
     status, code, _message = h.error("PUT", SET, body)
     assert (status, code) == (400, "SubnetIsFull")
-    assert h.call("GET", SET).status == 404
+    assert h.request("GET", SET).status == 404
     assert _leftovers(h) == NOTHING

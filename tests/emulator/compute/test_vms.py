@@ -3,28 +3,30 @@ deleteOption (leaks), preemption and refusals; disks and Resource SKUs."""
 
 from __future__ import annotations
 
-from compute_harness import LOC, SUB, Harness, cid, nid, vm_body, vmss_body
+from compute_bodies import LOC, SUB, cid, make_nic, make_subnet, new_client, nid, vm_body, vmss_body
+
+from flexvmss.emulator.testing import TestClient
 
 VM = cid("virtualMachines", "vm1")
 VMS = VM.rsplit("/", 1)[0]
 SET = cid("virtualMachineScaleSets", "web")
 
 
-def _power(h: Harness, vm: str = VM) -> str:
+def _power(h: TestClient, vm: str = VM) -> str:
     codes = [s["code"] for s in h.get(vm + "/instanceView")["statuses"]]
     return next(c for c in codes if c.startswith("PowerState/"))
 
 
-def _vm(h: Harness, subnet: str, **kw: object) -> str:
-    nic = h.nic("n1", subnet)
+def _vm(h: TestClient, subnet: str, **kw: object) -> str:
+    nic = make_nic(h, "n1", subnet)
     resp = h.ok("PUT", VM, vm_body(nic, **kw))  # type: ignore[arg-type]
     assert resp.status == 201 and resp.body["properties"]["provisioningState"] == "Creating"
     h.settle()
     return nic
 
 
-def test_create_hides_secrets_and_user_data_needs_expand(h: Harness, subnet: str) -> None:
-    nic = h.nic("n1", subnet)
+def test_create_hides_secrets_and_user_data_needs_expand(h: TestClient, subnet: str) -> None:
+    nic = make_nic(h, "n1", subnet)
     resp = h.ok("PUT", VM, vm_body(nic, userData="aGVsbG8="))
     body = resp.body
     assert "adminPassword" not in body["properties"]["osProfile"] and "userData" not in body["properties"]
@@ -39,7 +41,7 @@ def test_create_hides_secrets_and_user_data_needs_expand(h: Harness, subnet: str
     assert h.get(nic)["properties"]["virtualMachine"]["id"] == VM
 
 
-def test_power_transitions_show_in_flight_states(h: Harness, subnet: str) -> None:
+def test_power_transitions_show_in_flight_states(h: TestClient, subnet: str) -> None:
     _vm(h, subnet)
     for action, during, after in (
         ("powerOff", "stopping", "stopped"),
@@ -61,14 +63,14 @@ def test_power_transitions_show_in_flight_states(h: Harness, subnet: str) -> Non
         assert h.get(VM)["properties"]["provisioningState"] == "Succeeded"
 
 
-def test_restart_of_deallocated_vm_refused(h: Harness, subnet: str) -> None:
+def test_restart_of_deallocated_vm_refused(h: TestClient, subnet: str) -> None:
     _vm(h, subnet)
     h.ok("POST", f"{VM}/deallocate", query={"hibernate": "true"})
     h.settle()
     assert h.error("POST", f"{VM}/restart")[:2] == (409, "OperationNotAllowed")
 
 
-def test_later_action_preempts_the_one_in_flight(h: Harness, subnet: str) -> None:
+def test_later_action_preempts_the_one_in_flight(h: TestClient, subnet: str) -> None:
     _vm(h, subnet)
     first = h.ok("POST", f"{VM}/powerOff").headers["Azure-AsyncOperation"]
     h.ok("POST", f"{VM}/deallocate")
@@ -79,7 +81,7 @@ def test_later_action_preempts_the_one_in_flight(h: Harness, subnet: str) -> Non
     assert _power(h) == "PowerState/deallocated"
 
 
-def test_nothing_but_delete_while_deleting(h: Harness, subnet: str) -> None:
+def test_nothing_but_delete_while_deleting(h: TestClient, subnet: str) -> None:
     _vm(h, subnet)
     h.ok("DELETE", VM)
     status, code, message = h.error("POST", f"{VM}/start")
@@ -89,17 +91,17 @@ def test_nothing_but_delete_while_deleting(h: Harness, subnet: str) -> None:
         "the VM is marked for deletion. You can only retry the "
         "Delete operation (or wait for an ongoing one to complete)."
     )
-    assert h.call("DELETE", VM).status == 202
+    assert h.request("DELETE", VM).status == 202
     h.settle()
     status, code, message = h.error("GET", VM)
     assert (status, code) == (404, "ResourceNotFound")
     assert message.startswith(
         "The Resource 'Microsoft.Compute/virtualMachines/vm1' under resource group 'rg1' was not found."
     )
-    assert h.call("DELETE", VM).status == 204
+    assert h.request("DELETE", VM).status == 204
 
 
-def test_standalone_vm_delete_leaves_nic_and_os_disk(h: Harness, subnet: str) -> None:
+def test_standalone_vm_delete_leaves_nic_and_os_disk(h: TestClient, subnet: str) -> None:
     nic = _vm(h, subnet)
     disk_id = h.get(VM)["properties"]["storageProfile"]["osDisk"]["managedDisk"]["id"]
     assert h.error("DELETE", disk_id) == (
@@ -113,10 +115,10 @@ def test_standalone_vm_delete_leaves_nic_and_os_disk(h: Harness, subnet: str) ->
     assert not leaked_nic["properties"].get("virtualMachine")
     leaked_disk = h.get(disk_id)
     assert "managedBy" not in leaked_disk and leaked_disk["properties"]["diskState"] == "Unattached"
-    assert h.call("DELETE", disk_id).status == 200
+    assert h.request("DELETE", disk_id).status == 200
 
 
-def test_delete_option_delete_removes_nic_public_ip_and_disks(h: Harness, subnet: str) -> None:
+def test_delete_option_delete_removes_nic_public_ip_and_disks(h: TestClient, subnet: str) -> None:
     body = vm_body("unused")
     body["properties"]["networkProfile"] = {
         "networkApiVersion": "2022-11-01",
@@ -160,7 +162,7 @@ def test_delete_option_delete_removes_nic_public_ip_and_disks(h: Harness, subnet
     assert [d["name"] for d in disks] == [data_disk["name"]]
 
 
-def test_list_filter_expand_and_status_only(h: Harness, subnet: str) -> None:
+def test_list_filter_expand_and_status_only(h: TestClient, subnet: str) -> None:
     h.ok("PUT", SET, vmss_body(subnet, capacity=2))
     _vm(h, subnet)
     h.settle()
@@ -181,8 +183,8 @@ def test_list_filter_expand_and_status_only(h: Harness, subnet: str) -> None:
 
 
 def test_paging_with_filter() -> None:
-    h = Harness(page_size=2)
-    sub = h.subnet()
+    h = new_client(page_size=2)
+    sub = make_subnet(h)
     h.ok("PUT", SET, vmss_body(sub, capacity=3))
     filt = {"$filter": f"'virtualMachineScaleSet/id' eq '{SET}'"}
     page = h.get(VMS, query=filt)
@@ -191,8 +193,8 @@ def test_paging_with_filter() -> None:
     assert len(rest["value"]) == 1 and "nextLink" not in rest
 
 
-def test_failed_create_then_retried_put_clears_failure(h: Harness, subnet: str) -> None:
-    nic = h.nic("n1", subnet)
+def test_failed_create_then_retried_put_clears_failure(h: TestClient, subnet: str) -> None:
+    nic = make_nic(h, "n1", subnet)
     h.ctx.lro.outcome_hook = lambda _r, kind: (
         ("Failed", {"code": "OSProvisioningTimedOut", "message": "Timed out."})
         if kind == "vm.create"
@@ -211,7 +213,7 @@ def test_failed_create_then_retried_put_clears_failure(h: Harness, subnet: str) 
     assert h.get(VM + "/instanceView")["statuses"][0]["code"] == "ProvisioningState/succeeded"
 
 
-def test_patch_size_and_tags_and_etag(h: Harness, subnet: str) -> None:
+def test_patch_size_and_tags_and_etag(h: TestClient, subnet: str) -> None:
     _vm(h, subnet)
     etag = h.get(VM)["etag"]
     assert h.error("PATCH", VM, {"tags": {"a": "1"}}, headers={"If-Match": '"999"'})[:2] == (
@@ -230,10 +232,10 @@ def test_patch_size_and_tags_and_etag(h: Harness, subnet: str) -> None:
     assert got["tags"] == {"a": "1"} and got["properties"]["hardwareProfile"]["vmSize"] == "Standard_D4s_v5"
 
 
-def test_simulate_eviction_spot_only(h: Harness, subnet: str) -> None:
+def test_simulate_eviction_spot_only(h: TestClient, subnet: str) -> None:
     _vm(h, subnet)
     assert h.error("POST", f"{VM}/simulateEviction")[:2] == (409, "OperationNotAllowed")
-    nic2 = h.nic("n2", subnet)
+    nic2 = make_nic(h, "n2", subnet)
     spot = cid("virtualMachines", "spot")
     h.ok("PUT", spot, vm_body(nic2, priority="Spot", evictionPolicy="Deallocate"))
     h.settle()
@@ -243,18 +245,18 @@ def test_simulate_eviction_spot_only(h: Harness, subnet: str) -> None:
     assert _power(h, spot) == "PowerState/deallocated"
 
 
-def test_run_command_result_via_location(h: Harness, subnet: str) -> None:
+def test_run_command_result_via_location(h: TestClient, subnet: str) -> None:
     _vm(h, subnet)
     resp = h.ok("POST", f"{VM}/runCommand", {"commandId": "RunShellScript", "script": ["echo hello"]})
     location = resp.headers["Location"].split("https://localhost", 1)[1]
-    assert h.call("GET", location).status == 202
+    assert h.request("GET", location).status == 202
     h.settle()
     result = h.get(location)
     assert result["value"][0]["code"] == "ProvisioningState/succeeded"
     assert "hello" in result["value"][0]["message"]
 
 
-def test_disks_crud(h: Harness) -> None:
+def test_disks_crud(h: TestClient) -> None:
     disk = cid("disks", "data1")
     resp = h.ok(
         "PUT",
@@ -268,11 +270,11 @@ def test_disks_crud(h: Harness) -> None:
     assert resp.body["properties"]["diskState"] == "Unattached"
     assert h.get(disk)["properties"]["diskSizeGB"] == 128
     assert [d["name"] for d in h.get(disk.rsplit("/", 1)[0])["value"]] == ["data1"]
-    assert h.call("DELETE", disk).status == 200
+    assert h.request("DELETE", disk).status == 200
     assert h.error("GET", disk)[:2] == (404, "ResourceNotFound")
 
 
-def test_resource_skus_by_location(h: Harness) -> None:
+def test_resource_skus_by_location(h: TestClient) -> None:
     path = f"/subscriptions/{SUB}/providers/Microsoft.Compute/skus"
     west = h.get(path, query={"api-version": "2021-07-01", "$filter": "location eq 'westcentralus'"})["value"]
     assert west and all(item["locations"] == ["westcentralus"] for item in west)
@@ -283,9 +285,9 @@ def test_resource_skus_by_location(h: Harness) -> None:
     assert h.error("GET", path, query={"$filter": "name eq 'x'"})[:2] == (400, "InvalidParameter")
 
 
-def test_refused_vm_leaves_its_nic_free_and_no_disk(h: Harness, subnet: str) -> None:
-    free = h.nic("free", subnet)
-    taken = h.nic("taken", subnet)
+def test_refused_vm_leaves_its_nic_free_and_no_disk(h: TestClient, subnet: str) -> None:
+    free = make_nic(h, "free", subnet)
+    taken = make_nic(h, "taken", subnet)
     other = cid("virtualMachines", "other")
     h.ok("PUT", other, vm_body(taken))
     body = vm_body(free)
@@ -294,16 +296,16 @@ def test_refused_vm_leaves_its_nic_free_and_no_disk(h: Harness, subnet: str) -> 
     )
     assert h.error("PUT", VM, body)[:2] == (400, "NicInUse")
     assert not h.get(free)["properties"].get("virtualMachine")
-    assert h.call("GET", VM).status == 404
+    assert h.request("GET", VM).status == 404
     assert [d["managedBy"] for d in h.get(cid("disks", "x").rsplit("/", 1)[0])["value"]] == [other]
-    assert h.call("PUT", VM, vm_body(free)).status == 201
+    assert h.request("PUT", VM, vm_body(free)).status == 201
 
 
-def test_actions_on_a_vm_the_set_is_still_creating_conflict(h: Harness, subnet: str) -> None:
+def test_actions_on_a_vm_the_set_is_still_creating_conflict(h: TestClient, subnet: str) -> None:
     h.ok("PUT", SET, vmss_body(subnet, capacity=1))
     vm_id = h.get(VMS)["value"][0]["id"]
     status, code, _message = h.error("POST", vm_id + "/powerOff")
     assert (status, code) == (409, "Conflict")
-    assert h.call("DELETE", vm_id).status == 202
+    assert h.request("DELETE", vm_id).status == 202
     h.settle()
     assert h.get(SET)["sku"]["capacity"] == 0

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import re
 
-from compute_harness import RG, Harness, cid, nid, vmss_body
+from compute_bodies import RG, cid, make_nic, make_subnet, new_client, nid, vmss_body
+
+from flexvmss.emulator.testing import TestClient
 
 SET = cid("virtualMachineScaleSets", "web")
 VMS = cid("virtualMachines", "x").rsplit("/", 1)[0]
 
 
-def _members(h: Harness, set_id: str = SET) -> list[dict]:
+def _members(h: TestClient, set_id: str = SET) -> list[dict]:
     return h.get(VMS, query={"$filter": f"'virtualMachineScaleSet/id' eq '{set_id}'"})["value"]
 
 
-def test_create_flex_set_creates_named_vms_nics_and_disks(h: Harness, subnet: str) -> None:
+def test_create_flex_set_creates_named_vms_nics_and_disks(h: TestClient, subnet: str) -> None:
     resp = h.ok("PUT", SET, vmss_body(subnet, capacity=3))
     assert resp.status == 201
     assert resp.body["properties"]["provisioningState"] == "Creating"
@@ -44,7 +46,7 @@ def test_create_flex_set_creates_named_vms_nics_and_disks(h: Harness, subnet: st
     assert all(vm["properties"]["provisioningState"] == "Succeeded" for vm in _members(h))
 
 
-def test_scale_out_and_scale_in_newest_first(h: Harness, subnet: str) -> None:
+def test_scale_out_and_scale_in_newest_first(h: TestClient, subnet: str) -> None:
     h.ok("PUT", SET, vmss_body(subnet, capacity=2))
     h.settle()
     first = [vm["name"] for vm in _members(h)]
@@ -67,7 +69,7 @@ def test_scale_out_and_scale_in_newest_first(h: Harness, subnet: str) -> None:
     assert len(disks) == 1
 
 
-def test_scale_in_policy_oldest_vm(h: Harness, subnet: str) -> None:
+def test_scale_in_policy_oldest_vm(h: TestClient, subnet: str) -> None:
     h.ok("PUT", SET, vmss_body(subnet, capacity=3, scaleInPolicy={"rules": ["OldestVM"]}))
     h.settle()
     names = [vm["name"] for vm in _members(h)]
@@ -76,7 +78,7 @@ def test_scale_in_policy_oldest_vm(h: Harness, subnet: str) -> None:
     assert [vm["name"] for vm in _members(h)] == names[1:]
 
 
-def test_zones_spread_round_robin_and_fault_domains(h: Harness, subnet: str) -> None:
+def test_zones_spread_round_robin_and_fault_domains(h: TestClient, subnet: str) -> None:
     h.ok("PUT", SET, vmss_body(subnet, capacity=4, zones=["1", "2", "3"]))
     assert [vm["zones"] for vm in _members(h)] == [["1"], ["2"], ["3"], ["1"]]
     other = cid("virtualMachineScaleSets", "fd")
@@ -84,7 +86,7 @@ def test_zones_spread_round_robin_and_fault_domains(h: Harness, subnet: str) -> 
     assert [vm["properties"]["platformFaultDomain"] for vm in _members(h, other)] == [0, 1, 2, 0]
 
 
-def test_priority_mix_base_then_percentage(h: Harness, subnet: str) -> None:
+def test_priority_mix_base_then_percentage(h: TestClient, subnet: str) -> None:
     body = vmss_body(
         subnet,
         capacity=10,
@@ -96,24 +98,24 @@ def test_priority_mix_base_then_percentage(h: Harness, subnet: str) -> None:
     assert priorities.count("Regular") == 7 and priorities.count("Spot") == 3
 
 
-def test_delete_set_removes_profile_vms_and_their_resources(h: Harness, subnet: str) -> None:
+def test_delete_set_removes_profile_vms_and_their_resources(h: TestClient, subnet: str) -> None:
     h.ok("PUT", SET, vmss_body(subnet, capacity=2))
     h.settle()
     resp = h.ok("DELETE", SET, query={"forceDeletion": "true"})
     assert resp.status == 202 and "Location" in resp.headers and resp.body is None
     assert h.get(SET)["properties"]["provisioningState"] == "Deleting"
     h.settle()
-    assert h.call("GET", SET).status == 404
+    assert h.request("GET", SET).status == 404
     assert _members(h) == []
     assert h.get(nid("networkInterfaces", "x").rsplit("/", 1)[0])["value"] == []
-    assert h.call("DELETE", SET).status == 204
+    assert h.request("DELETE", SET).status == 204
 
 
-def test_delete_set_with_attached_vm_refused(h: Harness, subnet: str) -> None:
-    from compute_harness import vm_body
+def test_delete_set_with_attached_vm_refused(h: TestClient, subnet: str) -> None:
+    from compute_bodies import vm_body
 
     h.ok("PUT", SET, vmss_body(None, fd=1))
-    nic = h.nic("n1", subnet)
+    nic = make_nic(h, "n1", subnet)
     h.ok("PUT", cid("virtualMachines", "vm1"), vm_body(nic, vmss_id=SET))
     h.settle()
     status, code, message = h.error("DELETE", SET)
@@ -125,7 +127,7 @@ def test_delete_set_with_attached_vm_refused(h: Harness, subnet: str) -> None:
     )
 
 
-def test_delete_instances_by_vm_name(h: Harness, subnet: str) -> None:
+def test_delete_instances_by_vm_name(h: TestClient, subnet: str) -> None:
     h.ok("PUT", SET, vmss_body(subnet, capacity=3))
     h.settle()
     names = [vm["name"] for vm in _members(h)]
@@ -138,7 +140,7 @@ def test_delete_instances_by_vm_name(h: Harness, subnet: str) -> None:
     assert (status, code) == (400, "InvalidParameter") and "'nope'" in message
 
 
-def test_set_without_profile_needs_no_sku(h: Harness) -> None:
+def test_set_without_profile_needs_no_sku(h: TestClient) -> None:
     resp = h.ok("PUT", SET, vmss_body(None))
     assert "sku" not in resp.body
     h.settle()
@@ -146,7 +148,7 @@ def test_set_without_profile_needs_no_sku(h: Harness) -> None:
 
 
 def test_list_and_list_all_with_paging() -> None:
-    h = Harness(page_size=2)
+    h = new_client(page_size=2)
     for i in range(3):
         h.ok("PUT", cid("virtualMachineScaleSets", f"s{i}"), vmss_body(None))
     page = h.get(SET.rsplit("/", 1)[0])
@@ -159,7 +161,7 @@ def test_list_and_list_all_with_paging() -> None:
     assert len(all_sets["value"]) == 2 and all_sets["nextLink"]
 
 
-def test_etag_preconditions(h: Harness, subnet: str) -> None:
+def test_etag_preconditions(h: TestClient, subnet: str) -> None:
     etag = h.ok("PUT", SET, vmss_body(subnet, capacity=1)).headers["ETag"]
     h.settle()
     current = h.get(SET)["etag"]
@@ -168,11 +170,11 @@ def test_etag_preconditions(h: Harness, subnet: str) -> None:
         412,
         "PreconditionFailed",
     )
-    assert h.call("PATCH", SET, {"tags": {"a": "b"}}, headers={"If-Match": current}).status == 200
+    assert h.request("PATCH", SET, {"tags": {"a": "b"}}, headers={"If-Match": current}).status == 200
     assert h.error("PUT", SET, vmss_body(subnet), headers={"If-None-Match": "*"})[0] == 412
 
 
-def test_user_data_only_with_expand(h: Harness, subnet: str) -> None:
+def test_user_data_only_with_expand(h: TestClient, subnet: str) -> None:
     body = vmss_body(subnet, capacity=1)
     body["properties"]["virtualMachineProfile"]["userData"] = "dXNlcg=="
     h.ok("PUT", SET, body)
@@ -181,7 +183,7 @@ def test_user_data_only_with_expand(h: Harness, subnet: str) -> None:
     assert got["properties"]["virtualMachineProfile"]["userData"] == "dXNlcg=="
 
 
-def test_uniform_only_apis_refuse_flex(h: Harness, subnet: str) -> None:
+def test_uniform_only_apis_refuse_flex(h: TestClient, subnet: str) -> None:
     h.ok("PUT", SET, vmss_body(subnet, capacity=1))
     h.settle()
     name = _members(h)[0]["name"]
@@ -203,7 +205,7 @@ def test_uniform_only_apis_refuse_flex(h: Harness, subnet: str) -> None:
     assert h.error("GET", f"{SET}/virtualMachines/0")[0] == 404
 
 
-def test_failed_set_operation_marks_set_and_vms_failed(h: Harness, subnet: str) -> None:
+def test_failed_set_operation_marks_set_and_vms_failed(h: TestClient, subnet: str) -> None:
     h.ctx.lro.outcome_hook = lambda _req, kind: (
         ("Failed", {"code": "AllocationFailed", "message": "Allocation failed."})
         if kind == "vmss.create"
@@ -224,8 +226,8 @@ def test_failed_set_operation_marks_set_and_vms_failed(h: Harness, subnet: str) 
     assert RG in vm["id"]
 
 
-def test_scale_out_beyond_subnet_is_refused_and_leaves_nothing(h: Harness) -> None:
-    tiny = h.subnet(vnet="tiny", name="s", prefix="10.0.0.0/29")
+def test_scale_out_beyond_subnet_is_refused_and_leaves_nothing(h: TestClient) -> None:
+    tiny = make_subnet(h, vnet="tiny", name="s", prefix="10.0.0.0/29")
     h.ok("PUT", SET, vmss_body(tiny, capacity=2))
     h.settle()
     before = h.get(SET)

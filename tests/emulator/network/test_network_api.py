@@ -6,10 +6,11 @@ import re
 from typing import Any
 
 import pytest
-from net_harness import RG, SUB, Harness, rid
+from net_ids import RG, SUB, rid
 
-from flexvmss.emulator._core import ArmError, arm_id
-from flexvmss.emulator.network import _api as net
+from flexvmss.emulator.core import ArmError, arm_id
+from flexvmss.emulator.network import api as net
+from flexvmss.emulator.testing import TestClient
 
 VM1 = arm_id(SUB, RG, "Microsoft.Compute", "virtualMachines", "vm1")
 VM2 = arm_id(SUB, RG, "Microsoft.Compute", "virtualMachines", "vm2")
@@ -28,7 +29,7 @@ def nic_config(**ipc_extra: Any) -> dict[str, Any]:
     }
 
 
-def make_nic(h: Harness, name: str = "nic1", vm: str | None = VM1, **ipc_extra: Any) -> dict[str, Any]:
+def make_nic(h: TestClient, name: str = "nic1", vm: str | None = VM1, **ipc_extra: Any) -> dict[str, Any]:
     return net.create_nic(
         h.ctx,
         subscription_id=SUB,
@@ -40,7 +41,7 @@ def make_nic(h: Harness, name: str = "nic1", vm: str | None = VM1, **ipc_extra: 
     )
 
 
-def test_create_nic_allocates_ip_links_subnet_and_vm(h: Harness, vnet: dict[str, Any]) -> None:
+def test_create_nic_allocates_ip_links_subnet_and_vm(h: TestClient, vnet: dict[str, Any]) -> None:
     nic = make_nic(h)
     assert nic["properties"]["provisioningState"] == "Succeeded"
     assert nic["properties"]["virtualMachine"] == {"id": VM1}
@@ -53,13 +54,13 @@ def test_create_nic_allocates_ip_links_subnet_and_vm(h: Harness, vnet: dict[str,
     second = make_nic(h, "nic2", VM2)
     assert second["properties"]["ipConfigurations"][0]["properties"]["privateIPAddress"] == "10.0.0.5"
     # Visible through the HTTP face too.
-    assert h.call("GET", nic["id"]).body["properties"]["virtualMachine"]["id"] == VM1
+    assert h.request("GET", nic["id"]).body["properties"]["virtualMachine"]["id"] == VM1
 
 
-def test_create_nic_with_public_ip_config(h: Harness, vnet: dict[str, Any]) -> None:
+def test_create_nic_with_public_ip_config(h: TestClient, vnet: dict[str, Any]) -> None:
     nic = make_nic(h, publicIPAddressConfiguration={"name": "pub", "properties": {"deleteOption": "Delete"}})
     pip_id = nic["properties"]["ipConfigurations"][0]["properties"]["publicIPAddress"]["id"]
-    pip = h.call("GET", pip_id).body
+    pip = h.request("GET", pip_id).body
     assert pip["sku"]["name"] == "Standard"
     assert pip["properties"]["publicIPAllocationMethod"] == "Static"
     assert pip["properties"]["ipAddress"]
@@ -68,7 +69,7 @@ def test_create_nic_with_public_ip_config(h: Harness, vnet: dict[str, Any]) -> N
     assert net.outbound_path(h.ctx, subnet_id=SUBNET, backend_pool_ids=[], has_public_ip=True) == "publicIp"
 
 
-def test_create_nic_missing_subnet_creates_nothing(h: Harness, vnet: dict[str, Any]) -> None:
+def test_create_nic_missing_subnet_creates_nothing(h: TestClient, vnet: dict[str, Any]) -> None:
     cfg = nic_config(publicIPAddressConfiguration={"name": "pub"})
     cfg["properties"]["ipConfigurations"][0]["properties"]["subnet"]["id"] = rid(
         "virtualNetworks", "v1", "subnets", "x"
@@ -88,7 +89,7 @@ def test_create_nic_missing_subnet_creates_nothing(h: Harness, vnet: dict[str, A
     assert h.ctx.store.list("Microsoft.Network/publicIPAddresses") == []
 
 
-def test_create_nic_unknown_pool_and_nsg_refused(h: Harness, vnet: dict[str, Any]) -> None:
+def test_create_nic_unknown_pool_and_nsg_refused(h: TestClient, vnet: dict[str, Any]) -> None:
     with pytest.raises(ArmError) as err:
         make_nic(
             h,
@@ -110,7 +111,7 @@ def test_create_nic_unknown_pool_and_nsg_refused(h: Harness, vnet: dict[str, Any
     assert err.value.code == "InvalidResourceReference"
 
 
-def test_attach_nic_rules(h: Harness, vnet: dict[str, Any]) -> None:
+def test_attach_nic_rules(h: TestClient, vnet: dict[str, Any]) -> None:
     nic = make_nic(h, vm=None)
     assert "virtualMachine" not in nic["properties"]
     assert net.attach_nic(h.ctx, nic["id"], VM1)["properties"]["virtualMachine"]["id"] == VM1
@@ -123,15 +124,15 @@ def test_attach_nic_rules(h: Harness, vnet: dict[str, Any]) -> None:
     assert err.value.status == 404
 
 
-def test_release_detach_reserves_nic_for_180_seconds(h: Harness, vnet: dict[str, Any]) -> None:
+def test_release_detach_reserves_nic_for_180_seconds(h: TestClient, vnet: dict[str, Any]) -> None:
     nic = make_nic(h)
     net.release_nic(h.ctx, nic["id"], delete=False)
-    assert "virtualMachine" not in h.call("GET", nic["id"]).body["properties"]
+    assert "virtualMachine" not in h.request("GET", nic["id"]).body["properties"]
     with pytest.raises(ArmError) as err:
         net.attach_nic(h.ctx, nic["id"], VM2)
     assert err.value.code == "NicReservedForAnotherVm"
     assert "Reserved VM: " + VM1 in err.value.message
-    refused = h.call("DELETE", nic["id"])
+    refused = h.request("DELETE", nic["id"])
     assert refused.status == 400 and refused.body["error"]["code"] == "NicReservedForAnotherVm"
     h.ctx.clock.advance(179)
     with pytest.raises(ArmError):
@@ -140,7 +141,7 @@ def test_release_detach_reserves_nic_for_180_seconds(h: Harness, vnet: dict[str,
     assert net.attach_nic(h.ctx, nic["id"], VM2)["properties"]["virtualMachine"]["id"] == VM2
 
 
-def test_release_delete_honours_public_ip_delete_option(h: Harness, vnet: dict[str, Any]) -> None:
+def test_release_delete_honours_public_ip_delete_option(h: TestClient, vnet: dict[str, Any]) -> None:
     gone = make_nic(
         h, "a", publicIPAddressConfiguration={"name": "p", "properties": {"deleteOption": "Delete"}}
     )
@@ -151,11 +152,11 @@ def test_release_delete_honours_public_ip_delete_option(h: Harness, vnet: dict[s
     kept_pip = kept["properties"]["ipConfigurations"][0]["properties"]["publicIPAddress"]["id"]
     net.release_nic(h.ctx, gone["id"], delete=True)
     net.release_nic(h.ctx, kept["id"], delete=True)
-    assert h.call("GET", gone["id"]).status == 404
-    assert h.call("GET", gone_pip).status == 404
-    pip = h.call("GET", kept_pip).body
+    assert h.request("GET", gone["id"]).status == 404
+    assert h.request("GET", gone_pip).status == 404
+    pip = h.request("GET", kept_pip).body
     assert "ipConfiguration" not in pip["properties"]
-    assert h.call("DELETE", kept_pip).status == 202  # now deletable
+    assert h.request("DELETE", kept_pip).status == 202  # now deletable
     assert "ipConfigurations" not in (net.get_subnet(h.ctx, SUBNET) or {})["properties"]
     # Their addresses are free again.
     assert (
@@ -164,7 +165,7 @@ def test_release_delete_honours_public_ip_delete_option(h: Harness, vnet: dict[s
     net.release_nic(h.ctx, rid("networkInterfaces", "absent"), delete=True)  # no-op
 
 
-def test_release_for_a_rollback_deletes_every_public_ip(h: Harness, vnet: dict[str, Any]) -> None:
+def test_release_for_a_rollback_deletes_every_public_ip(h: TestClient, vnet: dict[str, Any]) -> None:
     """A refused request undoes what it made: ``delete_public_ips="all"`` removes even a
     public IP whose deleteOption is Detach, and the address it held is free again."""
     nic = make_nic(
@@ -172,26 +173,26 @@ def test_release_for_a_rollback_deletes_every_public_ip(h: Harness, vnet: dict[s
     )
     pip_id = nic["properties"]["ipConfigurations"][0]["properties"]["publicIPAddress"]["id"]
     net.release_nic(h.ctx, nic["id"], delete=True, delete_public_ips="all")
-    assert h.call("GET", nic["id"]).status == 404
-    assert h.call("GET", pip_id).status == 404
+    assert h.request("GET", nic["id"]).status == 404
+    assert h.request("GET", pip_id).status == 404
     again = make_nic(
         h, "a", publicIPAddressConfiguration={"name": "p", "properties": {"deleteOption": "Detach"}}
     )
     assert again["properties"]["ipConfigurations"][0]["properties"]["publicIPAddress"]["id"] == pip_id
     with pytest.raises(ValueError, match="delete_public_ips"):
         net.release_nic(h.ctx, again["id"], delete=True, delete_public_ips="some")  # type: ignore[arg-type]
-    assert h.call("GET", pip_id).status == 200
+    assert h.request("GET", pip_id).status == 200
 
 
-def test_outbound_path(h: Harness, vnet: dict[str, Any]) -> None:
+def test_outbound_path(h: TestClient, vnet: dict[str, Any]) -> None:
     # New subnets are private (Azure's default for VNets created since 2026-03-31).
     assert net.get_subnet(h.ctx, SUBNET)["properties"]["defaultOutboundAccess"] is False  # type: ignore[index]
     assert net.outbound_path(h.ctx, subnet_id=SUBNET, backend_pool_ids=[], has_public_ip=False) is None
-    h.put(SUBNET, {"properties": {"addressPrefix": "10.0.0.0/24", "defaultOutboundAccess": True}})
+    h.create(SUBNET, {"properties": {"addressPrefix": "10.0.0.0/24", "defaultOutboundAccess": True}})
     assert net.outbound_path(h.ctx, subnet_id=SUBNET, backend_pool_ids=[], has_public_ip=False) == "default"
-    h.put(SUBNET, {"properties": {"addressPrefix": "10.0.0.0/24", "defaultOutboundAccess": False}})
+    h.create(SUBNET, {"properties": {"addressPrefix": "10.0.0.0/24", "defaultOutboundAccess": False}})
     # A Standard LB with a load-balancing rule on a public frontend gives outbound access.
-    pip = h.put(rid("publicIPAddresses", "lbip"), {"location": "eastus", "sku": {"name": "Standard"}})
+    pip = h.create(rid("publicIPAddresses", "lbip"), {"location": "eastus", "sku": {"name": "Standard"}})
     lb_id = rid("loadBalancers", "lb")
     fe, pool = f"{lb_id}/frontendIPConfigurations/fe", f"{lb_id}/backendAddressPools/pool"
     lb = {
@@ -216,7 +217,7 @@ def test_outbound_path(h: Harness, vnet: dict[str, Any]) -> None:
             ],
         },
     }
-    h.put(lb_id, lb)
+    h.create(lb_id, lb)
     assert (
         net.outbound_path(h.ctx, subnet_id=SUBNET, backend_pool_ids=[pool], has_public_ip=False)
         == "loadBalancer"
@@ -226,12 +227,12 @@ def test_outbound_path(h: Harness, vnet: dict[str, Any]) -> None:
         net.outbound_path(h.ctx, subnet_id=SUBNET, backend_pool_ids=[internal], has_public_ip=False) is None
     )
     # A NAT gateway on the subnet wins over everything but a public IP.
-    ngw_pip = h.put(rid("publicIPAddresses", "natip"), {"location": "eastus", "sku": {"name": "Standard"}})
-    ngw = h.put(
+    ngw_pip = h.create(rid("publicIPAddresses", "natip"), {"location": "eastus", "sku": {"name": "Standard"}})
+    ngw = h.create(
         rid("natGateways", "ngw"),
         {"location": "eastus", "properties": {"publicIpAddresses": [{"id": ngw_pip["id"]}]}},
     )
-    h.put(
+    h.create(
         SUBNET,
         {
             "properties": {

@@ -1,5 +1,15 @@
-"""Fixtures for the resource-group tests (the harness lives in rg_harness.py)."""
+"""Fixtures for the resource-group tests: a fresh emulator's in-process client per test
+(manual clock, every provider mounted, so a group can hold real resources; ``settle()``
+moves the clock 120 s)."""
 
-from rg_harness import h
+from __future__ import annotations
 
-__all__ = ["h"]
+import pytest
+
+from flexvmss.emulator import Emulator
+from flexvmss.emulator.testing import TestClient
+
+
+@pytest.fixture
+def h() -> TestClient:
+    return Emulator(manual_clock=True).test_client(api_version="2025-04-01", settle_seconds=120.0)

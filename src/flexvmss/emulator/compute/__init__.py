@@ -1,20 +1,18 @@
 """The emulator's ``Microsoft.Compute`` provider: Flexible scale sets, VMs, disks and
 Resource SKUs, with Azure's Flex rules.
 
-``router`` holds every compute route; handlers are pure state logic over the
-:class:`~flexvmss.emulator._core.Context`.
+``models/`` holds the state and behaviour (no HTTP), ``responses/`` the handlers that parse
+a request and render Compute's answer, and ``urls.py`` the routing table with each route's
+throttling policy; :data:`provider` is what the emulator mounts.
 """
 
 from __future__ import annotations
 
-from .._core import Router
-from ._disks import router as _disks_router
-from ._skus import router as _skus_router
-from ._vms import router as _vms_router
-from ._vmss import router as _vmss_router
+from ..core import Provider
+from .models.operations import DURATIONS
+from .models.state import NS, forget_removed
+from .urls import router
 
-__all__ = ["router"]
+__all__ = ["DURATIONS", "provider", "router"]
 
-router = Router()
-for _r in (_vmss_router, _vms_router, _disks_router, _skus_router):
-    router.include(_r)
+provider = Provider(namespace=NS, router=router, durations=DURATIONS, forget=forget_removed)

@@ -1,4 +1,5 @@
-"""Managed disks (``Microsoft.Compute/disks``): the routes, and the disks VMs create and release.
+"""Managed disks (``Microsoft.Compute/disks``): the disks users create, and those VMs create,
+attach and release.
 
 Disk writes complete synchronously (200 with ``provisioningState: "Succeeded"``): the stock
 poller finishes on the first response. The disks a VM creates are named as Azure names them
@@ -7,17 +8,12 @@ poller finishes on the first response. The disks a VM creates are named as Azure
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from .._core import ArmError, Context, Request, Response, Router, arm_id, check_preconditions, paginate
-from ._common import DISK_TYPE, NS, location_of, require_rg, resource_id
+from ...core import ArmError, Context, arm_id, parse_arm_id
+from .state import DISK_TYPE, NS
 
-__all__ = ["attach_disk", "create_vm_disk", "release_disk", "router"]
-
-router = Router()
-
-_BASE = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute/disks"
+__all__ = ["attach_disk", "attach_or_create", "delete_disk", "put_disk", "release_disk"]
 
 
 def _tier(storage_type: str) -> str:
@@ -74,11 +70,9 @@ def _new_disk(
     return body
 
 
-def create_vm_disk(
+def _create_vm_disk(
     ctx: Context,
     *,
-    subscription_id: str,
-    resource_group: str,
     vm_id: str,
     vm_name: str,
     location: str,
@@ -97,7 +91,9 @@ def create_vm_disk(
     managed = disk_spec.setdefault("managedDisk", {})
     storage_type = str(managed.get("storageAccountType") or "Premium_LRS")
     managed.setdefault("storageAccountType", storage_type)
-    disk_id = arm_id(subscription_id, resource_group, NS, "disks", name)
+    parsed = parse_arm_id(vm_id) or {"sub": "", "rg": ""}
+    resource_group = parsed["rg"]
+    disk_id = arm_id(parsed["sub"], resource_group, NS, "disks", name)
     if ctx.store.get(disk_id) is not None:
         raise ArmError(409, "Conflict", f"Disk '{name}' already exists in resource group '{resource_group}'.")
     size = int(disk_spec.get("diskSizeGB") or (30 if lun is None else 32))
@@ -152,24 +148,48 @@ def release_disk(ctx: Context, disk_id: str, *, delete: bool) -> None:
     disk["properties"]["diskState"] = "Unattached"
 
 
-# --------------------------------------------------------------------------- routes
+def attach_or_create(
+    ctx: Context,
+    spec: dict[str, Any],
+    *,
+    vm: dict[str, Any],
+    zones: list[str] | None,
+    lun: int | None,
+    os_type: str | None = None,
+    image_reference: dict[str, Any] | None = None,
+) -> tuple[str, bool]:
+    """The managed disk behind one disk of ``vm`` (its OS disk when ``lun`` is None): the
+    existing disk ``spec`` names with ``createOption: Attach``, or a new one in ``zones``.
+    Returns the disk's id and whether it was attached (rather than created)."""
+    managed = spec.get("managedDisk") or {}
+    if str(spec.get("createOption", "")).lower() == "attach" and managed.get("id"):
+        attach_disk(ctx, managed["id"], vm["id"])
+        return str(managed["id"]), True
+    body = _create_vm_disk(
+        ctx,
+        vm_id=vm["id"],
+        vm_name=vm["name"],
+        location=vm["location"],
+        zones=zones,
+        disk_spec=spec,
+        lun=lun,
+        os_type=os_type,
+        image_reference=image_reference,
+    )
+    return str(body["id"]), False
 
 
-@router.route("PUT", _BASE + "/{diskName}", op_class="write")
-def put_disk(ctx: Context, req: Request) -> Response:
-    require_rg(ctx, req)
-    disk_id = resource_id(req, "disks", "diskName")
+def put_disk(ctx: Context, disk_id: str, name: str, payload: dict[str, Any], location: str) -> dict[str, Any]:
+    """Create the disk ``disk_id`` from a PUT body, or update the tags and size of the one
+    there; returns its body."""
     current = ctx.store.get(disk_id)
-    check_preconditions(req, current)
-    payload = req.json()
-    location = location_of(payload)
     props = payload.get("properties") or {}
     if current is None:
         storage_type = str((payload.get("sku") or {}).get("name") or "Standard_LRS")
         body = _new_disk(
             ctx,
             disk_id,
-            req.params["diskName"],
+            name,
             location,
             size_gb=int(props.get("diskSizeGB") or 32),
             storage_type=storage_type,
@@ -178,46 +198,18 @@ def put_disk(ctx: Context, req: Request) -> Response:
             managed_by=None,
             tags=payload.get("tags"),
         )
-        ctx.store.put(body)
-        return Response.json(copy.deepcopy(body), 200)
+        return ctx.store.put(body)
     if payload.get("tags") is not None:
         current["tags"] = dict(payload["tags"])
     if props.get("diskSizeGB"):
         current["properties"]["diskSizeGB"] = int(props["diskSizeGB"])
-    return Response.json(copy.deepcopy(current), 200)
+    return current
 
 
-@router.route("GET", _BASE + "/{diskName}", op_class="read")
-def get_disk(ctx: Context, req: Request) -> Response:
-    require_rg(ctx, req)
-    body = ctx.store.get(resource_id(req, "disks", "diskName"))
-    if body is None:
-        raise ArmError.resource_not_found(DISK_TYPE, req.params["diskName"], req.params["resourceGroupName"])
-    return Response.json(copy.deepcopy(body))
-
-
-@router.route("GET", _BASE, op_class="list")
-def list_disks(ctx: Context, req: Request) -> Response:
-    require_rg(ctx, req)
-    items = ctx.store.list(
-        DISK_TYPE,
-        subscription_id=req.params["subscriptionId"],
-        resource_group=req.params["resourceGroupName"],
-    )
-    return Response.json(paginate(req, copy.deepcopy(items), ctx.page_size, ctx.base_url))
-
-
-@router.route("DELETE", _BASE + "/{diskName}", op_class="delete")
-def delete_disk(ctx: Context, req: Request) -> Response:
-    require_rg(ctx, req)
-    disk_id = resource_id(req, "disks", "diskName")
-    body = ctx.store.get(disk_id)
-    check_preconditions(req, body)
-    if body is None:
-        return Response.empty(204)
+def delete_disk(ctx: Context, body: dict[str, Any]) -> None:
+    """Delete a disk no VM holds (a held one is ARM's 409)."""
     if body.get("managedBy"):
         raise ArmError(
             409, "OperationNotAllowed", f"Disk {body['name']} is attached to VM {body['managedBy']}."
         )
-    ctx.store.delete(disk_id)
-    return Response.empty(200)
+    ctx.store.delete(body["id"])

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._core import ArmError, Context, parse_arm_id
-from ._common import capability, find_sku, flex_refused_sizes, has_catalog, is_mpu, max_fault_domains, net
+from ...core import ArmError, Context, parse_arm_id
+from ...network import api as net
+from .skus import capability, find_sku, flex_refused_sizes, has_catalog, is_mpu, max_fault_domains
 
 __all__ = [
     "MAX_FLEX_INSTANCES",
@@ -318,7 +319,7 @@ def check_profile(
                 _refuse_basic_lb(ctx, pool_id)
             subnet_id = str((ip_props.get("subnet") or {}).get("id", ""))
             paths.append(
-                net().outbound_path(
+                net.outbound_path(
                     ctx,
                     subnet_id=subnet_id,
                     backend_pool_ids=pool_ids,

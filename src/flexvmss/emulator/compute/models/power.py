@@ -11,10 +11,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._core import ArmError, Context, Operation, Request
-from ._common import NS, book, bump_etag, next_seq, vm_state
+from ...core import ArmError, Context, Operation, Request
+from .operations import CREATING_KINDS, DELETING_KINDS, op_name, start_operation
+from .state import book, bump_etag, next_seq, vm_state
 
-__all__ = ["OP_NAMES", "PREEMPTED", "begin_vm_op", "guard", "instance_view", "power_display"]
+__all__ = [
+    "PREEMPTED",
+    "begin_vm_op",
+    "end_vm_op",
+    "guard",
+    "instance_view",
+    "owned",
+    "power_display",
+    "preempt",
+    "settled_power",
+]
 
 PREEMPTED = {
     "code": "OperationPreempted",
@@ -30,22 +41,6 @@ _POWER_DISPLAY = {
     "deallocated": "VM deallocated",
 }
 
-#: Operation names Azure uses in its "Operation '...' is not allowed" texts.
-OP_NAMES = {
-    "vm.create": "Create VM",
-    "vm.update": "Update VM",
-    "vm.delete": "Delete VM",
-    "vm.start": "Start",
-    "vm.powerOff": "PowerOff",
-    "vm.deallocate": "Deallocate",
-    "vm.restart": "Restart",
-    "vm.redeploy": "Redeploy",
-    "vm.reimage": "Reimage",
-    "vm.performMaintenance": "PerformMaintenance",
-    "vm.simulateEviction": "SimulateEviction",
-    "vm.runCommand": "RunCommand",
-}
-
 
 def power_display(power: str) -> str:
     return _POWER_DISPLAY.get(power, power)
@@ -58,24 +53,51 @@ def guard(ctx: Context, vm: dict[str, Any], kind: str) -> None:
     if st.get("token") is None:
         return
     in_flight = st.get("op_kind")
-    op_name = OP_NAMES.get(kind, kind)
-    if in_flight in ("vm.delete", "vmss.delete", "vmss.deleteInstances", "vmss.scaleIn"):
+    what = op_name(kind)
+    if in_flight in DELETING_KINDS:
         raise ArmError.operation_not_allowed(
-            f"Operation '{op_name}' is not allowed on VM '{name}' since the VM is marked for deletion. "
+            f"Operation '{what}' is not allowed on VM '{name}' since the VM is marked for deletion. "
             "You can only retry the Delete operation (or wait for an ongoing one to complete)."
         )
-    if in_flight in ("vm.create", "vmss.create", "vmss.update") and kind != "vm.delete":
+    if in_flight in CREATING_KINDS and kind != "vm.delete":
         # Inferred text, in the shape of the marked-for-deletion message above.
         raise ArmError(
             409,
             "Conflict",
-            f"Operation '{op_name}' is not allowed on VM '{name}' since the VM is being created. "
+            f"Operation '{what}' is not allowed on VM '{name}' since the VM is being created. "
             "Retry after the ongoing operation completes.",
         )
-    if str(in_flight).startswith("vm."):
-        op = ctx.lro.get(st.get("op_id") or "")
+    preempt(ctx, st)
+
+
+def preempt(ctx: Context, state: dict[str, Any]) -> None:
+    """A VM's own operation in flight (``vm.*``) fails with ``OperationPreempted`` when it
+    completes, as Azure fails an operation a later one overtook."""
+    if str(state.get("op_kind")).startswith("vm."):
+        op = ctx.lro.get(state.get("op_id") or "")
         if op is not None and not op.terminal:
             op.planned = ("Failed", dict(PREEMPTED))
+
+
+def owned(ctx: Context, vm_id: str, token: int) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The VM's body and private state while the operation holding ``token`` is still its
+    current one; None once the VM is gone or a later operation took over."""
+    body = ctx.store.get(vm_id)
+    state = book(ctx)["vms"].get(vm_id.lower())
+    if body is None or state is None or state.get("token") != token:
+        return None
+    return body, state
+
+
+def end_vm_op(state: dict[str, Any], error: dict[str, Any] | None) -> None:
+    """The VM's operation ended: it holds none now, and ``error`` (None on success) is the
+    failure its instance view reports."""
+    state["token"] = state["op_id"] = state["op_kind"] = None
+    state["failed"] = (
+        None
+        if error is None
+        else {"code": error.get("code", "InternalExecutionError"), "message": error.get("message", "")}
+    )
 
 
 #: Power states a VM only passes through while an operation runs.
@@ -114,20 +136,12 @@ def begin_vm_op(
     # settling to is the state this operation starts from.
     power_before = settled_power(st)
 
-    def current() -> tuple[dict[str, Any], dict[str, Any]] | None:
-        body = ctx.store.get(vm_id)
-        state = book(ctx)["vms"].get(vm_id.lower())
-        if body is None or state is None or state.get("token") != token:
-            return None
-        return body, state
-
     def succeed() -> None:
-        cur = current()
+        cur = owned(ctx, vm_id, token)
         if cur is None:
             return
         body, state = cur
-        state["token"] = state["op_id"] = state["op_kind"] = None
-        state["failed"] = None
+        end_vm_op(state, None)
         if power_after is not None:
             state["power"] = power_after
         if apply is not None:
@@ -137,15 +151,11 @@ def begin_vm_op(
             bump_etag(body)
 
     def fail(error: dict[str, Any]) -> None:
-        cur = current()
+        cur = owned(ctx, vm_id, token)
         if cur is None:
             return
         body, state = cur
-        state["token"] = state["op_id"] = state["op_kind"] = None
-        state["failed"] = {
-            "code": error.get("code", "InternalExecutionError"),
-            "message": error.get("message", ""),
-        }
+        end_vm_op(state, error)
         state["power"] = power_before if power_before not in ("starting",) else "stopped"
         body["properties"]["provisioningState"] = "Failed"
         bump_etag(body)
@@ -158,18 +168,7 @@ def begin_vm_op(
         st["power"] = power_during
     vm["properties"]["provisioningState"] = provisioning
     bump_etag(vm)
-    parsed_sub = vm_id.split("/")[2]
-    op = ctx.lro.start(
-        req,
-        provider=NS,
-        location=str(vm.get("location", "")),
-        subscription_id=parsed_sub,
-        kind=kind,
-        resource_id=vm_id,
-        on_succeed=succeed,
-        on_fail=fail,
-        duration=duration,
-    )
+    op = start_operation(ctx, req, vm, kind, on_succeed=succeed, on_fail=fail, duration=duration)
     if st.get("token") == token:
         st["op_id"] = op.id
     return op

@@ -1,6 +1,6 @@
 """The interface the compute provider uses to reach the network provider.
 
-Imported as ``from flexvmss.emulator.network import _api as net``. Every function reads or
+Imported as ``from ...network import api as net``. Every function reads or
 changes ``ctx.store`` synchronously (the caller already holds the store lock) and raises
 :class:`ArmError` with Azure's codes. Nothing here starts a long-running operation: NICs and
 public IPs made for a VM appear as part of the VM's own operation, as on Azure.
@@ -10,16 +10,28 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from .._core import ArmError, Context, arm_id, parse_arm_id
-from . import _model as m
+from ..core import ArmError, Context, arm_id, parse_arm_id, top_id
+from .models.addresses import plan_private_ips
+from .models.checks import nic_reserved_error, release_reservation, reservation
+from .models.common import NS, RESERVATION_SECONDS, network_state, resolve
+from .models.normalize import normalize
+from .models.refs import unlink, validate_refs
+from .models.writes import apply_put
 
-__all__ = ["attach_nic", "create_nic", "get_subnet", "outbound_path", "release_nic"]
+__all__ = [
+    "attach_nic",
+    "create_nic",
+    "get_subnet",
+    "outbound_path",
+    "release_nic",
+    "release_nics_held_by",
+]
 
 
 def get_subnet(ctx: Context, subnet_id: str) -> dict[str, Any] | None:
     """The subnet body (as GET returns it) for ``subnet_id``, or None."""
-    body = m.resolve(ctx, subnet_id)
-    if body is None or str(body.get("type", "")).lower() != f"{m.NS}/virtualNetworks/subnets".lower():
+    body = resolve(ctx, subnet_id)
+    if body is None or str(body.get("type", "")).lower() != f"{NS}/virtualNetworks/subnets".lower():
         return None
     return body
 
@@ -68,7 +80,7 @@ def outbound_path(
     if (sp.get("natGateway") or {}).get("id"):
         return "natGateway"
     for pool_id in backend_pool_ids:
-        lb_id = m.top_id(pool_id)
+        lb_id = top_id(pool_id)
         lb = ctx.store.get(lb_id) if lb_id else None
         if lb is not None and _lb_gives_outbound(lb, pool_id):
             return "loadBalancer"
@@ -104,8 +116,8 @@ def _public_ip_body(
     }
     if tags is not None:
         payload["tags"] = tags
-    rid = arm_id(subscription_id, resource_group, m.NS, "publicIPAddresses", name)
-    return m.normalize(
+    rid = arm_id(subscription_id, resource_group, NS, "publicIPAddresses", name)
+    return normalize(
         ctx, collection="publicIPAddresses", resource_id=rid, name=name, payload=payload, old=None
     )
 
@@ -115,6 +127,32 @@ def _mac_address(ctx: Context) -> str:
     when a VM first takes it."""
     tail = ctx.rng.getrandbits(24)
     return "00-0D-3A-" + "-".join(f"{(tail >> s) & 0xFF:02X}" for s in (16, 8, 0))
+
+
+#: What a NIC takes from a ``networkInterfaceConfigurations[]`` item's ip configuration ...
+_IP_CONFIG_KEYS = (
+    "primary",
+    "privateIPAddressVersion",
+    "loadBalancerBackendAddressPools",
+    "loadBalancerInboundNatRules",
+    "applicationGatewayBackendAddressPools",
+    "applicationSecurityGroups",
+)
+#: ... and from the item itself.
+_NIC_CONFIG_KEYS = (
+    "networkSecurityGroup",
+    "enableAcceleratedNetworking",
+    "enableIPForwarding",
+    "dnsSettings",
+    "disableTcpStateTracking",
+    "auxiliaryMode",
+    "auxiliarySku",
+)
+
+
+def _given(source: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """The ``keys`` that ``source`` sets to something other than None, in the order of ``keys``."""
+    return {key: source[key] for key in keys if source.get(key) is not None}
 
 
 def create_nic(
@@ -137,7 +175,7 @@ def create_nic(
     given). Returns the NIC body (Succeeded).
     Nothing is created if an error is raised."""
     ctx.store.require_rg(subscription_id, resource_group)
-    nic_id = arm_id(subscription_id, resource_group, m.NS, "networkInterfaces", name)
+    nic_id = arm_id(subscription_id, resource_group, NS, "networkInterfaces", name)
     if ctx.store.get(nic_id) is not None:
         raise ArmError(409, "Conflict", f"Network interface {nic_id} already exists.")
     cprops = dict(nic_config.get("properties") or {})
@@ -145,41 +183,20 @@ def create_nic(
     pip_requests: list[tuple[int, dict[str, Any]]] = []
     for i, raw in enumerate(cprops.get("ipConfigurations") or []):
         rprops = dict(raw.get("properties") or {})
-        ip_props: dict[str, Any] = {"subnet": rprops.get("subnet")}
-        for key in (
-            "primary",
-            "privateIPAddressVersion",
-            "loadBalancerBackendAddressPools",
-            "loadBalancerInboundNatRules",
-            "applicationGatewayBackendAddressPools",
-            "applicationSecurityGroups",
-        ):
-            if rprops.get(key) is not None:
-                ip_props[key] = rprops[key]
+        ip_props: dict[str, Any] = {"subnet": rprops.get("subnet"), **_given(rprops, _IP_CONFIG_KEYS)}
         ip_configs.append({"name": raw.get("name"), "properties": ip_props})
         if rprops.get("publicIPAddressConfiguration"):
             pip_requests.append((i, rprops["publicIPAddressConfiguration"]))
-    nic_props: dict[str, Any] = {"ipConfigurations": ip_configs}
-    for key in (
-        "networkSecurityGroup",
-        "enableAcceleratedNetworking",
-        "enableIPForwarding",
-        "dnsSettings",
-        "disableTcpStateTracking",
-        "auxiliaryMode",
-        "auxiliarySku",
-    ):
-        if cprops.get(key) is not None:
-            nic_props[key] = cprops[key]
+    nic_props: dict[str, Any] = {"ipConfigurations": ip_configs, **_given(cprops, _NIC_CONFIG_KEYS)}
     payload: dict[str, Any] = {"location": location, "properties": nic_props}
     if tags is not None:
         payload["tags"] = tags
-    nic = m.normalize(
+    nic = normalize(
         ctx, collection="networkInterfaces", resource_id=nic_id, name=name, payload=payload, old=None
     )
     # Check everything the NIC references before creating anything.
-    m.validate_refs(ctx, nic)
-    m.plan_private_ips(ctx, nic)
+    validate_refs(ctx, nic)
+    plan_private_ips(ctx, nic)
 
     pips = []
     for i, config in pip_requests:
@@ -199,12 +216,12 @@ def create_nic(
         pips.append(pip)
         ipc["properties"]["publicIPAddress"] = {"id": pip["id"]}
     for pip in pips:
-        m.apply_put(ctx, pip, None)
+        apply_put(ctx, pip, None)
     nic["properties"]["primary"] = bool(cprops.get("primary", True))
     if vm_id:
         nic["properties"]["virtualMachine"] = {"id": vm_id}
         nic["properties"]["macAddress"] = _mac_address(ctx)
-    m.apply_put(ctx, nic, None)
+    apply_put(ctx, nic, None)
     return nic
 
 
@@ -215,10 +232,10 @@ def attach_nic(ctx: Context, nic_id: str, vm_id: str) -> dict[str, Any]:
     while it is reserved for another (deleted) VM. Attaching to the VM that already holds
     it is a no-op."""
     nic = ctx.store.get(nic_id)
-    if nic is None or str(nic.get("type", "")).lower() != f"{m.NS}/networkInterfaces".lower():
+    if nic is None or str(nic.get("type", "")).lower() != f"{NS}/networkInterfaces".lower():
         p = parse_arm_id(nic_id)
         raise ArmError.resource_not_found(
-            f"{m.NS}/networkInterfaces", p["name"] if p else nic_id, p["rg"] if p else ""
+            f"{NS}/networkInterfaces", p["name"] if p else nic_id, p["rg"] if p else ""
         )
     holder = (nic["properties"].get("virtualMachine") or {}).get("id")
     if holder and str(holder).lower() != vm_id.lower():
@@ -228,10 +245,10 @@ def attach_nic(ctx: Context, nic_id: str, vm_id: str) -> dict[str, Any]:
             f"Network Interface {nic['id']} is used by existing resource {holder}. A network interface can "
             "be attached to only one virtual machine.",
         )
-    res = m.reservation(ctx, nic["id"])
+    res = reservation(ctx, nic["id"])
     if res is not None and str(res["vm"]).lower() != vm_id.lower():
-        raise m.nic_reserved_error(str(res["vm"]))
-    m.release_reservation(ctx, nic["id"])
+        raise nic_reserved_error(str(res["vm"]))
+    release_reservation(ctx, nic["id"])
     nic["properties"]["virtualMachine"] = {"id": vm_id}
     nic["properties"].setdefault("macAddress", _mac_address(ctx))
     return nic
@@ -263,8 +280,8 @@ def release_nic(
     props.pop("virtualMachine", None)
     if not delete:
         if vm:
-            m.network_state(ctx)["nic_reserved"][nic["id"].lower()] = {
-                "until": ctx.clock.now() + m.RESERVATION_SECONDS,
+            network_state(ctx)["nic_reserved"][nic["id"].lower()] = {
+                "until": ctx.clock.now() + RESERVATION_SECONDS,
                 "vm": vm,
             }
         return
@@ -273,13 +290,24 @@ def release_nic(
         for ipc in props.get("ipConfigurations") or []
         if (ipc.get("properties", {}).get("publicIPAddress") or {}).get("id")
     ]
-    m.unlink(ctx, nic)
-    m.release_reservation(ctx, nic["id"])
+    unlink(ctx, nic)
+    release_reservation(ctx, nic["id"])
     ctx.store.delete(nic["id"])
     for pip_id in pip_ids:
         pip = ctx.store.get(pip_id)
         if pip is not None and (
             delete_public_ips == "all" or pip.get("properties", {}).get("deleteOption") == "Delete"
         ):
-            m.unlink(ctx, pip)
+            unlink(ctx, pip)
             ctx.store.delete(pip_id)
+
+
+def release_nics_held_by(ctx: Context, resource_ids: list[str]) -> None:
+    """VMs ``resource_ids`` were removed behind compute's back (their resource group was
+    deleted): every NIC one of them held elsewhere is released as a VM deletion releases it
+    (detached, reserved for 180 s)."""
+    gone = set(resource_ids)
+    for nic in ctx.store.list(f"{NS}/networkInterfaces"):
+        holder = str((nic.get("properties", {}).get("virtualMachine") or {}).get("id", ""))
+        if holder.lower() in gone:
+            release_nic(ctx, nic["id"], delete=False)

@@ -1,0 +1,229 @@
+"""How a Flexible set with a profile grows and shrinks: the VMs it makes from its profile
+(names, zones, Spot Priority Mix), the VMs a scale-in removes, and the set-level operation
+that carries both.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+from ...core import Context, Operation, Request
+from .flex import is_spot
+from .operations import start_operation
+from .power import end_vm_op, owned, preempt
+from .state import book, bump_etag, next_seq, profile_vms, set_book, sync_set_capacity, vm_state
+from .vms import build_vm, remove_vm
+
+__all__ = ["begin_set_op", "new_profile_vm", "scale_in_victims", "vm_sizes"]
+
+
+def vm_sizes(body: dict[str, Any]) -> list[str]:
+    """The sizes a set makes VMs of, in turn: its ``sku.name``, or an instance mix's sizes (only
+    the first by rank with ``Prioritized``)."""
+    sku = body.get("sku") or {}
+    if str(sku.get("name", "")).lower() == "mix":
+        sp = (body.get("properties") or {}).get("skuProfile") or {}
+        vm_sizes = list(sp.get("vmSizes") or [])
+        if str(sp.get("allocationStrategy", "")).lower() == "prioritized":
+            vm_sizes.sort(key=lambda v: v.get("rank", 0))
+            return [str(vm_sizes[0]["name"])]
+        return [str(v["name"]) for v in vm_sizes]
+    return [str(sku.get("name"))]
+
+
+#: What a profile VM takes from its profile's ``osProfile`` (beside its computer name) ...
+_OS_KEYS = (
+    "adminUsername",
+    "linuxConfiguration",
+    "windowsConfiguration",
+    "secrets",
+    "allowExtensionOperations",
+)
+#: ... and from the profile itself (besides size, storage, OS and network).
+_PROFILE_KEYS = (
+    "diagnosticsProfile",
+    "securityProfile",
+    "billingProfile",
+    "capacityReservation",
+    "scheduledEventsProfile",
+)
+
+
+def _copied(source: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """Copies of the ``keys`` present in ``source``, in the order of ``keys``."""
+    return {key: copy.deepcopy(source[key]) for key in keys if key in source}
+
+
+def _regular_wanted(total: int, policy: dict[str, Any]) -> int:
+    base = int(policy.get("baseRegularPriorityCount") or 0)
+    raw_pct = policy.get("regularPriorityPercentageAboveBase")
+    pct = int(raw_pct) if raw_pct is not None else 50
+    if total <= base:
+        return total
+    return base + math.floor((total - base) * pct / 100 + 0.5)
+
+
+def new_profile_vm(
+    ctx: Context, vmss: dict[str, Any], index: int, existing: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Create one VM from the set's profile (NICs and disks included)."""
+    props = vmss["properties"]
+    profile: dict[str, Any] = copy.deepcopy(props["virtualMachineProfile"])
+    hex8 = ctx.hex8()
+    name = f"{vmss['name']}_{hex8}"
+    sizes = vm_sizes(vmss)
+    size = sizes[index % len(sizes)]
+    zones = [str(z) for z in vmss.get("zones") or []]
+    vm_zones: list[str] = []
+    if zones:
+        counts = {z: 0 for z in zones}
+        for vm in existing:
+            for z in vm.get("zones") or []:
+                if z in counts:
+                    counts[z] += 1
+        vm_zones = [min(zones, key=lambda z: (counts[z], zones.index(z)))]
+    priority = profile.get("priority")
+    mix = props.get("priorityMixPolicy")
+    if mix and is_spot(priority):
+        regular = sum(1 for vm in existing if not is_spot(vm["properties"].get("priority")))
+        priority = "Regular" if regular < _regular_wanted(len(existing) + 1, mix) else priority
+    os_profile = profile.get("osProfile") or {}
+    prefix = str(os_profile.get("computerNamePrefix") or vmss["name"][:9])
+    vm_os: dict[str, Any] = {"computerName": f"{prefix}{hex8[:6]}", **_copied(os_profile, _OS_KEYS)}
+    vm_props: dict[str, Any] = {
+        "hardwareProfile": {"vmSize": size},
+        "storageProfile": copy.deepcopy(profile.get("storageProfile") or {}),
+        "osProfile": vm_os,
+        "networkProfile": copy.deepcopy(profile.get("networkProfile") or {}),
+        **_copied(profile, _PROFILE_KEYS),
+    }
+    if priority:
+        vm_props["priority"] = priority
+        if is_spot(priority) and profile.get("evictionPolicy"):
+            vm_props["evictionPolicy"] = profile["evictionPolicy"]
+        if not is_spot(priority):
+            vm_props.pop("billingProfile", None)
+    payload: dict[str, Any] = {"location": vmss["location"], "properties": vm_props}
+    if vm_zones:
+        payload["zones"] = vm_zones
+    if vmss.get("identity"):
+        payload["identity"] = copy.deepcopy(vmss["identity"])
+    parsed_sub, parsed_rg = vmss["id"].split("/")[2], vmss["id"].split("/")[4]
+    vm = build_vm(
+        ctx,
+        subscription_id=parsed_sub,
+        resource_group=parsed_rg,
+        name=name,
+        payload=payload,
+        vmss=vmss,
+        from_profile=True,
+        nic_name_suffix=hex8,
+    )
+    vm_state(ctx, vm["id"])["userData"] = set_book(ctx, vmss["id"]).get("userData")
+    return vm
+
+
+def scale_in_victims(ctx: Context, vmss: dict[str, Any], count: int) -> list[dict[str, Any]]:
+    """Which profile VMs a scale-in removes: newest first, oldest first with ``OldestVM``;
+    VMs protected from scale-in stay."""
+    rules = [str(r).lower() for r in ((vmss["properties"].get("scaleInPolicy") or {}).get("rules") or [])]
+    candidates = [
+        vm
+        for vm in profile_vms(ctx, vmss["id"])
+        if not ((vm["properties"].get("protectionPolicy") or {}).get("protectFromScaleIn"))
+    ]
+    if "oldestvm" not in rules:
+        candidates.reverse()
+    return candidates[:count]
+
+
+def begin_set_op(
+    ctx: Context,
+    request: Request,
+    vmss: dict[str, Any],
+    kind: str,
+    *,
+    created: list[dict[str, Any]],
+    victims: list[dict[str, Any]],
+    provisioning: str,
+    delete_set: bool = False,
+) -> Operation:
+    """Run a set-level operation: the VMs it creates finish with it, the VMs it removes go
+    when it succeeds, and ``delete_set`` removes the set itself."""
+    set_id = vmss["id"]
+    token = next_seq(ctx)
+    sb = set_book(ctx, set_id)
+    created_ids = [vm["id"] for vm in created]
+    victim_ids = [vm["id"] for vm in victims]
+    vm_kind = "vmss.scaleIn" if kind != "vmss.create" else kind
+
+    def finish_vm(vm_id: str, *, error: dict[str, Any] | None) -> None:
+        cur = owned(ctx, vm_id, token)
+        if cur is None:
+            return
+        body, st = cur
+        end_vm_op(st, error)
+        if error is None:
+            st["power"] = "running"
+            body["properties"]["provisioningState"] = "Succeeded"
+        else:
+            st["power"] = "stopped"
+            body["properties"]["provisioningState"] = "Failed"
+        bump_etag(body)
+
+    def settle_set(state: str) -> None:
+        """The set's own part ends (unless the set is gone or a later operation took over)."""
+        current = ctx.store.get(set_id)
+        if current is None or set_book(ctx, set_id).get("token") != token:
+            return
+        sb_now = set_book(ctx, set_id)
+        sb_now["token"] = sb_now["op_id"] = None
+        if delete_set and state == "Succeeded":
+            for vm in profile_vms(ctx, set_id, include_deleting=True):
+                remove_vm(ctx, vm["id"], sync=False)
+            ctx.store.delete(set_id)
+            book(ctx)["sets"].pop(set_id.lower(), None)
+            book(ctx).get("members", {}).pop(set_id.lower(), None)
+            return
+        current["properties"]["provisioningState"] = state
+        sync_set_capacity(ctx, set_id)
+        bump_etag(current)
+
+    def succeed() -> None:
+        for vm_id in created_ids:
+            finish_vm(vm_id, error=None)
+        for vm_id in victim_ids:
+            if owned(ctx, vm_id, token) is not None:
+                remove_vm(ctx, vm_id, sync=False)
+        sync_set_capacity(ctx, set_id)
+        settle_set("Succeeded")
+
+    def fail(error: dict[str, Any]) -> None:
+        for vm_id in created_ids + victim_ids:
+            finish_vm(vm_id, error=error)
+        settle_set("Failed")
+
+    for vm in created:
+        vm_state(ctx, vm["id"]).update(token=token, op_kind=vm_kind, op_id=None, power="starting")
+    for vm in victims:
+        st = vm_state(ctx, vm["id"])
+        preempt(ctx, st)
+        st.update(token=token, op_kind="vmss.scaleIn", op_id=None)
+        if st["power"] == "running":
+            st["power"] = "stopping"
+        vm["properties"]["provisioningState"] = "Deleting"
+        bump_etag(vm)
+    sb["token"] = token
+    if provisioning:
+        vmss["properties"]["provisioningState"] = provisioning
+    op = start_operation(ctx, request, vmss, kind, on_succeed=succeed, on_fail=fail)
+    if sb.get("token") == token:
+        sb["op_id"] = op.id
+    for vm_id in created_ids + victim_ids:
+        st = book(ctx)["vms"].get(vm_id.lower())
+        if st is not None and st.get("token") == token:
+            st["op_id"] = op.id
+    sync_set_capacity(ctx, set_id)
+    return op

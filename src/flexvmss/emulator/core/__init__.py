@@ -1,0 +1,76 @@
+"""The emulator's core: requests, responses, ARM errors, routing, the virtual clock,
+the resource store and long-running operations.
+
+This package is the contract between the HTTP layer (``_server.py``) and the resource
+providers (``resources/``, ``compute/``, ``network/``). A provider registers handlers on a
+:class:`Router`; a handler receives the :class:`Context` and a :class:`Request` and returns
+a :class:`Response` or raises :class:`ArmError`. Handlers are plain synchronous functions:
+state is in memory and every request is served under the store's lock, so a handler never
+sees another request half done.
+
+Nothing here imports from :mod:`flexvmss` outside the emulator package: the emulator and
+the library meet only on the wire.
+
+One module per concept, all re-exported here:
+
+=================  ==========================================================
+``_http``          :class:`Request`, :class:`Response` (what a handler sees)
+``_errors``        :class:`ArmError` (ARM's error answer)
+``_ids``           :func:`arm_id`, :func:`parse_arm_id` and other id and name helpers
+``_wire``          ETag preconditions, paging (ARM's conventions on the wire)
+``_clock``         :class:`Clock` (emulated time)
+``_store``         :class:`Store` (all state, snapshots)
+``_lro``           :class:`Operation`, :class:`OperationManager`
+``_routing``       :class:`Router`, :class:`Route`, throttling policy resolvers
+``_provider``      :class:`Provider` (what a provider package declares)
+``_context``       :class:`Context` (what every handler receives)
+=================  ==========================================================
+"""
+
+from __future__ import annotations
+
+from ._clock import Clock
+from ._context import Context
+from ._errors import ArmError
+from ._http import JSON, CaseInsensitiveDict, Request, Response
+from ._ids import arm_id, location_of, norm_location, parse_arm_id, rg_of, same_id, top_id
+from ._lro import DEFAULT_DURATION, JITTER, Operation, OperationManager, OutcomeHook
+from ._provider import GroupCheck, Provider, RemovalHook, RemoveResource
+from ._routing import OP_CLASSES, Handler, PolicyResolver, Route, Router
+from ._store import Store
+from ._wire import check_preconditions, etag_headers, paginate
+
+__all__ = [
+    "DEFAULT_DURATION",
+    "JITTER",
+    "JSON",
+    "OP_CLASSES",
+    "ArmError",
+    "CaseInsensitiveDict",
+    "Clock",
+    "Context",
+    "GroupCheck",
+    "Handler",
+    "Operation",
+    "OperationManager",
+    "OutcomeHook",
+    "PolicyResolver",
+    "Provider",
+    "RemovalHook",
+    "RemoveResource",
+    "Request",
+    "Response",
+    "Route",
+    "Router",
+    "Store",
+    "arm_id",
+    "check_preconditions",
+    "etag_headers",
+    "location_of",
+    "norm_location",
+    "paginate",
+    "parse_arm_id",
+    "rg_of",
+    "same_id",
+    "top_id",
+]

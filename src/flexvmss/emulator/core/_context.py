@@ -1,0 +1,47 @@
+"""What every handler receives: the shared state and services of one emulator."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._clock import Clock
+from ._lro import OperationManager
+from ._provider import Provider
+from ._store import Store
+
+__all__ = ["Context"]
+
+
+@dataclass
+class Context:
+    """What every handler receives: the shared state and services of one emulator."""
+
+    store: Store
+    clock: Clock
+    lro: OperationManager
+    rng: random.Random
+    #: The Resource SKUs catalog: ``catalog[location_lower] -> list of SKU dicts`` (wire shape).
+    catalog: Any = None
+    base_url: str = "https://localhost"
+    #: Default subscription the emulator advertises.
+    subscription_id: str = "00000000-0000-0000-0000-000000000000"
+    #: Items per page of every list answer (``nextLink`` beyond).
+    page_size: int = 100
+    #: The providers mounted, in the order their routes were added.
+    providers: tuple[Provider, ...] = field(default=())
+
+    def new_guid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def hex8(self) -> str:
+        return f"{self.rng.getrandbits(32):08x}"
+
+    def etag(self) -> str:
+        return f'W/"{self.new_guid()}"'
+
+    def owner_of(self, resource_type: str) -> Provider | None:
+        """The mounted provider whose namespace ``resource_type`` is in, if any."""
+        return next((p for p in self.providers if p.owns(resource_type)), None)

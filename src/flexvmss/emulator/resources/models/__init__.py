@@ -1,0 +1,1 @@
+"""State and behaviour of resource groups (no HTTP)."""
