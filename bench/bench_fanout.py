@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default=str(Path(__file__).parent / "results" / "fanout.json"))
     args = parser.parse_args(argv)
 
-    from flexvmss.emulator._core import DURATIONS
+    from flexvmss.emulator.compute import DURATIONS
 
     admission = throttle_lower_bound(args.vms, arm="write", policy="DeleteVM", resources=args.vms)
     bound = admission + DURATIONS["vm.deallocate"]
