@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = ROOT / "src" / "flexvmss" / "_sync_face.py"
+TARGET = _PLACE = ROOT / "src" / "flexvmss" / "_sync_face.py"
 
 #: The async classes that get a sync face: (public path of the async class, sync class name).
 FACES = [("flexvmss.aio.FlexScaleSet", "FlexScaleSet")]
@@ -343,6 +343,8 @@ def _face(async_path: str, sync_name: str, imports: _Imports) -> str:
     out = [f"class {sync_name}:"]
     out += _docstring(CLASS_DOC, "    ", sync_name, required=True)
 
+    if async_cls.__init__ is object.__init__:
+        raise Untranslatable(f"{class_name}: no __init__ of its own to copy")
     init = _signature(async_cls.__init__, names, f"{class_name}.__init__")
     out += ["", f"    def __init__({init.params}) -> None:", f"        self._core = {alias}({init.call})"]
     out += [
@@ -434,7 +436,18 @@ def _face(async_path: str, sync_name: str, imports: _Imports) -> str:
 
 def _ruff(source: str, *args: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "ruff", *args, "--stdin-filename", str(TARGET), "-"],
+        # the project's settings, applied as to the module's real place
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            *args,
+            "--config",
+            str(ROOT / "pyproject.toml"),
+            "--stdin-filename",
+            str(_PLACE),
+            "-",
+        ],
         input=source,
         capture_output=True,
         text=True,
@@ -465,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     except Untranslatable as exc:
         print(f"gen_sync: cannot translate {exc}", file=sys.stderr)
         return 2
-    relative = TARGET.relative_to(ROOT)
+    relative = TARGET.relative_to(ROOT) if TARGET.is_relative_to(ROOT) else TARGET
     if not options.check:
         TARGET.write_text(expected, encoding="utf-8")
         print(f"gen_sync: wrote {relative}")

@@ -16,10 +16,10 @@ Three things can go wrong with a loop in a thread, and each is guarded:
   say) would wait for the loop it is blocking; it raises :class:`ReentrantCallError` instead.
 * **fork.** A forked child inherits the portal object but not its thread, so a call there would
   wait forever. An ``os.register_at_fork`` hook gives the child a fresh portal on first use.
-  The parent's portal is kept, untouched, in the child: closing its loop or its connections
-  there would unregister the parent's sockets from the epoll instance both processes share.
-  Async objects that built clients on the parent's loop rebuild them on the child's
-  (:class:`flexvmss.aio.FlexScaleSet` notices that the running loop changed).
+  The parent's portal is kept, untouched, in the child: letting it go would run its shutdown,
+  which waits for the thread that is not there. Async objects that built clients on the
+  parent's loop rebuild them on the child's (:class:`flexvmss.aio.FlexScaleSet` notices that
+  the running loop changed, see :mod:`flexvmss._loops`).
 """
 
 from __future__ import annotations
@@ -120,7 +120,8 @@ def _stop_portal() -> None:
 
 def _after_fork_in_child() -> None:
     """In a forked child: forget the parent's portal (its thread does not exist here) so the
-    next call starts a fresh one. The parent's is kept referenced so nothing closes it here."""
+    next call starts a fresh one. The parent's stays referenced: collecting it would close it,
+    and closing waits for its thread."""
     global _state
     if _state.portal is not None:
         _inherited.append(_state)
