@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test test-all lint typecheck docs scan rerecord rerecord-check bench bench-emulator bench-fanout bench-import soak clean
+.PHONY: help demo test test-all lint typecheck sync-face docs scan rerecord rerecord-check bench bench-emulator bench-fanout bench-import soak clean
 
 help:
 	@echo "make demo            the full Flex lifecycle against the embedded emulator"
@@ -14,6 +14,7 @@ help:
 	@echo "make rerecord        re-record every cassette against a fresh emulator"
 	@echo "make soak            the long reliability run (bench/results/soak.json)"
 	@echo "make lint typecheck  ruff and mypy"
+	@echo "make sync-face       regenerate the sync FlexScaleSet from the async one"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +37,9 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+sync-face: $(STAMP)
+	$(BIN)/python scripts/gen_sync.py
 
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_docs.py

@@ -34,6 +34,7 @@ EXPECTED = {
     "PreflightError",
     "PriorityMixSpec",
     "ProgressEvent",
+    "ReentrantCallError",
     "ScaleSetInfo",
     "ScaleSetNotEmptyError",
     "ScaleSetSpec",

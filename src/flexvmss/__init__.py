@@ -14,8 +14,9 @@ __version__ = "0.1.0"
 # public name -> private module that defines it
 _EXPORTS: dict[str, str] = {
     # the facade (sync face; the async one is flexvmss.aio.FlexScaleSet)
-    "FlexScaleSet": "._sync",
+    "FlexScaleSet": "._sync_face",
     "Interrupted": "._sync",
+    "ReentrantCallError": "._sync",
     "ScaleSetInfo": "._scaleset",
     "TeardownResult": "._scaleset",
     "VmInfo": "._scaleset",
@@ -130,7 +131,8 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         VmSpec as VmSpec,
     )
     from flexvmss._sync import (
-        FlexScaleSet as FlexScaleSet,
         Interrupted as Interrupted,
+        ReentrantCallError as ReentrantCallError,
     )
+    from flexvmss._sync_face import FlexScaleSet as FlexScaleSet
     from flexvmss._throttle import ThrottleConfig as ThrottleConfig

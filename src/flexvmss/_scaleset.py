@@ -41,6 +41,7 @@ from flexvmss._errors import (
     ScaleSetNotEmptyError,
     from_azure_error,
 )
+from flexvmss._loops import LoopAffinity
 
 if TYPE_CHECKING:  # pragma: no cover
     from flexvmss._arm import ArmClients
@@ -390,6 +391,7 @@ class FlexScaleSet:
         self._sku_cache = sku_cache
         self._owns_clients = clients is None
         self._clients: Any = None
+        self._clients_loop = LoopAffinity()  # the event loop self._clients are bound to
         if clients is not None:
             if isinstance(clients, (tuple, list)):
                 self._clients = _ClientSet(subscription_id, *clients)
@@ -428,11 +430,31 @@ class FlexScaleSet:
         """Close the clients flexvmss built (clients you passed in stay open)."""
         clients, self._clients = self._clients, None
         if clients is not None and self._owns_clients:
-            await clients.close()
+            if self._clients_loop.moved():  # made on another loop: closed as that loop allows
+                closing = self._clients_loop.retire(clients.close)
+                if closing is not None:
+                    await closing
+            else:
+                self._clients_loop.clear()
+                await clients.close()
         elif clients is not None:
             self._clients = clients
 
     def _arm(self) -> ArmClients:
+        if self._clients is not None and self._clients_loop.moved():
+            # aiohttp sessions belong to the loop they were made on: a second asyncio.run(),
+            # or the sync face in a forked child, needs clients of its own loop
+            if not self._owns_clients:
+                raise InvalidInputError(
+                    "clients",
+                    type(self._clients).__name__,
+                    "clients you pass in stay bound to the event loop they first ran on: pass new "
+                    "ones for each loop (each asyncio.run()), or let flexvmss build its own, which "
+                    "it rebuilds per loop",
+                    message="the clients passed to this FlexScaleSet were first used on another event loop.",
+                )
+            clients, self._clients = self._clients, None
+            self._clients_loop.retire(clients.close)
         if self._clients is None:
             from flexvmss._arm import ArmSettings, build_clients
 
@@ -445,6 +467,7 @@ class FlexScaleSet:
             if self._throttle is not None:
                 settings_kwargs["throttle"] = self._throttle
             self._clients = build_clients(ArmSettings(**settings_kwargs))
+        self._clients_loop.bind()
         return self._clients  # type: ignore[no-any-return]
 
     async def _call(self, operation: str, awaitable: Awaitable[T]) -> T:

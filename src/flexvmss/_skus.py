@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flexvmss._loops import PerLoop
+
 __all__ = ["SkuCache", "SkuCatalog", "VmSize", "normalize_location", "size_series"]
 
 
@@ -259,7 +261,8 @@ class SkuCache:
         self.ttl = ttl
         self._clock = clock
         self._memory: dict[tuple[str, str], tuple[float, SkuCatalog]] = {}
-        self._locks: dict[tuple[str, str], asyncio.Lock] = {}
+        # one set of locks per event loop: an asyncio.Lock binds to the loop it first waits on
+        self._locks: PerLoop[dict[tuple[str, str], asyncio.Lock]] = PerLoop(dict)
         self.loads = 0
         """How many times the loader was called (reads of the Resource SKUs API)."""
 
@@ -281,7 +284,7 @@ class SkuCache:
         cached = self._memory.get(key)
         if cached and self._fresh(cached[0]):
             return cached[1]
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        lock = self._locks.get().setdefault(key, asyncio.Lock())
         async with lock:
             cached = self._memory.get(key)
             if cached and self._fresh(cached[0]):

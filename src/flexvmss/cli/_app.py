@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from flexvmss.cli._terminal import Terminal
 
 if TYPE_CHECKING:
+    from flexvmss import FlexScaleSet
     from flexvmss._skus import SkuCatalog
-    from flexvmss._sync import FlexScaleSet
 
 __all__ = ["CREDENTIAL_CHOICES", "Application", "Endpoint", "Settings"]
 
@@ -163,7 +163,7 @@ class Application(Terminal):
         waive: Sequence[str] = (),
     ) -> FlexScaleSet:
         """A sync :class:`flexvmss.FlexScaleSet` for ``name`` in the resource group, closed at exit."""
-        from flexvmss._sync import FlexScaleSet
+        from flexvmss import FlexScaleSet
 
         rg = self.require_resource_group()
         ep = self.endpoint()
