@@ -42,7 +42,7 @@ _EXPORTS: dict[str, str] = {
     "Outcome": "._fanout",
     "VmResult": "._fanout",
     "ProgressEvent": "._progress",
-    "ThrottleConfig": "._throttle",
+    "ThrottleConfig": "._pipeline",
     # errors
     "AzureOperationError": "._errors",
     "ConflictError": "._errors",
@@ -101,6 +101,7 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         Outcome as Outcome,
         VmResult as VmResult,
     )
+    from flexvmss._pipeline import ThrottleConfig as ThrottleConfig
     from flexvmss._progress import ProgressEvent as ProgressEvent
     from flexvmss._rules import (
         Finding as Finding,
@@ -133,4 +134,3 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         FlexScaleSet as FlexScaleSet,
         Interrupted as Interrupted,
     )
-    from flexvmss._throttle import ThrottleConfig as ThrottleConfig
