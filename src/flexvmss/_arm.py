@@ -58,6 +58,7 @@ __all__ = [
     "RawResponse",
     "build_clients",
     "credential_scopes_for",
+    "send_raw",
 ]
 
 _LOGGER = logging.getLogger("flexvmss.arm")
@@ -293,17 +294,7 @@ class ArmClients:
         ``url`` may be absolute or a path (``/subscriptions/...?api-version=...``). A 429 never
         comes back: it is waited on or raised as :class:`~flexvmss.ThrottledError`.
         """
-        from azure.core.rest import HttpRequest
-
-        request = HttpRequest(method, url, json=json)
-        response = await self.compute.send_request(request, stream=False)
-        body: Any = None
-        if response.content:
-            try:
-                body = response.json()
-            except ValueError:
-                body = None
-        return RawResponse(status=response.status_code, headers=dict(response.headers), json=body)
+        return await send_raw(self.compute, method, url, json=json)
 
     # ----------------------------------------------------------------- lifecycle
     async def close(self) -> None:
@@ -377,6 +368,22 @@ def _transport_class() -> Any:
 
         _TRANSPORT_CLASS = FlexTransport
     return _TRANSPORT_CLASS
+
+
+async def send_raw(client: Any, method: str, url: str, *, json: Any = None) -> RawResponse:
+    """Send one request through ``client``'s pipeline (any azure-mgmt async client: its
+    ``send_request``) and read the whole answer: status, headers and the JSON body (None when
+    it is empty or not JSON)."""
+    from azure.core.rest import HttpRequest
+
+    response = await client.send_request(HttpRequest(method, url, json=json), stream=False)
+    body: Any = None
+    if response.content:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+    return RawResponse(status=response.status_code, headers=dict(response.headers), json=body)
 
 
 def build_clients(settings: ArmSettings) -> ArmClients:

@@ -47,6 +47,7 @@ import asyncio
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from azure.core.polling import AsyncPollingMethod
@@ -80,6 +81,18 @@ class SkipVm(Exception):
         super().__init__(reason)
         self.reason = reason
 
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What every VM's task of one :meth:`FanOut.run` shares."""
+
+    begin: Begin
+    slots: asyncio.Semaphore
+    hub: ObservationHub
+    expect: Expectation
+    scale_set_id: str | None
+    resource_group: str
 
 
 class _NotIssued(Exception):
@@ -269,7 +282,7 @@ class FanOut:
             sleep=self._sleep,
             rng=self._rng,
         )
-        slots = asyncio.Semaphore(self.concurrency)
+        batch = _Batch(begin, asyncio.Semaphore(self.concurrency), hub, expect, scale_set_id, resource_group)
         tally = RequestTally(on_wait=self._on_wait, on_throttled=self._on_throttled)
         token = current_tally.set(tally)
         hub.start()  # after the tally is set: the hub's requests count for this batch
@@ -287,11 +300,7 @@ class FanOut:
                 if skip and name in skip:
                     self._finish(name, Outcome.SKIPPED, detail=skip[name])
                     continue
-                tasks.append(
-                    asyncio.ensure_future(
-                        self._run_vm(name, begin, slots, hub, expect, scale_set_id, resource_group)
-                    )
-                )
+                tasks.append(asyncio.ensure_future(self._run_vm(name, batch)))
             if self.deadline is not None:
                 watcher = asyncio.ensure_future(self._watch_deadline(self._started + self.deadline))
             all_done: asyncio.Future[Any] = asyncio.ensure_future(
@@ -410,16 +419,7 @@ class FanOut:
         )
         self._emit(kind, name, result.detail if outcome is not Outcome.SUCCEEDED else outcome.value)
 
-    async def _run_vm(
-        self,
-        name: str,
-        begin: Begin,
-        slots: asyncio.Semaphore,
-        hub: ObservationHub,
-        expect: Expectation,
-        scale_set_id: str | None,
-        resource_group: str,
-    ) -> None:
+    async def _run_vm(self, name: str, batch: _Batch) -> None:
         current_vm.set(name)
         operation = f"{self._operation} vm {name}"
 
@@ -439,7 +439,7 @@ class FanOut:
         try:
             async for attempt in retrying:
                 with attempt:
-                    await self._attempt(name, begin, slots, hub, expect, scale_set_id, resource_group)
+                    await self._attempt(name, batch)
         except _NotIssued:
             return  # concluded as NOT_STARTED by _conclude
         except SkipVm as skip:
@@ -455,19 +455,10 @@ class FanOut:
             return
         self._finish(name, Outcome.SUCCEEDED)
 
-    async def _attempt(
-        self,
-        name: str,
-        begin: Begin,
-        slots: asyncio.Semaphore,
-        hub: ObservationHub,
-        expect: Expectation,
-        scale_set_id: str | None,
-        resource_group: str,
-    ) -> None:
+    async def _attempt(self, name: str, batch: _Batch) -> None:
         if self._stopping():
             raise _NotIssued
-        await slots.acquire()
+        await batch.slots.acquire()
         accepted = asyncio.Event()
         try:
             if self._stopping():
@@ -478,15 +469,15 @@ class FanOut:
                 result.started_at = self._elapsed()
                 self._emit("started", name, f"{self._operation} sent")
             polling = HubPolling(
-                hub,
+                batch.hub,
                 vm=name,
                 operation=f"{self._operation} vm {name}",
-                resource_group=resource_group,
-                scale_set_id=scale_set_id,
-                expect=expect,
+                resource_group=batch.resource_group,
+                scale_set_id=batch.scale_set_id,
+                expect=batch.expect,
                 on_accepted=accepted.set,
             )
-            task = asyncio.ensure_future(begin(name, polling))
+            task = asyncio.ensure_future(batch.begin(name, polling))
             accepted_wait = asyncio.ensure_future(accepted.wait())
             try:
                 await asyncio.wait({task, accepted_wait}, return_when=asyncio.FIRST_COMPLETED)
@@ -496,6 +487,6 @@ class FanOut:
             finally:
                 accepted_wait.cancel()
         finally:
-            slots.release()
+            batch.slots.release()
         await task
 
