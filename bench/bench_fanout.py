@@ -165,7 +165,7 @@ def pool(emu: Emulator, names: list[str], threads: int) -> dict[str, Any]:
 
 def flexvmss_way(emu: Emulator, names: list[str], time_scale: float) -> dict[str, Any]:
     from flexvmss._arm import ArmSettings, build_clients
-    from flexvmss._throttle import ThrottleConfig
+    from flexvmss._pipeline import ThrottleConfig
     from flexvmss.aio import FlexScaleSet
 
     async def go() -> Any:

@@ -6,8 +6,9 @@ azure-mgmt package is imported until a client is needed.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from flexvmss._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -43,7 +44,7 @@ _EXPORTS: dict[str, str] = {
     "Outcome": "._fanout",
     "VmResult": "._fanout",
     "ProgressEvent": "._progress",
-    "ThrottleConfig": "._throttle",
+    "ThrottleConfig": "._pipeline",
     # errors
     "AzureOperationError": "._errors",
     "ConflictError": "._errors",
@@ -62,20 +63,7 @@ _EXPORTS: dict[str, str] = {
     "TransportError": "._errors",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'flexvmss' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and IDEs; `X as X`
@@ -102,6 +90,7 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         Outcome as Outcome,
         VmResult as VmResult,
     )
+    from flexvmss._pipeline import ThrottleConfig as ThrottleConfig
     from flexvmss._progress import ProgressEvent as ProgressEvent
     from flexvmss._rules import (
         Finding as Finding,
@@ -135,4 +124,3 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         ReentrantCallError as ReentrantCallError,
     )
     from flexvmss._sync_face import FlexScaleSet as FlexScaleSet
-    from flexvmss._throttle import ThrottleConfig as ThrottleConfig

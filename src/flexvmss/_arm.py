@@ -3,10 +3,11 @@
 :func:`build_clients` turns :class:`ArmSettings` into :class:`ArmClients`: the async
 ``ComputeManagementClient``, ``NetworkManagementClient`` and ``ResourceManagementClient``,
 built on first use (the azure-mgmt packages are imported then, not when flexvmss is imported),
-sharing one aiohttp session, one credential and one :class:`~flexvmss._throttle.ThrottleState`
-per (endpoint, subscription).
+sharing one aiohttp session, one credential and one :class:`~flexvmss._pipeline.ThrottleState`
+per (endpoint, subscription, clock).
 
-Every client gets the same policy stack in front of azure-core's defaults::
+Every client gets the same policy stack (:mod:`flexvmss._pipeline`) in front of azure-core's
+defaults::
 
     TransientRetryPolicy   re-sends 408/5xx/dropped connections (named tenacity policy)
     ThrottlePolicy         Retry-After gates + pacing; handles every 429 exactly once
@@ -17,11 +18,18 @@ Every client gets the same policy stack in front of azure-core's defaults::
 azure-core's RetryPolicy is kept (the pipeline needs one) but never retries: otherwise it
 would sleep a 429's full Retry-After (uncapped) and then ThrottlePolicy would wait again.
 Authentication stays after it, so every attempt re-checks the token.
+
+Time comes from the settings' :class:`~flexvmss._runtime.Runtime`: the policies sleep with
+``runtime.sleep``, the throttle state reads ``runtime.clock``, and the transport flexvmss
+builds hands azure-core's own waits (between the polls of a long-running operation) to
+``runtime.sleep`` too, through the transport's ``sleep`` method, which is where azure-core's
+pollers and retry policy wait.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import inspect
 import logging
 from collections.abc import Mapping
@@ -29,23 +37,28 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from azure.core.pipeline.policies import AsyncHTTPPolicy
-
-from flexvmss._progress import current_tally, request_class
-from flexvmss._retry import TransientRetryPolicy, transient_http
-from flexvmss._throttle import ThrottleConfig, ThrottlePolicy, ThrottleState, shared_throttle_state
+from flexvmss._pipeline import (
+    RequestCounterPolicy,
+    ThrottleConfig,
+    ThrottlePolicy,
+    ThrottleState,
+    TransientRetryPolicy,
+    shared_throttle_state,
+    transient_http,
+)
+from flexvmss._runtime import DEFAULT_RUNTIME, Runtime
 
 if TYPE_CHECKING:  # pragma: no cover
-    from azure.core.pipeline import PipelineRequest, PipelineResponse
+    from flexvmss._runtime import Sleep
 
 __all__ = [
     "PUBLIC_CLOUD",
     "ArmClients",
     "ArmSettings",
     "RawResponse",
-    "RequestCounterPolicy",
     "build_clients",
     "credential_scopes_for",
+    "send_raw",
 ]
 
 _LOGGER = logging.getLogger("flexvmss.arm")
@@ -77,11 +90,12 @@ class ArmSettings:
     ``AsyncTokenCredential``, a sync ``TokenCredential`` — run in a worker thread — or None for
     ``azure.identity.aio.DefaultAzureCredential``); ``connection_verify`` (a CA bundle path, for
     the emulator); ``polling_interval`` (seconds between LRO polls when Azure gives no
-    Retry-After); ``throttle`` (:class:`~flexvmss._throttle.ThrottleConfig`); ``transport``
-    (an azure-core async transport, e.g. for tests); ``logging_enable`` (an HTTP trace of
-    every exchange on the ``flexvmss.http`` logger at DEBUG, with secrets masked — azure-core's
-    own network trace, which logs bodies verbatim, is never turned on). The repr never shows
-    the credential's contents.
+    Retry-After); ``throttle`` (:class:`~flexvmss._pipeline.ThrottleConfig`); ``transport``
+    (an azure-core async transport, e.g. for tests: its own ``sleep`` is then used as it is);
+    ``logging_enable`` (an HTTP trace of every exchange on the ``flexvmss.http`` logger at
+    DEBUG, with secrets masked — azure-core's own network trace, which logs bodies verbatim, is
+    never turned on); ``runtime`` (:class:`~flexvmss._runtime.Runtime`: the clock and the sleep
+    of every wait the clients make). The repr never shows the credential's contents.
     """
 
     subscription_id: str
@@ -92,6 +106,7 @@ class ArmSettings:
     throttle: ThrottleConfig = field(default_factory=ThrottleConfig)
     transport: Any = None
     logging_enable: bool = False
+    runtime: Runtime = DEFAULT_RUNTIME
 
     @property
     def endpoint(self) -> str:
@@ -116,30 +131,6 @@ class RawResponse:
     status: int
     headers: Mapping[str, str]
     json: Any
-
-
-class RequestCounterPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
-    """Counts every request actually sent (each retry, each 429) into the current batch's
-    :class:`~flexvmss._progress.RequestTally`, by class (write, delete, action, read, list,
-    poll). Outside a batch it only counts into ``ArmClients.requests``."""
-
-    def __init__(self, totals: dict[str, int]) -> None:
-        super().__init__()
-        self._totals = totals
-
-    async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
-        klass = request_class(request.http_request.method, request.http_request.url)
-        self._totals[klass] = self._totals.get(klass, 0) + 1
-        tally = current_tally.get()
-        try:
-            response = await self.next.send(request)
-        except BaseException:
-            if tally is not None:
-                tally.count(klass)
-            raise
-        if tally is not None:
-            tally.count(klass, status=response.http_response.status_code)
-        return response
 
 
 class _AsyncCredentialAdapter:
@@ -189,14 +180,14 @@ class ArmClients:
     """The azure-mgmt async clients of one subscription, built lazily, closed together.
 
     ``compute``, ``network`` and ``resource`` are the stock ``.aio`` clients. ``throttle`` is
-    the shared :class:`~flexvmss._throttle.ThrottleState`; ``requests`` counts every request
+    the shared :class:`~flexvmss._pipeline.ThrottleState`; ``requests`` counts every request
     sent by class since the clients were built.
     """
 
     def __init__(self, settings: ArmSettings) -> None:
         self.settings = settings
         self.throttle: ThrottleState = shared_throttle_state(
-            settings.endpoint, settings.subscription_id, settings.throttle
+            settings.endpoint, settings.subscription_id, settings.throttle, clock=settings.runtime.clock
         )
         self.requests: dict[str, int] = {}
         self._credential: Any = None
@@ -219,23 +210,24 @@ class ArmClients:
     def _transport(self) -> Any:
         if self.settings.transport is not None:
             return self.settings.transport
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return None  # no loop yet: each client opens its own session when first used
-        if self._session is None:
-            import aiohttp
-
-            self._session = aiohttp.ClientSession(
-                trust_env=True, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
-            )
         config: dict[str, Any] = {}
         if self.settings.connection_verify is not None:
             # the transport's own ConnectionConfiguration decides TLS verification per request
             config["connection_verify"] = self.settings.connection_verify
-        transport = _shared_ssl_transport_class()(session=self._session, session_owner=False, **config)
-        transport.ssl_contexts = self._ssl_contexts
-        return transport
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass  # no loop yet: the transport opens a session of its own when first used
+        else:
+            if self._session is None:
+                import aiohttp
+
+                self._session = aiohttp.ClientSession(
+                    trust_env=True, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+                )
+            config.update(session=self._session, session_owner=False)
+        sleep = self.settings.runtime.sleep
+        return _transport_class()(sleep=sleep, ssl_contexts=self._ssl_contexts, **config)
 
     def _kwargs(self) -> dict[str, Any]:
         if self._closed:
@@ -243,6 +235,7 @@ class ArmClients:
         settings = self.settings
         from azure.core.pipeline.policies import AsyncRetryPolicy
 
+        sleep = settings.runtime.sleep
         kwargs: dict[str, Any] = {
             "credential": self._credential_for_clients(),
             "subscription_id": settings.subscription_id,
@@ -251,8 +244,8 @@ class ArmClients:
             "polling_interval": settings.polling_interval,
             "retry_policy": AsyncRetryPolicy(retry_total=0),
             "per_call_policies": [
-                TransientRetryPolicy(transient_http),
-                ThrottlePolicy(self.throttle, settings.throttle),
+                TransientRetryPolicy(transient_http, sleep=sleep),
+                ThrottlePolicy(self.throttle, settings.throttle, sleep=sleep),
                 RequestCounterPolicy(self.requests),
             ],
             # azure-core's own network trace logs request bodies (passwords, custom data):
@@ -260,45 +253,38 @@ class ArmClients:
             "logging_enable": False,
         }
         if settings.logging_enable:
-            from flexvmss._trace import RedactingTracePolicy
+            from flexvmss._pipeline import RedactingTracePolicy
 
             kwargs["per_retry_policies"] = [RedactingTracePolicy()]
         if settings.connection_verify is not None:
             kwargs["connection_verify"] = settings.connection_verify
-        transport = self._transport()
-        if transport is not None:
-            kwargs["transport"] = transport
+        kwargs["transport"] = self._transport()
         return kwargs
+
+    def _client(self, key: str) -> Any:
+        """The client ``key`` names in :data:`_CLIENT_CLASSES`, built (and its azure-mgmt package
+        imported) on first use."""
+        client = self._clients.get(key)
+        if client is None:
+            module, name = _CLIENT_CLASSES[key]
+            client_class = getattr(importlib.import_module(module), name)
+            client = self._clients[key] = client_class(**self._kwargs())
+        return client
 
     @property
     def compute(self) -> Any:
         """``azure.mgmt.compute.aio.ComputeManagementClient``."""
-        client = self._clients.get("compute")
-        if client is None:
-            from azure.mgmt.compute.aio import ComputeManagementClient
-
-            client = self._clients["compute"] = ComputeManagementClient(**self._kwargs())
-        return client
+        return self._client("compute")
 
     @property
     def network(self) -> Any:
         """``azure.mgmt.network.aio.NetworkManagementClient``."""
-        client = self._clients.get("network")
-        if client is None:
-            from azure.mgmt.network.aio import NetworkManagementClient
-
-            client = self._clients["network"] = NetworkManagementClient(**self._kwargs())
-        return client
+        return self._client("network")
 
     @property
     def resource(self) -> Any:
         """``azure.mgmt.resource.resources.aio.ResourceManagementClient``."""
-        client = self._clients.get("resource")
-        if client is None:
-            from azure.mgmt.resource.resources.aio import ResourceManagementClient
-
-            client = self._clients["resource"] = ResourceManagementClient(**self._kwargs())
-        return client
+        return self._client("resource")
 
     # ----------------------------------------------------------------- raw requests
     async def request(self, method: str, url: str, *, json: Any = None) -> RawResponse:
@@ -308,17 +294,7 @@ class ArmClients:
         ``url`` may be absolute or a path (``/subscriptions/...?api-version=...``). A 429 never
         comes back: it is waited on or raised as :class:`~flexvmss.ThrottledError`.
         """
-        from azure.core.rest import HttpRequest
-
-        request = HttpRequest(method, url, json=json)
-        response = await self.compute.send_request(request, stream=False)
-        body: Any = None
-        if response.content:
-            try:
-                body = response.json()
-            except ValueError:
-                body = None
-        return RawResponse(status=response.status_code, headers=dict(response.headers), json=body)
+        return await send_raw(self.compute, method, url, json=json)
 
     # ----------------------------------------------------------------- lifecycle
     async def close(self) -> None:
@@ -344,37 +320,70 @@ class ArmClients:
         await self.close()
 
 
+#: The azure-mgmt async client class of each :class:`ArmClients` property: (module, class).
+_CLIENT_CLASSES: dict[str, tuple[str, str]] = {
+    "compute": ("azure.mgmt.compute.aio", "ComputeManagementClient"),
+    "network": ("azure.mgmt.network.aio", "NetworkManagementClient"),
+    "resource": ("azure.mgmt.resource.resources.aio", "ResourceManagementClient"),
+}
+
 _TRANSPORT_CLASS: Any = None
 
 
-def _shared_ssl_transport_class() -> Any:
-    """azure-core's AioHttpTransport, building the SSL context for a CA-file
-    ``connection_verify`` once per ArmClients instead of once per request.
+def _transport_class() -> Any:
+    """azure-core's AioHttpTransport with two changes, defined on first use (azure-core's
+    aiohttp transport is imported then).
 
-    azure-core creates a new ``ssl.SSLContext`` for every request when ``connection_verify``
-    is a path (the emulator's CA), and aiohttp pools connections per context, so no connection
-    was ever reused: a TLS handshake and a CA load per request. With one context the shared
-    session keeps its connections alive. Defined lazily (azure-core's aiohttp transport is
-    imported on first use).
+    * **One SSL context per ArmClients** for a CA-file ``connection_verify``, instead of one
+      per request. azure-core creates a new ``ssl.SSLContext`` for every request when
+      ``connection_verify`` is a path (the emulator's CA), and aiohttp pools connections per
+      context, so no connection was ever reused: a TLS handshake and a CA load per request.
+      With one context the shared session keeps its connections alive.
+    * **Waits through the runtime's sleep.** azure-core's async pollers wait between polls with
+      ``await transport.sleep(delay)`` (``AsyncLROBasePolling``), and so does its retry policy;
+      overriding the transport's ``sleep`` is azure-core's own seam for that, so a test's
+      virtual time reaches those waits without touching azure-core.
     """
     global _TRANSPORT_CLASS
     if _TRANSPORT_CLASS is None:
         from azure.core.pipeline.transport import AioHttpTransport
 
-        class SharedSslAioHttpTransport(AioHttpTransport):  # type: ignore[misc]
-            ssl_contexts: dict[Any, Any]
+        class FlexTransport(AioHttpTransport):  # type: ignore[misc]
+            def __init__(self, *, sleep: Sleep, ssl_contexts: dict[Any, Any], **kwargs: Any) -> None:
+                super().__init__(**kwargs)
+                self._runtime_sleep = sleep
+                self._ssl_contexts = ssl_contexts
+
+            async def sleep(self, duration: float) -> None:
+                await self._runtime_sleep(duration)
 
             def _build_ssl_config(self, cert: Any, verify: Any) -> Any:
                 if not cert and verify in (True, False):
                     return super()._build_ssl_config(cert, verify)
                 key = (tuple(cert) if isinstance(cert, (list, tuple)) else cert, verify)
-                context = self.ssl_contexts.get(key)
+                context = self._ssl_contexts.get(key)
                 if context is None:
-                    context = self.ssl_contexts[key] = super()._build_ssl_config(cert, verify)
+                    context = self._ssl_contexts[key] = super()._build_ssl_config(cert, verify)
                 return context
 
-        _TRANSPORT_CLASS = SharedSslAioHttpTransport
+        _TRANSPORT_CLASS = FlexTransport
     return _TRANSPORT_CLASS
+
+
+async def send_raw(client: Any, method: str, url: str, *, json: Any = None) -> RawResponse:
+    """Send one request through ``client``'s pipeline (any azure-mgmt async client: its
+    ``send_request``) and read the whole answer: status, headers and the JSON body (None when
+    it is empty or not JSON)."""
+    from azure.core.rest import HttpRequest
+
+    response = await client.send_request(HttpRequest(method, url, json=json), stream=False)
+    body: Any = None
+    if response.content:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+    return RawResponse(status=response.status_code, headers=dict(response.headers), json=body)
 
 
 def build_clients(settings: ArmSettings) -> ArmClients:

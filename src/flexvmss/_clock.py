@@ -1,36 +1,24 @@
-"""The library's one source of time.
+"""Real time: the clock and the sleep of :data:`flexvmss._runtime.DEFAULT_RUNTIME`.
 
-Every wait in flexvmss goes through :func:`sleep` and every duration is measured with
-:func:`monotonic`, so tests and the cassette kit can make time instant
-(:func:`flexvmss.testing.instant_sleep`) without patching asyncio or azure-core.
+Nothing here is meant to be replaced. Code that waits or measures takes its clock and its
+sleep as parameters (a :class:`~flexvmss._runtime.Runtime`, tenacity's ``sleep=``), and these
+two functions are only the defaults of those parameters; tests and the cassette kit pass
+their own values instead (:class:`flexvmss.testing.VirtualClock`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 
-__all__ = ["monotonic", "set_sleep", "sleep"]
-
-_sleep_impl: Callable[[float], Awaitable[None]] = asyncio.sleep
+__all__ = ["monotonic", "sleep"]
 
 
 async def sleep(seconds: float) -> None:
-    """Wait ``seconds`` (no-op for values <= 0)."""
-    if seconds > 0:
-        await _sleep_impl(seconds)
-    else:
-        await asyncio.sleep(0)
-
-
-def set_sleep(impl: Callable[[float], Awaitable[None]] | None) -> Callable[[float], Awaitable[None]]:
-    """Replace the sleep implementation (None restores asyncio.sleep); returns the previous one."""
-    global _sleep_impl
-    previous = _sleep_impl
-    _sleep_impl = impl or asyncio.sleep
-    return previous
+    """Wait ``seconds`` (values <= 0 only yield to the event loop once)."""
+    await asyncio.sleep(max(0.0, seconds))
 
 
 def monotonic() -> float:
+    """Seconds on the process's monotonic clock."""
     return time.monotonic()

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 
 from flexvmss._arm import ArmClients, ArmSettings, build_clients
-from flexvmss._fanout import FanOut
-from flexvmss._observe import Expectation
+from flexvmss._fanout import Expectation, FanOut
+from flexvmss._pipeline import ThrottleConfig
 from flexvmss._specs import ImageSpec, NetworkSpec, ScaleSetSpec, Secret, render_scale_set_body
-from flexvmss._throttle import ThrottleConfig
 
 emulator = pytest.importorskip("flexvmss.emulator")
 

@@ -74,17 +74,11 @@ async def build_network(clients: Any) -> str:
 
 
 def arm_clients(target: Any) -> Any:
-    from flexvmss._arm import ArmSettings, build_clients
+    """flexvmss's own clients on ``target``, on the kit's runtime (instant on replay, and fan-outs
+    observe through each operation's status URL)."""
+    from flexvmss._arm import build_clients
 
-    return build_clients(
-        ArmSettings(
-            target.subscription_id,
-            base_url=target.base_url,
-            credential=target.async_credential,
-            connection_verify=target.connection_verify,
-            polling_interval=target.polling_interval if target.polling_interval is not None else 5.0,
-        )
-    )
+    return build_clients(target.arm_settings())
 
 
 async def network_for(target: Any) -> str:

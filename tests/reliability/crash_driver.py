@@ -47,25 +47,30 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
 
     import flexvmss
-    from flexvmss import _clock
-    from flexvmss._throttle import ThrottleConfig
+    from flexvmss._arm import ArmSettings, build_clients
+    from flexvmss._pipeline import ThrottleConfig
+    from flexvmss._runtime import Runtime
+    from flexvmss._sync import run_sync
     from flexvmss.emulator import AsyncEmulatorCredential
 
     scale = args.time_scale
 
     async def scaled(seconds: float) -> None:
-        await asyncio.sleep(seconds * scale)
+        await asyncio.sleep(max(0.0, seconds) * scale)
 
-    _clock.set_sleep(scaled)
-    ss = flexvmss.FlexScaleSet(
-        args.subscription,
-        args.resource_group,
-        args.name,
-        base_url=args.base_url,
-        connection_verify=args.ca_file,
-        credential=AsyncEmulatorCredential("00000000-0000-0000-0000-000000000000"),
-        throttle=ThrottleConfig(time_scale=scale),
+    # flexvmss's own clients on the emulator's time: their waits, and those of the fan-outs they
+    # serve, take ``scale`` of their length
+    clients = build_clients(
+        ArmSettings(
+            args.subscription,
+            base_url=args.base_url,
+            connection_verify=args.ca_file,
+            credential=AsyncEmulatorCredential("00000000-0000-0000-0000-000000000000"),
+            throttle=ThrottleConfig(time_scale=scale),
+            runtime=Runtime(sleep=scaled),
+        )
     )
+    ss = flexvmss.FlexScaleSet(args.subscription, args.resource_group, args.name, clients=clients)
     out: dict[str, Any] = {"command": args.command}
     code = 0
     ss.exists()  # build the clients and import azure-mgmt first: kills then land in the work
@@ -106,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         code = 1
     finally:
         ss.close()
+        run_sync(clients.close)
     print(json.dumps(out), flush=True)
     return code
 

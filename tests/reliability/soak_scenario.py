@@ -16,7 +16,7 @@ read with the stock azure-mgmt client while the faults are paused:
 
 The scenario runs in the caller's event loop against an in-process
 :class:`~flexvmss.emulator.Emulator`; the library's own waits are scaled to the emulator's
-clock through :func:`flexvmss._clock.set_sleep`.
+clock by the runtime its clients are given (:func:`scaled_runtime`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from flexvmss import FlexError, ImageSpec, NetworkSpec, ScaleSetSpec, SpotSpec, VmSpec, _clock
+from flexvmss import FlexError, ImageSpec, NetworkSpec, ScaleSetSpec, SpotSpec, VmSpec
+from flexvmss._runtime import Runtime
 from flexvmss.emulator import Emulator, FaultRule
 
 __all__ = [
@@ -42,7 +43,7 @@ __all__ = [
     "clients_for",
     "paused_faults",
     "run_soak",
-    "scaled_sleep",
+    "scaled_runtime",
 ]
 
 LOCATION = "westeurope"
@@ -72,18 +73,13 @@ def FAULT_MIX(scale: float = 1.0) -> list[FaultRule]:
     ]
 
 
-@contextlib.contextmanager
-def scaled_sleep(time_scale: float) -> Iterator[None]:
-    """Make the library's waits (emulated seconds) take ``time_scale`` of their real length."""
+def scaled_runtime(time_scale: float) -> Runtime:
+    """A runtime whose waits (emulated seconds) take ``time_scale`` of their real length."""
 
     async def sleep(seconds: float) -> None:
-        await asyncio.sleep(seconds * time_scale)
+        await asyncio.sleep(max(0.0, seconds) * time_scale)
 
-    previous = _clock.set_sleep(sleep)
-    try:
-        yield
-    finally:
-        _clock.set_sleep(previous)
+    return Runtime(sleep=sleep)
 
 
 @contextlib.contextmanager
@@ -99,9 +95,10 @@ def paused_faults(emu: Emulator) -> Iterator[None]:
 
 
 def clients_for(emu: Emulator, *, polling_interval: float = 0.05) -> Any:
-    """flexvmss's own client stack (throttle, retries) pointed at ``emu``."""
+    """flexvmss's own client stack (throttle, retries) pointed at ``emu``, on the emulator's
+    time (:func:`scaled_runtime`: the fan-outs these clients serve run on it too)."""
     from flexvmss._arm import ArmSettings, build_clients
-    from flexvmss._throttle import ThrottleConfig
+    from flexvmss._pipeline import ThrottleConfig
 
     return build_clients(
         ArmSettings(
@@ -111,6 +108,7 @@ def clients_for(emu: Emulator, *, polling_interval: float = 0.05) -> Any:
             connection_verify=emu.ca_file,
             polling_interval=polling_interval,
             throttle=ThrottleConfig(time_scale=emu.time_scale),
+            runtime=scaled_runtime(emu.time_scale),
         )
     )
 
@@ -466,82 +464,81 @@ async def run_soak(
         return None
 
     try:
-        with scaled_sleep(emu.time_scale):
-            await step(
-                "create", lambda: ss.create(profile_spec(world.subnet_id, vms, **(spec_overrides or {})))
+        await step(
+            "create", lambda: ss.create(profile_spec(world.subnet_id, vms, **(spec_overrides or {})))
+        )
+        # a create that failed part way converges through scale_to (the profile's capacity)
+        await step("scale_to", lambda: ss.scale_to(vms))
+        spot_specs = [
+            vm_spec(
+                world.subnet_id, f"spot{i}", priority="Spot", spot=SpotSpec(eviction_policy="Deallocate")
             )
-            # a create that failed part way converges through scale_to (the profile's capacity)
-            await step("scale_to", lambda: ss.scale_to(vms))
-            spot_specs = [
-                vm_spec(
-                    world.subnet_id, f"spot{i}", priority="Spot", spot=SpotSpec(eviction_policy="Deallocate")
-                )
-                for i in range(spot)
-            ]
-            if spot:
-                added = await step("add_vms", lambda: ss.add_vms(spot_specs))
-                if added is not None:
-                    with paused_faults(emu):
-                        after = _states(emu, ss.id)
-                    _check_batch(report, "add_vms", added, {}, after, "running", drops.take())
-                    report.operations.append({"operation": "add_vms", "summary": added.summary()})
-            with paused_faults(emu):
-                report.duplicates.extend(_duplicates(emu))
-                states = _states(emu, ss.id)
-            log(f"created: {len(states)} VMs")
-            members = sorted(states)
-            regular = [n for n in members if not n.startswith("spot")]
-            for name, target in OPERATIONS:
-                with paused_faults(emu):
-                    before = _states(emu, ss.id)
-                drops.take()
-                result = await step(name, getattr(ss, name))
-                if result is None:
-                    continue
+            for i in range(spot)
+        ]
+        if spot:
+            added = await step("add_vms", lambda: ss.add_vms(spot_specs))
+            if added is not None:
                 with paused_faults(emu):
                     after = _states(emu, ss.id)
-                    report.duplicates.extend(f"after {name}: {d}" for d in _duplicates(emu))
-                _check_batch(report, name, result, before, after, target, drops.take())
-                affected.update(result.results)
-                report.operations.append(
-                    {
-                        "operation": name,
-                        "summary": result.summary(),
-                        "failed": {n: getattr(e, "code", None) for n, e in result.errors.items()},
-                    }
-                )
-                log(result.summary())
-            if spot:
-                spots = [n for n in members if n.startswith("spot")]
-                with paused_faults(emu):
-                    before = _states(emu, ss.id)
-                result = await step("simulate_eviction", lambda: ss.simulate_eviction(spots))
-                if result is not None:
-                    with paused_faults(emu):
-                        after = _states(emu, ss.id)
-                    _check_batch(
-                        report, "simulate_eviction", result, before, after, "deallocated", drops.take()
-                    )
-                    report.operations.append({"operation": "simulate_eviction", "summary": result.summary()})
-            subset = sorted(rng.sample(regular, max(1, len(regular) // 10)))
+                _check_batch(report, "add_vms", added, {}, after, "running", drops.take())
+                report.operations.append({"operation": "add_vms", "summary": added.summary()})
+        with paused_faults(emu):
+            report.duplicates.extend(_duplicates(emu))
+            states = _states(emu, ss.id)
+        log(f"created: {len(states)} VMs")
+        members = sorted(states)
+        regular = [n for n in members if not n.startswith("spot")]
+        for name, target in OPERATIONS:
             with paused_faults(emu):
                 before = _states(emu, ss.id)
-            result = await step("delete_vms", lambda: ss.delete_vms(subset))
+            drops.take()
+            result = await step(name, getattr(ss, name))
+            if result is None:
+                continue
+            with paused_faults(emu):
+                after = _states(emu, ss.id)
+                report.duplicates.extend(f"after {name}: {d}" for d in _duplicates(emu))
+            _check_batch(report, name, result, before, after, target, drops.take())
+            affected.update(result.results)
+            report.operations.append(
+                {
+                    "operation": name,
+                    "summary": result.summary(),
+                    "failed": {n: getattr(e, "code", None) for n, e in result.errors.items()},
+                }
+            )
+            log(result.summary())
+        if spot:
+            spots = [n for n in members if n.startswith("spot")]
+            with paused_faults(emu):
+                before = _states(emu, ss.id)
+            result = await step("simulate_eviction", lambda: ss.simulate_eviction(spots))
             if result is not None:
                 with paused_faults(emu):
                     after = _states(emu, ss.id)
-                _check_batch(report, "delete_vms", result, before, after, None, drops.take())
-                for name in result.succeeded:
-                    if name in after:
-                        report.mismatches.append(f"delete_vms {name}: reported deleted, but still listed")
-                report.operations.append({"operation": "delete_vms", "summary": result.summary()})
-            # ordered teardown, re-run until it converges (each run under the same faults)
-            for _ in range(5):
-                report.teardown_runs += 1
-                done = await step("teardown", ss.delete, attempts=1)
-                if done is not None:
-                    break
-            report.vms_affected = len(affected | set(members))
+                _check_batch(
+                    report, "simulate_eviction", result, before, after, "deallocated", drops.take()
+                )
+                report.operations.append({"operation": "simulate_eviction", "summary": result.summary()})
+        subset = sorted(rng.sample(regular, max(1, len(regular) // 10)))
+        with paused_faults(emu):
+            before = _states(emu, ss.id)
+        result = await step("delete_vms", lambda: ss.delete_vms(subset))
+        if result is not None:
+            with paused_faults(emu):
+                after = _states(emu, ss.id)
+            _check_batch(report, "delete_vms", result, before, after, None, drops.take())
+            for name in result.succeeded:
+                if name in after:
+                    report.mismatches.append(f"delete_vms {name}: reported deleted, but still listed")
+            report.operations.append({"operation": "delete_vms", "summary": result.summary()})
+        # ordered teardown, re-run until it converges (each run under the same faults)
+        for _ in range(5):
+            report.teardown_runs += 1
+            done = await step("teardown", ss.delete, attempts=1)
+            if done is not None:
+                break
+        report.vms_affected = len(affected | set(members))
     finally:
         await ss.close()
         await clients.close()

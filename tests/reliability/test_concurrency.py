@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from crash_rerun import SET_NAME, _command, _env
-from soak_scenario import RG, build_world, clients_for, profile_spec, scaled_sleep
+from soak_scenario import RG, build_world, clients_for, profile_spec
 
 import flexvmss.aio
 from flexvmss.emulator import Emulator
@@ -62,8 +62,7 @@ def test_a_scaler_and_a_deallocator_at_once_both_report_the_truth(shared, start,
     async def make() -> None:
         clients = clients_for(emu)
         async with flexvmss.aio.FlexScaleSet(emu.subscription_id, RG, SET_NAME, clients=clients) as ss:
-            with scaled_sleep(emu.time_scale):
-                await ss.create(profile_spec(world.subnet_id, start))
+            await ss.create(profile_spec(world.subnet_id, start))
         await clients.close()
 
     asyncio.run(make())

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings, strategies as st
-from soak_scenario import RG, build_world, clients_for, profile_spec, scaled_sleep
+from soak_scenario import RG, build_world, clients_for, profile_spec
 
 import flexvmss.aio
 from flexvmss import FlexError, InvalidInputError, ScaleSetSpec, VmInfo, VmSpec
@@ -328,8 +328,7 @@ def cli_world() -> Iterator[tuple[Emulator, Any]]:
         async def make() -> None:
             clients = clients_for(emu)
             async with flexvmss.aio.FlexScaleSet(emu.subscription_id, RG, "web", clients=clients) as ss:
-                with scaled_sleep(emu.time_scale):
-                    await ss.create(profile_spec(world.subnet_id, 3))
+                await ss.create(profile_spec(world.subnet_id, 3))
             await clients.close()
 
         asyncio.run(make())
@@ -387,12 +386,11 @@ async def test_a_where_filter_that_raises_sends_no_write(named):
     clients = clients_for(emu)
     ss = flexvmss.aio.FlexScaleSet(emu.subscription_id, RG, "filtered", clients=clients)
     try:
-        with scaled_sleep(emu.time_scale):
-            await ss.create(profile_spec(world.subnet_id, 2))
-            writes = _writes(emu)
-            with pytest.raises(ZeroDivisionError):
-                await ss.deallocate(where=lambda vm: 1 / 0 > 0)
-            assert _writes(emu) == writes
+        await ss.create(profile_spec(world.subnet_id, 2))
+        writes = _writes(emu)
+        with pytest.raises(ZeroDivisionError):
+            await ss.deallocate(where=lambda vm: 1 / 0 > 0)
+        assert _writes(emu) == writes
     finally:
         await ss.close()
         await clients.close()

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from soak_scenario import RG, build_world, clients_for, profile_spec, scaled_sleep
+from soak_scenario import RG, build_world, clients_for, profile_spec
 
 import flexvmss.aio
 from flexvmss import BatchResult, FlexError, SkuCache
@@ -88,8 +88,7 @@ def mutating() -> Iterator[tuple[Emulator, Mutator, str, str]]:
         async def make() -> None:
             clients = clients_for(emu)
             async with flexvmss.aio.FlexScaleSet(emu.subscription_id, RG, SET, clients=clients) as ss:
-                with scaled_sleep(emu.time_scale):
-                    await ss.create(profile_spec(world.subnet_id, 2))
+                await ss.create(profile_spec(world.subnet_id, 2))
             await clients.close()
 
         asyncio.run(make())
@@ -177,13 +176,12 @@ async def test_a_mutated_response_is_a_typed_error_naming_the_operation(mutating
     outcome: Any = None
     error: BaseException | None = None
     try:
-        with scaled_sleep(emu.time_scale):
-            if target == "create":
-                outcome = await ss.create(profile_spec(subnet, 1))
-            elif target == "plan":
-                outcome = await ss.plan_create(profile_spec(subnet, 1))
-            else:
-                outcome = await call(ss, subnet)
+        if target == "create":
+            outcome = await ss.create(profile_spec(subnet, 1))
+        elif target == "plan":
+            outcome = await ss.plan_create(profile_spec(subnet, 1))
+        else:
+            outcome = await call(ss, subnet)
     except Exception as exc:
         error = exc
     finally:

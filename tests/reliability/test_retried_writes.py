@@ -16,7 +16,6 @@ from soak_scenario import (
     build_world,
     clients_for,
     profile_spec,
-    scaled_sleep,
     vm_spec as make_vm_spec,
 )
 
@@ -30,8 +29,7 @@ async def flex(emu) -> AsyncIterator[tuple[Any, str]]:
     world = build_world(emu)
     clients = clients_for(emu)
     ss = flexvmss.aio.FlexScaleSet(emu.subscription_id, RG, "web", clients=clients)
-    with scaled_sleep(emu.time_scale):
-        yield ss, world.subnet_id
+    yield ss, world.subnet_id
     await ss.close()
     await clients.close()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from soak_scenario import LOCATION, RG, build_world, profile_spec, scaled_sleep, vm_spec
+from soak_scenario import LOCATION, RG, build_world, profile_spec, scaled_runtime, vm_spec
 
 import flexvmss.aio
 from flexvmss import FlexError, ScaleSetSpec, Secret
@@ -157,7 +157,7 @@ async def test_no_secret_in_logs_reprs_errors_events_or_cassette(emu, debug_log,
     events: list[str] = []
     seen: list[str] = []
     from flexvmss._arm import ArmSettings, build_clients
-    from flexvmss._throttle import ThrottleConfig
+    from flexvmss._pipeline import ThrottleConfig
 
     credential = ClientSecretLikeCredential(emu.async_credential)
     settings = ArmSettings(
@@ -167,6 +167,7 @@ async def test_no_secret_in_logs_reprs_errors_events_or_cassette(emu, debug_log,
         connection_verify=emu.ca_file,
         polling_interval=0.05,
         throttle=ThrottleConfig(time_scale=emu.time_scale),
+        runtime=scaled_runtime(emu.time_scale),
     )
     seen.append(repr(settings))
     cassette = tmp_path / "lifecycle.yaml"
@@ -175,7 +176,7 @@ async def test_no_secret_in_logs_reprs_errors_events_or_cassette(emu, debug_log,
         emu.subscription_id, RG, "secretive", clients=clients, on_event=lambda e: events.append(repr(e))
     )
     try:
-        with use_cassette(cassette, record_mode="all"), scaled_sleep(emu.time_scale):
+        with use_cassette(cassette, record_mode="all"):
             await _lifecycle(emu, ss, world.subnet_id, seen)
     finally:
         await ss.close()
@@ -206,12 +207,12 @@ async def test_azure_core_network_trace_does_not_show_secrets(emu, debug_log):
             connection_verify=emu.ca_file,
             polling_interval=0.05,
             logging_enable=True,
+            runtime=scaled_runtime(emu.time_scale),
         )
     )
     ss = flexvmss.aio.FlexScaleSet(emu.subscription_id, RG, "traced", clients=clients)
     try:
-        with scaled_sleep(emu.time_scale):
-            await ss.create(_secret_spec(world.subnet_id, 1))
+        await ss.create(_secret_spec(world.subnet_id, 1))
     finally:
         await ss.close()
         await clients.close()

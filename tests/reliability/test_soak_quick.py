@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from soak_scenario import RG, build_world, clients_for, profile_spec, run_soak, scaled_sleep
+from soak_scenario import RG, build_world, clients_for, profile_spec, run_soak
 
 import flexvmss.aio
 from flexvmss.emulator import FaultRule
@@ -32,14 +32,13 @@ async def test_a_reimage_resent_after_a_dropped_answer_leaves_the_vm_running(emu
     clients = clients_for(emu)
     ss = flexvmss.aio.FlexScaleSet(emu.subscription_id, RG, "one", clients=clients)
     try:
-        with scaled_sleep(emu.time_scale):
-            await ss.create(profile_spec(world.subnet_id, 1))
-            emu.add_fault(FaultRule(kind="drop", method="POST", path="/reimage$", nth=1))
-            result = await ss.reimage()
-            assert result.ok
-            emu.clear_faults()
-            await asyncio.sleep(0.2)  # 200 emulated seconds: every operation is long done
-            assert [vm.power_state for vm in await ss.vms(instance_view=True)] == ["running"]
+        await ss.create(profile_spec(world.subnet_id, 1))
+        emu.add_fault(FaultRule(kind="drop", method="POST", path="/reimage$", nth=1))
+        result = await ss.reimage()
+        assert result.ok
+        emu.clear_faults()
+        await asyncio.sleep(0.2)  # 200 emulated seconds: every operation is long done
+        assert [vm.power_state for vm in await ss.vms(instance_view=True)] == ["running"]
     finally:
         await ss.close()
         await clients.close()

@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from soak_scenario import RG, build_world, clients_for, profile_spec, scaled_sleep
+from soak_scenario import RG, build_world, clients_for, profile_spec, scaled_runtime
 
 import flexvmss.aio
 from flexvmss import AzureOperationError, ThrottledError
-from flexvmss._throttle import ThrottleConfig
+from flexvmss._pipeline import ThrottleConfig
 from flexvmss.emulator import FaultRule
 
 VM_LIST = r"/providers/Microsoft\.Compute/virtualMachines$"
@@ -24,9 +24,8 @@ async def web(emu) -> AsyncIterator[Any]:
     world = build_world(emu)
     clients = clients_for(emu)
     ss = flexvmss.aio.FlexScaleSet(emu.subscription_id, RG, "web", clients=clients)
-    with scaled_sleep(emu.time_scale):
-        await ss.create(profile_spec(world.subnet_id, N))
-        yield ss
+    await ss.create(profile_spec(world.subnet_id, N))
+    yield ss
     await ss.close()
     await clients.close()
 
@@ -55,15 +54,15 @@ async def test_a_list_throttled_in_fail_fast_mode_raises_instead_of_returning_no
             connection_verify=emu.ca_file,
             polling_interval=0.05,
             throttle=ThrottleConfig(mode="fail_fast", time_scale=emu.time_scale),
+            runtime=scaled_runtime(emu.time_scale),
         )
     )
     ss = flexvmss.aio.FlexScaleSet(emu.subscription_id, RG, "web", clients=clients)
     try:
-        with scaled_sleep(emu.time_scale):
-            await ss.create(profile_spec(world.subnet_id, N))
-            emu.add_fault(FaultRule(kind="status", status=429, method="GET", path=VM_LIST, delay=30.0))
-            with pytest.raises(ThrottledError) as caught:
-                await ss.vms()
+        await ss.create(profile_spec(world.subnet_id, N))
+        emu.add_fault(FaultRule(kind="status", status=429, method="GET", path=VM_LIST, delay=30.0))
+        with pytest.raises(ThrottledError) as caught:
+            await ss.vms()
     finally:
         await ss.close()
         await clients.close()
@@ -105,11 +104,10 @@ async def test_a_second_page_that_fails_is_not_a_shorter_list(emu):
 
     emu.ctx.page_size = 2
     try:
-        with scaled_sleep(emu.time_scale):
-            await ss.create(profile_spec(world.subnet_id, N))
-            emu.dispatcher.handle = handle  # type: ignore[method-assign]
-            with pytest.raises(AzureOperationError) as caught:
-                await ss.vms()
+        await ss.create(profile_spec(world.subnet_id, N))
+        emu.dispatcher.handle = handle  # type: ignore[method-assign]
+        with pytest.raises(AzureOperationError) as caught:
+            await ss.vms()
     finally:
         emu.dispatcher.handle = inner  # type: ignore[method-assign]
         emu.ctx.page_size = 100

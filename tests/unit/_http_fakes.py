@@ -15,7 +15,8 @@ Reply = tuple[int, dict[str, str], Any]
 
 
 class FakeClock:
-    """Monotonic time that only moves when something sleeps through :func:`flexvmss._clock.sleep`."""
+    """Monotonic time that only moves when something sleeps with its :meth:`sleep` (handed to the
+    code under test as its clock and its sleep)."""
 
     def __init__(self) -> None:
         self.now = 1000.0

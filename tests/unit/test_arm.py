@@ -11,31 +11,19 @@ from _http_fakes import FakeClock, ScriptedTransport
 from azure.core.credentials import AccessToken
 from azure.core.pipeline.policies import AsyncRetryPolicy
 
-from flexvmss import _clock
-from flexvmss._arm import (
-    ArmSettings,
-    RawResponse,
-    RequestCounterPolicy,
-    build_clients,
-    credential_scopes_for,
-)
+from flexvmss._arm import ArmSettings, RawResponse, build_clients, credential_scopes_for
 from flexvmss._errors import ThrottledError
+from flexvmss._pipeline import RequestCounterPolicy, ThrottleConfig, ThrottlePolicy, TransientRetryPolicy
 from flexvmss._progress import RequestTally, current_tally
-from flexvmss._retry import TransientRetryPolicy
-from flexvmss._throttle import ThrottleConfig, ThrottlePolicy
+from flexvmss._runtime import DEFAULT_RUNTIME, Runtime
 
 RG_PATH = "/subscriptions/{sub}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines"
 
 
 @pytest.fixture
 def clock():
-    fake = FakeClock()
-    previous = _clock.set_sleep(fake.sleep)
-    previous_monotonic = _clock.monotonic
-    _clock.monotonic = fake  # type: ignore[assignment]
-    yield fake
-    _clock.set_sleep(previous)
-    _clock.monotonic = previous_monotonic  # type: ignore[assignment]
+    """Time for the clients, handed over in their settings' runtime (nothing global is replaced)."""
+    return FakeClock()
 
 
 class AsyncCredential:
@@ -58,13 +46,18 @@ class SyncCredential:
 
 
 def settings(
-    sub: str, transport: ScriptedTransport, credential: object = None, **kwargs: object
+    sub: str,
+    transport: ScriptedTransport | None,
+    credential: object = None,
+    clock: FakeClock | None = None,
+    **kwargs: object,
 ) -> ArmSettings:
     return ArmSettings(
         sub,
         base_url="https://arm.test",
         credential=credential or AsyncCredential(),
         transport=transport,
+        runtime=Runtime(clock=clock, sleep=clock.sleep) if clock is not None else DEFAULT_RUNTIME,
         **kwargs,
     )
 
@@ -129,7 +122,7 @@ async def test_a_429_is_slept_on_once_by_flexvmss_and_never_by_azure_core(clock)
     transport = ScriptedTransport(
         [(429, {"Retry-After": "4"}, {"error": {"code": "TooManyRequests"}}), (200, {}, {"value": []})]
     )
-    clients = build_clients(settings(sub, transport))
+    clients = build_clients(settings(sub, transport, clock=clock))
     try:
         response = await clients.request("GET", RG_PATH.format(sub=sub) + "?api-version=2026-04-01")
     finally:
@@ -145,7 +138,7 @@ async def test_a_throttled_list_raises_instead_of_reading_as_empty(clock):
     transport = ScriptedTransport(
         [(429, {"Retry-After": "30"}, {"error": {"code": "TooManyRequests", "message": "x"}})]
     )
-    clients = build_clients(settings(sub, transport, throttle=ThrottleConfig(mode="fail_fast")))
+    clients = build_clients(settings(sub, transport, clock=clock, throttle=ThrottleConfig(mode="fail_fast")))
     try:
         with pytest.raises(ThrottledError) as caught:
             [vm async for vm in clients.compute.virtual_machines.list("rg")]
@@ -164,7 +157,7 @@ async def test_raw_requests_go_through_the_pipeline_and_are_counted_by_class(clo
     ]
     transport = ScriptedTransport(replies)
     credential = AsyncCredential()
-    clients = build_clients(settings(sub, transport, credential=credential))
+    clients = build_clients(settings(sub, transport, credential=credential, clock=clock))
     tally = RequestTally()
     token = current_tally.set(tally)
     try:
@@ -185,7 +178,7 @@ async def test_a_sync_credential_is_adapted(clock):
     sub = "sub-sync-cred"
     transport = ScriptedTransport([(200, {}, {"value": []})])
     credential = SyncCredential()
-    clients = build_clients(settings(sub, transport, credential=credential))
+    clients = build_clients(settings(sub, transport, credential=credential, clock=clock))
     try:
         await clients.request("GET", RG_PATH.format(sub=sub))
     finally:
@@ -199,3 +192,28 @@ async def test_closed_clients_refuse_to_build_new_ones():
     await clients.close()
     with pytest.raises(RuntimeError):
         clients.compute  # noqa: B018
+
+
+async def test_the_clients_wait_and_measure_on_their_runtime(clock):
+    """The throttle state reads the runtime's clock, and the transport flexvmss builds hands
+    azure-core's own waits (between the polls of a long-running operation) to its sleep."""
+    clients = build_clients(settings("sub-runtime", None, clock=clock))
+    try:
+        assert clients.throttle.now() == clock.now
+        transport = clients._transport()
+        await transport.sleep(7.5)  # what AsyncLROBasePolling does between two polls
+        assert clock.sleeps == [7.5]
+    finally:
+        await clients.close()
+
+
+async def test_clients_on_another_clock_do_not_share_its_throttle_gates(clock):
+    real = build_clients(settings("sub-two-clocks", ScriptedTransport()))
+    virtual = build_clients(settings("sub-two-clocks", ScriptedTransport(), clock=clock))
+    again = build_clients(settings("sub-two-clocks", ScriptedTransport(), clock=clock))
+    try:
+        assert virtual.throttle is again.throttle
+        assert real.throttle is not virtual.throttle
+    finally:
+        for clients in (real, virtual, again):
+            await clients.close()

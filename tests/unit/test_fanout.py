@@ -11,28 +11,26 @@ from typing import Any
 
 import pytest
 
-from flexvmss import _clock
 from flexvmss._errors import ConflictError, DeadlineExceededError, ThrottledError
 from flexvmss._fanout import (
     BatchFailedError,
     BatchResult,
+    Expectation,
     FanOut,
+    HubPolling,
+    ListPage,
+    ObservationHub,
+    OperationStatus,
     Outcome,
+    PendingOperation,
     SkipVm,
     as_expectation,
     batch_succeeded,
     merge_results,
 )
-from flexvmss._observe import (
-    Expectation,
-    HubPolling,
-    ListPage,
-    ObservationHub,
-    OperationStatus,
-    PendingOperation,
-    _status_from_response,
-)
-from flexvmss._retry import retryable_lro
+from flexvmss._fanout._observer import _status_from_response
+from flexvmss._pipeline import retryable_lro
+from flexvmss._runtime import DEFAULT_RUNTIME, Runtime
 
 RG = "rg"
 SET_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/web"
@@ -52,12 +50,14 @@ class FakeClock:
         await asyncio.sleep(0)
 
 
+    def runtime(self, **fields: Any) -> Runtime:
+        """A runtime on this clock, for the engine (nothing global is replaced)."""
+        return Runtime(clock=self, sleep=self.sleep, **fields)
+
+
 @pytest.fixture
 def clock():
-    fake = FakeClock()
-    previous = _clock.set_sleep(fake.sleep)
-    yield fake
-    _clock.set_sleep(previous)
+    return FakeClock()
 
 
 class FakeHttpResponse:
@@ -144,7 +144,7 @@ class FakeAzure:
         self.in_flight_initial += 1
         self.max_in_flight_initial = max(self.max_in_flight_initial, self.in_flight_initial)
         try:
-            await _clock.sleep(0.05)  # the initial request's round trip
+            await self.clock.sleep(0.05)  # the initial request's round trip
         finally:
             self.in_flight_initial -= 1
         if plan.initial_error is not None:
@@ -190,7 +190,7 @@ class FakeAzure:
 
 def fanout(azure: FakeAzure, clock: FakeClock, **kwargs: Any) -> FanOut:
     kwargs.setdefault("default_interval", 5.0)
-    return FanOut(None, observer=azure, clock=clock, **kwargs)
+    return FanOut(None, observer=azure, runtime=clock.runtime(), **kwargs)
 
 
 async def run(engine: FanOut, azure: FakeAzure, names: list[str], **kwargs: Any) -> BatchResult:
@@ -407,7 +407,7 @@ async def test_events_stream_ends_with_the_batch(clock):
 
 async def test_a_list_snapshot_older_than_an_operation_does_not_resolve_it(clock):
     azure = FakeAzure(clock, ["vm1"], power="deallocated")  # looks done before the op even starts
-    hub = ObservationHub(azure, mode="list", clock=clock, default_interval=5.0)
+    hub = ObservationHub(azure, mode="list", clock=clock, sleep=clock.sleep, default_interval=5.0)
     loop = asyncio.get_running_loop()
     op = PendingOperation(
         vm="vm1",
@@ -502,7 +502,7 @@ def test_operation_status_bodies(status, body, location, state):
 
 async def test_a_synchronous_answer_needs_no_observation(clock):
     azure = FakeAzure(clock, ["vm1"])
-    hub = ObservationHub(azure, clock=clock)
+    hub = ObservationHub(azure, clock=clock, sleep=clock.sleep)
     polling = HubPolling(
         hub,
         vm="vm1",
@@ -523,6 +523,39 @@ async def test_a_synchronous_answer_needs_no_observation(clock):
 
 def test_retryable_lro_is_the_default_policy():
     assert FanOut(None, observer=object()).lro_retry is retryable_lro  # type: ignore[arg-type]
+
+
+def test_the_engine_runs_on_the_runtime_it_is_given_else_its_clients():
+    from flexvmss._arm import ArmSettings, build_clients
+
+    observer: Any = object()
+    assert FanOut(None, observer=observer).runtime is DEFAULT_RUNTIME
+    assert FanOut(None, observer=observer).observe == "auto"
+    polling = Runtime(observe="poll")
+    clients = build_clients(ArmSettings("sub", runtime=polling))
+    assert FanOut(clients).runtime is polling and FanOut(clients).observe == "poll"
+    given = Runtime(observe="list")
+    assert FanOut(clients, runtime=given).observe == "list"
+    assert FanOut(clients, runtime=given, observe="auto").observe == "auto"  # per engine
+
+
+def test_a_runtime_refuses_an_unknown_observation_mode():
+    with pytest.raises(ValueError, match="observe"):
+        Runtime(observe="sometimes")  # type: ignore[arg-type]
+
+
+async def test_waits_go_through_the_runtime_sleep_and_time_through_its_clock(clock):
+    """A deadline of an hour expires in no real time: the engine, its hub and its re-issues
+    only ever slept on the fake clock."""
+    names = NAMES[:3]
+    azure = FakeAzure(clock, names)
+    for name in names:
+        azure.plans[name] = Plan(durations=[7200.0])
+    started = clock.now
+    result = await run(fanout(azure, clock, deadline=3600.0), azure, names)
+    assert result.interrupted == "deadline" and len(result.failed) == 3
+    assert clock.now - started >= 3600.0
+    assert sum(clock.sleeps) == pytest.approx(clock.now - started)
 
 
 async def test_cancel_from_another_thread_returns_the_partial_result(clock):
@@ -610,7 +643,9 @@ def pending_op(name: str, clock: FakeClock, *, accepted_at: float, expect: Expec
 
 
 def paged_hub(observer: PagedSet, clock: FakeClock) -> tuple[ObservationHub, list[Any]]:
-    hub = ObservationHub(observer, mode="list", clock=clock, jitter=0.0, list_page_interval=1.0)
+    hub = ObservationHub(
+        observer, mode="list", clock=clock, sleep=clock.sleep, jitter=0.0, list_page_interval=1.0
+    )
     ops = [pending_op(name, clock, accepted_at=clock.now - 40) for name in observer.vms]
     hub._ops.extend(ops)
     return hub, ops
@@ -659,7 +694,7 @@ async def test_no_list_starts_before_the_page_budget_allows(clock):
 
 async def test_a_vm_missing_from_its_page_is_only_judged_gone_by_a_full_list(clock):
     observer = PagedSet(PAGED)
-    hub = ObservationHub(observer, mode="list", clock=clock, jitter=0.0)
+    hub = ObservationHub(observer, mode="list", clock=clock, sleep=clock.sleep, jitter=0.0)
     ops = [pending_op(n, clock, accepted_at=clock.now - 40, expect=Expectation.gone()) for n in PAGED]
     hub._ops.extend(ops)
     group = ops[0].group

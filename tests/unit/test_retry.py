@@ -10,9 +10,8 @@ from azure.core.pipeline import AsyncPipeline
 from azure.core.rest import HttpRequest
 from tenacity import RetryCallState, stop_after_attempt
 
-from flexvmss import _clock
 from flexvmss._errors import AzureOperationError
-from flexvmss._retry import (
+from flexvmss._pipeline import (
     NamedRetry,
     TransientRetryPolicy,
     is_retryable_lro_error,
@@ -26,10 +25,8 @@ URL = "https://arm.test/subscriptions/s/resourceGroups/rg"
 
 @pytest.fixture
 def clock():
-    fake = FakeClock()
-    previous = _clock.set_sleep(fake.sleep)
-    yield fake
-    _clock.set_sleep(previous)
+    """The sleep handed to the policies (nothing global is replaced)."""
+    return FakeClock()
 
 
 def state_after(attempt: int, *, exc: BaseException | None = None, result: object = None, delay: float = 0.0):
@@ -111,6 +108,19 @@ def test_retryable_lro_gives_up_after_three_attempts():
     assert retryable_lro.stop(state_after(3, exc=error))
 
 
+async def test_a_named_retry_waits_with_the_sleep_it_is_given(clock):
+    calls = []
+
+    async def fails_twice() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise AzureOperationError("deallocate vm a", code="RetryableError", message="m")
+        return "done"
+
+    assert await retryable_lro.retrying(sleep=clock.sleep)(fails_twice) == "done"
+    assert len(clock.sleeps) == 2 and all(s > 0 for s in clock.sleeps)
+
+
 def test_policies_are_values_that_can_be_varied():
     short = retryable_lro.with_(stop=stop_after_attempt(1))
     assert isinstance(short, NamedRetry) and short.name == "retryable_lro"
@@ -124,17 +134,17 @@ def test_policies_are_values_that_can_be_varied():
 
 async def test_policy_resends_after_5xx_and_returns_the_success(clock):
     transport = ScriptedTransport([(503, {}, None), (500, {}, None), (200, {}, {"ok": True})])
-    pipe = AsyncPipeline(transport, policies=[TransientRetryPolicy()])
+    pipe = AsyncPipeline(transport, policies=[TransientRetryPolicy(sleep=clock.sleep)])
     response = await pipe.run(HttpRequest("PUT", URL))
     assert response.http_response.status_code == 200
     assert len(transport.sent) == 3
-    assert len(clock.sleeps) == 2  # slept through flexvmss._clock, not the transport
+    assert len(clock.sleeps) == 2  # slept through the sleep it was given, not the transport
     assert transport.transport_sleeps == []
 
 
 async def test_policy_resends_after_a_dropped_connection(clock):
     transport = ScriptedTransport([ServiceResponseError("connection reset by peer"), (200, {}, {})])
-    pipe = AsyncPipeline(transport, policies=[TransientRetryPolicy()])
+    pipe = AsyncPipeline(transport, policies=[TransientRetryPolicy(sleep=clock.sleep)])
     response = await pipe.run(HttpRequest("POST", URL + "/deallocate"))
     assert response.http_response.status_code == 200
     assert len(transport.sent) == 2
@@ -144,7 +154,7 @@ async def test_policy_returns_the_last_error_response_when_attempts_run_out(cloc
     transport = ScriptedTransport(
         responder=lambda request: (503, {}, {"error": {"code": "ServiceUnavailable"}})
     )
-    pipe = AsyncPipeline(transport, policies=[TransientRetryPolicy()])
+    pipe = AsyncPipeline(transport, policies=[TransientRetryPolicy(sleep=clock.sleep)])
     response = await pipe.run(HttpRequest("GET", URL))
     assert response.http_response.status_code == 503
     assert len(transport.sent) == 5
@@ -152,7 +162,7 @@ async def test_policy_returns_the_last_error_response_when_attempts_run_out(cloc
 
 async def test_policy_reraises_the_last_connection_error(clock):
     transport = ScriptedTransport(responder=lambda request: ServiceRequestError("no route"))
-    pipe = AsyncPipeline(transport, policies=[TransientRetryPolicy()])
+    pipe = AsyncPipeline(transport, policies=[TransientRetryPolicy(sleep=clock.sleep)])
     with pytest.raises(ServiceRequestError):
         await pipe.run(HttpRequest("GET", URL))
     assert len(transport.sent) == 5
@@ -160,7 +170,7 @@ async def test_policy_reraises_the_last_connection_error(clock):
 
 async def test_policy_leaves_429_and_client_errors_alone(clock):
     transport = ScriptedTransport([(429, {"Retry-After": "5"}, None), (409, {}, None)])
-    pipe = AsyncPipeline(transport, policies=[TransientRetryPolicy()])
+    pipe = AsyncPipeline(transport, policies=[TransientRetryPolicy(sleep=clock.sleep)])
     assert (await pipe.run(HttpRequest("GET", URL))).http_response.status_code == 429
     assert (await pipe.run(HttpRequest("GET", URL))).http_response.status_code == 409
     assert len(transport.sent) == 2

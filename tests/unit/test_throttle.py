@@ -12,10 +12,8 @@ from _http_fakes import FakeClock, ScriptedTransport
 from azure.core.pipeline import AsyncPipeline
 from azure.core.rest import HttpRequest
 
-from flexvmss import _clock
 from flexvmss._errors import ThrottledError
-from flexvmss._progress import RequestTally, current_tally, current_vm
-from flexvmss._throttle import (
+from flexvmss._pipeline import (
     ARM_BUCKETS,
     COMPUTE_POLICIES,
     Gate,
@@ -28,24 +26,23 @@ from flexvmss._throttle import (
     parse_remaining,
     shared_throttle_state,
 )
+from flexvmss._progress import RequestTally, current_tally, current_vm
 
 VM = "https://arm.test/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/web_1"
 
 
 @pytest.fixture
 def clock():
-    fake = FakeClock()
-    previous = _clock.set_sleep(fake.sleep)
-    yield fake
-    _clock.set_sleep(previous)
+    """The state's clock and the policy's sleep, given to both (nothing global is replaced)."""
+    return FakeClock()
 
 
 def state_for(clock, **config) -> ThrottleState:
     return ThrottleState(ThrottleConfig(**config), clock=clock, rng=random.Random(7))
 
 
-def pipeline(state: ThrottleState, transport: ScriptedTransport) -> AsyncPipeline:
-    return AsyncPipeline(transport, policies=[ThrottlePolicy(state)])
+def pipeline(state: ThrottleState, transport: ScriptedTransport, clock: FakeClock) -> AsyncPipeline:
+    return AsyncPipeline(transport, policies=[ThrottlePolicy(state, sleep=clock.sleep)])
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -190,10 +187,18 @@ def test_retry_after_ms_wins_and_a_bare_429_uses_the_default(clock):
     assert state.record("GET", VM, 429, {}) == 3.0
 
 
-def test_shared_state_is_one_per_endpoint_and_subscription():
+def test_shared_state_is_one_per_endpoint_subscription_and_clock():
     a = shared_throttle_state("https://Management.Azure.com/", "SUB-1")
     assert shared_throttle_state("https://management.azure.com", "sub-1") is a
     assert shared_throttle_state("https://management.azure.com", "sub-2") is not a
+    # another clock (a test's virtual time) is another time line: its gates are its own
+    other = FakeClock()
+    b = shared_throttle_state("https://management.azure.com", "sub-1", clock=other)
+    assert b is not a
+    assert shared_throttle_state("https://management.azure.com", "sub-1", clock=other) is b
+    b.record("GET", VM, 429, {"Retry-After": "30"})
+    assert b.gate_open_at("read") == other.now + 30
+    assert a.gate_open_at("read") < b.gate_open_at("read")
 
 
 # ----------------------------------------------------------------------------- the policy
@@ -204,7 +209,7 @@ async def test_wait_mode_resends_the_throttled_request_after_retry_after(clock):
     transport = ScriptedTransport(
         [(429, {"Retry-After": "12"}, {"error": {"code": "TooManyRequests"}}), (200, {}, {})]
     )
-    response = await pipeline(state, transport).run(HttpRequest("GET", VM))
+    response = await pipeline(state, transport, clock).run(HttpRequest("GET", VM))
     assert response.http_response.status_code == 200
     assert len(transport.sent) == 2
     assert 12.0 <= sum(clock.sleeps) <= 12.0 + 0.04  # the gate's wait plus at most half a spacing of jitter
@@ -216,7 +221,7 @@ async def test_fail_fast_raises_and_then_sends_nothing_while_the_gate_is_closed(
     transport = ScriptedTransport(
         [(429, {"Retry-After": "30"}, {"error": {"code": "TooManyRequests", "message": "slow"}})]
     )
-    pipe = pipeline(state, transport)
+    pipe = pipeline(state, transport, clock)
     with pytest.raises(ThrottledError) as first:
         await pipe.run(HttpRequest("POST", VM + "/deallocate"))
     assert first.value.scope == "write" and first.value.retry_after == 30.0
@@ -233,7 +238,7 @@ async def test_a_retry_after_beyond_the_single_sleep_cap_raises_instead_of_block
     state = state_for(clock, max_single_sleep=60.0)
     transport = ScriptedTransport([(429, {"Retry-After": "1200"}, {"error": {"code": "TooManyRequests"}})])
     with pytest.raises(ThrottledError) as caught:
-        await pipeline(state, transport).run(HttpRequest("GET", VM))
+        await pipeline(state, transport, clock).run(HttpRequest("GET", VM))
     assert caught.value.retry_after == pytest.approx(1200.0, abs=1)
     assert clock.sleeps == []
     assert len(transport.sent) == 1
@@ -243,7 +248,7 @@ async def test_total_wait_is_bounded(clock):
     state = state_for(clock, max_single_sleep=60.0, max_total_wait=100.0)
     transport = ScriptedTransport(responder=lambda request: (429, {"Retry-After": "40"}, None))
     with pytest.raises(ThrottledError):
-        await pipeline(state, transport).run(HttpRequest("GET", VM))
+        await pipeline(state, transport, clock).run(HttpRequest("GET", VM))
     assert sum(clock.sleeps) <= 100.0
     assert len(transport.sent) == 3  # 0 s, after 40 s, after 80 s; the next 40 s would exceed 100 s
 
@@ -260,7 +265,7 @@ async def test_waiters_behind_a_closed_gate_are_released_gradually(clock):
     state = RecordingState(ThrottleConfig(), clock=clock, rng=random.Random(7))
     state.record("GET", VM, 429, {"Retry-After": "5"})
     transport = ScriptedTransport(responder=lambda request: (200, {}, {}))
-    pipe = pipeline(state, transport)
+    pipe = pipeline(state, transport, clock)
     await asyncio.gather(*(pipe.run(HttpRequest("GET", f"{VM}{i}")) for i in range(25)))
     assert len(transport.sent) == 25
     assert min(release_at) >= 1005.0
@@ -273,7 +278,7 @@ async def test_low_remaining_writes_slow_the_next_writes_down(clock):
     transport = ScriptedTransport(
         responder=lambda request: (202, {"x-ms-ratelimit-remaining-subscription-writes": "3"}, None)
     )
-    pipe = pipeline(state, transport)
+    pipe = pipeline(state, transport, clock)
     await pipe.run(HttpRequest("POST", VM + "/deallocate"))
     assert clock.sleeps == []
     for _ in range(5):
@@ -289,7 +294,7 @@ async def test_compute_policy_counts_pace_only_their_own_request_family(clock):
     transport = ScriptedTransport(
         responder=lambda request: (200, low if request.url.endswith("Machines") else {}, {})
     )
-    pipe = pipeline(state, transport)
+    pipe = pipeline(state, transport, clock)
     listing = VM.rsplit("/", 1)[0]
     await pipe.run(HttpRequest("GET", listing))
     await pipe.run(HttpRequest("GET", VM))  # a single VM GET is another family: not paced
@@ -308,7 +313,7 @@ async def test_waits_and_429s_are_reported_to_the_batch_with_the_vm_they_delayed
     transport = ScriptedTransport([throttled, (202, {}, None)])
     tally_token, vm_token = current_tally.set(tally), current_vm.set("web_7")
     try:
-        await pipeline(state, transport).run(HttpRequest("POST", VM + "/deallocate"))
+        await pipeline(state, transport, clock).run(HttpRequest("POST", VM + "/deallocate"))
     finally:
         current_vm.reset(vm_token)
         current_tally.reset(tally_token)
@@ -321,7 +326,7 @@ async def test_a_long_queue_behind_the_pacer_keeps_its_slot_in_capped_sleeps(clo
     state = state_for(clock, max_single_sleep=0.5)
     state.record("POST", VM + "/deallocate", 202, {"x-ms-ratelimit-remaining-subscription-writes": "5"})
     transport = ScriptedTransport(responder=lambda request: (202, {}, None))
-    pipe = pipeline(state, transport)
+    pipe = pipeline(state, transport, clock)
     await asyncio.gather(*(pipe.run(HttpRequest("POST", f"{VM}{i}/deallocate")) for i in range(12)))
     assert len(transport.sent) == 12  # queued beyond max_single_sleep, yet nobody failed
     assert max(clock.sleeps) <= 0.5
@@ -334,7 +339,7 @@ async def test_a_request_lost_in_transport_is_no_longer_counted_as_unanswered(cl
     transport = ScriptedTransport(
         [(202, {"x-ms-ratelimit-remaining-subscription-writes": "100"}, None), ServiceRequestError("reset")]
     )
-    pipe = pipeline(state, transport)
+    pipe = pipeline(state, transport, clock)
     await pipe.run(HttpRequest("POST", VM + "/deallocate"))
     with pytest.raises(ServiceRequestError):
         await pipe.run(HttpRequest("POST", VM + "/deallocate"))

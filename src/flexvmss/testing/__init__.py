@@ -2,7 +2,8 @@
 
 Record your automation against the local emulator (or real Azure) once; the kit scrubs
 secrets and normalises endpoints and ids before anything is written, and replays the
-cassettes offline with the network blocked and no sleeps. Use it through the pytest
+cassettes offline with the network blocked and no sleeps (flexvmss's own waits run on the
+:class:`VirtualClock` of the target's runtime). Use it through the pytest
 plugin (installed with flexvmss: the ``flexvmss_target`` fixture and the
 ``flexvmss_cassette`` marker) or directly with :func:`use_cassette`. Check cassettes with
 ``python -m flexvmss.testing scan cassettes/``. See ``docs/testing.md``.
@@ -13,8 +14,9 @@ and works without the test extras installed.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from flexvmss._lazy import lazy_exports
 
 # public name -> private module that defines it
 _EXPORTS: dict[str, str] = {
@@ -28,31 +30,19 @@ _EXPORTS: dict[str, str] = {
     "RECORD_MODES": "._vcr",
     "ScrubRule": "._scrub",
     "Scrubber": "._scrub",
-    "SleepLog": "._vcr",
+    "SleepLog": "._time",
     "Target": "._target",
+    "VirtualClock": "._time",
     "ZERO_GUID": "._scrub",
     "block_network": "._vcr",
     "default_scrubber": "._scrub",
-    "instant_sleep": "._vcr",
+    "instant_sleep": "._time",
     "normalise_url": "._match",
     "scan_path": "._scan",
     "use_cassette": "._vcr",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'flexvmss.testing' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -71,12 +61,15 @@ if TYPE_CHECKING:  # pragma: no cover
         FakeCredential as FakeCredential,
         Target as Target,
     )
+    from ._time import (
+        SleepLog as SleepLog,
+        VirtualClock as VirtualClock,
+        instant_sleep as instant_sleep,
+    )
     from ._vcr import (
         RECORD_MODES as RECORD_MODES,
         FlexCassette as FlexCassette,
         NetworkBlockedError as NetworkBlockedError,
-        SleepLog as SleepLog,
         block_network as block_network,
-        instant_sleep as instant_sleep,
         use_cassette as use_cassette,
     )

@@ -347,7 +347,8 @@ def default_scrubber() -> Scrubber:
       ``x-ms-routing-request-id``): removed or set to the zero GUID.
     * ``Retry-After`` / ``retry-after-ms`` / ``x-ms-retry-after-ms``: removed, except
       on 429 and 503 answers where they are what a throttling test is about (replay
-      never sleeps on them: see :func:`flexvmss.testing.instant_sleep`).
+      never sleeps on them: flexvmss waits on the target's virtual clock, and the clients a
+      test builds itself under :func:`flexvmss.testing.instant_sleep`).
     * Subscription and tenant ids (after ``/subscriptions/``, ``/tenants/``, in
       ``subscriptionId``/``tenantId``/``tid``) -> the zero GUID.
     * The values of every key in :data:`flexvmss._redact.SECRET_KEYS` (``adminPassword``,

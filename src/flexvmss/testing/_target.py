@@ -13,16 +13,31 @@
 ``azure``
     real Azure answers (``AZURE_SUBSCRIPTION_ID`` and ``DefaultAzureCredential``) and
     the cassette records, scrubbed.
+
+Every target carries the :class:`~flexvmss._runtime.Runtime` flexvmss should run on under a
+cassette (:attr:`Target.runtime`, handed over by :meth:`Target.scale_set_kwargs`): fan-outs
+observe each operation through its own status URL (``observe="poll"``: a status URL's answers
+replay the same whatever the timing, where a shared list's depend on when each page was read),
+the SKU catalog cache is the test's own (so every cassette holds its own catalog read and does
+not depend on which test ran first), and on replay time is a :class:`VirtualClock`.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+from flexvmss._runtime import Runtime
+from flexvmss._skus import SkuCache
 
 from ._scrub import ZERO_GUID, Scrubber, ScrubRule
+from ._time import VirtualClock
+
+if TYPE_CHECKING:  # pragma: no cover
+    from flexvmss._arm import ArmSettings
 
 __all__ = [
     "ARM_ENDPOINT",
@@ -36,6 +51,23 @@ ARM_ENDPOINT = "https://management.azure.com"
 TargetMode = Literal["replay", "emulator", "azure"]
 
 _FAKE_TOKEN = "fake-token-for-replay"  # never sent anywhere: replay is offline
+
+
+def cassette_runtime(clock: VirtualClock | None = None) -> Runtime:
+    """The runtime of flexvmss under a cassette: observation through each operation's status
+    URL, a fresh SKU cache, and ``clock``'s time (real time when None)."""
+    if clock is None:
+        return Runtime(observe="poll", sku_cache=SkuCache())
+    return clock.runtime(observe="poll", sku_cache=SkuCache())
+
+
+def _facade_takes_runtime() -> bool:
+    # TEMPORARY (issue 10): FlexScaleSet gains ``runtime=`` when the split facade is merged;
+    # until then scale_set_kwargs() leaves it out rather than break FlexScaleSet(**kwargs).
+    # Delete this function (and its one use) with that merge.
+    from flexvmss.aio import FlexScaleSet
+
+    return "runtime" in inspect.signature(FlexScaleSet).parameters
 
 
 class FakeCredential:
@@ -95,6 +127,11 @@ class Target:
 
         ComputeManagementClient(target.async_credential, target.subscription_id,
                                 **target.client_kwargs())
+
+    ``runtime`` is what flexvmss runs on under the cassette (see the module docstring; one
+    per target, so every scale set of a test shares its SKU cache and its clock);
+    ``virtual_clock`` is the replay target's clock (None for a live target, which runs in
+    real time).
     """
 
     mode: TargetMode
@@ -106,6 +143,8 @@ class Target:
     connection_verify: str | bool | None = None
     emulator: Any = field(default=None, repr=False)
     polling_interval: float | None = 0.0
+    virtual_clock: VirtualClock | None = field(default=None, repr=False)
+    runtime: Runtime = field(default_factory=cassette_runtime, repr=False)
 
     @property
     def recording(self) -> bool:
@@ -126,11 +165,30 @@ class Target:
         return kwargs
 
     def scale_set_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for :class:`flexvmss.FlexScaleSet` / ``flexvmss.aio.FlexScaleSet``."""
+        """Keyword arguments for :class:`flexvmss.FlexScaleSet` / ``flexvmss.aio.FlexScaleSet``:
+        the credential, the endpoint and its TLS, and :attr:`runtime`."""
         kwargs: dict[str, Any] = {"credential": self.async_credential, "base_url": self.base_url}
         if self.connection_verify is not None:
             kwargs["connection_verify"] = self.connection_verify
+        if _facade_takes_runtime():
+            kwargs["runtime"] = self.runtime
         return kwargs
+
+    def arm_settings(self, **overrides: Any) -> ArmSettings:
+        """:class:`flexvmss._arm.ArmSettings` for clients of flexvmss's own stack on this
+        target, on :attr:`runtime` (``overrides`` replace any field)."""
+        from flexvmss._arm import ArmSettings
+
+        fields: dict[str, Any] = {
+            "base_url": self.base_url,
+            "credential": self.async_credential,
+            "connection_verify": self.connection_verify,
+            "runtime": self.runtime,
+        }
+        if self.polling_interval is not None:
+            fields["polling_interval"] = self.polling_interval
+        fields.update(overrides)
+        return ArmSettings(self.subscription_id, **fields)
 
     def normaliser(self) -> Scrubber:
         """Rules that turn this target's endpoint and ids into the replay target's."""
@@ -146,6 +204,8 @@ class Target:
 
     @classmethod
     def replay(cls) -> Target:
+        """The cassette answers, offline, on a fresh :class:`VirtualClock`."""
+        clock = VirtualClock()
         return cls(
             mode="replay",
             base_url=ARM_ENDPOINT,
@@ -154,6 +214,8 @@ class Target:
             credential=FakeCredential(),
             async_credential=FakeAsyncCredential(),
             polling_interval=0.0,
+            virtual_clock=clock,
+            runtime=cassette_runtime(clock),
         )
 
     @classmethod

@@ -14,8 +14,14 @@ vcrpy:
   thread that opens a connection at that moment bypasses the cassette: it is not
   recorded (kevin1024/vcrpy#849), or on replay it goes to the network. The lock makes
   threads take turns; ``aiohttp`` runs on one event loop and needs none;
-* on replay, :func:`instant_sleep`: no poll interval, ``Retry-After`` or library wait
-  sleeps for real.
+* on replay, :func:`~flexvmss.testing.instant_sleep` for the azure-mgmt clients a test builds
+  itself: no poll interval, ``Retry-After`` or back-off of theirs sleeps for real (flexvmss's
+  own waits follow the runtime the test hands it: :attr:`Target.runtime
+  <flexvmss.testing.Target.runtime>`, instant on replay).
+
+The cassette changes nothing of the library: what makes flexvmss's traffic replayable
+(observation through each operation's own status URL, a SKU cache of the test's own) comes
+with that same runtime.
 
 Both transports azure-core ships are covered: ``requests`` (sync clients) through vcrpy's
 ``urllib3`` stubs and ``aiohttp`` (the ``.aio`` clients) through its ``aiohttp`` stubs.
@@ -23,14 +29,12 @@ Both transports azure-core ships are covered: ``requests`` (sync clients) throug
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import os
 import socket
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NoReturn
 
@@ -40,14 +44,13 @@ from vcr.errors import UnhandledHTTPRequestError
 
 from ._match import azure_request_matcher, is_poll_url, match_key, normalise_url
 from ._scrub import Scrubber, default_scrubber
+from ._time import instant_sleep
 
 __all__ = [
     "RECORD_MODES",
     "FlexCassette",
     "NetworkBlockedError",
-    "SleepLog",
     "block_network",
-    "instant_sleep",
     "use_cassette",
 ]
 
@@ -189,101 +192,6 @@ class FlexCassette(Cassette):  # type: ignore[misc]
             return self.data[index][1]
 
 
-# --------------------------------------------------------------------------- sleeping
-
-
-@dataclass
-class SleepLog:
-    """What was asked to sleep while :func:`instant_sleep` was active (nothing really slept)."""
-
-    calls: list[float] = field(default_factory=list)
-
-    @property
-    def total(self) -> float:
-        return sum(self.calls)
-
-    def record(self, seconds: float) -> None:
-        if seconds > 0:
-            self.calls.append(float(seconds))
-
-
-@contextlib.contextmanager
-def _cassette_stable_library() -> Iterator[None]:
-    """Make flexvmss's traffic replayable whatever the timing, for the cassette's duration:
-    fan-outs observe each operation through its own status URL (``observe="poll"``), and the
-    process-wide SKU catalog cache starts empty, so every cassette holds its own catalog read
-    and does not depend on which test ran first."""
-    from flexvmss import _fanout, _scaleset
-
-    previous = _fanout.DEFAULT_OBSERVE
-    _fanout.DEFAULT_OBSERVE = "poll"
-    _scaleset._SHARED_SKU_CACHE = None
-    try:
-        yield
-    finally:
-        _fanout.DEFAULT_OBSERVE = previous
-        _scaleset._SHARED_SKU_CACHE = None
-
-
-@contextlib.contextmanager
-def instant_sleep() -> Iterator[SleepLog]:
-    """Make every wait instant, and time virtual, for the duration of the block.
-
-    Patches ``flexvmss._clock.sleep`` (every wait of the library) and the ``sleep`` of
-    azure-core's transports (LRO poll intervals, ``Retry-After`` and retry back-off, sync
-    and async). ``flexvmss._clock.monotonic`` advances by the time slept, so deadlines
-    still expire. Yields a :class:`SleepLog` of the requested sleeps. Nests.
-    """
-    from azure.core.pipeline.transport import AsyncHttpTransport, HttpTransport
-
-    from flexvmss import _clock
-
-    log = SleepLog()
-    lock = threading.Lock()
-    real_monotonic = _clock.monotonic
-
-    def advance(seconds: float) -> None:
-        with lock:
-            log.record(seconds)
-
-    async def async_sleep(seconds: float) -> None:
-        advance(seconds)
-        await asyncio.sleep(0)
-
-    async def transport_async_sleep(self: Any, duration: float) -> None:
-        advance(duration)
-        await asyncio.sleep(0)
-
-    def transport_sleep(self: Any, duration: float) -> None:
-        advance(duration)
-
-    def virtual_monotonic() -> float:
-        return real_monotonic() + log.total
-
-    patches: list[tuple[Any, str, Any]] = [
-        (HttpTransport, "sleep", transport_sleep),
-        (AsyncHttpTransport, "sleep", transport_async_sleep),
-        (_clock, "monotonic", virtual_monotonic),
-    ]
-    with contextlib.suppress(ImportError):
-        from azure.core.pipeline.transport import AsyncioRequestsTransport
-
-        patches.append((AsyncioRequestsTransport, "sleep", transport_async_sleep))
-    saved = [(owner, name, owner.__dict__.get(name)) for owner, name, _ in patches]
-    previous_sleep = _clock.set_sleep(async_sleep)
-    try:
-        for owner, name, value in patches:
-            setattr(owner, name, value)
-        yield log
-    finally:
-        _clock.set_sleep(previous_sleep)
-        for owner, name, value in reversed(saved):
-            if value is None:
-                delattr(owner, name)
-            else:
-                setattr(owner, name, value)
-
-
 # --------------------------------------------------------------------------- network
 
 
@@ -423,7 +331,9 @@ def use_cassette(
     ``record_mode`` is vcrpy's (``none`` replays only and is the default) plus
     ``rewrite``, which deletes the cassette and records it again. ``scrubber`` defaults
     to :func:`default_scrubber`. ``repeat`` is :class:`FlexCassette`'s. ``instant``
-    (default: when replaying) wraps the block in :func:`instant_sleep`. Any other
+    (default: when replaying) wraps the block in
+    :func:`~flexvmss.testing.instant_sleep` (azure-core's waits of the clients the test
+    builds itself; flexvmss's own follow its runtime). Any other
     keyword goes to ``vcr.VCR`` (``match_on``, ``before_record_request``, ...); your
     ``before_record_*`` hooks run before the scrubber, so they see raw values and
     nothing they leave behind escapes it.
@@ -466,7 +376,6 @@ def use_cassette(
 
     with contextlib.ExitStack() as stack:
         stack.enter_context(_serialised_urllib3())
-        stack.enter_context(_cassette_stable_library())
         if instant:
             stack.enter_context(instant_sleep())
         with CassetteContextDecorator(FlexCassette, cassette_args) as cassette:

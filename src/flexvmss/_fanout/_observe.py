@@ -30,6 +30,10 @@ when they reach it. A set's list never reads more than one page per ``list_page_
 requests a minute). Observation errors never pass for answers: a throttled or failed
 list leaves its operations pending, and an operation whose status cannot be read five times in
 a row fails with that error.
+
+The hub reads time from the ``clock`` and waits with the ``sleep`` it is given (the runtime's,
+:class:`~flexvmss._runtime.Runtime`); it reads Azure through an
+:class:`~flexvmss._fanout.Observer`.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ import logging
 import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any
 
 from azure.core.polling import AsyncPollingMethod
 
@@ -52,217 +56,23 @@ from flexvmss._errors import (
     from_error_body,
     retry_after_seconds,
 )
+from flexvmss._fanout._expect import Expectation
+from flexvmss._fanout._observer import Observer, PagedObserver
 
 if TYPE_CHECKING:  # pragma: no cover
-    from flexvmss._arm import ArmClients
-
-#: The Compute API version azure-mgmt-compute 39 speaks (its operations' default).
-COMPUTE_API_VERSION = "2026-04-01"
+    from flexvmss._runtime import Clock, ObserveMode, Sleep
 
 __all__ = [
-    "ArmObserver",
-    "Expectation",
     "HubPolling",
     "HubStats",
-    "ListPage",
     "ObservationHub",
-    "ObserveMode",
-    "Observer",
-    "OperationStatus",
-    "PagedObserver",
     "PendingOperation",
-    "Verdict",
-    "power_state",
 ]
-
-
-def _now() -> float:
-    """:func:`flexvmss._clock.monotonic`, looked up at call time (tests patch it)."""
-    return _clock.monotonic()
-
 
 _LOGGER = logging.getLogger("flexvmss.fanout")
 
-ObserveMode = Literal["auto", "list", "poll"]
-Verdict = Literal["succeeded", "pending", "check"]
-
-_SETTLING = frozenset({"creating", "updating", "deleting", "migrating"})
-_TRANSITIONAL_POWER = frozenset({"starting", "stopping", "deallocating"})
 _MAX_POLL_ERRORS = 5
 _MAX_LIST_FAILURES = 3
-
-
-def power_state(vm: Mapping[str, Any]) -> str | None:
-    """The VM's power state (``running``, ``deallocated``...) from its instance view, if any."""
-    view = (vm.get("properties") or {}).get("instanceView") or {}
-    for status in view.get("statuses") or ():
-        code = str(status.get("code") or "")
-        if code.startswith("PowerState/"):
-            return code.split("/", 1)[1].lower()
-    return None
-
-
-@dataclass(frozen=True)
-class Expectation:
-    """What a VM looks like once the operation succeeded.
-
-    ``Expectation.power("deallocated")`` for power actions, ``Expectation.gone()`` for deletes,
-    ``Expectation.provisioned()`` (optionally with a power state) for creates and updates.
-    """
-
-    power_state: str | None = None
-    deleted: bool = False
-
-    @classmethod
-    def power(cls, state: str) -> Expectation:
-        return cls(power_state=state.lower())
-
-    @classmethod
-    def gone(cls) -> Expectation:
-        return cls(deleted=True)
-
-    @classmethod
-    def provisioned(cls, power: str | None = None) -> Expectation:
-        return cls(power_state=power.lower() if power else None)
-
-    def evaluate(self, vm: Mapping[str, Any] | None) -> Verdict:
-        """``succeeded``, ``pending`` (still settling) or ``check`` (ask the operation status)."""
-        if vm is None:
-            return "succeeded" if self.deleted else "check"
-        state = str((vm.get("properties") or {}).get("provisioningState") or "").lower()
-        if state in _SETTLING:
-            return "pending"
-        if state != "succeeded" or self.deleted:
-            return "check"
-        if self.power_state is None:
-            return "succeeded"
-        power = power_state(vm)
-        if power == self.power_state:
-            return "succeeded"
-        if power in _TRANSITIONAL_POWER:
-            return "pending"
-        return "check"
-
-    def __str__(self) -> str:
-        if self.deleted:
-            return "deleted"
-        return f"provisioned{f', {self.power_state}' if self.power_state else ''}"
-
-
-@dataclass(frozen=True)
-class OperationStatus:
-    """One reading of an operation status URL."""
-
-    state: Literal["InProgress", "Succeeded", "Failed", "Canceled"]
-    error: Mapping[str, Any] | None = None
-    retry_after: float | None = None
-    correlation_id: str | None = None
-    resource: Any = None
-
-
-class Observer(Protocol):
-    """Where the hub's observations come from (ARM in production, fakes in tests)."""
-
-    async def list_vms(self, resource_group: str, scale_set_id: str) -> dict[str, Mapping[str, Any]]:
-        """The scale set's VMs (lower-cased name -> VM JSON with instance view), all pages."""
-        ...
-
-    async def operation_status(self, url: str, *, location: bool) -> OperationStatus:
-        """Read one operation status URL (``location``: a Location URL, not Azure-AsyncOperation)."""
-        ...
-
-
-@dataclass(frozen=True)
-class ListPage:
-    """One page of a scale set's VM list: lower-cased name -> VM JSON, and the next page's link."""
-
-    vms: Mapping[str, Mapping[str, Any]]
-    next_link: str | None = None
-
-
-@runtime_checkable
-class PagedObserver(Observer, Protocol):
-    """An observer that can read the list one page at a time, and read a page again by its link.
-
-    With it the hub settles operations page by page as the pages arrive, and later reads only
-    the pages that hold operations due for a look."""
-
-    async def list_page(self, resource_group: str, scale_set_id: str, link: str | None) -> ListPage:
-        """The first page (``link`` None) or the page a previous ``nextLink`` named."""
-        ...
-
-
-def _status_from_response(
-    status: int, headers: Mapping[str, str], body: Any, *, location: bool
-) -> OperationStatus:
-    lowered = {k.lower(): v for k, v in headers.items()}
-    hint = retry_after_seconds(headers)
-    correlation = lowered.get("x-ms-correlation-request-id")
-    if status >= 400:
-        error = body.get("error") if isinstance(body, Mapping) else None
-        if not isinstance(error, Mapping):
-            error = {"code": f"HTTP{status}", "message": f"operation status answered HTTP {status}"}
-        return OperationStatus("Failed", error=error, retry_after=hint, correlation_id=correlation)
-    if location:
-        if status == 202:
-            return OperationStatus("InProgress", retry_after=hint, correlation_id=correlation)
-        return OperationStatus("Succeeded", correlation_id=correlation, resource=body)
-    raw = str(body.get("status") if isinstance(body, Mapping) else "").lower()
-    if raw == "succeeded":
-        return OperationStatus("Succeeded", correlation_id=correlation, resource=body)
-    if raw in ("failed", "canceled", "cancelled"):
-        error = body.get("error") if isinstance(body, Mapping) else None
-        if not isinstance(error, Mapping):
-            error = {"code": "OperationFailed" if raw == "failed" else "OperationCanceled", "message": raw}
-        state: Literal["Failed", "Canceled"] = "Failed" if raw == "failed" else "Canceled"
-        return OperationStatus(state, error=error, correlation_id=correlation)
-    return OperationStatus("InProgress", retry_after=hint, correlation_id=correlation)
-
-
-class ArmObserver:
-    """Observes through :class:`~flexvmss._arm.ArmClients` (same pipeline, same throttling)."""
-
-    def __init__(self, clients: ArmClients) -> None:
-        self._clients = clients
-
-    async def list_vms(self, resource_group: str, scale_set_id: str) -> dict[str, Mapping[str, Any]]:
-        """The filtered list with instance view, every page, as raw JSON (no model
-        deserialization: a 1,000-VM set would cost seconds of CPU per round)."""
-        found: dict[str, Mapping[str, Any]] = {}
-        link: str | None = None
-        while True:
-            page = await self.list_page(resource_group, scale_set_id, link)
-            found.update(page.vms)
-            link = page.next_link
-            if not link:
-                return found
-
-    async def list_page(self, resource_group: str, scale_set_id: str, link: str | None) -> ListPage:
-        """One page of the filtered list: the first one (``link`` None) or a ``nextLink``."""
-        from urllib.parse import quote
-
-        url = link
-        if url is None:
-            subscription = self._clients.settings.subscription_id
-            filter_ = quote(f"'virtualMachineScaleSet/id' eq '{scale_set_id}'", safe="")
-            url = (
-                f"/subscriptions/{subscription}/resourceGroups/{quote(resource_group)}/providers/Microsoft.Compute"
-                f"/virtualMachines?api-version={COMPUTE_API_VERSION}&$filter={filter_}&$expand=instanceView"
-            )
-        raw = await self._clients.request("GET", url)
-        if raw.status != 200 or not isinstance(raw.json, Mapping):
-            raise from_error_body(
-                (raw.json or {}).get("error") or {} if isinstance(raw.json, Mapping) else {},
-                operation=f"list VMs of {scale_set_id}",
-                status=raw.status,
-            )
-        values = raw.json.get("value") or ()
-        vms = {str(vm.get("name", "")).lower(): vm for vm in values if isinstance(vm, Mapping)}
-        return ListPage(vms, raw.json.get("nextLink") or None)
-
-    async def operation_status(self, url: str, *, location: bool) -> OperationStatus:
-        raw = await self._clients.request("GET", url)
-        return _status_from_response(raw.status, raw.headers, raw.json, location=location)
 
 
 @dataclass(eq=False)
@@ -375,7 +185,8 @@ class ObservationHub:
         min_interval: float = 0.2,
         default_interval: float = 5.0,
         jitter: float = 0.1,
-        clock: Callable[[], float] | None = None,
+        clock: Clock = _clock.monotonic,
+        sleep: Sleep = _clock.sleep,
         rng: random.Random | None = None,
     ) -> None:
         if mode not in ("auto", "list", "poll"):
@@ -389,7 +200,8 @@ class ObservationHub:
         self.default_interval = default_interval
         self.jitter = jitter
         self.stats = HubStats()
-        self._clock = clock or _now
+        self._clock = clock
+        self._sleep = sleep
         self._rng = rng or random.Random()
         self._ops: list[PendingOperation] = []
         self._groups: dict[tuple[str, str], _Group] = {}
@@ -463,7 +275,7 @@ class ObservationHub:
                         op.due_at = self._clock() + self._interval(op)
                 continue
             next_due = min(op.due_at for op in self._ops)
-            await _clock.sleep(max(0.0, next_due - now))
+            await self._sleep(max(0.0, next_due - now))
 
     def _use_list(self, group: tuple[str, str] | None) -> bool:
         if group is None or self.mode == "poll":
@@ -774,3 +586,4 @@ class HubPolling(AsyncPollingMethod[Any]):
 
     def resource(self) -> Any:
         return self._resource
+

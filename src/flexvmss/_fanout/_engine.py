@@ -20,12 +20,12 @@ polling=polling)).result()``.
 * **Bounded issuing.** At most ``concurrency`` initial requests are in flight; a slot is freed
   as soon as Azure accepted the operation (the polling method's ``initialize``), not when it
   finished, so a thousand running operations are a thousand awaiting coroutines, not threads.
-  Throttling and pacing happen below, in the pipeline (:mod:`flexvmss._throttle`).
+  Throttling and pacing happen below, in the pipeline (:mod:`flexvmss._pipeline`).
 * **Few observation requests.** Accepted operations are watched by one
-  :class:`~flexvmss._observe.ObservationHub` (one filtered VM list per round instead of one poll
+  :class:`~flexvmss._fanout.ObservationHub` (one filtered VM list per round instead of one poll
   per operation, when many VMs of one set are pending).
 * **Retryable failures** (RetryableError, OperationPreempted, InternalExecutionError,
-  NicReservedForAnotherVm) are re-issued through :data:`flexvmss._retry.retryable_lro`.
+  NicReservedForAnotherVm) are re-issued through :data:`flexvmss._pipeline.retryable_lro`.
 * **Errors stay with their VM**: each VM runs in its own task, so an error is never paired
   with a VM by completion order.
 * **Deadline.** When ``deadline`` seconds have passed, nothing new is issued; VMs never sent
@@ -36,72 +36,42 @@ polling=polling)).result()``.
   in-flight VMs ``CANCELLED``). If the task running :meth:`FanOut.run` is cancelled instead,
   the ``CancelledError`` is re-raised (asyncio's contract) with the partial result attached as
   ``exc.batch_result``; it is also kept on :attr:`FanOut.last_result`.
+* **Time is injected.** The engine, its observation hub and its re-issue policy read the clock,
+  sleep and observe the way its :class:`~flexvmss._runtime.Runtime` says (by default, its
+  clients'); nothing reads a module global.
 """
 
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from azure.core.polling import AsyncPollingMethod
 
-from flexvmss import _clock
 from flexvmss._errors import DeadlineExceededError, FlexError, from_azure_error
-from flexvmss._observe import ArmObserver, Expectation, HubPolling, ObservationHub, ObserveMode, Observer
+from flexvmss._fanout._expect import Expectation, as_expectation
+from flexvmss._fanout._observe import HubPolling, ObservationHub
+from flexvmss._fanout._observer import ArmObserver, Observer
+from flexvmss._fanout._result import BatchResult, Outcome, VmResult, short_error
+from flexvmss._pipeline import NamedRetry, retryable_lro, stop_when
 from flexvmss._progress import EventKind, ProgressEvent, RequestTally, current_tally, current_vm
-from flexvmss._retry import NamedRetry, retryable_lro, stop_when
+from flexvmss._runtime import DEFAULT_RUNTIME, ObserveMode, Runtime
 
 if TYPE_CHECKING:  # pragma: no cover
     from tenacity import RetryCallState
 
     from flexvmss._arm import ArmClients
 
-__all__ = [
-    "BatchFailedError",
-    "BatchResult",
-    "Begin",
-    "Expectation",
-    "FanOut",
-    "Outcome",
-    "ProgressEvent",
-    "SkipVm",
-    "VmResult",
-    "as_expectation",
-    "batch_succeeded",
-    "merge_results",
-]
-
-#: The observation mode a :class:`FanOut` uses when none is given. The cassette kit sets it
-#: to ``"poll"`` while a cassette is active: each operation is then observed through its own
-#: status URL, whose answers replay the same way whatever the timing, where the answers of a
-#: shared list URL depend on when each page was read.
-DEFAULT_OBSERVE: ObserveMode = "auto"
-
-
-def _now() -> float:
-    """:func:`flexvmss._clock.monotonic`, looked up at call time (tests patch it)."""
-    return _clock.monotonic()
-
+__all__ = ["Begin", "FanOut", "SkipVm"]
 
 _LOGGER = logging.getLogger("flexvmss.fanout")
 
 #: ``begin(name, polling_method)``: start the operation on one VM and await its result.
 Begin = Callable[[str, AsyncPollingMethod[Any]], Awaitable[Any]]
-
-
-class Outcome(str, enum.Enum):
-    """How one VM's operation ended."""
-
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-    NOT_STARTED = "not_started"
-    CANCELLED = "cancelled"
 
 
 class SkipVm(Exception):
@@ -112,191 +82,17 @@ class SkipVm(Exception):
         self.reason = reason
 
 
-@dataclass
-class VmResult:
-    """One VM's outcome. ``started_at``/``finished_at`` are seconds since the batch started
-    (None when it never started/finished); ``attempts`` counts issued requests (re-issues of
-    retryable failures included); ``detail`` is a short human note."""
 
-    name: str
-    outcome: Outcome | None = None
-    error: FlexError | None = None
-    started_at: float | None = None
-    finished_at: float | None = None
-    attempts: int = 0
-    detail: str = ""
+@dataclass(frozen=True)
+class _Batch:
+    """What every VM's task of one :meth:`FanOut.run` shares."""
 
-    @property
-    def duration(self) -> float | None:
-        if self.started_at is None or self.finished_at is None:
-            return None
-        return self.finished_at - self.started_at
-
-
-@dataclass
-class BatchResult:
-    """What a batch did, VM by VM, and what it cost.
-
-    ``results`` maps each VM name (in the order given) to its :class:`VmResult`; ``requests``
-    counts the requests sent for the batch by class (write, delete, action, read, list, poll);
-    ``throttled`` the 429s met; ``waited`` the request-seconds spent waiting on throttling gates
-    and pacing (summed over concurrent requests, so it can exceed ``duration``);
-    ``duration`` the batch's seconds; ``interrupted`` is None, ``"deadline"`` or ``"cancelled"``.
-    """
-
-    operation: str
-    results: dict[str, VmResult]
-    requests: dict[str, int] = field(default_factory=dict)
-    throttled: int = 0
-    waited: float = 0.0
-    duration: float = 0.0
-    interrupted: str | None = None
-
-    def _names(self, outcome: Outcome) -> list[str]:
-        return [name for name, result in self.results.items() if result.outcome is outcome]
-
-    @property
-    def succeeded(self) -> list[str]:
-        return self._names(Outcome.SUCCEEDED)
-
-    @property
-    def failed(self) -> list[str]:
-        return self._names(Outcome.FAILED)
-
-    @property
-    def skipped(self) -> list[str]:
-        return self._names(Outcome.SKIPPED)
-
-    @property
-    def not_started(self) -> list[str]:
-        return self._names(Outcome.NOT_STARTED)
-
-    @property
-    def cancelled(self) -> list[str]:
-        return self._names(Outcome.CANCELLED)
-
-    @property
-    def errors(self) -> dict[str, FlexError]:
-        """VM name -> error, for the failed VMs."""
-        return {name: r.error for name, r in self.results.items() if r.error is not None}
-
-    @property
-    def ok(self) -> bool:
-        """True when every VM succeeded or was skipped."""
-        return all(r.outcome in (Outcome.SUCCEEDED, Outcome.SKIPPED) for r in self.results.values())
-
-    @property
-    def total_requests(self) -> int:
-        return sum(self.requests.values())
-
-    def raise_for_failures(self) -> None:
-        """Raise :class:`BatchFailedError` unless every VM succeeded or was skipped."""
-        if not self.ok:
-            raise BatchFailedError(self)
-
-    def summary(self) -> str:
-        counts = [
-            f"{len(names)} {label}"
-            for label, names in (
-                ("succeeded", self.succeeded),
-                ("failed", self.failed),
-                ("skipped", self.skipped),
-                ("not started", self.not_started),
-                ("cancelled", self.cancelled),
-            )
-            if names
-        ]
-        done = ", ".join(counts) or "no VMs"
-        text = f"{self.operation}: {done} of {len(self.results)} in {self.duration:.1f} s"
-        text += f"; {self.total_requests} requests"
-        if self.throttled:
-            text += f", {self.throttled} throttled"
-        if self.interrupted:
-            text += f" (interrupted: {self.interrupted})"
-        return text
-
-    def __repr__(self) -> str:
-        return f"<BatchResult {self.summary()}>"
-
-
-def as_expectation(expect: Expectation | str | None) -> Expectation:
-    """``"deleted"`` -> gone, another string -> that power state, None -> provisioned."""
-    if isinstance(expect, Expectation):
-        return expect
-    if expect is None:
-        return Expectation.provisioned()
-    if expect.lower() in ("deleted", "gone"):
-        return Expectation.gone()
-    return Expectation.power(expect)
-
-
-def batch_succeeded(
-    operation: str, names: Sequence[str], *, started_at: float, finished_at: float
-) -> BatchResult:
-    """A BatchResult for VMs that one batch request handled (e.g. VMSS DeleteInstances) and that
-    were verified done; ``started_at``/``finished_at`` are :func:`flexvmss._clock.monotonic`
-    readings."""
-    duration = max(0.0, finished_at - started_at)
-    results = {
-        name: VmResult(name, Outcome.SUCCEEDED, started_at=0.0, finished_at=duration, attempts=1)
-        for name in names
-    }
-    return BatchResult(operation=operation, results=results, duration=duration)
-
-
-def merge_results(first: BatchResult, then: BatchResult) -> BatchResult:
-    """One BatchResult for two batches run one after the other (a VM in both keeps ``then``'s
-    result, shifted by the first batch's duration)."""
-    results = dict(first.results)
-    for name, result in then.results.items():
-        shifted = VmResult(
-            result.name,
-            result.outcome,
-            result.error,
-            None if result.started_at is None else result.started_at + first.duration,
-            None if result.finished_at is None else result.finished_at + first.duration,
-            result.attempts + (first.results[name].attempts if name in first.results else 0),
-            result.detail,
-        )
-        results[name] = shifted
-    requests = {
-        k: first.requests.get(k, 0) + then.requests.get(k, 0) for k in {*first.requests, *then.requests}
-    }
-    return BatchResult(
-        operation=first.operation,
-        results=results,
-        requests=requests,
-        throttled=first.throttled + then.throttled,
-        waited=first.waited + then.waited,
-        duration=first.duration + then.duration,
-        interrupted=then.interrupted or first.interrupted,
-    )
-
-
-class BatchFailedError(FlexError):
-    """Some VMs of a batch did not succeed. ``result`` is the :class:`BatchResult`; ``errors``
-    maps each failed VM to its error (Azure's code and message)."""
-
-    default_remedy = "Fix the cause named for each VM and re-run: the operations are idempotent and converge."
-
-    def __init__(self, result: BatchResult) -> None:
-        self.result = result
-        self.errors = result.errors
-        shown = [f"{name}: {_short(error)}" for name, error in list(self.errors.items())[:5]]
-        more = f" (+{len(self.errors) - 5} more)" if len(self.errors) > 5 else ""
-        parts = [f"{len(result.failed)} of {len(result.results)} VMs failed"]
-        if result.not_started:
-            parts.append(f"{len(result.not_started)} not started")
-        if result.cancelled:
-            parts.append(f"{len(result.cancelled)} cancelled")
-        detail = f": {'; '.join(shown)}{more}" if shown else ""
-        super().__init__(f"{result.operation}: {', '.join(parts)}{detail}.")
-
-
-def _short(error: FlexError) -> str:
-    code = getattr(error, "code", None)
-    message = getattr(error, "azure_message", None) or error.message
-    return f"{code}: {message}" if code else message
+    begin: Begin
+    slots: asyncio.Semaphore
+    hub: ObservationHub
+    expect: Expectation
+    scale_set_id: str | None
+    resource_group: str
 
 
 class _NotIssued(Exception):
@@ -324,14 +120,16 @@ class FanOut:
     ``concurrency``: initial requests in flight at once (default 32: under ARM's write burst of
     200, above what the pacing needs to keep 10 writes/s flowing). ``deadline``: seconds for the
     whole batch (None: none). ``on_event``: a sync callable receiving :class:`ProgressEvent`.
-    ``observe``: ``"auto"``, ``"list"`` or ``"poll"`` (see :mod:`flexvmss._observe`); None
-    takes :data:`DEFAULT_OBSERVE`.
+    ``runtime``: the clock, the sleep and the observation mode (see
+    :class:`~flexvmss._runtime.Runtime`); None takes the clients' (``clients.settings.runtime``),
+    or :data:`~flexvmss._runtime.DEFAULT_RUNTIME` without clients. ``observe`` (``"auto"``,
+    ``"list"`` or ``"poll"``, see :mod:`flexvmss._fanout._observe`) overrides the runtime's mode
+    for this engine.
     ``observer`` replaces the ARM observer (tests); ``lro_retry`` the re-issue policy;
     ``list_threshold``, ``list_page_interval``, ``min_interval`` and ``default_interval`` shape
-    the observation rounds (see :class:`~flexvmss._observe.ObservationHub`; ``default_interval``
+    the observation rounds (see :class:`~flexvmss._fanout.ObservationHub`; ``default_interval``
     defaults to the clients' polling interval; the others default to 1 s per list page and
-    0.2 s, times the clients' ``ThrottleConfig.time_scale``); ``clock`` replaces the monotonic
-    clock (tests).
+    0.2 s, times the clients' ``ThrottleConfig.time_scale``).
     Waits of at least ``wait_event_threshold`` seconds are reported as ``"waiting"`` events.
     """
 
@@ -342,6 +140,7 @@ class FanOut:
         concurrency: int = 32,
         deadline: float | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
+        runtime: Runtime | None = None,
         observe: ObserveMode | None = None,
         observer: Observer | None = None,
         lro_retry: NamedRetry = retryable_lro,
@@ -350,18 +149,20 @@ class FanOut:
         min_interval: float | None = None,
         default_interval: float | None = None,
         wait_event_threshold: float = 1.0,
-        clock: Callable[[], float] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         if observer is None and clients is None:
             raise ValueError("FanOut needs clients (or an observer)")
+        if runtime is None:
+            runtime = clients.settings.runtime if clients is not None else DEFAULT_RUNTIME
         self.clients = clients
         self.concurrency = concurrency
         self.deadline = deadline
         self.on_event = on_event
-        self.observe: ObserveMode = observe if observe is not None else DEFAULT_OBSERVE
+        self.runtime = runtime
+        self.observe: ObserveMode = observe if observe is not None else runtime.observe
         self.lro_retry = lro_retry
         self.list_threshold = list_threshold
         # On a scaled clock (the emulator), Azure's seconds are time_scale real seconds.
@@ -375,7 +176,8 @@ class FanOut:
         self.last_result: BatchResult | None = None
         self.hub: ObservationHub | None = None
         self._observer = observer
-        self._clock = clock or _now
+        self._clock = runtime.clock
+        self._sleep = runtime.sleep
         self._rng = rng
         self._streams: list[_EventStream] = []
         self._stop: asyncio.Event | None = None
@@ -477,9 +279,10 @@ class FanOut:
             min_interval=self.min_interval,
             default_interval=self.default_interval,
             clock=self._clock,
+            sleep=self._sleep,
             rng=self._rng,
         )
-        slots = asyncio.Semaphore(self.concurrency)
+        batch = _Batch(begin, asyncio.Semaphore(self.concurrency), hub, expect, scale_set_id, resource_group)
         tally = RequestTally(on_wait=self._on_wait, on_throttled=self._on_throttled)
         token = current_tally.set(tally)
         hub.start()  # after the tally is set: the hub's requests count for this batch
@@ -497,11 +300,7 @@ class FanOut:
                 if skip and name in skip:
                     self._finish(name, Outcome.SKIPPED, detail=skip[name])
                     continue
-                tasks.append(
-                    asyncio.ensure_future(
-                        self._run_vm(name, begin, slots, hub, expect, scale_set_id, resource_group)
-                    )
-                )
+                tasks.append(asyncio.ensure_future(self._run_vm(name, batch)))
             if self.deadline is not None:
                 watcher = asyncio.ensure_future(self._watch_deadline(self._started + self.deadline))
             all_done: asyncio.Future[Any] = asyncio.ensure_future(
@@ -576,7 +375,7 @@ class FanOut:
             remaining = deadline_at - self._clock()
             if remaining <= 0:
                 break
-            await _clock.sleep(min(remaining, 1.0))
+            await self._sleep(min(remaining, 1.0))
         if self._stop_reason is None:
             self._stop_reason = "deadline"
             _LOGGER.warning(
@@ -610,7 +409,7 @@ class FanOut:
             self._operation,
             name,
             outcome.value,
-            f" ({_short(error)})" if error is not None else "",
+            f" ({short_error(error)})" if error is not None else "",
             extra={
                 "flexvmss_vm": name,
                 "flexvmss_operation": self._operation,
@@ -620,16 +419,7 @@ class FanOut:
         )
         self._emit(kind, name, result.detail if outcome is not Outcome.SUCCEEDED else outcome.value)
 
-    async def _run_vm(
-        self,
-        name: str,
-        begin: Begin,
-        slots: asyncio.Semaphore,
-        hub: ObservationHub,
-        expect: Expectation,
-        scale_set_id: str | None,
-        resource_group: str,
-    ) -> None:
+    async def _run_vm(self, name: str, batch: _Batch) -> None:
         current_vm.set(name)
         operation = f"{self._operation} vm {name}"
 
@@ -642,12 +432,14 @@ class FanOut:
             self._emit("retrying", name, f"{code}; re-issuing (attempt {state.attempt_number + 1})")
 
         retrying = self.lro_retry.retrying(
-            stop=self.lro_retry.stop | stop_when(deadline_passed), before_sleep=before_sleep
+            sleep=self._sleep,
+            stop=self.lro_retry.stop | stop_when(deadline_passed),
+            before_sleep=before_sleep,
         )
         try:
             async for attempt in retrying:
                 with attempt:
-                    await self._attempt(name, begin, slots, hub, expect, scale_set_id, resource_group)
+                    await self._attempt(name, batch)
         except _NotIssued:
             return  # concluded as NOT_STARTED by _conclude
         except SkipVm as skip:
@@ -663,19 +455,10 @@ class FanOut:
             return
         self._finish(name, Outcome.SUCCEEDED)
 
-    async def _attempt(
-        self,
-        name: str,
-        begin: Begin,
-        slots: asyncio.Semaphore,
-        hub: ObservationHub,
-        expect: Expectation,
-        scale_set_id: str | None,
-        resource_group: str,
-    ) -> None:
+    async def _attempt(self, name: str, batch: _Batch) -> None:
         if self._stopping():
             raise _NotIssued
-        await slots.acquire()
+        await batch.slots.acquire()
         accepted = asyncio.Event()
         try:
             if self._stopping():
@@ -686,15 +469,15 @@ class FanOut:
                 result.started_at = self._elapsed()
                 self._emit("started", name, f"{self._operation} sent")
             polling = HubPolling(
-                hub,
+                batch.hub,
                 vm=name,
                 operation=f"{self._operation} vm {name}",
-                resource_group=resource_group,
-                scale_set_id=scale_set_id,
-                expect=expect,
+                resource_group=batch.resource_group,
+                scale_set_id=batch.scale_set_id,
+                expect=batch.expect,
                 on_accepted=accepted.set,
             )
-            task = asyncio.ensure_future(begin(name, polling))
+            task = asyncio.ensure_future(batch.begin(name, polling))
             accepted_wait = asyncio.ensure_future(accepted.wait())
             try:
                 await asyncio.wait({task, accepted_wait}, return_when=asyncio.FIRST_COMPLETED)
@@ -704,5 +487,6 @@ class FanOut:
             finally:
                 accepted_wait.cancel()
         finally:
-            slots.release()
+            batch.slots.release()
         await task
+

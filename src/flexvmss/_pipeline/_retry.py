@@ -1,14 +1,16 @@
 """Named retry policies: which failures flexvmss retries, how often and how long it waits.
 
 Each policy is a value (a :class:`NamedRetry`) built from tenacity's composable pieces —
-a stop condition, a wait and a retry predicate — with a docstring saying why. Every wait goes
-through :func:`flexvmss._clock.sleep`, so tests (and the cassette kit) make them instant.
+a stop condition, a wait and a retry predicate — with a docstring saying why. How a policy
+sleeps is tenacity's ``sleep=``, given by whoever runs it (:meth:`NamedRetry.retrying`,
+:class:`TransientRetryPolicy`): the runtime's sleep (:class:`~flexvmss._runtime.Runtime`), real
+time by default, so tests and the cassette kit make the waits instant by passing their own.
 
 * :data:`transient_http` — one HTTP request that failed in a way a retry usually fixes.
 * :data:`retryable_lro` — a long-running operation Azure ended as ``Failed`` with a code that
   says "run it again".
 
-Throttling (429) is not retried here: :class:`~flexvmss._throttle.ThrottlePolicy` owns it, so
+Throttling (429) is not retried here: :class:`~flexvmss._pipeline.ThrottlePolicy` owns it, so
 a 429 is never slept on twice.
 
 **Idempotency.** flexvmss re-sends a request whose outcome is unknown (the connection dropped
@@ -43,10 +45,13 @@ from tenacity.wait import wait_base
 
 from flexvmss import _clock
 from flexvmss._errors import AzureOperationError
+from flexvmss._pipeline._http import read_body, url_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from azure.core.pipeline import PipelineRequest, PipelineResponse
     from tenacity.retry import retry_base
+
+    from flexvmss._runtime import Sleep
 
 __all__ = [
     "RETRYABLE_LRO_CODES",
@@ -79,17 +84,13 @@ RETRYABLE_LRO_CODES: Mapping[str, float] = {
 }
 
 
-async def _sleep(seconds: float) -> None:
-    await _clock.sleep(seconds)
-
-
 @dataclass(frozen=True)
 class NamedRetry:
     """A retry policy as a value: a name, tenacity's stop/wait/retry pieces and why.
 
     :meth:`retrying` builds a fresh :class:`tenacity.AsyncRetrying` (tenacity keeps per-call
-    state on the instance, so one is never shared between concurrent calls); :meth:`with_`
-    derives a variant (``retryable_lro.with_(stop=stop_after_attempt(2))``).
+    state on the instance, so one is never shared between concurrent calls) that waits with
+    ``sleep``; :meth:`with_` derives a variant (``retryable_lro.with_(stop=stop_after_attempt(2))``).
     """
 
     name: str
@@ -98,12 +99,12 @@ class NamedRetry:
     retry: retry_base
     doc: str
 
-    def retrying(self, **overrides: Any) -> AsyncRetrying:
+    def retrying(self, *, sleep: Sleep = _clock.sleep, **overrides: Any) -> AsyncRetrying:
         options: dict[str, Any] = {
             "stop": self.stop,
             "wait": self.wait,
             "retry": self.retry,
-            "sleep": _sleep,
+            "sleep": sleep,
             "reraise": True,
             "name": self.name,
         }
@@ -218,11 +219,13 @@ class TransientRetryPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
     It sits outermost among flexvmss's policies; azure-core's own RetryPolicy is configured
     with no retries. When the attempts run out, the last response is returned (so the SDK
     raises its usual HttpResponseError with Azure's error body) or the last exception raised.
+    ``sleep`` is how it waits between attempts (the runtime's sleep; real time by default).
     """
 
-    def __init__(self, policy: NamedRetry = transient_http) -> None:
+    def __init__(self, policy: NamedRetry = transient_http, *, sleep: Sleep = _clock.sleep) -> None:
         super().__init__()
         self.policy = policy
+        self._sleep = sleep
 
     async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
         def give_up(state: RetryCallState) -> Any:
@@ -240,36 +243,20 @@ class TransientRetryPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
             _LOGGER.info(
                 "retrying %s %s after %s (attempt %d)",
                 request.http_request.method,
-                _path(request.http_request.url),
+                url_path(request.http_request.url),
                 what,
                 state.attempt_number,
             )
 
-        retrying = self.policy.retrying(retry_error_callback=give_up, before_sleep=before_sleep)
+        retrying = self.policy.retrying(
+            sleep=self._sleep, retry_error_callback=give_up, before_sleep=before_sleep
+        )
         response: PipelineResponse[Any, Any] = await retrying(self._attempt, request)
         return response
 
     async def _attempt(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
         response = await self.next.send(request)
         if is_transient_response(response):
-            await _release(response)
+            await read_body(response.http_response)  # give its connection back to the pool
         return response
 
-
-def _path(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    return urlsplit(url).path
-
-
-async def _release(response: Any) -> None:
-    """Read a transient error response's body so its connection goes back to the pool."""
-    read = getattr(response.http_response, "read", None)
-    if read is None:
-        return
-    try:
-        result = read()
-        if hasattr(result, "__await__"):
-            await result
-    except Exception:
-        return

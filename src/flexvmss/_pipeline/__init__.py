@@ -1,0 +1,76 @@
+"""flexvmss's HTTP behaviour, as azure-core pipeline policies and named tenacity policies.
+
+Every client :mod:`flexvmss._arm` builds carries the same stack in front of azure-core's own
+policies::
+
+    TransientRetryPolicy   re-sends 408/5xx/dropped connections      (_retry: transient_http)
+    ThrottlePolicy         Retry-After gates + pacing; every 429 once  (_throttle)
+    RequestCounterPolicy   counts each request sent, by class         (_count)
+    RedactingTracePolicy   an HTTP trace with secrets masked, opt-in  (_trace)
+
+:data:`retryable_lro` is the operation-level policy the fan-out re-issues failed long-running
+operations with. Every policy that waits takes the runtime's ``sleep`` (and the throttle state
+its ``clock``) as a parameter; nothing here reads time from a module global.
+"""
+
+from __future__ import annotations
+
+from flexvmss._pipeline._count import RequestCounterPolicy
+from flexvmss._pipeline._retry import (
+    RETRYABLE_LRO_CODES,
+    TRANSIENT_STATUSES,
+    NamedRetry,
+    TransientRetryPolicy,
+    is_retryable_lro_error,
+    is_transient_exception,
+    is_transient_response,
+    retryable_lro,
+    stop_when,
+    transient_http,
+    wait_for_code,
+)
+from flexvmss._pipeline._throttle import (
+    ARM_BUCKETS,
+    COMPUTE_POLICIES,
+    Bucket,
+    Gate,
+    Pacer,
+    ThrottleConfig,
+    ThrottlePolicy,
+    ThrottleState,
+    arm_class,
+    family_key,
+    gate_scope,
+    parse_remaining,
+    shared_throttle_state,
+)
+from flexvmss._pipeline._trace import RedactingTracePolicy
+
+__all__ = [
+    "ARM_BUCKETS",
+    "COMPUTE_POLICIES",
+    "RETRYABLE_LRO_CODES",
+    "TRANSIENT_STATUSES",
+    "Bucket",
+    "Gate",
+    "NamedRetry",
+    "Pacer",
+    "RedactingTracePolicy",
+    "RequestCounterPolicy",
+    "ThrottleConfig",
+    "ThrottlePolicy",
+    "ThrottleState",
+    "TransientRetryPolicy",
+    "arm_class",
+    "family_key",
+    "gate_scope",
+    "is_retryable_lro_error",
+    "is_transient_exception",
+    "is_transient_response",
+    "parse_remaining",
+    "retryable_lro",
+    "shared_throttle_state",
+    "stop_when",
+    "transient_http",
+    "wait_for_code",
+]
