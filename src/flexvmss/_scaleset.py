@@ -469,7 +469,9 @@ class FlexScaleSet:
 
     def _cache(self) -> SkuCache:
         if self._sku_cache is None:
-            self._sku_cache = _shared_sku_cache()
+            from flexvmss._skus import shared_cache
+
+            self._sku_cache = shared_cache()
         return self._sku_cache
 
     async def _catalog(self, location: str) -> SkuCatalog:
@@ -1623,19 +1625,6 @@ _EXPECT: dict[str, str] = {
     "deallocate": "deallocated",
     "delete": "deleted",
 }
-
-_SHARED_SKU_CACHE: SkuCache | None = None
-
-
-def _shared_sku_cache() -> SkuCache:
-    """One in-memory SKU cache per process: one Resource SKUs read per (subscription, location)."""
-    global _SHARED_SKU_CACHE
-    if _SHARED_SKU_CACHE is None:
-        from flexvmss._skus import SkuCache
-
-        _SHARED_SKU_CACHE = SkuCache()
-    return _SHARED_SKU_CACHE
-
 
 async def _bounded(awaitables: Sequence[Awaitable[Any]], limit: int) -> None:
     """Await all of ``awaitables`` with at most ``limit`` running at once; the first error is

@@ -213,16 +213,16 @@ def _cassette_stable_library() -> Iterator[None]:
     fan-outs observe each operation through its own status URL (``observe="poll"``), and the
     process-wide SKU catalog cache starts empty, so every cassette holds its own catalog read
     and does not depend on which test ran first."""
-    from flexvmss import _fanout, _scaleset
+    from flexvmss import _fanout, _skus
 
     previous = _fanout.DEFAULT_OBSERVE
     _fanout.DEFAULT_OBSERVE = "poll"
-    _scaleset._SHARED_SKU_CACHE = None
+    _skus._SHARED_SKU_CACHE = None
     try:
         yield
     finally:
         _fanout.DEFAULT_OBSERVE = previous
-        _scaleset._SHARED_SKU_CACHE = None
+        _skus._SHARED_SKU_CACHE = None
 
 
 @contextlib.contextmanager
