@@ -45,6 +45,7 @@ __all__ = [
     "VmSpec",
     "default_computer_name_prefix",
     "describe_differences",
+    "dig",
     "render_scale_set",
     "render_scale_set_body",
     "render_vm",
@@ -701,7 +702,9 @@ def render_vm(
 # Idempotent create
 
 
-def _dig(data: Any, *path: str) -> Any:
+def dig(data: Any, *path: str) -> Any:
+    """``data[path[0]][path[1]]...``, or None as soon as a step is not a mapping or is missing:
+    for reading ARM bodies, where any level may be absent."""
     for key in path:
         if not isinstance(data, Mapping):
             return None
@@ -733,7 +736,7 @@ def describe_differences(
     ]
     out: list[str] = []
     for label, path, fold in checks:
-        want, have = _dig(wanted, *path), _dig(existing, *path)
+        want, have = dig(wanted, *path), dig(existing, *path)
         if want is None or (have is None and label == "single_placement_group"):
             continue
         same = str(want).lower() == str(have).lower() if fold else want == have
@@ -743,13 +746,13 @@ def describe_differences(
     have_zones = sorted(str(z) for z in existing.get("zones") or ())
     if want_zones != have_zones:
         out.append(f"zones: existing {have_zones!r}, spec {want_zones!r}")
-    want_image = _dig(wanted, "properties", "virtualMachineProfile", "storageProfile", "imageReference")
-    have_image = _dig(existing, "properties", "virtualMachineProfile", "storageProfile", "imageReference")
+    want_image = dig(wanted, "properties", "virtualMachineProfile", "storageProfile", "imageReference")
+    have_image = dig(existing, "properties", "virtualMachineProfile", "storageProfile", "imageReference")
     if want_image and have_image:
         for key, value in want_image.items():
             if str(value).lower() != str(have_image.get(key)).lower():
                 out.append(f"image.{key}: existing {have_image.get(key)!r}, spec {value!r}")
-    has_profile = _dig(existing, "properties", "virtualMachineProfile") is not None
+    has_profile = dig(existing, "properties", "virtualMachineProfile") is not None
     if spec.has_vm_profile != has_profile and spec.raw is None:
         out.append(
             f"vm profile: existing {'present' if has_profile else 'absent'}, "

@@ -19,7 +19,6 @@ interruption at any point.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import functools
 import logging
 import re
@@ -40,6 +39,14 @@ from flexvmss._errors import (
     PreflightError,
     ScaleSetNotEmptyError,
     from_azure_error,
+)
+from flexvmss._rules import (
+    capacity_needs_catalog,
+    check_address,
+    check_scale,
+    evaluate,
+    reads,
+    to_invalid_input,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -62,14 +69,6 @@ T = TypeVar("T")
 #: an interruption finds them again and nothing outside the set is ever touched.
 SET_TAG = "flexvmss-set"
 
-#: The Flex rule (in :mod:`flexvmss._rules`) a missing NAT gateway is reported under.
-OUTBOUND_RULE = "FLEX012"
-
-#: Flex limits checked before any request (flex-rules-now.md rule 16).
-MAX_CAPACITY = 1000
-MAX_CAPACITY_MANAGED_IMAGE = 600
-MAX_CAPACITY_NON_MPU_MULTI_FD = 200
-
 #: The Compute api-version of the raw VM list (azure-mgmt-compute 39's default).
 COMPUTE_API_VERSION = "2026-04-01"
 
@@ -85,28 +84,6 @@ NIC_RESERVATION_ATTEMPTS = 8
 #: How long teardown waits for deleted VMs to disappear from the list.
 VANISH_POLL = 5.0
 VANISH_ATTEMPTS = 60
-
-
-#: What Azure accepts as names, checked before anything is sent (a name is also a URL path
-#: segment: ".", "..", "a/b" or "x?y" would address another resource or collection).
-_NAME_RULES: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    (
-        "subscription_id",
-        re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}"),
-        "a subscription id (a GUID)",
-    ),
-    (
-        "resource_group",
-        re.compile(r"[-\w.()]{0,89}[-\w()]"),
-        "1-90 letters, digits, '_', '-', '.', '(', ')', not ending in '.'",
-    ),
-    (
-        "name",
-        re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?"),
-        "1-64 letters, digits, '_', '.', '-', starting with a letter or digit, ending with a letter, "
-        "digit or '_'",
-    ),
-)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -173,31 +150,40 @@ class VmInfo:
 
 @dataclass(frozen=True)
 class ScaleSetInfo:
-    """The scale set as Azure reports it (GET)."""
+    """The scale set as Azure reports it (GET); also what the Flex rules read about the set VMs
+    are created into (build one from a GET body with :meth:`from_wire`)."""
 
     name: str
-    id: str
-    location: str
-    orchestration_mode: str | None
-    provisioning_state: str | None
-    platform_fault_domain_count: int | None
-    single_placement_group: bool | None
-    zones: tuple[str, ...]
-    sku_name: str | None
-    capacity: int | None
-    has_vm_profile: bool
-    etag: str | None
-    tags: Mapping[str, str]
+    id: str = ""
+    location: str = ""
+    orchestration_mode: str | None = "Flexible"
+    provisioning_state: str | None = None
+    platform_fault_domain_count: int | None = 1
+    single_placement_group: bool | None = None
+    zones: tuple[str, ...] = ()
+    sku_name: str | None = None
+    capacity: int | None = None
+    has_vm_profile: bool = False
+    etag: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def resource_group(self) -> str | None:
+        """The resource group named in :attr:`id` (None when the id names none)."""
+        match = re.search(r"/resourceGroups/([^/]+)", self.id, flags=re.IGNORECASE)
+        return match.group(1) if match else None
 
     @classmethod
     def from_wire(cls, body: Mapping[str, Any]) -> ScaleSetInfo:
+        """From a GET body (wire dict or azure-mgmt model)."""
         body = _wire(body)
         props = body.get("properties") or {}
         sku = body.get("sku") or {}
+        resource_id = str(body.get("id") or "")
         return cls(
-            name=str(body.get("name")),
-            id=str(body.get("id")),
+            name=str(body.get("name") or resource_id.rsplit("/", 1)[-1]),
+            id=resource_id,
             location=str(body.get("location") or ""),
             orchestration_mode=props.get("orchestrationMode"),
             provisioning_state=props.get("provisioningState"),
@@ -371,12 +357,7 @@ class FlexScaleSet:
         waive: Iterable[str] = (),
         on_event: Callable[[ProgressEvent], None] | None = None,
     ) -> None:
-        given = {"subscription_id": subscription_id, "resource_group": resource_group, "name": name}
-        for label, pattern, rule in _NAME_RULES:
-            value = given[label]
-            if not isinstance(value, str) or not pattern.fullmatch(value):
-                what = label.replace("_", " ")
-                raise InvalidInputError(label, value, f"give the scale set's {what}: {rule}")
+        check_address(subscription_id, resource_group, name)
         self.subscription_id = subscription_id
         self.resource_group = resource_group
         self.name = name
@@ -498,64 +479,25 @@ class FlexScaleSet:
 
         return await self._cache().get(self.subscription_id, location, load)
 
-    async def _resolve_network(
-        self, spec: Any, seen: dict[str, dict[str, Any] | None] | None = None
-    ) -> tuple[Any, list[Finding]]:
-        """Verify what a spec's network relies on with one GET each: the subnet's NAT gateway
-        (``outbound="nat_gateway"``) and an undeclared load balancer sku. Returns the spec (with
-        the load balancer sku filled in) and findings for what is missing. ``seen`` caches the
-        GETs across the specs of one call."""
-        from flexvmss._rules import Finding
+    async def _read_resources(
+        self, specs: Sequence[ScaleSetSpec | VmSpec]
+    ) -> dict[str, dict[str, Any] | None]:
+        """The network resources the Flex rules need for ``specs`` (:func:`flexvmss._rules.reads`:
+        a declared NAT gateway's subnet, an undeclared load balancer sku), one GET each, by
+        lower-cased id; None for one that does not exist."""
+        seen: dict[str, dict[str, Any] | None] = {}
+        for spec in specs:
+            for resource_id in reads(spec):
+                if resource_id.lower() in seen:
+                    continue
+                try:
+                    seen[resource_id.lower()] = await self._get_network_resource(resource_id)
+                except NotFoundError:
+                    seen[resource_id.lower()] = None
+        return seen
 
-        network = getattr(spec, "network", None)
-        findings: list[Finding] = []
-        if network is None:
-            return spec, findings
-        has_profile = getattr(spec, "has_vm_profile", True)
-        if network.outbound == "nat_gateway" and has_profile:
-            subnet_id = network.subnet_id
-            subnet = await self._get_cached(subnet_id, "get subnet", seen)
-            if subnet is None or not (subnet.get("properties") or {}).get("natGateway"):
-                findings.append(
-                    Finding(
-                        rule_id=OUTBOUND_RULE,
-                        severity="error",
-                        field="network.outbound",
-                        value="nat_gateway",
-                        message=(
-                            f"network.outbound='nat_gateway' but subnet {subnet_id} "
-                            + ("does not exist." if subnet is None else "has no NAT gateway attached.")
-                        ),
-                        fix="Attach a NAT gateway to the subnet, or declare another outbound path "
-                        "(public_ip_per_vm or a Standard load balancer backend pool).",
-                        source="OutboundConnectivityNotEnabledOnVM (flex-rules-now.md row 19)",
-                    )
-                )
-        pools = tuple(network.load_balancer_backend_pool_ids or ())
-        if pools and network.load_balancer_sku is None:
-            lb_id = pools[0].split("/backendAddressPools/")[0]
-            lb = await self._get_cached(lb_id, "get load balancer", seen)
-            if lb is not None:
-                sku = str((lb.get("sku") or {}).get("name") or "Basic")
-                spec = dataclasses.replace(spec, network=dataclasses.replace(network, load_balancer_sku=sku))
-        return spec, findings
-
-    async def _get_cached(
-        self, resource_id: str, operation: str, seen: dict[str, dict[str, Any] | None] | None
-    ) -> dict[str, Any] | None:
-        key = resource_id.lower()
-        if seen is not None and key in seen:
-            return seen[key]
-        try:
-            body: dict[str, Any] | None = await self._get_by_id(resource_id, operation)
-        except NotFoundError:
-            body = None
-        if seen is not None:
-            seen[key] = body
-        return body
-
-    async def _get_by_id(self, resource_id: str, operation: str) -> dict[str, Any]:
-        """GET a network resource (subnet or load balancer) by id through the network client."""
+    async def _get_network_resource(self, resource_id: str) -> dict[str, Any]:
+        """GET a subnet or a load balancer by id through the network client."""
         network = self._arm().network
         parts = resource_id.strip("/").split("/")
         lower = [p.lower() for p in parts]
@@ -563,10 +505,10 @@ class FlexScaleSet:
         if "subnets" in lower:
             vnet = parts[lower.index("virtualnetworks") + 1]
             subnet = parts[lower.index("subnets") + 1]
-            item = await self._call(f"{operation} {subnet}", network.subnets.get(rg, vnet, subnet))
+            item = await self._call(f"get subnet {subnet}", network.subnets.get(rg, vnet, subnet))
         elif "loadbalancers" in lower:
             lb = parts[lower.index("loadbalancers") + 1]
-            item = await self._call(f"{operation} {lb}", network.load_balancers.get(rg, lb))
+            item = await self._call(f"get load balancer {lb}", network.load_balancers.get(rg, lb))
         else:
             raise InvalidInputError("resource_id", resource_id, "give a subnet or load balancer id")
         return _wire(item)
@@ -578,13 +520,9 @@ class FlexScaleSet:
         the spec relies on them, one GET for the subnet's NAT gateway and one for the load
         balancer's sku. Returns every finding (errors and warnings).
         """
-        from flexvmss._rules import evaluate
-
         catalog = await self._catalog(spec.location)
-        spec, network_findings = await self._resolve_network(spec)
-        findings = list(evaluate(spec, catalog=catalog, waive=self.waive, name=self.name))
-        findings.extend(f for f in network_findings if f.rule_id not in self.waive)
-        return findings
+        resources = await self._read_resources([spec])
+        return evaluate(spec, catalog=catalog, waive=self.waive, name=self.name, resources=resources)
 
     def _raise_on_errors(self, findings: Sequence[Finding]) -> None:
         errors = [f for f in findings if f.severity == "error"]
@@ -755,7 +693,6 @@ class FlexScaleSet:
         set (attaching an existing VM is refused: FLEX028). Returns the set, the rendered
         models of the VMs to create, and the bodies of those that are already members (a
         re-run creates them no second time)."""
-        from flexvmss._rules import evaluate
         from flexvmss._specs import render_vm
 
         info = await self.get()
@@ -773,20 +710,19 @@ class FlexScaleSet:
         duplicates = sorted({spec.name for spec in specs if counts[spec.name.lower()] > 1})
         if duplicates:
             raise InvalidInputError("vm_specs", duplicates, "give every VM its own name")
+        resources = await self._read_resources(specs)
         findings: list[Finding] = []
-        seen: dict[str, dict[str, Any] | None] = {}
         for spec in specs:
-            checked, network_findings = await self._resolve_network(spec, seen)
             findings.extend(
                 evaluate(
-                    checked,
+                    spec,
                     catalog=catalog,
                     waive=self.waive,
-                    scale_set=info.raw,
+                    scale_set=info,
                     existing_vm=existing_by_name.get(spec.name.lower()),
+                    resources=resources,
                 )
             )
-            findings.extend(f for f in network_findings if f.rule_id not in self.waive)
         self._raise_on_errors(findings)
         members: dict[str, dict[str, Any]] = {}
         models: dict[str, Any] = {}
@@ -964,23 +900,13 @@ class FlexScaleSet:
         )
 
     async def _check_capacity(self, info: ScaleSetInfo, capacity: int) -> None:
-        profile = (info.raw.get("properties") or {}).get("virtualMachineProfile") or {}
-        image_id = str(((profile.get("storageProfile") or {}).get("imageReference") or {}).get("id") or "")
-        limit, why = MAX_CAPACITY, "a Flexible scale set holds at most 1,000 VMs"
-        if "/providers/microsoft.compute/images/" in image_id.lower():
-            limit = MAX_CAPACITY_MANAGED_IMAGE
-            why = "a set whose profile uses a managed image holds at most 600 VMs"
-        if (info.platform_fault_domain_count or 1) > 1 and info.sku_name and info.sku_name.lower() != "mix":
-            catalog = await self._catalog(info.location)
-            size = catalog.vm_size(info.sku_name)
-            if size is not None and not size.memory_preserving and limit > MAX_CAPACITY_NON_MPU_MULTI_FD:
-                limit = MAX_CAPACITY_NON_MPU_MULTI_FD
-                why = (
-                    f"{info.sku_name} has no memory-preserving maintenance and the set's fault domain count "
-                    "is above 1, which limits it to 200 VMs"
-                )
-        if capacity > limit:
-            raise InvalidInputError("capacity", capacity, f"use at most {limit}: {why}")
+        """The Flex capacity limits (FLEX014) for ``info`` at ``capacity``, before any write;
+        the SKU catalog is read only when the limit depends on the set's size."""
+        catalog = await self._catalog(info.location) if capacity_needs_catalog(info) else None
+        findings = check_scale(info, capacity, catalog=catalog, waive=self.waive)
+        errors = [f for f in findings if f.severity == "error"]
+        if errors:
+            raise to_invalid_input(errors[0])
 
     # -- per-VM operations over many VMs -----------------------------------------------------
 
