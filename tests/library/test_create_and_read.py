@@ -340,6 +340,13 @@ async def test_create_refuses_to_turn_a_uniform_set_flexible(emu, network, make_
         await ss.create(ScaleSetSpec(location=LOCATION))
     assert "orchestration mode" in str(caught.value)
 
+    # VMs cannot join it either: the Flex rule (FLEX003) refuses before any write
+    writes = emu.counters()["by_op_class"].get("write", 0)
+    with pytest.raises(PreflightError) as refused:
+        await ss.add_vm(vm_spec(network, "legacy-1"))
+    assert "FLEX003" in {f.rule_id for f in refused.value.findings}
+    assert emu.counters()["by_op_class"].get("write", 0) == writes
+
 
 @pytest.mark.parametrize("face", ["aio"])
 async def test_a_throttled_read_raises_instead_of_answering_empty(emu, network, make_set):
