@@ -64,6 +64,13 @@ class FlexScaleSet(ScaleSetCore):
             f"resource_group={self.resource_group!r}, name={self.name!r})"
         )
 
+    @property
+    def requests(self) -> Mapping[str, int]:
+        """Requests this set's clients have sent so far, by class (``write``, ``delete``,
+        ``action``, ``read``, ``list``, ``poll``), every retry and 429 included. Empty for
+        azure-mgmt clients passed in as a tuple (flexvmss does not see their traffic)."""
+        return dict(self._clients.requests) if self._clients is not None else {}
+
     # -- lifecycle -------------------------------------------------------------------------
 
     async def __aenter__(self) -> FlexScaleSet:
