@@ -180,7 +180,7 @@ def test_rule_modules_hold_their_rules_by_topic() -> None:
 
     assert network.outbound.id == "FLEX012" and network.outbound.check.__module__.endswith(".network")
     assert names.resource_names.id == "FLEX015"
-    assert scale_set.capacity.on_scale and not network.outbound.on_scale
+    assert scale_set.capacity.changes == ("capacity",) and network.outbound.changes == ()
 
 
 # -- facts read before the rules run ----------------------------------------------------------
@@ -252,34 +252,34 @@ def _existing(**changes: object) -> ScaleSetInfo:
 
 
 def test_scaling_an_existing_set_is_held_to_the_same_capacity_rule_as_creating_one() -> None:
-    from flexvmss._rules import capacity_needs_catalog, check_scale
+    from flexvmss._rules import capacity_needs_catalog, check_change
 
-    assert check_scale(_existing(), 1000, catalog=None) == []
-    [too_many] = check_scale(_existing(), 1001, catalog=None)
+    assert check_change(_existing(), capacity=1000, catalog=None) == []
+    [too_many] = check_change(_existing(), capacity=1001, catalog=None)
     assert (too_many.rule_id, too_many.field, too_many.value) == ("FLEX014", "capacity", 1001)
     assert "1,000" in too_many.message
-    assert check_scale(_existing(), 1001, catalog=None, waive=["FLEX014"]) == []
+    assert check_change(_existing(), capacity=1001, catalog=None, waive=["FLEX014"]) == []
 
     image = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Compute/images/golden"
     managed = _existing(
         properties={"virtualMachineProfile": {"storageProfile": {"imageReference": {"id": image}}}}
     )
-    assert "600" in check_scale(managed, 601, catalog=None)[0].message
+    assert "600" in check_change(managed, capacity=601, catalog=None)[0].message
 
     non_mpu = _existing(
         sku={"name": "Standard_M8ms"}, properties={"platformFaultDomainCount": 2, "virtualMachineProfile": {}}
     )
     assert capacity_needs_catalog(non_mpu) and not capacity_needs_catalog(_existing())
-    [limited] = check_scale(non_mpu, 201, catalog=EAST)
+    [limited] = check_change(non_mpu, capacity=201, catalog=EAST)
     assert "Standard_M8ms" in limited.message and "200" in limited.message
     assert "fault domain count cannot change" in limited.fix
-    assert check_scale(non_mpu, 200, catalog=EAST) == []
+    assert check_change(non_mpu, capacity=200, catalog=EAST) == []
 
 
 def test_a_finding_about_an_argument_becomes_an_invalid_input_error() -> None:
-    from flexvmss._rules import check_scale, to_invalid_input
+    from flexvmss._rules import check_change, to_invalid_input
 
-    error = to_invalid_input(check_scale(_existing(), 1001, catalog=None)[0])
+    error = to_invalid_input(check_change(_existing(), capacity=1001, catalog=None)[0])
     assert isinstance(error, InvalidInputError)
     assert (error.field, error.value) == ("capacity", 1001)
     assert str(error) == (
@@ -307,3 +307,17 @@ def test_a_scale_set_address_azure_would_not_accept_is_refused(
         check_address(*address)
     assert caught.value.field == field
     check_address("0000", "rg-(1).x_", "web_1.a-b")
+
+
+@pytest.mark.parametrize(
+    ("size", "rule"),
+    [("Standard_Nonexistent_v9", "FLEX020"), ("Standard_B1ls", "FLEX026")],
+)
+def test_resizing_the_sets_vms_is_held_to_the_size_rules(size: str, rule: str) -> None:
+    from flexvmss._rules import check_change
+
+    assert check_change(_existing(), size="Standard_E4s_v5", catalog=EAST) == []
+    [refused] = [f for f in check_change(_existing(), size=size, catalog=EAST) if f.severity == "error"]
+    assert (refused.rule_id, refused.field, refused.value) == (rule, "size", size)
+    with pytest.raises(ValueError):
+        check_change(_existing(), catalog=EAST)

@@ -31,7 +31,7 @@ __all__ = [
     "RuleContext",
     "ScaleSetFacts",
     "Severity",
-    "check_scale",
+    "check_change",
     "evaluate",
     "registered_rules",
     "rule",
@@ -41,6 +41,9 @@ __all__ = [
 
 Severity = Literal["error", "warning"]
 Profile = Literal["today", "2021"]
+#: A change of an existing set some rules also check: its capacity (``scale_to``), or the size
+#: of its VMs (``update(size=...)``).
+Change = Literal["capacity", "size"]
 
 
 @dataclass(frozen=True)
@@ -134,22 +137,23 @@ class Facts:
 @dataclass
 class RuleContext:
     """Everything a check may look at: the spec, its rendered wire body, the set's name, the
-    :class:`Facts` read from Azure and, for a capacity change of an existing set
-    (:func:`check_scale`), the capacity asked for."""
+    :class:`Facts` read from Azure and, for a change of an existing set (:func:`check_change`),
+    the capacity or the VM size asked for."""
 
     _spec: ScaleSetSpec | VmSpec | None
     name: str | None
     body: dict[str, Any]
     facts: Facts = field(default_factory=Facts)
     requested_capacity: int | None = None
+    requested_size: str | None = None
     _sizes_cache: list[tuple[str, str]] | None = field(default=None, repr=False)
 
     @property
     def spec(self) -> ScaleSetSpec | VmSpec:
-        """The spec under check (rules that also check a capacity change read
-        :attr:`set_spec` instead, which is None there)."""
+        """The spec under check (rules that also check a change of an existing set read
+        :attr:`set_spec` / :attr:`vm_spec` instead, which are None there)."""
         if self._spec is None:
-            raise RuntimeError("this rule checks specs only; mark it on_scale=False")
+            raise RuntimeError("this rule checks specs only: do not list it as checking a change")
         return self._spec
 
     @property
@@ -225,10 +229,13 @@ class RuleContext:
         return tuple(str(z) for z in self.body.get("zones") or ())
 
     def vm_sizes(self) -> list[tuple[str, str]]:
-        """(field, size name) for every size the spec (or the existing set) would run."""
+        """(field, size name) for every size the spec (or the existing set, or the size change
+        asked for) would run."""
         if self._sizes_cache is None:
             sizes: list[tuple[str, str]] = []
-            if self.vm_spec is not None:
+            if self.requested_size is not None:
+                sizes.append(("size", self.requested_size))
+            elif self.vm_spec is not None:
                 sizes.append(("vm_size", self.vm_spec.vm_size))
             elif self.set_spec is not None:
                 if self.set_spec.vm_size:
@@ -278,7 +285,7 @@ class Rule:
     """A Flex rule: id, title, default severity, its status in 2021 and today, its source, its check.
 
     ``lifted`` rules (restrictions Azure has since removed) run only with ``profile="2021"``;
-    ``on_scale`` rules also check a capacity change of an existing set (:func:`check_scale`).
+    ``changes`` names the changes of an existing set the rule also checks (:func:`check_change`).
     """
 
     id: str
@@ -289,7 +296,7 @@ class Rule:
     source: str
     check: Check
     lifted: bool = False
-    on_scale: bool = False
+    changes: tuple[Change, ...] = ()
 
 
 _REGISTRY: dict[str, Rule] = {}
@@ -304,7 +311,7 @@ def rule(
     status_today: str,
     source: str,
     lifted: bool = False,
-    on_scale: bool = False,
+    changes: tuple[Change, ...] = (),
 ) -> Callable[[Check], Rule]:
     """Register the decorated check as rule ``id`` with its metadata; returns the :class:`Rule`.
 
@@ -318,7 +325,7 @@ def rule(
     def register(check: Check) -> Rule:
         if id in _REGISTRY:
             raise ValueError(f"rule {id} is defined twice ({_REGISTRY[id].check.__qualname__})")
-        registered = Rule(id, title, severity, status_2021, status_today, source, check, lifted, on_scale)
+        registered = Rule(id, title, severity, status_2021, status_today, source, check, lifted, changes)
         _REGISTRY[id] = registered
         return registered
 
@@ -397,16 +404,30 @@ def evaluate(
     return _run(ctx, rules, waived)
 
 
-def check_scale(
-    scale_set: ScaleSetFacts, capacity: int, *, catalog: SkuCatalog | None, waive: Iterable[str] = ()
+def check_change(
+    scale_set: ScaleSetFacts,
+    *,
+    capacity: int | None = None,
+    size: str | None = None,
+    catalog: SkuCatalog | None,
+    waive: Iterable[str] = (),
 ) -> list[Finding]:
-    """The findings of the rules that also check a capacity change (``on_scale``) for setting
-    the existing ``scale_set`` to ``capacity`` VMs. ``catalog`` is needed only when
-    :func:`flexvmss._rules.scale_set.capacity_needs_catalog` says so."""
+    """The findings of the rules that also check a change of the existing ``scale_set``: its
+    ``capacity`` (FLEX014; the catalog is needed only when
+    :func:`flexvmss._rules.scale_set.capacity_needs_catalog` says so), or a new ``size`` for its
+    VMs (offered, not restricted, not refused by Flex)."""
+    if (capacity is None) == (size is None):
+        raise ValueError("check_change() checks one change: give capacity or size")
+    change: Change = "capacity" if capacity is not None else "size"
     ctx = RuleContext(
-        None, scale_set.name, dict(scale_set.raw), Facts(catalog=catalog, scale_set=scale_set), capacity
+        None,
+        scale_set.name,
+        dict(scale_set.raw),
+        Facts(catalog=catalog, scale_set=scale_set),
+        requested_capacity=capacity,
+        requested_size=size,
     )
-    return _run(ctx, [r for r in registered_rules() if r.on_scale], _waived(waive))
+    return _run(ctx, [r for r in registered_rules() if change in r.changes], _waived(waive))
 
 
 def to_invalid_input(finding: Finding) -> InvalidInputError:

@@ -229,7 +229,7 @@ def dedicated_hosts(ctx: RuleContext) -> Iterator[Issue]:
     status_2021="1,000 with FD guarantees; 600 from a managed image",
     status_today="unchanged, plus 200 for sizes without memory-preserving updates with FD > 1",
     source=sources("OV", "OM", "SP"),
-    on_scale=True,
+    changes=("capacity",),
 )
 def capacity(ctx: RuleContext) -> Iterator[Issue]:
     """For a set spec, and for ``scale_to`` on an existing set (its body and the capacity asked)."""

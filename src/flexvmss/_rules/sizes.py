@@ -44,6 +44,7 @@ def priority_mix_mpu(ctx: RuleContext) -> Iterator[Issue]:
     status_2021="Resource SKUs",
     status_today="unchanged",
     source=sources("SKUS"),
+    changes=("size",),
 )
 def size_exists(ctx: RuleContext) -> Iterator[Issue]:
     if ctx.catalog is None:
@@ -65,6 +66,7 @@ def size_exists(ctx: RuleContext) -> Iterator[Issue]:
     status_2021="Resource SKUs",
     status_today="unchanged",
     source=sources("SKUS"),
+    changes=("size",),
 )
 def size_location_restriction(ctx: RuleContext) -> Iterator[Issue]:
     for where, name, size in ctx.known_sizes():
@@ -179,6 +181,7 @@ def ephemeral_os_disk(ctx: RuleContext) -> Iterator[Issue]:
     status_2021="specialty sizes unsupported",
     status_today="all sizes supported except tiny ones such as Standard_B1ls",
     source=sources("B1LS", "OM"),
+    changes=("size",),
 )
 def flex_refused_sizes(ctx: RuleContext) -> Iterator[Issue]:
     for where, name in ctx.vm_sizes():

@@ -271,8 +271,8 @@ class FlexScaleSet(ScaleSetCore):
         on_event: Callable[[ProgressEvent], None] | None = None,
     ) -> BatchResult:
         """Change VMs in place: ``tags`` (replaces the VM's tags; flexvmss keeps its own),
-        ``size`` (checked against the region's SKU catalog first), ``user_data`` (text, bytes or
-        a :class:`~flexvmss.Secret`; sent base64-encoded)."""
+        ``size`` (checked first against the Flex size rules and the region's SKU catalog),
+        ``user_data`` (text, bytes or a :class:`~flexvmss.Secret`; sent base64-encoded)."""
         batch = Batch(concurrency, deadline, on_event)
         return await _per_vm.update(self, names, where, batch, tags=tags, size=size, user_data=user_data)
 

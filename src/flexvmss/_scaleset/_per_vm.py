@@ -14,6 +14,7 @@ from typing import Any
 from flexvmss._actions import ACTIONS, VmAction
 from flexvmss._errors import InvalidInputError
 from flexvmss._fanout import BatchResult
+from flexvmss._scaleset import _preflight
 from flexvmss._scaleset._core import SET_TAG, Batch, ScaleSetCore, VmFilter, VmNames
 from flexvmss._scaleset._values import wire
 
@@ -65,12 +66,7 @@ async def update(
         raise InvalidInputError("update", None, "give tags, size and/or user_data")
     properties: dict[str, Any] = {}
     if size is not None:
-        location = ss.location or (await ss._read_set()).location
-        vm_size = (await ss._catalog(location)).vm_size(size)
-        if vm_size is None or vm_size.restricted_in_location:
-            raise InvalidInputError(
-                "size", size, f"pick a size offered to this subscription in {location} (az vm list-skus)"
-            )
+        await _preflight.check_size(ss, size)
         properties["hardwareProfile"] = {"vmSize": size}
     if user_data is not None:
         raw = user_data.reveal() if hasattr(user_data, "reveal") else user_data

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from flexvmss._errors import InvalidInputError, NotFoundError, PreflightError
-from flexvmss._rules import Finding, capacity_needs_catalog, check_scale, evaluate, reads, to_invalid_input
+from flexvmss._rules import Finding, capacity_needs_catalog, check_change, evaluate, reads, to_invalid_input
 from flexvmss._scaleset._core import ScaleSetCore
 from flexvmss._scaleset._values import ScaleSetInfo, rg_of, wire
 from flexvmss._specs import ScaleSetSpec, VmSpec
 
-__all__ = ["check_capacity", "check_vms", "plan_create", "raise_on_errors"]
+__all__ = ["check_capacity", "check_size", "check_vms", "plan_create", "raise_on_errors"]
 
 logger = logging.getLogger("flexvmss")
 
@@ -72,7 +72,19 @@ async def check_capacity(ss: ScaleSetCore, info: ScaleSetInfo, capacity: int) ->
     write; the SKU catalog is read only when the limit depends on the set's size. A refusal is
     an :class:`~flexvmss.InvalidInputError` (the capacity is an argument, not a spec)."""
     catalog = await ss._catalog(info.location) if capacity_needs_catalog(info) else None
-    findings = check_scale(info, capacity, catalog=catalog, waive=ss.waive)
+    _refuse_argument(check_change(info, capacity=capacity, catalog=catalog, waive=ss.waive))
+
+
+async def check_size(ss: ScaleSetCore, size: str) -> None:
+    """The size rules (FLEX020, FLEX021, FLEX026) for resizing the set's VMs to ``size``,
+    against the region's catalog, before any write; a refusal is an
+    :class:`~flexvmss.InvalidInputError`."""
+    location = ss.location or (await ss._read_set()).location
+    facts = ScaleSetInfo(name=ss.name, id=ss.id, location=location)  # the size rules read the catalog only
+    _refuse_argument(check_change(facts, size=size, catalog=await ss._catalog(location), waive=ss.waive))
+
+
+def _refuse_argument(findings: Sequence[Finding]) -> None:
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise to_invalid_input(errors[0])
