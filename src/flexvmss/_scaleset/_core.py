@@ -11,7 +11,6 @@ empty.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -30,8 +29,6 @@ from flexvmss._skus import SkuCache, SkuCatalog
 from flexvmss._throttle import ThrottleConfig
 
 __all__ = ["COMPUTE_API_VERSION", "SET_TAG", "Batch", "OnEvent", "ScaleSetCore", "VmFilter", "VmNames"]
-
-logger = logging.getLogger("flexvmss")
 
 T = TypeVar("T")
 
