@@ -1,8 +1,9 @@
 """Generate the reference pages that come from code: docs/rules.md and docs/cli.md.
 
 ``docs/rules.md`` is the Flex rules table from :func:`flexvmss._rules.rules_table`;
-``docs/cli.md`` is every ``flexvmss`` command's help text, as ``flexvmss <command> --help``
-prints it. ``make docs`` runs this before ``mkdocs build --strict``, so the site cannot drift
+``docs/cli.md`` is the per-VM actions table (:data:`flexvmss._actions.PER_VM_ACTIONS`, the
+same rows the facade runs and the commands are built from) and every ``flexvmss`` command's
+help text, as ``flexvmss <command> --help`` prints it. ``make docs`` runs this before ``mkdocs build --strict``, so the site cannot drift
 from the code.
 """
 
@@ -86,12 +87,45 @@ def cli_page() -> str:
         "(the partial result is reported first).",
         "",
     ]
+    lines += actions_table()
     for path, command in _walk(flexvmss, ["flexvmss"]):
         if command.hidden:
             continue
         ctx = click.Context(command, info_name=" ".join(path), terminal_width=100, max_content_width=100)
         lines += [f"## `{' '.join(path)}`", "", "```text", command.get_help(ctx), "```", ""]
     return "\n".join(lines)
+
+
+def actions_table() -> list[str]:
+    """The per-VM actions: command, facade method, the azure-mgmt call per VM, how success is
+    confirmed, flags, and whether the command asks before it runs."""
+    from flexvmss._actions import PER_VM_ACTIONS
+
+    lines = [
+        "## Per-VM actions",
+        "",
+        "One table (`flexvmss._actions.PER_VM_ACTIONS`) drives the facade's per-VM methods, these",
+        "commands and this list. Each acts on every VM of the set, on `--names` or on the VMs",
+        "`--where` selects: one request per VM through the fan-out. A VM's success is what Azure",
+        "confirms: the state the set's VM list shows once the VM has settled (anything else is",
+        "decided by that operation's own status), or the operation's status alone.",
+        "",
+        "| command | method | azure-mgmt call per VM | success seen as | flags | asks first |",
+        "|---|---|---|---|---|---|",
+    ]
+    for action in PER_VM_ACTIONS:
+        confirmed = f"`{action.expect}` in the VM list" if action.expect else "the operation's status"
+        flags = ", ".join(f"`{flag.option}`" for flag in action.flags)
+        cells = (
+            f"`flexvmss {action.command}`",
+            f"`{action.method}()`",
+            f"`virtual_machines.{action.sdk_method}`",
+            confirmed,
+            flags,
+            "yes" if action.destructive else "no",
+        )
+        lines.append("| " + " | ".join(_cell(x) for x in cells) + " |")
+    return [*lines, ""]
 
 
 def write(path: Path, text: str) -> bool:

@@ -355,7 +355,7 @@ def _face(async_path: str, sync_name: str, imports: _Imports) -> str:
         "        return self._core",
     ]
     for name, annotation in _instance_attributes(async_cls):
-        annotation = names.use(annotation, async_cls.__module__, f"{class_name}.{name}")
+        annotation = names.use(annotation, async_cls.__init__.__module__, f"{class_name}.{name}")
         out += [
             "",
             "    @property",

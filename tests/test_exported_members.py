@@ -10,6 +10,7 @@ import pytest
 import flexvmss
 
 EXPECTED = {
+    "Runtime",
     "AzureOperationError",
     "BatchResult",
     "ConflictError",

@@ -45,6 +45,7 @@ _EXPORTS: dict[str, str] = {
     "VmResult": "._fanout",
     "ProgressEvent": "._progress",
     "ThrottleConfig": "._pipeline",
+    "Runtime": "._runtime",
     # errors
     "AzureOperationError": "._errors",
     "ConflictError": "._errors",
@@ -96,6 +97,7 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         Finding as Finding,
         rules_table as rules_table,
     )
+    from flexvmss._runtime import Runtime as Runtime
     from flexvmss._scaleset import (
         ScaleSetInfo as ScaleSetInfo,
         TeardownResult as TeardownResult,

@@ -23,7 +23,7 @@ from typing import Any
 
 from flexvmss._loops import PerLoop
 
-__all__ = ["SkuCache", "SkuCatalog", "VmSize", "normalize_location", "size_series"]
+__all__ = ["SkuCache", "SkuCatalog", "VmSize", "normalize_location", "shared_cache", "size_series"]
 
 
 def normalize_location(location: str) -> str:
@@ -355,3 +355,15 @@ class SkuCache:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
+
+
+_SHARED_SKU_CACHE: SkuCache | None = None
+
+
+def shared_cache() -> SkuCache:
+    """The process-wide cache every scale set uses unless given its own: one Resource SKUs read
+    per (subscription, location) for the whole process."""
+    global _SHARED_SKU_CACHE
+    if _SHARED_SKU_CACHE is None:
+        _SHARED_SKU_CACHE = SkuCache()
+    return _SHARED_SKU_CACHE

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
         BatchResult,
         Finding,
         ProgressEvent,
+        Runtime,
         ScaleSetInfo,
         ScaleSetSpec,
         SkuCache,
@@ -66,6 +67,7 @@ class FlexScaleSet:
         throttle: ThrottleConfig | None = None,
         waive: Iterable[str] = (),
         on_event: Callable[[ProgressEvent], None] | None = None,
+        runtime: Runtime | None = None,
     ) -> None:
         self._core = AsyncFlexScaleSet(
             subscription_id,
@@ -80,6 +82,7 @@ class FlexScaleSet:
             throttle=throttle,
             waive=waive,
             on_event=on_event,
+            runtime=runtime,
         )
 
     @property
@@ -121,9 +124,11 @@ class FlexScaleSet:
         return repr(self._core)
 
     @property
-    def id(self) -> str:
-        """The scale set's ARM resource id."""
-        return self._core.id
+    def requests(self) -> Mapping[str, int]:
+        """Requests this set's clients have sent so far, by class (``write``, ``delete``,
+        ``action``, ``read``, ``list``, ``poll``), every retry and 429 included. Empty for
+        azure-mgmt clients passed in as a tuple (flexvmss does not see their traffic)."""
+        return self._core.requests
 
     def __enter__(self) -> FlexScaleSet:
         run_sync(self._core.__aenter__)
@@ -135,25 +140,6 @@ class FlexScaleSet:
     def close(self) -> None:
         """Close the clients flexvmss built (clients you passed in stay open)."""
         run_sync(self._core.close)
-
-    def plan_create(self, spec: ScaleSetSpec) -> list[Finding]:
-        """Check ``spec`` against the Flex rules and the region's SKU catalog; create nothing.
-
-        Sends one Resource SKUs read per (subscription, location) (cached afterwards) and, when
-        the spec relies on them, one GET for the subnet's NAT gateway and one for the load
-        balancer's sku. Returns every finding (errors and warnings).
-        """
-        return run_sync(self._core.plan_create, spec)
-
-    def create(self, spec: ScaleSetSpec) -> ScaleSetInfo:
-        """Create the scale set (idempotent) and wait until Azure has provisioned it.
-
-        Runs :meth:`plan_create` first and raises :class:`~flexvmss.PreflightError` on error
-        findings (warnings are logged). If the set already exists: the same spec returns it
-        unchanged; a different one raises :class:`~flexvmss.ConflictError` naming each
-        difference (a set's orchestration mode can never change).
-        """
-        return run_sync(self._core.create, spec)
 
     def get(self) -> ScaleSetInfo:
         """The scale set as Azure reports it; :class:`~flexvmss.NotFoundError` if it does not exist."""
@@ -175,6 +161,25 @@ class FlexScaleSet:
         """One VM of the set, with its instance view; :class:`~flexvmss.NotFoundError` when it
         does not exist or belongs to no/another set."""
         return run_sync(self._core.vm, name)
+
+    def plan_create(self, spec: ScaleSetSpec) -> list[Finding]:
+        """Check ``spec`` against the Flex rules and the region's SKU catalog; create nothing.
+
+        Sends one Resource SKUs read per (subscription, location) (cached afterwards) and, when
+        the spec relies on them, one GET for the subnet's NAT gateway and one for the load
+        balancer's sku. Returns every finding (errors and warnings).
+        """
+        return run_sync(self._core.plan_create, spec)
+
+    def create(self, spec: ScaleSetSpec) -> ScaleSetInfo:
+        """Create the scale set (idempotent) and wait until Azure has provisioned it.
+
+        Runs :meth:`plan_create` first and raises :class:`~flexvmss.PreflightError` on error
+        findings (warnings are logged). If the set already exists: the same spec returns it
+        unchanged; a different one raises :class:`~flexvmss.ConflictError` naming each
+        difference (a set's orchestration mode can never change).
+        """
+        return run_sync(self._core.create, spec)
 
     def add_vm(self, vm_spec: VmSpec) -> VmInfo:
         """Create one VM into the set (same resource group; optional zone, fault domain, own
@@ -205,10 +210,11 @@ class FlexScaleSet:
     def scale_to(self, capacity: int) -> ScaleSetInfo:
         """Set the VM count of a set that has a VM profile, and wait until Azure is done.
 
-        The Flex limits are checked before any write (1,000; 600 from a managed image; 200 for
-        a size without memory-preserving maintenance with fault domain count > 1). The PATCH
-        carries the set's ETag (``If-Match``); when someone changed the set meanwhile (412) it
-        re-reads and re-applies, it never overwrites blindly.
+        The Flex limits (rule FLEX014) are checked before any write (1,000; 600 from a managed
+        image; 200 for a size without memory-preserving maintenance with fault domain count > 1)
+        and refused as :class:`~flexvmss.InvalidInputError`. The PATCH carries the set's ETag
+        (``If-Match``); when someone changed the set meanwhile (412) it re-reads and re-applies,
+        it never overwrites blindly.
         """
         return run_sync(self._core.scale_to, capacity)
 
@@ -369,6 +375,36 @@ class FlexScaleSet:
             on_event=on_event,
         )
 
+    def delete_vms(
+        self,
+        names: Sequence[str] | None = None,
+        *,
+        force: bool = False,
+        where: Callable[[VmInfo], bool] | None = None,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> BatchResult:
+        """Delete VMs of the set (all, ``names``, or those ``where`` accepts).
+
+        Uses the scale set's batch delete (DeleteInstances, VM names as instance ids,
+        ``forceDeletion`` when ``force``) in chunks of 100, then checks through the VM list
+        which VMs are gone; whatever the batch refused or left is deleted VM by VM through the
+        fan-out engine. One outcome per VM either way.
+
+        What the VMs leave behind (disks, NICs, public IPs whose deleteOption is not Delete) is
+        tagged for the set first, so :meth:`delete` removes it when the set is torn down.
+        """
+        return run_sync(
+            self._core.delete_vms,
+            names,
+            force=force,
+            where=where,
+            concurrency=concurrency,
+            deadline=deadline,
+            on_event=on_event,
+        )
+
     def update(
         self,
         names: Sequence[str] | None = None,
@@ -382,8 +418,8 @@ class FlexScaleSet:
         on_event: Callable[[ProgressEvent], None] | None = None,
     ) -> BatchResult:
         """Change VMs in place: ``tags`` (replaces the VM's tags; flexvmss keeps its own),
-        ``size`` (checked against the region's SKU catalog first), ``user_data`` (text, bytes or
-        a :class:`~flexvmss.Secret`; sent base64-encoded)."""
+        ``size`` (checked first against the Flex size rules and the region's SKU catalog),
+        ``user_data`` (text, bytes or a :class:`~flexvmss.Secret`; sent base64-encoded)."""
         return run_sync(
             self._core.update,
             names,
@@ -421,42 +457,12 @@ class FlexScaleSet:
             on_event=on_event,
         )
 
-    def delete_vms(
-        self,
-        names: Sequence[str] | None = None,
-        *,
-        force: bool = False,
-        where: Callable[[VmInfo], bool] | None = None,
-        concurrency: int | None = None,
-        deadline: float | None = None,
-        on_event: Callable[[ProgressEvent], None] | None = None,
-    ) -> BatchResult:
-        """Delete VMs of the set (all, ``names``, or those ``where`` accepts).
-
-        Uses the scale set's batch delete (DeleteInstances, VM names as instance ids,
-        ``forceDeletion`` when ``force``) in chunks of :data:`DELETE_CHUNK`, then checks through
-        the VM list which VMs are gone; whatever the batch refused or left is deleted VM by VM
-        through the fan-out engine. One outcome per VM either way.
-
-        What the VMs leave behind (disks, NICs, public IPs whose deleteOption is not Delete) is
-        tagged for the set first, so :meth:`delete` removes it when the set is torn down.
-        """
-        return run_sync(
-            self._core.delete_vms,
-            names,
-            force=force,
-            where=where,
-            concurrency=concurrency,
-            deadline=deadline,
-            on_event=on_event,
-        )
-
     def delete(self, cascade: bool = True, *, force: bool = False) -> TeardownResult:
         """Delete the scale set, in order, leaving nothing behind.
 
         With ``cascade`` (the default): list the VMs; tag what each would leave behind (disks,
-        NICs and public IPs whose deleteOption is not Delete) with :data:`SET_TAG`; delete the
-        VMs (batch, then per VM); wait until the list shows none; delete every resource that
+        NICs and public IPs whose deleteOption is not Delete) with ``SET_TAG``; delete the VMs
+        (batch, then per VM); wait until the list shows none; delete every resource that
         carries the set's tag; then delete the set. The set's DELETE is never sent while a VM
         remains: if some VMs cannot be deleted, this raises
         :class:`~flexvmss.ScaleSetNotEmptyError` naming them and why, before touching the set.
@@ -468,3 +474,8 @@ class FlexScaleSet:
         :class:`~flexvmss.ScaleSetNotEmptyError` locally (after one list) with the remedy.
         """
         return run_sync(self._core.delete, cascade, force=force)
+
+    @property
+    def id(self) -> str:
+        """The scale set's ARM resource id."""
+        return self._core.id

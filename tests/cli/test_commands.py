@@ -7,6 +7,8 @@ from typing import Any
 
 from cli_support import IMAGE, LOCATION, RG, SSH_KEY, Cli, vm_names
 
+from flexvmss.cli import flexvmss
+
 
 def writes(emu: Any) -> int:
     by_class = emu.counters()["by_op_class"]
@@ -327,12 +329,14 @@ def test_create_is_idempotent_and_a_different_spec_is_refused_with_the_differenc
 def test_every_operation_command_acts_on_the_named_vms_only(cli: Cli) -> None:
     cli.create("web", 3)
     first, second, third = vm_names(cli("-o", "json", "ls", "web"))
-    for command in ("stop", "start", "restart", "redeploy", "reimage"):
+    for command in ("stop", "start", "restart", "redeploy", "reimage", "perform-maintenance"):
         result = cli("--yes", "-o", "json", command, "web", "--names", first)
         assert result.exit_code == 0, (command, result.output)
         assert json.loads(result.stdout)["succeeded"] == [first], command
+    flagged = cli("--yes", "-o", "json", "stop", "web", "--names", second, "--skip-shutdown")
+    assert json.loads(flagged.stdout)["succeeded"] == [second], flagged.output
 
-    gone = cli("--yes", "delete-vms", "web", "--names", f"{first},{second}")
+    gone = cli("--yes", "delete-vms", "web", "--names", f"{first},{second}", "--force")
     assert gone.exit_code == 0, gone.output
     assert vm_names(cli("-o", "json", "ls", "web")) == [third]
 
@@ -354,3 +358,15 @@ def test_create_refuses_a_bad_spec_with_the_findings_and_creates_nothing(cli: Cl
     assert "Standard_B1ls" in result.stderr and "ssh_public_keys" in result.stderr
     assert "FLEX" in result.stderr
     assert writes(cli.emu) == before
+
+
+def test_every_per_vm_action_of_the_table_is_a_command_with_its_flags() -> None:
+    from flexvmss._actions import PER_VM_ACTIONS
+
+    for action in PER_VM_ACTIONS:
+        command = flexvmss.commands[action.command]
+        options = {opt for param in command.params for opt in getattr(param, "opts", ())}
+        assert {"--names", "--where", "--concurrency", "--deadline"} <= options, action.command
+        assert {flag.option for flag in action.flags} <= options, action.command
+        assert command.short_help == action.help
+        assert ("Asks for confirmation" in (command.help or "")) == action.destructive

@@ -8,8 +8,8 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from flexvmss._demo import DemoConfig, DemoTarget, run_demo
 from flexvmss.cli import flexvmss
+from flexvmss.cli.demo.core import DemoConfig, DemoTarget, run_demo
 
 
 class Collector:

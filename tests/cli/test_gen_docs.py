@@ -41,3 +41,16 @@ def test_cli_page_has_every_command_and_its_options() -> None:
     assert "## `flexvmss emulator serve`" in page
     assert "--where FILTER" in page
     assert "AZURE_SUBSCRIPTION_ID" in page and "FLEXVMSS_RESOURCE_GROUP" in page
+
+
+def test_cli_page_lists_every_per_vm_action_from_the_table() -> None:
+    from flexvmss._actions import PER_VM_ACTIONS
+
+    page = load().cli_page()
+    rows = [line for line in page.splitlines() if line.startswith("| `flexvmss ")]
+    assert len(rows) == len(PER_VM_ACTIONS)
+    for action, row in zip(PER_VM_ACTIONS, rows, strict=True):
+        assert row.startswith(f"| `flexvmss {action.command}` | `{action.method}()` |")
+        assert f"`virtual_machines.{action.sdk_method}`" in row
+        for flag in action.flags:
+            assert f"`{flag.option}`" in row

@@ -1,4 +1,6 @@
-"""The command modules stay thin: they import no Azure SDK module, and loading the CLI loads none."""
+"""The command modules stay thin: they import no Azure SDK module, and loading the CLI loads none.
+The command line goes through the facade: nothing under flexvmss.cli builds clients (``_arm``) or
+reads the SKU catalog (``_skus``) itself."""
 
 from __future__ import annotations
 
@@ -10,7 +12,16 @@ from pathlib import Path
 import flexvmss.cli
 
 CLI_DIR = Path(flexvmss.cli.__file__).parent
-COMMAND_MODULES = sorted(p for p in CLI_DIR.glob("*.py") if not p.name.startswith("_"))
+#: A command is a module (``ls.py``) or, once its logic grows, a package (``demo/__init__.py``
+#: plus ``demo/core.py``), as in hatch.
+COMMAND_MODULES = sorted(
+    [p for p in CLI_DIR.glob("*.py") if not p.name.startswith("_")]
+    + [p for p in CLI_DIR.glob("*/__init__.py") if not p.parent.name.startswith("_")]
+)
+
+
+def _command_name(path: Path) -> str:
+    return path.parent.name if path.name == "__init__.py" else path.stem
 
 
 def _imported_modules(path: Path) -> list[str]:
@@ -24,16 +35,36 @@ def _imported_modules(path: Path) -> list[str]:
 
 
 def test_there_is_a_module_per_command() -> None:
-    names = {p.stem for p in COMMAND_MODULES}
+    names = {_command_name(p) for p in COMMAND_MODULES}
     assert {"create", "plan", "add_vm", "ls", "ops", "scale", "delete", "skus", "emulator", "demo"} <= names
 
 
 def test_command_modules_import_no_azure_sdk_module() -> None:
     offenders = {
-        path.name: [m for m in _imported_modules(path) if m == "azure" or m.startswith("azure.")]
+        _command_name(path): [m for m in _imported_modules(path) if m == "azure" or m.startswith("azure.")]
         for path in COMMAND_MODULES
     }
     assert {name: mods for name, mods in offenders.items() if mods} == {}
+
+
+#: Library layers below the facade that the command line must not reach around it.
+BELOW_THE_FACADE = ("flexvmss._arm", "flexvmss._skus")
+
+
+def test_no_cli_module_reaches_below_the_facade() -> None:
+    every_module = sorted(CLI_DIR.rglob("*.py"))
+    assert any(p.parent.name == "demo" for p in every_module)  # the walk sees subpackages
+    offenders = {
+        str(path.relative_to(CLI_DIR)): [m for m in _imported_modules(path) if m.startswith(BELOW_THE_FACADE)]
+        for path in every_module
+    }
+    assert {name: mods for name, mods in offenders.items() if mods} == {}
+
+
+def test_the_check_above_sees_an_import_below_the_facade(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text("def f():\n    from flexvmss._arm import build_clients\n", encoding="utf-8")
+    assert [m for m in _imported_modules(probe) if m.startswith(BELOW_THE_FACADE)] == ["flexvmss._arm"]
 
 
 def test_loading_the_cli_and_its_help_loads_no_azure_module() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from flexvmss import _scaleset
+from flexvmss._scaleset import _create, _teardown
 
 pytest.importorskip("flexvmss.emulator._emulator")
 
@@ -36,8 +36,9 @@ def emu(emulator_server: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
     emulator_server.clear_faults()
     emulator_server.set_throttle("off")
     emulator_server.reset()
-    monkeypatch.setattr(_scaleset, "NIC_RESERVATION_WAIT", 30.0 * TIME_SCALE)
-    monkeypatch.setattr(_scaleset, "VANISH_POLL", 5.0 * TIME_SCALE)
+    monkeypatch.setattr(_teardown, "NIC_RESERVATION_WAIT", 30.0 * TIME_SCALE)
+    monkeypatch.setattr(_teardown, "VANISH_POLL", 5.0 * TIME_SCALE)
+    monkeypatch.setattr(_create, "SETTLE_POLL", 5.0 * TIME_SCALE)
     return emulator_server
 
 

@@ -111,6 +111,34 @@ async def test_plan_create_checks_the_declared_nat_gateway_with_one_get(emu, net
     assert requests_by_route(emu, VMSS, "PUT") == 0
 
 
+async def test_plan_create_reads_an_undeclared_load_balancer_sku_with_one_get(emu, network, make_set):
+    """A backend pool whose load balancer's sku the spec does not declare: one GET finds it is
+    Basic (FLEX006), before anything is written."""
+    emu.clients().network.load_balancers.begin_create_or_update(
+        RG,
+        "old-lb",
+        {
+            "location": LOCATION,
+            "sku": {"name": "Basic"},
+            "properties": {"backendAddressPools": [{"name": "pool"}]},
+        },
+    ).result()
+    pool = (
+        f"/subscriptions/{emu.subscription_id}/resourceGroups/{RG}/providers/Microsoft.Network"
+        "/loadBalancers/old-lb/backendAddressPools/pool"
+    )
+    ss = make_set("web", sku_cache=SkuCache())
+    pooled = NetworkSpec(subnet_id=network.subnet_id, load_balancer_backend_pool_ids=(pool,))
+    spec = profile_spec(network, network=pooled)
+    before = requests_by_route(emu, "/loadBalancers/{resourceName}")
+
+    findings = await ss.plan_create(spec)
+
+    basic = [(f.severity, f.value) for f in findings if f.rule_id == "FLEX006"]
+    assert basic == [("error", "Basic")]
+    assert requests_by_route(emu, "/loadBalancers/{resourceName}") - before == 1
+
+
 @pytest.mark.parametrize("face", ["aio"])  # a thousand VMs once is enough: the listing is shared code
 async def test_listing_a_thousand_vms_costs_one_request_per_page(emu, network, make_set):
     ss = make_set("big")
@@ -312,6 +340,13 @@ async def test_create_refuses_to_turn_a_uniform_set_flexible(emu, network, make_
         await ss.create(ScaleSetSpec(location=LOCATION))
     assert "orchestration mode" in str(caught.value)
 
+    # VMs cannot join it either: the Flex rule (FLEX003) refuses before any write
+    writes = emu.counters()["by_op_class"].get("write", 0)
+    with pytest.raises(PreflightError) as refused:
+        await ss.add_vm(vm_spec(network, "legacy-1"))
+    assert "FLEX003" in {f.rule_id for f in refused.value.findings}
+    assert emu.counters()["by_op_class"].get("write", 0) == writes
+
 
 @pytest.mark.parametrize("face", ["aio"])
 async def test_a_throttled_read_raises_instead_of_answering_empty(emu, network, make_set):
@@ -319,7 +354,7 @@ async def test_a_throttled_read_raises_instead_of_answering_empty(emu, network, 
 
     import flexvmss.aio
     from flexvmss import ThrottledError
-    from flexvmss._throttle import ThrottleConfig
+    from flexvmss._pipeline import ThrottleConfig
 
     await make_set("web").create(profile_spec(network, capacity=2))
     clients = clients_for(emu, throttle=ThrottleConfig(mode="fail_fast"))

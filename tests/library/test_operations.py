@@ -253,3 +253,16 @@ async def test_batch_delete_falls_back_per_vm_when_refused(web, emu):
     assert sorted(result.succeeded) == names[:2]
     assert sorted(vm.name for vm in await web.vms()) == names[2:]
     assert requests_by_route(emu, "/virtualMachines/{vmName}", "DELETE") == 2
+
+
+async def test_a_resize_is_checked_against_the_size_rules_before_any_write(web, emu):
+    names = sorted(await power_states(web))
+    writes = emu.counters()["by_op_class"].get("write", 0)
+    with pytest.raises(InvalidInputError) as caught:
+        await web.update(names[:1], size="Standard_B1ls")  # FLEX026: Flex refuses it
+    assert caught.value.field == "size" and "Standard_B1ls" in str(caught.value)
+    assert emu.counters()["by_op_class"].get("write", 0) == writes
+
+    resized = await web.update(names[:1], size="Standard_D4s_v5")
+    assert resized.succeeded == names[:1]
+    assert (await web.vm(names[0])).size == "Standard_D4s_v5"

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from _flex_sku_data import POOL, SSH_KEY, SUBNET, example_sku_items, synthetic_sku_items
 
-from flexvmss._rules import RULES, ScaleSetInfo, evaluate
+from flexvmss._rules import RULES, evaluate
+from flexvmss._scaleset import ScaleSetInfo
 from flexvmss._skus import SkuCatalog
 from flexvmss._specs import (
     DataDiskSpec,
@@ -62,7 +63,6 @@ WIN_VM = replace(GOOD_VM, image=WINDOWS, admin_password=PASSWORD, ssh_public_key
 def set_info(**changes: Any) -> ScaleSetInfo:
     base = ScaleSetInfo(
         name="web",
-        resource_group="rg",
         location="eastus",
         platform_fault_domain_count=1,
         single_placement_group=False,

@@ -1,4 +1,5 @@
-"""The async face of flexvmss: :class:`FlexScaleSet` with coroutine methods.
+"""The async face of flexvmss: :class:`FlexScaleSet` with coroutine methods, and
+:func:`sku_catalog` for a region's VM sizes without a scale set.
 
 Use it from asyncio code (Azure Functions, services)::
 
@@ -13,6 +14,6 @@ Everything else (specs, results, errors) is shared with the sync face: import it
 
 from __future__ import annotations
 
-from flexvmss._scaleset import FlexScaleSet
+from flexvmss._scaleset import FlexScaleSet, sku_catalog
 
-__all__ = ["FlexScaleSet"]
+__all__ = ["FlexScaleSet", "sku_catalog"]

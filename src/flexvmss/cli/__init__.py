@@ -29,7 +29,7 @@ class _FlexGroup(click.Group):
     """A group that turns flexvmss errors into a clean message instead of a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from flexvmss._errors import FlexError
+        from flexvmss import FlexError
 
         try:
             return super().invoke(ctx)
@@ -99,7 +99,8 @@ class _FlexGroup(click.Group):
     is_flag=True,
     envvar="FLEXVMSS_YES",
     show_envvar=True,
-    help="Do not ask before destructive changes (stop, deallocate, delete, scale down).",
+    help="Do not ask before destructive changes (stop, deallocate, reimage, eviction, deleting VMs or the "
+    "set, scaling down).",
 )
 @click.option(
     "-o",

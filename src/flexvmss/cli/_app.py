@@ -9,15 +9,14 @@ path of ``flexvmss --help``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flexvmss.cli._terminal import Terminal
 
 if TYPE_CHECKING:
-    from flexvmss import FlexScaleSet
-    from flexvmss._skus import SkuCatalog
+    from flexvmss import FlexScaleSet, SkuCatalog
 
 __all__ = ["CREDENTIAL_CHOICES", "Application", "Endpoint", "Settings"]
 
@@ -181,40 +180,22 @@ class Application(Terminal):
         return ss
 
     def sku_catalog(self, location: str) -> SkuCatalog:
-        """The region's Resource SKUs catalog: one read through the library's ARM pipeline."""
+        """The region's Resource SKUs catalog: the facade's one read (with its guard against a
+        malformed answer), through the library's ARM pipeline."""
         import asyncio
 
-        from flexvmss._arm import ArmSettings, build_clients
-        from flexvmss._errors import FlexError, from_azure_error
-        from flexvmss._skus import SkuCache
+        from flexvmss.aio import sku_catalog
 
         ep = self.endpoint()
-
-        async def read() -> SkuCatalog:
-            clients = build_clients(
-                ArmSettings(
-                    subscription_id=ep.subscription_id,
-                    base_url=ep.base_url,
-                    credential=ep.credential,
-                    connection_verify=ep.connection_verify,
-                )
+        return asyncio.run(
+            sku_catalog(
+                ep.subscription_id,
+                location,
+                credential=ep.credential,
+                base_url=ep.base_url,
+                connection_verify=ep.connection_verify,
             )
-
-            async def load(loc: str) -> list[Mapping[str, Any]]:
-                items = clients.compute.resource_skus.list(filter=f"location eq '{loc}'")
-                try:
-                    return [item.as_dict() async for item in items]
-                except FlexError:
-                    raise
-                except Exception as exc:
-                    raise from_azure_error(exc, operation=f"list resource SKUs in {loc}") from exc
-
-            try:
-                return await SkuCache().get(ep.subscription_id, location, load)
-            finally:
-                await clients.close()
-
-        return asyncio.run(read())
+        )
 
     def close(self) -> None:
         """Close what the command opened, newest first."""

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from flexvmss._fanout import BatchResult
+    from flexvmss import BatchResult
     from flexvmss.cli._terminal import Terminal
 
 __all__ = [
@@ -100,7 +100,7 @@ def _short(value: Any, limit: int = 40) -> str:
 def failure_rows(batch: BatchResult) -> list[tuple[Any, ...]]:
     """One row per VM that failed, never started or was cancelled: name, outcome, Azure's
     code and message."""
-    from flexvmss._fanout import Outcome
+    from flexvmss import Outcome
 
     rows = []
     for r in batch.results.values():

@@ -111,7 +111,7 @@ def _common_fields(mapping: dict[str, Any], flags: dict[str, Any]) -> None:
 
 def build_scale_set_spec(flags: dict[str, Any]) -> Any:
     """A :class:`flexvmss.ScaleSetSpec` from ``--spec`` and the flags."""
-    from flexvmss._specs import ScaleSetSpec
+    from flexvmss import ScaleSetSpec
 
     mapping = load_spec_file(flags["spec_file"]) if flags.get("spec_file") else {}
     _common_fields(mapping, flags)
@@ -128,7 +128,7 @@ def build_scale_set_spec(flags: dict[str, Any]) -> Any:
 
 def build_vm_spec(vm_name: str | None, flags: dict[str, Any]) -> Any:
     """A :class:`flexvmss.VmSpec` from ``--spec`` and the flags (VM_NAME overrides ``name``)."""
-    from flexvmss._specs import VmSpec
+    from flexvmss import VmSpec
 
     mapping = load_spec_file(flags["spec_file"]) if flags.get("spec_file") else {}
     if vm_name:

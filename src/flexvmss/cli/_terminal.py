@@ -24,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 if TYPE_CHECKING:
-    from flexvmss._progress import ProgressEvent
+    from flexvmss import ProgressEvent
 
 __all__ = ["NON_TERMINAL_WIDTH", "Terminal", "make_console"]
 

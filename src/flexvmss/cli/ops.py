@@ -1,5 +1,6 @@
-"""Per-VM operations on a whole scale set, a list of VMs or a filter:
-``start``, ``stop``, ``deallocate``, ``restart``, ``redeploy``, ``reimage`` and ``delete-vms``.
+"""Per-VM operations on a whole scale set, a list of VMs or a filter: one command per row of
+:data:`flexvmss._actions.PER_VM_ACTIONS` (``start``, ``stop``, ``deallocate``, ``restart``,
+``redeploy``, ``reimage``, ``perform-maintenance``, ``simulate-eviction``, ``delete-vms``).
 
 Each shows a live progress bar fed by the library's progress events, then a table of the VMs
 that failed with Azure's code and message. The exit code is 3 when any VM failed, so scripts
@@ -9,16 +10,16 @@ can tell a partial failure from success (0), an error (1) and a usage error (2).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from flexvmss._actions import PER_VM_ACTIONS, VmAction
 from flexvmss.cli._options import parse_names, parse_where
 from flexvmss.cli._render import batch_to_dict, failure_rows
 
 if TYPE_CHECKING:
-    from flexvmss._fanout import BatchResult
+    from flexvmss import BatchResult
     from flexvmss.cli._app import Application
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_VMS_FAILED", "OPERATION_COMMANDS", "report_batch", "run_batch"]
@@ -27,38 +28,6 @@ __all__ = ["EXIT_INTERRUPTED", "EXIT_VMS_FAILED", "OPERATION_COMMANDS", "report_
 EXIT_VMS_FAILED = 3
 #: Exit code after Ctrl-C stopped a batch (the partial result is reported first).
 EXIT_INTERRUPTED = 130
-
-
-@dataclass(frozen=True)
-class _Operation:
-    command: str
-    method: str
-    verb: str
-    help: str
-    destructive: bool
-
-
-_OPERATIONS = (
-    _Operation("start", "start", "Starting", "Start VMs.", False),
-    _Operation(
-        "stop", "stop", "Stopping", "Power off VMs (they keep their compute allocation and billing).", True
-    ),
-    _Operation(
-        "deallocate", "deallocate", "Deallocating", "Stop and deallocate VMs (compute billing stops).", True
-    ),
-    _Operation("restart", "restart", "Restarting", "Restart VMs.", False),
-    _Operation("redeploy", "redeploy", "Redeploying", "Move VMs to a new host.", False),
-    _Operation(
-        "reimage", "reimage", "Reimaging", "Reimage VMs (the OS disk is replaced: its data is lost).", True
-    ),
-    _Operation(
-        "delete-vms",
-        "delete_vms",
-        "Deleting",
-        "Delete VMs from the set (batch delete, per-VM fallback).",
-        True,
-    ),
-)
 
 
 def run_batch(
@@ -75,7 +44,7 @@ def run_batch(
     Ctrl-C the library stops issuing requests; the partial result is reported and the exit
     code is :data:`EXIT_INTERRUPTED`.
     """
-    from flexvmss._sync import Interrupted
+    from flexvmss import Interrupted
 
     interrupted = False
     with app.batch_progress(f"{label} {set_name}") as on_event:
@@ -121,8 +90,8 @@ def report_batch(app: Application, batch: BatchResult, *, operation: str) -> Non
     app.display_success(summary)
 
 
-def _make_command(op: _Operation) -> click.Command:
-    @click.command(op.command, short_help=op.help)
+def _make_command(action: VmAction) -> click.Command:
+    @click.command(action.command, short_help=action.help)
     @click.argument("name")
     @click.option("--names", metavar="VM[,VM...]", help="Only these VMs (comma-separated).")
     @click.option("--where", metavar="FILTER", help='Only VMs matching, e.g. "power_state=running,zone=1".')
@@ -131,51 +100,55 @@ def _make_command(op: _Operation) -> click.Command:
     @click.pass_obj
     def command(
         app: Application,
+        /,
         *,
         name: str,
         names: str | None,
         where: str | None,
         concurrency: int | None,
         deadline: float | None,
+        **flags: bool,
     ) -> None:
         vm_names = parse_names(names)
         predicate = parse_where(where)
         if vm_names and predicate:
             raise click.UsageError("--names and --where exclude each other.")
-        if op.destructive:
+        if action.destructive:
             scope = (
                 f"VMs {', '.join(vm_names)}"
                 if vm_names
                 else (f'VMs matching "{where}"' if where else "every VM")
             )
             app.confirm(
-                f"{op.command} {scope} of scale set {name}?",
+                f"{action.command} {scope} of scale set {name}?",
                 assume_yes=app.assume_yes,
-                refusal=f"Refusing to {op.command} {scope} of scale set {name} without confirmation.",
+                refusal=f"Refusing to {action.command} {scope} of scale set {name} without confirmation.",
             )
         ss = app.scale_set(name)
-        kwargs: dict[str, Any] = {"names": vm_names}
+        kwargs: dict[str, Any] = {"names": vm_names, **{k: v for k, v in flags.items() if v}}
         if predicate is not None:
             kwargs["where"] = predicate
         if concurrency is not None:
             kwargs["concurrency"] = concurrency
         if deadline is not None:
             kwargs["deadline"] = deadline
-        method = getattr(ss, op.method)
+        method = getattr(ss, action.method)
         run_batch(
             app,
             set_name=name,
-            label=op.verb,
+            label=action.verb,
             call=lambda on_event: method(**kwargs, on_event=on_event),
-            operation=op.command,
+            operation=action.command,
         )
 
+    for flag in action.flags:
+        command = click.option(flag.option, flag.name, is_flag=True, help=flag.help)(command)
     command.help = (
-        f"{op.help}\n\nActs on every VM of scale set NAME, or on --names, or on VMs matching --where."
+        f"{action.help}\n\nActs on every VM of scale set NAME, or on --names, or on VMs matching --where."
     )
-    if op.destructive:
+    if action.destructive:
         command.help += " Asks for confirmation unless --yes."
     return command
 
 
-OPERATION_COMMANDS: tuple[click.Command, ...] = tuple(_make_command(op) for op in _OPERATIONS)
+OPERATION_COMMANDS: tuple[click.Command, ...] = tuple(_make_command(action) for action in PER_VM_ACTIONS)

@@ -23,8 +23,8 @@ _PROBE_SUBNET = (
 def size_verdicts(catalog: Any, location: str, *, spot: bool = False) -> list[dict[str, Any]]:
     """For every VM size in ``catalog``: its facts and the error findings a one-VM Flex set of
     that size gets from the rules (empty = Flex accepts it)."""
+    from flexvmss import ImageSpec, NetworkSpec, ScaleSetSpec
     from flexvmss._rules import evaluate
-    from flexvmss._specs import ImageSpec, NetworkSpec, ScaleSetSpec
 
     out = []
     for size in catalog.sizes:

@@ -24,7 +24,6 @@ not depend on which test ran first), and on replay time is a :class:`VirtualCloc
 
 from __future__ import annotations
 
-import inspect
 import os
 import time
 from dataclasses import dataclass, field
@@ -60,14 +59,6 @@ def cassette_runtime(clock: VirtualClock | None = None) -> Runtime:
         return Runtime(observe="poll", sku_cache=SkuCache())
     return clock.runtime(observe="poll", sku_cache=SkuCache())
 
-
-def _facade_takes_runtime() -> bool:
-    # TEMPORARY (issue 10): FlexScaleSet gains ``runtime=`` when the split facade is merged;
-    # until then scale_set_kwargs() leaves it out rather than break FlexScaleSet(**kwargs).
-    # Delete this function (and its one use) with that merge.
-    from flexvmss.aio import FlexScaleSet
-
-    return "runtime" in inspect.signature(FlexScaleSet).parameters
 
 
 class FakeCredential:
@@ -170,8 +161,7 @@ class Target:
         kwargs: dict[str, Any] = {"credential": self.async_credential, "base_url": self.base_url}
         if self.connection_verify is not None:
             kwargs["connection_verify"] = self.connection_verify
-        if _facade_takes_runtime():
-            kwargs["runtime"] = self.runtime
+        kwargs["runtime"] = self.runtime
         return kwargs
 
     def arm_settings(self, **overrides: Any) -> ArmSettings:

@@ -72,7 +72,7 @@ def demo(app: Application, /, *, vms: int, time_scale: float, location: str, aga
     model; starts half; tears everything down in order and proves nothing is left; prints
     requests by class, 429s and time. Without --against-azure it needs no Azure account.
     """
-    from flexvmss._demo import DemoConfig, DemoTarget, run_demo
+    from flexvmss.cli.demo.core import DemoConfig, DemoTarget, run_demo
 
     config = DemoConfig(vms=vms, location=location)
     if against_azure:

@@ -13,19 +13,26 @@
 8. tear it all down in order and prove nothing is left;
 9. summarise requests by class, 429s and time.
 
-This module talks to the emulator only over HTTPS, like the rest of the library. The few
-emulator-only extras (switching its throttling model, reading its inventory and counters)
-come through the :class:`EmulatorAdmin` the caller passes.
+Everything about the scale set goes through :class:`flexvmss.aio.FlexScaleSet`, as a user's
+code would; what the library does not do (the network the set runs in, the final inventory of
+the resource group) is done with azure-mgmt's own clients. The demo talks to the emulator only
+over HTTPS; the few emulator-only extras (switching its throttling model, reading its inventory
+and counters) come through the :class:`EmulatorAdmin` the caller passes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+from flexvmss import ImageSpec, NetworkSpec, Outcome, ScaleSetSpec, VmSpec
+from flexvmss.aio import FlexScaleSet
+from flexvmss.cli._render import FINDING_COLUMNS, VM_COLUMNS, finding_rows, vm_rows
 
 __all__ = [
     "DEMO_SSH_PUBLIC_KEY",
@@ -140,10 +147,8 @@ class DemoSummary:
 # --------------------------------------------------------------------------- helpers
 
 
-def _bad_spec(config: DemoConfig) -> Any:
+def _bad_spec(config: DemoConfig) -> ScaleSetSpec:
     """A spec Azure would refuse for several reasons at once."""
-    from flexvmss._specs import ImageSpec, ScaleSetSpec
-
     return ScaleSetSpec(
         location=config.location,
         vm_size="Standard_B1ls",
@@ -156,9 +161,7 @@ def _bad_spec(config: DemoConfig) -> Any:
     )
 
 
-def _good_spec(config: DemoConfig, subnet_id: str) -> Any:
-    from flexvmss._specs import ImageSpec, NetworkSpec, ScaleSetSpec
-
+def _good_spec(config: DemoConfig, subnet_id: str) -> ScaleSetSpec:
     return ScaleSetSpec(
         location=config.location,
         vm_size=config.vm_size,
@@ -172,9 +175,7 @@ def _good_spec(config: DemoConfig, subnet_id: str) -> Any:
     )
 
 
-def _extra_vm_specs(config: DemoConfig, subnet_id: str) -> list[Any]:
-    from flexvmss._specs import ImageSpec, NetworkSpec, VmSpec
-
+def _extra_vm_specs(config: DemoConfig, subnet_id: str) -> list[VmSpec]:
     specs = []
     for suffix, size, zone, priority in config.extra_vms:
         specs.append(
@@ -201,8 +202,6 @@ def _count(counters: Mapping[str, Any]) -> tuple[dict[str, int], int]:
 
 def _unsuccessful(batch: Any) -> list[str]:
     """VMs of a batch that neither succeeded nor were skipped (failed, not started, cancelled)."""
-    from flexvmss._fanout import Outcome
-
     return [
         name for name, r in batch.results.items() if r.outcome not in (Outcome.SUCCEEDED, Outcome.SKIPPED)
     ]
@@ -243,36 +242,37 @@ async def run_demo(
     Whatever happens, the teardown (step 8) runs for what was created. If a step fails, the
     teardown is attempted and the step's error is raised, not the teardown's.
     """
-    from flexvmss._arm import ArmSettings, build_clients
-    from flexvmss.aio import FlexScaleSet
-
     config = config or DemoConfig()
     summary = DemoSummary()
     admin = target.admin
     started = time.monotonic()
     before = _count(admin.counters()) if admin else ({}, 0)
 
-    clients = build_clients(
-        ArmSettings(
-            subscription_id=target.subscription_id,
-            base_url=target.base_url,
-            credential=target.credential,
-            connection_verify=target.connection_verify,
-        )
+    credential, owns_credential = _credential(target.credential)
+    ss = FlexScaleSet(
+        target.subscription_id,
+        config.resource_group,
+        config.scale_set,
+        credential=credential,
+        base_url=target.base_url,
+        connection_verify=target.connection_verify,
     )
-    ss = FlexScaleSet(target.subscription_id, config.resource_group, config.scale_set, clients=clients)
-    network = _Network(clients, target.subscription_id, config.resource_group, config.location)
+    stock = _StockClients(target, credential)
+    network = _Network(stock, target.subscription_id, config.resource_group, config.location)
     try:
         try:
             await _lifecycle(ss, network, admin, reporter, config, summary)
         except BaseException:
             with contextlib.suppress(Exception):
-                await _teardown(ss, network, admin, clients, reporter, config, summary)
+                await _teardown(ss, network, admin, stock, reporter, config, summary)
             raise
-        await _teardown(ss, network, admin, clients, reporter, config, summary)
+        await _teardown(ss, network, admin, stock, reporter, config, summary)
+        library_requests = dict(ss.requests)
     finally:
         await ss.close()
-        await clients.close()
+        await stock.close()
+        if owns_credential:
+            await credential.close()
 
     # 9 ------------------------------------------------------------------------------
     summary.real_seconds = time.monotonic() - started
@@ -284,7 +284,8 @@ async def run_demo(
         summary.requests = _diff(after[0], before[0])
         summary.throttled = after[1] - before[1]
     else:
-        summary.requests = {k: v for k, v in clients.requests.items() if v}
+        # no emulator to count for us: what flexvmss itself sent (the network calls are not in it)
+        summary.requests = {k: v for k, v in library_requests.items() if v}
     reporter.step(9, "Summary")
     rows: list[tuple[str, Any]] = [(f"requests: {k}", v) for k, v in sorted(summary.requests.items())]
     rows += [
@@ -303,7 +304,7 @@ async def run_demo(
 
 
 async def _lifecycle(
-    ss: Any,
+    ss: FlexScaleSet,
     network: _Network,
     admin: EmulatorAdmin | None,
     reporter: DemoReporter,
@@ -317,11 +318,8 @@ async def _lifecycle(
     counted = _count(admin.counters())[0] if admin else {}
     findings = list(await ss.plan_create(_bad_spec(config)))
     summary.refused_findings = findings
-    reporter.table(
-        ("rule", "severity", "field", "value", "message (with the fix)"),
-        [(f.rule_id, f.severity, f.field, f.value, f.message) for f in findings],
-        title="A bad spec, refused before anything is sent",
-    )
+    title = "A bad spec, refused before anything is sent"
+    reporter.table(FINDING_COLUMNS, finding_rows(findings), title=title)
     if admin:
         sent = _diff(_count(admin.counters())[0], counted)
         writes = sum(v for k, v in sent.items() if k in ("write", "delete", "action"))
@@ -355,25 +353,10 @@ async def _lifecycle(
     reporter.step(5, "List the set's VMs (one filtered list request per page)")
     vms = sorted(await ss.vms(instance_view=True), key=lambda vm: vm.name)
     summary.vm_count = len(vms)
-    rows: list[tuple[Any, ...]] = [
-        (
-            vm.name,
-            vm.power_state,
-            vm.provisioning_state,
-            vm.zone,
-            vm.platform_fault_domain,
-            vm.size,
-            vm.priority,
-        )
-        for vm in vms[:SHOWN_VMS]
-    ]
+    rows = vm_rows(vms[:SHOWN_VMS])
     if len(vms) > SHOWN_VMS:
-        rows.append((f"... {len(vms) - SHOWN_VMS} more", "", "", "", "", "", ""))
-    reporter.table(
-        ("name", "power state", "provisioning state", "zone", "fault domain", "size", "priority"),
-        rows,
-        title=f"{config.scale_set}: {len(vms)} VMs",
-    )
+        rows.append((f"... {len(vms) - SHOWN_VMS} more", *[""] * (len(VM_COLUMNS) - 1)))
+    reporter.table(VM_COLUMNS, rows, title=f"{config.scale_set}: {len(vms)} VMs")
 
     # 6 --------------------------------------------------------------------------
     reporter.step(
@@ -405,10 +388,10 @@ async def _lifecycle(
 
 
 async def _teardown(
-    ss: Any,
+    ss: FlexScaleSet,
     network: _Network,
     admin: EmulatorAdmin | None,
-    clients: Any,
+    stock: _StockClients,
     reporter: DemoReporter,
     config: DemoConfig,
     summary: DemoSummary,
@@ -421,7 +404,7 @@ async def _teardown(
     with _timer() as took:
         await ss.delete(cascade=True)
     reporter.success(f"scale set deleted in {took[0]:.1f} s (real)")
-    summary.leftovers = await _leftovers(admin, clients, config.resource_group)
+    summary.leftovers = await _leftovers(admin, stock, config.resource_group)
     if summary.leftovers:
         reporter.info("left behind: " + ", ".join(summary.leftovers))
     else:
@@ -432,7 +415,7 @@ async def _teardown(
     )
 
 
-async def _leftovers(admin: EmulatorAdmin | None, clients: Any, resource_group: str) -> list[str]:
+async def _leftovers(admin: EmulatorAdmin | None, clients: _StockClients, resource_group: str) -> list[str]:
     """Ids of VMs, NICs, disks and public IPs (other than the NAT gateway's) still there."""
     if admin is not None:
         return [
@@ -465,7 +448,9 @@ class _Network:
     vnet_name = "demo-vnet"
     subnet_name = "vms"
 
-    def __init__(self, clients: Any, subscription_id: str, resource_group: str, location: str) -> None:
+    def __init__(
+        self, clients: _StockClients, subscription_id: str, resource_group: str, location: str
+    ) -> None:
         self.clients = clients
         self.rg = resource_group
         self.location = location
@@ -539,3 +524,56 @@ class _Network:
             await poller.result()
         poller = await self.clients.resource.resource_groups.begin_delete(self.rg)
         await poller.result()
+
+
+class _StockClients:
+    """azure-mgmt's own aio clients (compute, network, resource) for what the library does not
+    do, built on first use with the demo's endpoint and credential; closed together."""
+
+    def __init__(self, target: DemoTarget, credential: Any) -> None:
+        self._kwargs: dict[str, Any] = {"credential": credential, "subscription_id": target.subscription_id}
+        if target.base_url:
+            self._kwargs["base_url"] = target.base_url
+        if target.connection_verify is not None:
+            self._kwargs["connection_verify"] = target.connection_verify
+        self._made: dict[str, Any] = {}
+
+    _CLASSES = {
+        "compute": ("azure.mgmt.compute.aio", "ComputeManagementClient"),
+        "network": ("azure.mgmt.network.aio", "NetworkManagementClient"),
+        "resource": ("azure.mgmt.resource.resources.aio", "ResourceManagementClient"),
+    }
+
+    def _client(self, key: str) -> Any:
+        if key not in self._made:
+            module, name = self._CLASSES[key]
+            self._made[key] = getattr(importlib.import_module(module), name)(**self._kwargs)
+        return self._made[key]
+
+    @property
+    def compute(self) -> Any:
+        return self._client("compute")
+
+    @property
+    def network(self) -> Any:
+        return self._client("network")
+
+    @property
+    def resource(self) -> Any:
+        return self._client("resource")
+
+    async def close(self) -> None:
+        for client in self._made.values():
+            with contextlib.suppress(Exception):  # closing must not hide the demo's own outcome
+                await client.close()
+        self._made.clear()
+
+
+def _credential(given: Any) -> tuple[Any, bool]:
+    """The demo's one credential (shared by the scale set and the network clients), and whether
+    the demo made it (and must close it): ``DefaultAzureCredential`` when none was given."""
+    if given is not None:
+        return given, False
+    from azure.identity.aio import DefaultAzureCredential
+
+    return DefaultAzureCredential(), True

@@ -1,0 +1,63 @@
+"""Where each rule comes from, abbreviated as in the project's research notes.
+
+[OM] is MicrosoftDocs/azure-compute-docs ``virtual-machine-scale-sets-orchestration-modes.md``
+(06/14/2024), [F21] the 2021 Flex page (``flexible-virtual-machine-scale-sets.md``,
+10/13/2021), [SUP] the Flex troubleshooting articles in MicrosoftDocs/SupportArticles-docs
+(01/31/2023), [AD] ``virtual-machine-scale-sets-attach-detach-vm.md`` (04/23/2025), [FD]
+``virtual-machine-scale-sets-manage-fault-domains.md`` (09/02/2025). Each rule's ``source``
+spells its sources out.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SOURCES", "sources"]
+
+SOURCES: dict[str, str] = {
+    "F21": "[F21] MicrosoftDocs/azure-docs flexible-virtual-machine-scale-sets.md (10/13/2021)",
+    "OM": "[OM] MicrosoftDocs/azure-compute-docs "
+    "virtual-machine-scale-sets-orchestration-modes.md (06/14/2024)",
+    "SUP-FD": "[SUP] SupportArticles-docs vmss-invalid-parameter-fault-domain-count.md (01/31/2023)",
+    "SUP-SPG": "[SUP] SupportArticles-docs vmss-invalid-parameter-single-placement-group.md (01/31/2023)",
+    "SUP-OUT": "[SUP] SupportArticles-docs vmss-outbound-connectivity-not-enabled.md (01/31/2023)",
+    "FD": "[FD] azure-compute-docs virtual-machine-scale-sets-manage-fault-domains.md (09/02/2025)",
+    "AD": "[AD] azure-compute-docs virtual-machine-scale-sets-attach-detach-vm.md (04/23/2025)",
+    "SPM": "[SPM] azure-compute-docs spot-priority-mix.md (05/19/2026)",
+    "MIG": "[MIG] azure-compute-docs flexible-virtual-machine-scale-sets-migration-resources.md (05/19/2026)",
+    "NAT": "[NAT] azure-docs load-balancer-nat-pool-migration.md (01/28/2025)",
+    "BLB": "[BLB] azure-docs load-balancer-basic-upgrade-guidance.md (09/27/2023)",
+    "ULTRA": "Azure/azure-rest-api-specs#37621 (2025-09-22); Azure/azure-cli#32487",
+    "ID": "Azure/bicep-registry-modules#2671 (InvalidParameter 'SystemAssigned' ... not allowed)",
+    "ADH": "[ADH] azure-compute-docs dedicated-hosts.md (1/25/2023), dedicated-hosts/how-to.md (09/25/2026)",
+    "UP": "[UP] azure-compute-docs virtual-machine-scale-sets-upgrade-policy.md (05/19/2026)",
+    "ROLL": "[ROLL] virtual-machine-scale-sets-configure-rolling-upgrades.md (05/19/2026)",
+    "NET": "[NET] azure-compute-docs virtual-machine-scale-sets-networking.md (05/19/2026)",
+    "DOA": "[DOA] azure-docs default-outbound-access.md (12/03/2025)",
+    "NAV": "kubernetes-sigs/cloud-provider-azure#2697 "
+    "(NetworkApiVersionMustBeSpecifiedWithNetworkInterfaceConfigurations)",
+    "OV": "[OV] azure-compute-docs overview.md (05/19/2026)",
+    "SP": "[SP] virtual-machine-scale-sets-scaling-profile.md (05/19/2026)",
+    "NAMES": "Microsoft Learn 'Naming rules for Azure resources' (Microsoft.Compute); Terraform azurerm "
+    "validate/virtual_machine_name.go",
+    "CNAME": "Terraform azurerm orchestrated_virtual_machine_scale_set (computer_name_prefix: Windows <= 9, "
+    "Linux <= 58); Windows NetBIOS 15-character limit",
+    "IM": "[IM]/[IMC]/[IMF] azure-compute-docs instance-mix-overview.md, instance-mix-create.md, "
+    "instance-mix-faq-troubleshooting.md (05/19/2026)",
+    "TF-SPOT": "Terraform azurerm orchestrated VMSS validators "
+    "(max_bid_price, eviction_policy, priority_mix)",
+    "SKUS": "Resource SKUs API (Compute 2021-07-01 skus.json); az vm list-skus filtering "
+    "(NotAvailableForSubscription; QuotaId ignored)",
+    "B1LS": "MicrosoftDocs/azure-docs#102050 (2022-11): Flex 'cannot use VM Size Standard_B1ls'",
+    "AZ": "[AZ] virtual-machine-scale-sets-use-availability-zones.md (05/19/2026); "
+    "[ZB] virtual-machine-scale-sets-zone-balancing.md (12/15/2025)",
+    "AIR": "[AIR] virtual-machine-scale-sets-automatic-instance-repairs.md (05/19/2026); "
+    "Terraform validators",
+    "SIP": "[SIP] virtual-machine-scale-sets-scale-in-policy.md (05/19/2026); Azure/azure-cli#27392",
+    "IP": "[IP] virtual-machine-scale-sets-instance-protection.md (05/19/2026)",
+    "UPGA": "[UPGA] Azure Compute Blog GA of upgrade policies on Flex (2024-11-19)",
+    "CLI16346": "Azure/azure-cli#16346 (fault domains are 0-based)",
+}
+
+
+def sources(*keys: str) -> str:
+    """The spelled-out sources for ``keys``, joined with ``; ``."""
+    return "; ".join(SOURCES[k] for k in keys)

@@ -1,0 +1,326 @@
+"""What every room of the facade works with: the set's address, its clients, the SKU catalog,
+and the reads every operation starts from (the set, its VMs, a selection of them) and the
+fan-out every batch ends in.
+
+:class:`ScaleSetCore` is the base of :class:`~flexvmss.aio.FlexScaleSet`. Its helpers are
+private (``_call``, ``_select_vms``...) so the facade's public surface stays its documented
+methods; the rooms (``_preflight``, ``_create``, ``_per_vm``, ``_teardown``) are functions of a
+``ScaleSetCore``. Reads never pretend: a throttled or failed list raises, it never comes back
+empty.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from azure.core.exceptions import HttpResponseError
+from azure.core.rest import HttpRequest
+
+from flexvmss._arm import ArmClients
+from flexvmss._errors import InvalidInputError, MalformedResponseError, NotFoundError, from_azure_error
+from flexvmss._fanout import BatchResult, FanOut
+from flexvmss._loops import LoopAffinity
+from flexvmss._pipeline import ThrottleConfig
+from flexvmss._progress import ProgressEvent
+from flexvmss._rules import check_address
+from flexvmss._runtime import DEFAULT_RUNTIME, Runtime
+from flexvmss._scaleset import _clients
+from flexvmss._scaleset._values import ScaleSetInfo, VmInfo, parse, resource_body, same
+from flexvmss._skus import SkuCache, SkuCatalog
+
+__all__ = ["COMPUTE_API_VERSION", "SET_TAG", "Batch", "OnEvent", "ScaleSetCore", "VmFilter", "VmNames"]
+
+T = TypeVar("T")
+
+#: Which VMs a per-VM operation acts on: all of the set's (None) or these names.
+VmNames = Sequence[str] | None
+#: Only the VMs this returns True for (read with their instance view, so power state is known).
+VmFilter = Callable[[VmInfo], bool] | None
+#: Receives the fan-out's progress events.
+OnEvent = Callable[[ProgressEvent], None] | None
+
+#: Tag flexvmss puts on what it creates for a set, and on what a set's VMs would leave behind
+#: when deleted (disks, NICs and public IPs whose deleteOption is not Delete). Its value is the
+#: set's resource id; teardown deletes exactly the resources that carry it, so a re-run after
+#: an interruption finds them again and nothing outside the set is ever touched.
+SET_TAG = "flexvmss-set"
+
+#: The Compute api-version of the raw VM list (azure-mgmt-compute 39's default).
+COMPUTE_API_VERSION = "2026-04-01"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """How a batch over many VMs runs: at most ``concurrency`` requests in flight (None: the
+    fan-out's default), given up after ``deadline`` seconds, progress events to ``on_event``
+    (None: the set's own ``on_event``)."""
+
+    concurrency: int | None = None
+    deadline: float | None = None
+    on_event: OnEvent = None
+
+
+class ScaleSetCore:
+    """The state and shared machinery of one scale set's facade (see
+    :class:`~flexvmss.aio.FlexScaleSet` for the arguments)."""
+
+    def __init__(
+        self,
+        subscription_id: str,
+        resource_group: str,
+        name: str,
+        *,
+        credential: Any = None,
+        base_url: str | None = None,
+        connection_verify: str | bool | None = None,
+        clients: Any = None,
+        location: str | None = None,
+        sku_cache: SkuCache | None = None,
+        throttle: ThrottleConfig | None = None,
+        waive: Iterable[str] = (),
+        on_event: Callable[[ProgressEvent], None] | None = None,
+        runtime: Runtime | None = None,
+    ) -> None:
+        check_address(subscription_id, resource_group, name)
+        self.subscription_id = subscription_id
+        self.resource_group = resource_group
+        self.name = name
+        self.location = location
+        self.waive = tuple(waive)
+        self.on_event = on_event
+        self._credential = credential
+        self._base_url = base_url
+        self._connection_verify = connection_verify
+        self._throttle = throttle
+        self._sku_cache = sku_cache if sku_cache is not None else (runtime or DEFAULT_RUNTIME).sku_cache
+        self._runtime = runtime  # None: the clients' own (DEFAULT_RUNTIME for the ones built here)
+        self._owns_clients = clients is None
+        self._clients: ArmClients | None = None
+        self._clients_loop = LoopAffinity()  # the event loop self._clients are bound to
+        if clients is not None:
+            self._clients = _clients.adopt(subscription_id, clients)
+
+    @property
+    def id(self) -> str:
+        """The scale set's ARM resource id."""
+        return (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
+            f"/providers/Microsoft.Compute/virtualMachineScaleSets/{self.name}"
+        )
+
+    # -- clients -----------------------------------------------------------------------------
+
+    def _arm(self) -> ArmClients:
+        """The clients, built on first use (constructing a set sends and imports nothing), and
+        built again when used from another event loop than the one they were made on."""
+        if self._clients is not None and self._clients_loop.moved():
+            # aiohttp sessions belong to the loop they were made on: a second asyncio.run(),
+            # or the sync face in a forked child, needs clients of its own loop
+            if not self._owns_clients:
+                raise InvalidInputError(
+                    "clients",
+                    type(self._clients).__name__,
+                    "clients you pass in stay bound to the event loop they first ran on: pass new "
+                    "ones for each loop (each asyncio.run()), or let flexvmss build its own, which "
+                    "it rebuilds per loop",
+                    message="the clients passed to this FlexScaleSet were first used on another event loop.",
+                )
+            stale, self._clients = self._clients, None
+            self._clients_loop.retire(stale.close)
+        if self._clients is None:
+            self._clients = _clients.build(
+                self.subscription_id,
+                credential=self._credential,
+                base_url=self._base_url,
+                connection_verify=self._connection_verify,
+                throttle=self._throttle,
+                runtime=self._runtime,
+            )
+        self._clients_loop.bind()
+        return self._clients
+
+    @property
+    def _rt(self) -> Runtime:
+        """The runtime this set's own waits and clocks use: the one given, else its clients'."""
+        if self._runtime is not None:
+            return self._runtime
+        settings = getattr(self._arm(), "settings", None)
+        runtime = getattr(settings, "runtime", None)
+        return runtime if isinstance(runtime, Runtime) else DEFAULT_RUNTIME
+
+    async def _close_clients(self) -> None:
+        """Close the clients flexvmss built (the next use builds new ones); keep borrowed ones."""
+        if self._owns_clients and self._clients is not None:
+            clients, self._clients = self._clients, None
+            if self._clients_loop.moved():  # made on another loop: closed as that loop allows
+                closing = self._clients_loop.retire(clients.close)
+                if closing is not None:
+                    await closing
+            else:
+                self._clients_loop.clear()
+                await clients.close()
+
+    async def _call(self, operation: str, awaitable: Awaitable[T]) -> T:
+        """Await one SDK call, turning every Azure error into a flexvmss one."""
+        return await _clients.call(operation, awaitable)
+
+    async def _lro(self, operation: str, begin: Awaitable[Any]) -> Any:
+        """Start a long-running operation and wait for its result."""
+        return await _clients.lro(operation, begin)
+
+    async def _list(self, operation: str, pager: Any) -> list[Any]:
+        """Every page of a list; a failure on any page raises (never a partial answer)."""
+        return await _clients.collect(operation, pager)
+
+    async def _catalog(self, location: str) -> SkuCatalog:
+        """The region's Resource SKUs catalog (one read per subscription and location)."""
+        return await _clients.read_catalog(self._arm(), self.subscription_id, location, self._sku_cache)
+
+    # -- reads -------------------------------------------------------------------------------
+
+    async def _get_raw(self) -> dict[str, Any] | None:
+        """The set's GET body; None when it does not exist."""
+        try:
+            item = await self._call(
+                f"get scale set {self.name}",
+                self._arm().compute.virtual_machine_scale_sets.get(self.resource_group, self.name),
+            )
+        except NotFoundError:
+            return None
+        return resource_body(item, f"get scale set {self.name}", "a scale set")
+
+    def _info(self, body: Any, operation: str) -> ScaleSetInfo:
+        """The set's :class:`ScaleSetInfo` from a body Azure returned (and its region noted)."""
+        info = parse(ScaleSetInfo.from_wire, body, operation, "a scale set")
+        self.location = info.location
+        return info
+
+    async def _read_set(self) -> ScaleSetInfo:
+        body = await self._get_raw()
+        if body is None:
+            raise NotFoundError(
+                f"get scale set {self.name}",
+                status=404,
+                code="ResourceNotFound",
+                message=f"scale set {self.name} does not exist in resource group {self.resource_group}.",
+            )
+        return self._info(body, f"get scale set {self.name}")
+
+    async def _read_vms(self, instance_view: bool = False) -> list[VmInfo]:
+        params = {"$filter": f"'virtualMachineScaleSet/id' eq '{self.id}'"}
+        if instance_view:
+            params["$expand"] = "instanceView"
+        operation = f"list VMs of scale set {self.name}"
+        items = await self._list_vm_bodies(operation, params)
+        return [parse(VmInfo.from_wire, item, operation, "a VM") for item in items]
+
+    async def _read_vm(self, name: str) -> VmInfo:
+        operation = f"get vm {name}"
+        get = self._arm().compute.virtual_machines.get(self.resource_group, name, expand="instanceView")
+        item = await self._call(operation, get)
+        body = resource_body(item, operation, "a VM")
+        member_of = ((body.get("properties") or {}).get("virtualMachineScaleSet") or {}).get("id")
+        if not same(member_of, self.id):
+            raise NotFoundError(
+                operation,
+                status=404,
+                code="NotAMember",
+                message=f"VM {name} exists but is not a member of scale set {self.name}.",
+                remedy="Check the VM and scale set names.",
+            )
+        return parse(VmInfo.from_wire, body, operation, "a VM")
+
+    async def _list_vm_bodies(self, operation: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
+        """The resource group's VM list (all pages) as ARM wire dicts.
+
+        Sent through the compute client's pipeline (same auth, throttling and retries as every
+        SDK call) but kept as JSON: building azure-mgmt models for a thousand VMs costs seconds
+        of CPU for nothing. Any failed page raises."""
+        compute = self._arm().compute
+        url: str | None = (
+            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
+            "/providers/Microsoft.Compute/virtualMachines"
+        )
+        query: dict[str, str] | None = {"api-version": COMPUTE_API_VERSION, **params}
+        items: list[dict[str, Any]] = []
+        while url:
+            request = HttpRequest("GET", url, params=query)
+            response = await self._call(operation, compute.send_request(request))
+            if response.status_code != 200:
+                raise from_azure_error(HttpResponseError(response=response), operation=operation)
+            try:
+                page = response.json()
+            except ValueError as exc:
+                raise MalformedResponseError(
+                    operation, message="Azure answered with a page that is not JSON"
+                ) from exc
+            value = page.get("value") if isinstance(page, Mapping) else None
+            if not isinstance(value, list):
+                raise MalformedResponseError(
+                    operation, message="Azure answered with a list page without a 'value' array"
+                )
+            items.extend(value)
+            next_link = page.get("nextLink")
+            if next_link is not None and not isinstance(next_link, str):
+                raise MalformedResponseError(
+                    operation, message="Azure answered with a nextLink that is not a URL"
+                )
+            url, query = next_link or None, None
+        return items
+
+    # -- many VMs ----------------------------------------------------------------------------
+
+    async def _select_vms(self, names: VmNames, where: VmFilter) -> list[VmInfo]:
+        """The members to act on: all of them, the named ones, and/or those ``where`` accepts.
+
+        Names are checked against the set's VM list first (one list), so an operation never
+        touches a VM outside the set: unknown names raise :class:`~flexvmss.InvalidInputError`.
+        """
+        if isinstance(names, str):
+            names = [names]
+        members = await self._read_vms(instance_view=where is not None)
+        by_name = {vm.name.lower(): vm for vm in members}
+        if names is None:
+            chosen = members
+        else:
+            unknown = [n for n in names if n.lower() not in by_name]
+            if unknown:
+                raise InvalidInputError(
+                    "names",
+                    unknown,
+                    f"name VMs of scale set {self.name} only (see vms()); these are not members",
+                )
+            chosen = [by_name[n.lower()] for n in dict.fromkeys(names)]
+        if where is not None:
+            chosen = [vm for vm in chosen if where(vm)]
+        return chosen
+
+    async def _fan_out(
+        self,
+        operation: str,
+        names: Sequence[str],
+        begin: Callable[[str, Any], Awaitable[Any]],
+        batch: Batch,
+        *,
+        expect: str | None,
+        skip: Mapping[str, str] | None = None,
+    ) -> BatchResult:
+        """``begin(name, polling)`` for every VM of ``names`` through the fan-out engine, run as
+        ``batch`` says; one result per VM. ``expect`` is the state the VM list shows once a VM's
+        operation is done (None: each operation's own status decides)."""
+        on_event = batch.on_event or self.on_event
+        engine_kwargs: dict[str, Any] = {"deadline": batch.deadline, "on_event": on_event}
+        if batch.concurrency is not None:
+            engine_kwargs["concurrency"] = batch.concurrency
+        engine = FanOut(self._arm(), runtime=self._runtime, **engine_kwargs)
+        return await engine.run(
+            operation,
+            list(names),
+            begin,
+            expect=expect,
+            scale_set_id=self.id,
+            resource_group=self.resource_group,
+            skip=skip,
+        )

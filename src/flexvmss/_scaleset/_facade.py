@@ -1,0 +1,316 @@
+"""The facade users hold: one Flexible scale set, and everything flexvmss does with it.
+
+:class:`FlexScaleSet` is the async core (exported as :class:`flexvmss.aio.FlexScaleSet`); the
+synchronous :class:`flexvmss.FlexScaleSet` runs these same coroutines on a background event
+loop (see :mod:`flexvmss._sync`). Each public method is typed and documented here and runs in
+one room of this package:
+
+* :mod:`~flexvmss._scaleset._core`: the set's address, clients and reads;
+* :mod:`~flexvmss._scaleset._preflight`: facts read from Azure, then the Flex rules
+  (:mod:`flexvmss._rules`) over them;
+* :mod:`~flexvmss._scaleset._create`: the set, VMs into it, its capacity;
+* :mod:`~flexvmss._scaleset._per_vm`: per-VM operations on many VMs, from the table
+  :data:`flexvmss._actions.PER_VM_ACTIONS`, through the fan-out engine (:mod:`flexvmss._fanout`);
+* :mod:`~flexvmss._scaleset._teardown`: VM deletion and the ordered teardown.
+
+Reads never pretend: a throttled or failed list raises, it never comes back empty. Teardown
+is ordered (VMs, then what they left behind, then the set) and converges when re-run after an
+interruption at any point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from flexvmss._fanout import BatchResult
+from flexvmss._progress import ProgressEvent
+from flexvmss._rules import Finding
+from flexvmss._scaleset import _create, _per_vm, _preflight, _teardown
+from flexvmss._scaleset._core import Batch, ScaleSetCore
+from flexvmss._scaleset._values import ScaleSetInfo, TeardownResult, VmInfo
+from flexvmss._specs import ScaleSetSpec, VmSpec
+
+__all__ = ["FlexScaleSet"]
+
+
+class FlexScaleSet(ScaleSetCore):
+    """One Azure Virtual Machine Scale Set in Flexible orchestration mode (async).
+
+    ::
+
+        async with flexvmss.aio.FlexScaleSet(sub, "rg", "web") as ss:
+            await ss.create(ScaleSetSpec(location="westeurope", ...))
+            result = await ss.deallocate(where=lambda vm: vm.zone == "2")
+            result.raise_for_failures()
+
+    Connecting: ``credential`` defaults to ``DefaultAzureCredential``; ``base_url`` and
+    ``connection_verify`` point the clients at another ARM endpoint (the emulator); ``clients``
+    passes your own :class:`~flexvmss._arm.ArmClients` or a ``(compute, network, resource)``
+    tuple of azure-mgmt aio clients (flexvmss then does not close them). Clients are built on
+    first use, so constructing a FlexScaleSet sends nothing and imports no azure-mgmt module.
+
+    ``throttle`` (:class:`~flexvmss.ThrottleConfig`) sets how the clients flexvmss builds
+    behave under Azure's throttling (wait or fail fast). ``sku_cache`` replaces the
+    process-wide Resource SKUs cache (one read per subscription and location). ``location``
+    saves a GET when an operation needs the set's region before anything else was read.
+    ``waive`` lists Flex rule ids to skip in every preflight; ``on_event`` receives the
+    fan-out's :class:`~flexvmss.ProgressEvent` objects (per call ``on_event`` overrides it).
+    ``runtime`` (:class:`~flexvmss.Runtime`) injects time, sleep, the fan-out's observation mode
+    and a SKU cache (tests and the cassette kit pass their own; by default real time).
+    """
+
+    def __repr__(self) -> str:
+        return (
+            f"FlexScaleSet(subscription_id={self.subscription_id!r}, "
+            f"resource_group={self.resource_group!r}, name={self.name!r})"
+        )
+
+    @property
+    def requests(self) -> Mapping[str, int]:
+        """Requests this set's clients have sent so far, by class (``write``, ``delete``,
+        ``action``, ``read``, ``list``, ``poll``), every retry and 429 included. Empty for
+        azure-mgmt clients passed in as a tuple (flexvmss does not see their traffic)."""
+        return dict(self._clients.requests) if self._clients is not None else {}
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def __aenter__(self) -> FlexScaleSet:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the clients flexvmss built (clients you passed in stay open)."""
+        await self._close_clients()
+
+    # -- reads -----------------------------------------------------------------------------
+
+    async def get(self) -> ScaleSetInfo:
+        """The scale set as Azure reports it; :class:`~flexvmss.NotFoundError` if it does not exist."""
+        return await self._read_set()
+
+    async def exists(self) -> bool:
+        """Whether the scale set exists (one GET)."""
+        return await self._get_raw() is not None
+
+    async def vms(self, instance_view: bool = False) -> list[VmInfo]:
+        """Every VM of the set: one filtered VM list (all pages), never one request per VM.
+
+        With ``instance_view=True`` the list carries each VM's power state. A throttled or
+        failed read raises; it is never taken for an empty set.
+        """
+        return await self._read_vms(instance_view)
+
+    async def vm(self, name: str) -> VmInfo:
+        """One VM of the set, with its instance view; :class:`~flexvmss.NotFoundError` when it
+        does not exist or belongs to no/another set."""
+        return await self._read_vm(name)
+
+    # -- create ----------------------------------------------------------------------------
+
+    async def plan_create(self, spec: ScaleSetSpec) -> list[Finding]:
+        """Check ``spec`` against the Flex rules and the region's SKU catalog; create nothing.
+
+        Sends one Resource SKUs read per (subscription, location) (cached afterwards) and, when
+        the spec relies on them, one GET for the subnet's NAT gateway and one for the load
+        balancer's sku. Returns every finding (errors and warnings).
+        """
+        return await _preflight.plan_create(self, spec)
+
+    async def create(self, spec: ScaleSetSpec) -> ScaleSetInfo:
+        """Create the scale set (idempotent) and wait until Azure has provisioned it.
+
+        Runs :meth:`plan_create` first and raises :class:`~flexvmss.PreflightError` on error
+        findings (warnings are logged). If the set already exists: the same spec returns it
+        unchanged; a different one raises :class:`~flexvmss.ConflictError` naming each
+        difference (a set's orchestration mode can never change).
+        """
+        return await _create.create(self, spec)
+
+    async def add_vm(self, vm_spec: VmSpec) -> VmInfo:
+        """Create one VM into the set (same resource group; optional zone, fault domain, own
+        size and priority) and wait for it. Preflight as in :meth:`add_vms`; a VM of that name
+        that is already a member is returned as it is (idempotent)."""
+        return await _create.add_vm(self, vm_spec)
+
+    async def add_vms(
+        self,
+        vm_specs: Sequence[VmSpec],
+        *,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> BatchResult:
+        """Create many VMs into the set at once (heterogeneous sizes, zones, fault domains,
+        priorities), through the fan-out engine.
+
+        Every spec is checked first (rules, SKU catalog, names); any error raises
+        :class:`~flexvmss.PreflightError` before a single VM is created. An existing VM of the
+        same name is refused: flexvmss attaches VMs at creation only. Each PUT carries
+        ``If-None-Match: *`` so a VM created meanwhile by someone else is not overwritten.
+        """
+        batch = Batch(concurrency, deadline, on_event)
+        return await _create.add_vms(self, vm_specs, batch)
+
+    async def scale_to(self, capacity: int) -> ScaleSetInfo:
+        """Set the VM count of a set that has a VM profile, and wait until Azure is done.
+
+        The Flex limits (rule FLEX014) are checked before any write (1,000; 600 from a managed
+        image; 200 for a size without memory-preserving maintenance with fault domain count > 1)
+        and refused as :class:`~flexvmss.InvalidInputError`. The PATCH carries the set's ETag
+        (``If-Match``); when someone changed the set meanwhile (412) it re-reads and re-applies,
+        it never overwrites blindly.
+        """
+        return await _create.scale_to(self, capacity)
+
+    # -- per-VM actions (flexvmss._actions.PER_VM_ACTIONS) ----------------------------------
+
+    async def start(
+        self, names: Sequence[str] | None = None, *, where: Callable[[VmInfo], bool] | None = None,
+        concurrency: int | None = None, deadline: float | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> BatchResult:
+        """Start VMs of the set (all, ``names``, or those ``where`` accepts); one result per VM."""
+        batch = Batch(concurrency, deadline, on_event)
+        return await _per_vm.run(self, "start", names, where, batch)
+
+    async def stop(
+        self, names: Sequence[str] | None = None, *, skip_shutdown: bool = False,
+        where: Callable[[VmInfo], bool] | None = None, concurrency: int | None = None,
+        deadline: float | None = None, on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> BatchResult:
+        """Power off VMs (still billed; see :meth:`deallocate`). ``skip_shutdown`` skips the
+        guest OS shutdown."""
+        batch = Batch(concurrency, deadline, on_event)
+        return await _per_vm.run(self, "stop", names, where, batch, skip_shutdown=skip_shutdown)
+
+    async def deallocate(
+        self, names: Sequence[str] | None = None, *, hibernate: bool = False,
+        where: Callable[[VmInfo], bool] | None = None, concurrency: int | None = None,
+        deadline: float | None = None, on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> BatchResult:
+        """Stop VMs and release their compute (no longer billed); ``hibernate`` keeps memory."""
+        batch = Batch(concurrency, deadline, on_event)
+        return await _per_vm.run(self, "deallocate", names, where, batch, hibernate=hibernate)
+
+    async def restart(
+        self, names: Sequence[str] | None = None, *, where: Callable[[VmInfo], bool] | None = None,
+        concurrency: int | None = None, deadline: float | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> BatchResult:
+        """Restart VMs of the set."""
+        batch = Batch(concurrency, deadline, on_event)
+        return await _per_vm.run(self, "restart", names, where, batch)
+
+    async def redeploy(
+        self, names: Sequence[str] | None = None, *, where: Callable[[VmInfo], bool] | None = None,
+        concurrency: int | None = None, deadline: float | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> BatchResult:
+        """Move VMs to new hosts (redeploy)."""
+        batch = Batch(concurrency, deadline, on_event)
+        return await _per_vm.run(self, "redeploy", names, where, batch)
+
+    async def reimage(
+        self, names: Sequence[str] | None = None, *, where: Callable[[VmInfo], bool] | None = None,
+        concurrency: int | None = None, deadline: float | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> BatchResult:
+        """Reimage VMs (their OS disk goes back to the image)."""
+        batch = Batch(concurrency, deadline, on_event)
+        return await _per_vm.run(self, "reimage", names, where, batch)
+
+    async def perform_maintenance(
+        self, names: Sequence[str] | None = None, *, where: Callable[[VmInfo], bool] | None = None,
+        concurrency: int | None = None, deadline: float | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> BatchResult:
+        """Start the platform maintenance Azure has scheduled for the VMs."""
+        batch = Batch(concurrency, deadline, on_event)
+        return await _per_vm.run(self, "perform_maintenance", names, where, batch)
+
+    async def simulate_eviction(
+        self, names: Sequence[str] | None = None, *, where: Callable[[VmInfo], bool] | None = None,
+        concurrency: int | None = None, deadline: float | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> BatchResult:
+        """Simulate the eviction of Spot VMs (Azure refuses it for regular VMs)."""
+        batch = Batch(concurrency, deadline, on_event)
+        return await _per_vm.run(self, "simulate_eviction", names, where, batch)
+
+    async def delete_vms(
+        self, names: Sequence[str] | None = None, *, force: bool = False,
+        where: Callable[[VmInfo], bool] | None = None, concurrency: int | None = None,
+        deadline: float | None = None, on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> BatchResult:
+        """Delete VMs of the set (all, ``names``, or those ``where`` accepts).
+
+        Uses the scale set's batch delete (DeleteInstances, VM names as instance ids,
+        ``forceDeletion`` when ``force``) in chunks of 100, then checks through the VM list
+        which VMs are gone; whatever the batch refused or left is deleted VM by VM through the
+        fan-out engine. One outcome per VM either way.
+
+        What the VMs leave behind (disks, NICs, public IPs whose deleteOption is not Delete) is
+        tagged for the set first, so :meth:`delete` removes it when the set is torn down.
+        """
+        batch = Batch(concurrency, deadline, on_event)
+        return await _teardown.delete_vms(self, names, where, batch, force=force)
+
+    # -- per-VM operations with a body -----------------------------------------------------
+
+    async def update(
+        self,
+        names: Sequence[str] | None = None,
+        *,
+        tags: Mapping[str, str] | None = None,
+        size: str | None = None,
+        user_data: str | bytes | Any = None,
+        where: Callable[[VmInfo], bool] | None = None,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> BatchResult:
+        """Change VMs in place: ``tags`` (replaces the VM's tags; flexvmss keeps its own),
+        ``size`` (checked first against the Flex size rules and the region's SKU catalog),
+        ``user_data`` (text, bytes or a :class:`~flexvmss.Secret`; sent base64-encoded)."""
+        batch = Batch(concurrency, deadline, on_event)
+        return await _per_vm.update(self, names, where, batch, tags=tags, size=size, user_data=user_data)
+
+    async def run_command(
+        self,
+        command_id: str,
+        script: str | Sequence[str] = (),
+        names: Sequence[str] | None = None,
+        *,
+        where: Callable[[VmInfo], bool] | None = None,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> BatchResult:
+        """Run a command (``RunShellScript``, ``RunPowerShellScript``, ...) on VMs. Each
+        succeeded VM's result ``detail`` holds the command's output (the messages of Azure's
+        ``RunCommandResult``)."""
+        batch = Batch(concurrency, deadline, on_event)
+        return await _per_vm.run_command(self, command_id, script, names, where, batch)
+
+    # -- teardown --------------------------------------------------------------------------
+
+    async def delete(self, cascade: bool = True, *, force: bool = False) -> TeardownResult:
+        """Delete the scale set, in order, leaving nothing behind.
+
+        With ``cascade`` (the default): list the VMs; tag what each would leave behind (disks,
+        NICs and public IPs whose deleteOption is not Delete) with ``SET_TAG``; delete the VMs
+        (batch, then per VM); wait until the list shows none; delete every resource that
+        carries the set's tag; then delete the set. The set's DELETE is never sent while a VM
+        remains: if some VMs cannot be deleted, this raises
+        :class:`~flexvmss.ScaleSetNotEmptyError` naming them and why, before touching the set.
+
+        Safe to re-run after an interruption at any point: a second run converges, and only
+        resources referenced by the set's VMs (or tagged for it) are ever deleted.
+
+        ``cascade=False`` deletes only an empty set; with VMs it raises
+        :class:`~flexvmss.ScaleSetNotEmptyError` locally (after one list) with the remedy.
+        """
+        return await _teardown.delete(self, cascade, force=force)
