@@ -46,6 +46,7 @@ _PROVIDER_MODULES = (
     "flexvmss.emulator.resources",
     "flexvmss.emulator.compute",
     "flexvmss.emulator.network",
+    "flexvmss.emulator.computeschedule",
 )
 
 
@@ -188,6 +189,7 @@ class Emulator:
             subscription_id=subscription_id,
             page_size=page_size,
             providers=tuple(providers),
+            compute_budget=self.throttle,
         )
         self.dispatcher = Dispatcher(self.ctx, self.router, self.throttle, self.faults)
         self.credential = EmulatorCredential(tenant_id)

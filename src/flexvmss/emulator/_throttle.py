@@ -273,6 +273,33 @@ class ThrottleModel:
                 b.take()
         return Decision(None, self._headers(arm, arm_b, glob_b, compute, now))
 
+    def reserve(self, *, subscription_id: str, policy: str, resource_key: str | None = None) -> float:
+        """A call another resource provider makes to Compute on a caller's behalf (ScheduledActions
+        running a VM's start or deallocate): 0.0 when it may go now, its tokens spent from the
+        same Compute buckets the caller's own requests use; else the emulated seconds until it
+        may, nothing spent. Such a call does not pass ARM's front door, so it spends no ARM
+        tokens (inferred: provider-to-provider calls are not counted against the subscription's
+        ARM limits). With the model off every call may go at once and nothing is spent."""
+        pol = COMPUTE_POLICIES.get(canonical_policy(policy) or "")
+        if not self.enabled or pol is None:
+            return 0.0
+        now = self.clock.now()
+        sub = subscription_id.lower()
+        buckets = [
+            self._bucket(
+                ("compute", sub, pol.name), pol.subscription_capacity, pol.subscription_refill / 60, now
+            )
+        ]
+        if resource_key and pol.resource_capacity is not None and pol.resource_refill is not None:
+            key = ("compute-resource", resource_key.lower(), pol.name)
+            buckets.append(self._bucket(key, pol.resource_capacity, pol.resource_refill / 60, now))
+        wait = max(b.wait_for(now) for b in buckets)
+        if wait > 0:
+            return wait
+        for b in buckets:
+            b.take()
+        return 0.0
+
     # ------------------------------------------------------------------ wire shapes
 
     def _headers(

@@ -30,7 +30,7 @@ One module per concept, all re-exported here:
 from __future__ import annotations
 
 from ._clock import Clock
-from ._context import Context
+from ._context import ComputeBudget, Context
 from ._errors import ArmError
 from ._http import JSON, CaseInsensitiveDict, Request, Response
 from ._ids import arm_id, location_of, norm_location, parse_arm_id, rg_of, same_id, top_id
@@ -48,6 +48,7 @@ __all__ = [
     "ArmError",
     "CaseInsensitiveDict",
     "Clock",
+    "ComputeBudget",
     "Context",
     "GroupCheck",
     "Handler",

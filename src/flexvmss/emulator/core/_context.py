@@ -5,14 +5,24 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from ._clock import Clock
 from ._lro import OperationManager
 from ._provider import Provider
 from ._store import Store
 
-__all__ = ["Context"]
+__all__ = ["ComputeBudget", "Context"]
+
+
+class ComputeBudget(Protocol):
+    """Compute's throttling budget, as a provider that calls Compute on a caller's behalf
+    sees it (the emulator's throttling model is one)."""
+
+    def reserve(self, *, subscription_id: str, policy: str, resource_key: str | None = None) -> float:
+        """0.0 when one call charged to ``policy`` may go now (its tokens are spent), else the
+        emulated seconds until it may (nothing is spent)."""
+        ...
 
 
 @dataclass
@@ -32,6 +42,9 @@ class Context:
     page_size: int = 100
     #: The providers mounted, in the order their routes were added.
     providers: tuple[Provider, ...] = field(default=())
+    #: Compute's throttling budget, for providers that call Compute themselves
+    #: (``computeschedule``); None: no budget, every call may go at once.
+    compute_budget: ComputeBudget | None = None
 
     def new_guid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
