@@ -58,7 +58,9 @@ def sdk(request: pytest.FixtureRequest, emu: Emulator) -> Iterator[SdkCall]:
 
     def call_aio(name: str, *args: Any) -> Any:
         async def go() -> Any:
-            async with AioClient(emu.async_credential, emu.subscription_id, **emu.client_kwargs(aio=True)) as c:
+            async with AioClient(
+                emu.async_credential, emu.subscription_id, **emu.client_kwargs(aio=True)
+            ) as c:
                 return await getattr(c.scheduled_actions, name)(*args)
 
         return asyncio.run(go())

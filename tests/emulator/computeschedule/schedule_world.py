@@ -31,7 +31,9 @@ def subnet_id(emu: Emulator, rg: str = RG) -> str:
     return arm_id(emu.subscription_id, rg, "Microsoft.Network", "virtualNetworks", "v1", "subnets", "s1")
 
 
-def vm_body(emu: Emulator, name: str, *, hibernation: bool = False, location: str = LOC) -> dict[str, Any]:
+def vm_body(
+    emu: Emulator, name: str, *, hibernation: bool = False, location: str = LOC, rg: str = RG
+) -> dict[str, Any]:
     props: dict[str, Any] = {
         "hardwareProfile": {"vmSize": "Standard_D2s_v5"},
         "storageProfile": {
@@ -48,7 +50,7 @@ def vm_body(emu: Emulator, name: str, *, hibernation: bool = False, location: st
                         "primary": True,
                         "deleteOption": "Delete",
                         "ipConfigurations": [
-                            {"name": "ip", "properties": {"subnet": {"id": subnet_id(emu)}}}
+                            {"name": "ip", "properties": {"subnet": {"id": subnet_id(emu, rg)}}}
                         ],
                     },
                 }
@@ -60,19 +62,21 @@ def vm_body(emu: Emulator, name: str, *, hibernation: bool = False, location: st
     return {"location": location, "properties": props}
 
 
-def build_world(emu: Emulator, n_vms: int, *, hibernation: bool = False) -> list[str]:
+def build_world(
+    emu: Emulator, n_vms: int, *, hibernation: bool = False, rg: str = RG, location: str = LOC
+) -> list[str]:
     """A group, a NAT-gateway subnet and ``n_vms`` running VMs ``vm0``...; their ids."""
     h = emu.test_client(api_version="2026-04-01")
     sub = emu.subscription_id
-    h.resource_group(RG, LOC, subscription_id=sub)
-    ngw = arm_id(sub, RG, "Microsoft.Network", "natGateways", "ngw")
-    h.ok("PUT", ngw, {"location": LOC, "sku": {"name": "Standard"}})
-    vnet = arm_id(sub, RG, "Microsoft.Network", "virtualNetworks", "v1")
+    h.resource_group(rg, location, subscription_id=sub)
+    ngw = arm_id(sub, rg, "Microsoft.Network", "natGateways", "ngw")
+    h.ok("PUT", ngw, {"location": location, "sku": {"name": "Standard"}})
+    vnet = arm_id(sub, rg, "Microsoft.Network", "virtualNetworks", "v1")
     h.ok(
         "PUT",
         vnet,
         {
-            "location": LOC,
+            "location": location,
             "properties": {
                 "addressSpace": {"addressPrefixes": ["10.0.0.0/16"]},
                 "subnets": [
@@ -84,8 +88,8 @@ def build_world(emu: Emulator, n_vms: int, *, hibernation: bool = False) -> list
     h.settle(30)
     ids = []
     for i in range(n_vms):
-        rid = vm_id(emu, f"vm{i}")
-        h.ok("PUT", rid, vm_body(emu, f"vm{i}", hibernation=hibernation))
+        rid = vm_id(emu, f"vm{i}", rg)
+        h.ok("PUT", rid, vm_body(emu, f"vm{i}", hibernation=hibernation, location=location, rg=rg))
         ids.append(rid)
     h.settle(120)
     return ids

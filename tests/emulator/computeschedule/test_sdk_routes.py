@@ -42,20 +42,30 @@ def _states(sdk: SdkCall, op_ids: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("method", "request_type", "answer_type", "op_type", "end_power"),
+    ("method", "request_type", "answer_type", "op_type"),
     [
-        ("virtual_machines_execute_deallocate", m.ExecuteDeallocateRequest, m.DeallocateResourceOperationResponse,
-         "Deallocate", "deallocated"),
-        ("virtual_machines_execute_hibernate", m.ExecuteHibernateRequest, m.HibernateResourceOperationResponse,
-         "Hibernate", "deallocated"),
+        (
+            "execute_deallocate",
+            m.ExecuteDeallocateRequest,
+            m.DeallocateResourceOperationResponse,
+            "Deallocate",
+        ),
+        ("execute_hibernate", m.ExecuteHibernateRequest, m.HibernateResourceOperationResponse, "Hibernate"),
     ],
-)  # fmt: skip
+)
 def test_execute_power_off(
-    sdk: SdkCall, emu: Emulator, vms: list[str], method: str, request_type: type, answer_type: type, op_type: str,
-    end_power: str,
-) -> None:  # fmt: skip
-    body = request_type(execution_parameters=_execution(), resources=m.Resources(ids=vms), correlationid=_cid())
-    answer = sdk(method, LOC, body)
+    sdk: SdkCall,
+    emu: Emulator,
+    vms: list[str],
+    method: str,
+    request_type: type,
+    answer_type: type,
+    op_type: str,
+) -> None:
+    body = request_type(
+        execution_parameters=_execution(), resources=m.Resources(ids=vms), correlationid=_cid()
+    )
+    answer = sdk(f"virtual_machines_{method}", LOC, body)
     assert isinstance(answer, answer_type)
     assert answer.location == LOC and answer.description == f"{op_type} Resource Request"
     assert [r.resource_id for r in answer.results] == vms
@@ -65,14 +75,18 @@ def test_execute_power_off(
     assert answer.results[0].error_code is None
     emu.advance(120)
     assert _states(sdk, _op_ids(answer)) == ["Succeeded"] * 3
-    assert [power(emu, v) for v in vms] == [end_power] * 3
+    assert [power(emu, v) for v in vms] == ["deallocated"] * 3
 
 
 def test_execute_start(sdk: SdkCall, emu: Emulator, vms: list[str]) -> None:
-    off = m.ExecuteDeallocateRequest(execution_parameters=_execution(), resources=m.Resources(ids=vms), correlationid=_cid())
+    off = m.ExecuteDeallocateRequest(
+        execution_parameters=_execution(), resources=m.Resources(ids=vms), correlationid=_cid()
+    )
     sdk("virtual_machines_execute_deallocate", LOC, off)
     emu.advance(120)
-    body = m.ExecuteStartRequest(execution_parameters=_execution(), resources=m.Resources(ids=vms), correlationid=_cid())
+    body = m.ExecuteStartRequest(
+        execution_parameters=_execution(), resources=m.Resources(ids=vms), correlationid=_cid()
+    )
     answer = sdk("virtual_machines_execute_start", LOC, body)
     assert isinstance(answer, m.StartResourceOperationResponse)
     assert {r.operation.op_type for r in answer.results} == {"Start"}
@@ -83,7 +97,10 @@ def test_execute_start(sdk: SdkCall, emu: Emulator, vms: list[str]) -> None:
 
 def test_execute_delete_removes_the_vms(sdk: SdkCall, emu: Emulator, vms: list[str]) -> None:
     body = m.ExecuteDeleteRequest(
-        execution_parameters=_execution(), resources=m.Resources(ids=vms[:2]), correlationid=_cid(), force_deletion=True
+        execution_parameters=_execution(),
+        resources=m.Resources(ids=vms[:2]),
+        correlationid=_cid(),
+        force_deletion=True,
     )
     answer = sdk("virtual_machines_execute_delete", LOC, body)
     assert isinstance(answer, m.DeleteResourceOperationResponse)
@@ -98,7 +115,12 @@ def test_execute_create_makes_vms_from_a_base_profile(sdk: SdkCall, emu: Emulato
     profile = vm_body(emu, "new")
     profile["resourcegroupName"] = RG
     profile["computeApiVersion"] = "2024-11-01"
-    overrides = [{"name": "alpha", "properties": {"networkProfile": vm_body(emu, "alpha")["properties"]["networkProfile"]}}]
+    overrides = [
+        {
+            "name": "alpha",
+            "properties": {"networkProfile": vm_body(emu, "alpha")["properties"]["networkProfile"]},
+        }
+    ]
     body = m.ExecuteCreateRequest(
         resource_config_parameters=m.ResourceProvisionPayload(
             resource_count=2, base_profile=profile, resource_overrides=overrides, resource_prefix="batch"
@@ -118,7 +140,11 @@ def test_execute_create_makes_vms_from_a_base_profile(sdk: SdkCall, emu: Emulato
 @pytest.mark.parametrize(
     ("method", "request_type", "answer_type"),
     [
-        ("virtual_machines_submit_deallocate", m.SubmitDeallocateRequest, m.DeallocateResourceOperationResponse),
+        (
+            "virtual_machines_submit_deallocate",
+            m.SubmitDeallocateRequest,
+            m.DeallocateResourceOperationResponse,
+        ),
         ("virtual_machines_submit_hibernate", m.SubmitHibernateRequest, m.HibernateResourceOperationResponse),
         ("virtual_machines_submit_start", m.SubmitStartRequest, m.StartResourceOperationResponse),
     ],
@@ -156,14 +182,18 @@ def test_cancel_and_errors(sdk: SdkCall, emu: Emulator, vms: list[str]) -> None:
     )
     op_ids = _op_ids(sdk("virtual_machines_submit_deallocate", LOC, body))
     cancelled = sdk(
-        "virtual_machines_cancel_operations", LOC, m.CancelOperationsRequest(operation_ids=op_ids[:2], correlationid=_cid())
+        "virtual_machines_cancel_operations",
+        LOC,
+        m.CancelOperationsRequest(operation_ids=op_ids[:2], correlationid=_cid()),
     )
     assert isinstance(cancelled, m.CancelOperationsResponse)
     assert [r.operation.state for r in cancelled.results] == ["Cancelled", "Cancelled"]
     emu.advance(3700)
     assert _states(sdk, op_ids) == ["Cancelled", "Cancelled", "Succeeded"]
     assert [power(emu, v) for v in vms] == ["running", "running", "deallocated"]
-    errors = sdk("virtual_machines_get_operation_errors", LOC, m.GetOperationErrorsRequest(operation_ids=op_ids))
+    errors = sdk(
+        "virtual_machines_get_operation_errors", LOC, m.GetOperationErrorsRequest(operation_ids=op_ids)
+    )
     assert isinstance(errors, m.GetOperationErrorsResponse)
     assert [r.operation_id for r in errors.results] == op_ids
     assert all(r.operation_errors == [] for r in errors.results)
@@ -174,7 +204,9 @@ def test_unregistered_provider_surfaces_through_the_sdk(sdk: SdkCall, emu: Emula
     """The stock pipeline tries to register the provider (azure-mgmt-core's auto-registration
     policy); the emulator's caller may not, so the 409 reaches the caller at once."""
     knobs(emu).registered = False
-    body = m.ExecuteDeallocateRequest(execution_parameters=_execution(), resources=m.Resources(ids=vms), correlationid=_cid())
+    body = m.ExecuteDeallocateRequest(
+        execution_parameters=_execution(), resources=m.Resources(ids=vms), correlationid=_cid()
+    )
     with pytest.raises(HttpResponseError) as err:
         sdk("virtual_machines_execute_deallocate", LOC, body)
     assert err.value.status_code == 409
@@ -186,7 +218,9 @@ def test_unregistered_provider_surfaces_through_the_sdk(sdk: SdkCall, emu: Emula
 
 def test_too_many_vms_is_refused_whole(sdk: SdkCall, emu: Emulator, vms: list[str]) -> None:
     ids = [vm_id(emu, f"x{i}") for i in range(101)]
-    body = m.ExecuteStartRequest(execution_parameters=_execution(), resources=m.Resources(ids=ids), correlationid=_cid())
+    body = m.ExecuteStartRequest(
+        execution_parameters=_execution(), resources=m.Resources(ids=ids), correlationid=_cid()
+    )
     with pytest.raises(HttpResponseError) as err:
         sdk("virtual_machines_execute_start", LOC, body)
     assert err.value.status_code == 400 and err.value.error.target == "resources.ids"
