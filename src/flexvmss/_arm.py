@@ -286,6 +286,11 @@ class ArmClients:
         """``azure.mgmt.resource.resources.aio.ResourceManagementClient``."""
         return self._client("resource")
 
+    @property
+    def compute_schedule(self) -> Any:
+        """``azure.mgmt.computeschedule.aio.ComputeScheduleMgmtClient`` (ScheduledActions)."""
+        return self._client("compute_schedule")
+
     # ----------------------------------------------------------------- raw requests
     async def request(self, method: str, url: str, *, json: Any = None) -> RawResponse:
         """Send one request through the compute client's pipeline (same auth, retry, throttle
@@ -325,6 +330,7 @@ _CLIENT_CLASSES: dict[str, tuple[str, str]] = {
     "compute": ("azure.mgmt.compute.aio", "ComputeManagementClient"),
     "network": ("azure.mgmt.network.aio", "NetworkManagementClient"),
     "resource": ("azure.mgmt.resource.resources.aio", "ResourceManagementClient"),
+    "compute_schedule": ("azure.mgmt.computeschedule.aio", "ComputeScheduleMgmtClient"),
 }
 
 _TRANSPORT_CLASS: Any = None

@@ -102,9 +102,8 @@ def _conflict(ctx: Context, batch: Batch, vm_key: str) -> tuple[str, str] | None
 
 
 def _record(
-    ctx: Context, batch: Batch, vm_id: str, sub: str, location: str, item: CreateItem | None
+    ctx: Context, batch: Batch, vm_id: str, sub: str, location: str, item: CreateItem | None, now: float
 ) -> OpRecord:
-    now = ctx.clock.now()
     scheduled = now + SCHEDULING_DELAY
     due = max(scheduled, batch.deadline) if batch.deadline_type == "InitiateAt" else scheduled
     if batch.deadline_type == "CompleteBy":
@@ -147,6 +146,7 @@ def accept(ctx: Context, batch: Batch, *, subscription_id: str, location: str) -
     """One outcome per VM of ``batch``, in request order; the accepted operations fall due
     together (one timer for the batch)."""
     b = book(ctx)
+    now = ctx.clock.now()  # one time for the whole batch: its operations fall due together
     seen: set[str] = set()
     outcomes: list[Outcome] = []
     accepted: list[str] = []
@@ -161,7 +161,7 @@ def accept(ctx: Context, batch: Batch, *, subscription_id: str, location: str) -
         if refused is not None:
             outcomes.append(Outcome(vm_id, None, refused[0], refused[1]))
             continue
-        rec = _record(ctx, batch, vm_id, subscription_id, location, item)
+        rec = _record(ctx, batch, vm_id, subscription_id, location, item, now)
         b["ops"][rec["id"]] = rec
         b["active"][vm_key] = rec["id"]
         accepted.append(rec["id"])
