@@ -63,7 +63,8 @@ SUBMIT_MAX_AHEAD = dt.timedelta(days=14)
 SUBMIT_MAX_PAST = dt.timedelta(minutes=5)
 
 #: The batch actions and their route suffix (``virtualMachinesExecute<X>``; Submit* exists for
-#: start, deallocate and hibernate only, spec 2025-05-01).
+#: start, deallocate and hibernate only, spec 2025-05-01, whose ExecuteDelete is described as
+#: "[PRIVATE PREVIEW]": a subscription may be refused it).
 ACTIONS: dict[str, str] = {
     "start": "Start",
     "deallocate": "Deallocate",

@@ -1,5 +1,6 @@
-"""A local Azure Resource Manager for Flexible scale sets: Compute, Network and Resources
-over HTTPS, on an emulated clock, with Azure's throttling and seeded faults.
+"""A local Azure Resource Manager for Flexible scale sets: Compute, Network, Resources and
+ComputeSchedule (Scheduled Actions) over HTTPS, on an emulated clock, with Azure's throttling
+and seeded faults.
 
 Three ways to start it::
 
@@ -14,12 +15,13 @@ Layout (moto's shape: per provider, state apart from HTTP handling)::
     core/            the contract between the server and the providers: Request/Response,
                      ArmError, ids, ETags and paging, Clock, Store, operations (LRO),
                      Router, Provider, Context
-    compute/ network/ resources/    one folder per provider, all the same shape:
+    compute/ network/ resources/ computeschedule/    one folder per provider, all the same shape:
         __init__.py  ``provider = Provider(namespace, router, durations, hooks)``
         urls.py      the routing table: method, path, handler, op class, throttling policy
         models/      state and behaviour as plain functions over the store (no HTTP)
         responses/   thin handlers: parse the request, call models, render ARM's answer
-        api.py       what other providers may call (network's, for compute's NICs)
+        api.py       what other providers may call (network's, for compute's NICs; compute's,
+                     for ComputeSchedule's per-VM work)
     operations.py    the operation-status routes every provider's LROs point at
     _dispatch.py     one request through ARM: clock, auth, faults, throttling, route
     _server.py _admin.py _tls.py    HTTPS, the ``/_emulator/`` admin API, the throwaway CA
@@ -38,9 +40,10 @@ Where a change goes:
 * **A new route** for an existing type: a handler in ``<provider>/responses/`` and a row in
   ``<provider>/urls.py``; a new per-VM action is a row in ``compute/models/operations.py``, a
   function in ``compute/models/actions.py`` and a row in ``compute/urls.py``.
-* **A new provider** (say ``Microsoft.ComputeSchedule``): a new folder in the same shape,
-  named in ``_emulator._PROVIDER_MODULES``; it reaches others only through their ``api.py``
-  and the :class:`~flexvmss.emulator.core.Provider` hooks.
+* **A new provider** (as ``computeschedule/`` was): a new folder in the same shape, named in
+  ``_emulator._PROVIDER_MODULES``; it reaches others only through their ``api.py``, the
+  :class:`~flexvmss.emulator.core.Provider` hooks and the services on
+  :class:`~flexvmss.emulator.core.Context` (``compute_budget``: Compute's throttling buckets).
 * **A new Flex rule**: ``compute/models/flex.py`` (sizes, sets, profiles) or
   ``compute/models/membership.py`` (a VM joining or leaving a set), citing its source.
 * **A new fault kind**: ``_faults.py`` (and, if it acts before the handler, the order in
