@@ -222,3 +222,18 @@ def _run(seed: int) -> list[Any]:
 def test_the_same_seed_gives_the_same_run() -> None:
     assert _run(11) == _run(11)
     assert _run(11) != _run(12)
+
+
+def test_a_create_compute_refuses_fails_with_computes_error(emu: Emulator, vms: list[str]) -> None:
+    profile = {"resourcegroupName": "sched", "location": "eastus", "properties": {}}
+    body = {
+        "resourceConfigParameters": {"resourceCount": 1, "baseProfile": profile, "resourcePrefix": "bad"},
+        "executionParameters": {"retryPolicy": {"retryCount": 3, "retryWindowInMinutes": 30}},
+    }
+    op_ids = _op_ids(_post(emu, "virtualMachinesExecuteCreate", body))
+    emu.advance(10)
+    [op] = _ops(emu, op_ids)
+    assert op["state"] == "Failed" and op["opType"] == "Create"
+    assert op["resourceOperationError"]["errorCode"] == "InvalidParameter"  # Compute's: no vmSize
+    [errors] = _post(emu, "virtualMachinesGetOperationErrors", {"operationIds": op_ids})["results"]
+    assert [e["errorCode"] for e in errors["operationErrors"]] == ["InvalidParameter"]
