@@ -20,7 +20,10 @@ Everything happens on the virtual clock through timers (long-running operations 
 emulator's operation manager that do nothing but call back): one per batch when it falls due,
 one per queue when Compute's budget has the next token, one per retry. A timer noticed late
 (the clock is lazy: it ticks when a request arrives) backdates the Compute operation it starts
-to the time it was due, so a late look does not make the VM slower.
+to the time it was due, so a late look does not make the VM slower. Timers are not state: a
+``restore()`` (which drops every pending operation) leaves waiting operations without theirs,
+and they end ``DeadlineExceeded`` when their window passes; ``complete_all()`` runs the due
+timers but not the Compute operations they start.
 """
 
 from __future__ import annotations
