@@ -544,10 +544,12 @@ def tls_failure(exc: BaseException) -> ssl.SSLError | None:
     """The TLS error under ``exc`` when the handshake was refused (a certificate that does not
     verify, an endpoint that does not speak TLS): retrying meets the same refusal. None for
     anything else, including a connection cut during the handshake."""
+    found: ssl.SSLError | None = None
     for link in _chain(exc):
-        if isinstance(link, ssl.SSLError) and not isinstance(link, _TLS_INTERRUPTIONS):
-            return link
-    return None
+        if isinstance(link, ssl.SSLError):
+            # the innermost one is the TLS library's own (aiohttp wraps it in an SSLError too)
+            found = None if isinstance(link, _TLS_INTERRUPTIONS) else link
+    return found
 
 
 def _tls_error(exc: BaseException, cause: ssl.SSLError, operation: str) -> TlsError:
