@@ -320,7 +320,7 @@ async def test_the_per_vm_fallback_drops_force_when_azure_refuses_it(emu, networ
     ss = await host_group_members(make_set, network, ["j1", "j2"])
     # the batch fails for another reason, so every VM goes through the per-VM fallback
     emu.add_fault(
-        FaultRule(kind="status", status=409, code="Conflict", method="POST", path=r"/Sets/iso/delete$")
+        FaultRule(kind="status", status=409, code="Conflict", method="POST", path=r"ScaleSets/iso/delete$")
     )
 
     result = await ss.delete_vms(force=True)

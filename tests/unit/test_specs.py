@@ -235,6 +235,8 @@ def test_set_tag_value_is_short_stable_and_unique_per_set() -> None:
     assert set_tag_value(long_id.upper())[-16:] == value[-16:]  # ARM ids are case-insensitive
     other = long_id.replace("/resourceGroups/" + rg, "/resourceGroups/other")
     assert set_tag_value(other) != value  # same name, other group: another value
+    scrubbed = long_id.replace("/subscriptions/00000000", "/subscriptions/8f1c2a4e")
+    assert set_tag_value(scrubbed) == value  # a recording's scrubbed subscription keeps the value
     assert is_set_tag(value, long_id)
     assert is_set_tag(long_id.lower(), long_id)  # what earlier versions wrote still counts
     assert not is_set_tag(set_tag_value(other), long_id)

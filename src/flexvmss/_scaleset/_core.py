@@ -112,7 +112,7 @@ class ScaleSetCore:
     @property
     def _set_tag(self) -> str:
         """The value of :data:`SET_TAG` on what flexvmss tags for this set: the set's name and a
-        hash of its id (never the id itself, which can pass Azure's 256-character limit)."""
+        hash of its group and name (never its id, which can pass Azure's 256-character limit)."""
         return set_tag_value(self.id)
 
     def _tagged_for_me(self, tags: Mapping[str, Any] | None) -> bool:

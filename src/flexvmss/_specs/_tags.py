@@ -10,8 +10,8 @@ a name with ``InvalidTagNameCharacters`` (quoted in MicrosoftDocs' ``az storage 
 tag examples).
 
 :data:`SET_TAG` marks what flexvmss creates for a set, and what a set's VMs would leave behind
-when deleted. Its value (:func:`set_tag_value`) is the set's name and a hash of its resource id:
-short enough for any address (a set id with a 90-character resource group and a 64-character
+when deleted. Its value (:func:`set_tag_value`) is the set's name and a hash of its resource
+group and name: short enough for any address (a set id with a 90-character resource group and a 64-character
 name is about 274 characters, past Azure's 256), the same on every run (reruns converge), and
 different for every set. Earlier versions wrote the set's full resource id as the value; such
 tags still count as the set's (:func:`is_set_tag`), so a teardown finds what they tagged.
@@ -55,12 +55,19 @@ _HASH_DIGITS = 16
 
 
 def set_tag_value(scale_set_id: str) -> str:
-    """The :data:`SET_TAG` value for the set ``scale_set_id``: ``<name>-<16 hex digits>``.
+    """The :data:`SET_TAG` value for the set ``scale_set_id``: ``<name>-<16 hex digits>``, the
+    digits a hash of its resource group and name.
 
-    ARM ids are case-insensitive, so the hash is of the lower-cased id: the same set always
-    gets the same value (at most 81 characters: a 64-character name, '-', 16 digits)."""
-    name = scale_set_id.rstrip("/").rsplit("/", 1)[-1]
-    digest = hashlib.sha256(scale_set_id.lower().encode("utf-8")).hexdigest()[:_HASH_DIGITS]
+    Names are case-insensitive in ARM, so the hash is of the lower-cased ``<group>/<name>``: the
+    same set always gets the same value (at most 81 characters: a 64-character name, '-', 16
+    digits). The subscription is left out: flexvmss tags and sweeps only what the set's own
+    resource group lists, and a value without it stays the same in recordings whose
+    subscription id is scrubbed."""
+    parts = scale_set_id.strip("/").split("/")
+    lowered = [part.lower() for part in parts]
+    group = parts[lowered.index("resourcegroups") + 1] if "resourcegroups" in lowered[:-1] else ""
+    name = parts[-1]
+    digest = hashlib.sha256(f"{group}/{name}".lower().encode("utf-8")).hexdigest()[:_HASH_DIGITS]
     return f"{name}-{digest}"
 
 
