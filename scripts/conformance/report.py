@@ -45,8 +45,7 @@ PRIORITIES = """\
    (`flex-create-with-profile`), Basic_A0 (`vm-create-in-flex-basic-a0`), `$expand=instanceView` without
    `$filter` (`vm-list-expand-without-filter`), default orchestration mode Uniform
    (`vmss-create-default-mode`).
-4. **Refusals Azure makes and the emulator does not**: zoneBalance with one zone
-   (`flex-zone-balance-one-zone`), profile PATCH without `osDisk.osType`
+4. **Refusals Azure makes and the emulator does not**: profile PATCH without `osDisk.osType`
    (`flex-patch-profile-without-os-type`),
    blob-based disk into a set (`vm-blob-disk-into-set`).
 5. **Error texts**: compute and network 412 (`*-put-if-match-mismatch`), set-with-VMs delete wording

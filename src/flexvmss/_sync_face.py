@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from flexvmss import (
         BatchResult,
+        Cloud,
         Finding,
         ProgressEvent,
         Runtime,
@@ -68,6 +69,8 @@ class FlexScaleSet:
         waive: Iterable[str] = (),
         on_event: Callable[[ProgressEvent], None] | None = None,
         runtime: Runtime | None = None,
+        cloud: str | Cloud | None = None,
+        compute_api_version: str | None = None,
     ) -> None:
         self._core = AsyncFlexScaleSet(
             subscription_id,
@@ -83,6 +86,8 @@ class FlexScaleSet:
             waive=waive,
             on_event=on_event,
             runtime=runtime,
+            cloud=cloud,
+            compute_api_version=compute_api_version,
         )
 
     @property
@@ -142,18 +147,21 @@ class FlexScaleSet:
         run_sync(self._core.close)
 
     def get(self) -> ScaleSetInfo:
-        """The scale set as Azure reports it; :class:`~flexvmss.NotFoundError` if it does not exist."""
+        """The scale set as Azure reports it; :class:`~flexvmss.NotFoundError` if it does not
+        exist (its ``code`` is ``ResourceGroupNotFound`` when the resource group is missing)."""
         return run_sync(self._core.get)
 
     def exists(self) -> bool:
-        """Whether the scale set exists (one GET)."""
+        """Whether the scale set exists (one GET; False also when its resource group does not)."""
         return run_sync(self._core.exists)
 
     def vms(self, instance_view: bool = False) -> list[VmInfo]:
         """Every VM of the set: one filtered VM list (all pages), never one request per VM.
 
         With ``instance_view=True`` the list carries each VM's power state. A throttled or
-        failed read raises; it is never taken for an empty set.
+        failed read raises; it is never taken for an empty set. A set that does not exist
+        raises :class:`~flexvmss.NotFoundError` (an empty list costs one GET of the set to
+        tell the two apart).
         """
         return run_sync(self._core.vms, instance_view)
 

@@ -55,6 +55,10 @@ SOURCES: dict[str, str] = {
     "IP": "[IP] virtual-machine-scale-sets-instance-protection.md (05/19/2026)",
     "UPGA": "[UPGA] Azure Compute Blog GA of upgrade policies on Flex (2024-11-19)",
     "CLI16346": "Azure/azure-cli#16346 (fault domains are 0-based)",
+    "ZBAL": "ComputeRP zoneBalance: 'If there are no zones or only one zone specified, then zoneBalance "
+    "property should not be set'; Azure/azure-rest-api-specs#11805 (InvalidParameter)",
+    "TAGS": "Microsoft Learn azure-resource-manager/management/tag-resources (Limitations); "
+    "InvalidTagValueLength in Azure-Samples/azure-search-openai-demo#1997",
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
-from flexvmss._arm import ArmClients, ArmSettings, build_clients
+from flexvmss._arm import ArmClients, ArmSettings, Cloud, build_clients
 from flexvmss._errors import FlexError, InvalidInputError, MalformedResponseError, from_azure_error
 from flexvmss._pipeline import ThrottleConfig
 from flexvmss._runtime import Runtime
@@ -78,6 +78,8 @@ def build(
     connection_verify: str | bool | None = None,
     throttle: ThrottleConfig | None = None,
     runtime: Runtime | None = None,
+    cloud: str | Cloud | None = None,
+    compute_api_version: str | None = None,
 ) -> ArmClients:
     """flexvmss's own clients for these settings (nothing is imported or connected yet)."""
     settings_kwargs: dict[str, Any] = {
@@ -85,11 +87,14 @@ def build(
         "base_url": base_url,
         "credential": credential,
         "connection_verify": connection_verify,
+        "cloud": cloud,
     }
     if throttle is not None:
         settings_kwargs["throttle"] = throttle
     if runtime is not None:
         settings_kwargs["runtime"] = runtime
+    if compute_api_version is not None:
+        settings_kwargs["compute_api_version"] = compute_api_version
     return build_clients(ArmSettings(**settings_kwargs))
 
 
@@ -154,6 +159,7 @@ async def sku_catalog(
     connection_verify: str | bool | None = None,
     throttle: ThrottleConfig | None = None,
     sku_cache: SkuCache | None = None,
+    cloud: str | Cloud | None = None,
 ) -> SkuCatalog:
     """The Resource SKUs catalog of ``location``, without a scale set: which VM sizes the
     subscription may use there, in which zones, and what they can do.
@@ -168,6 +174,7 @@ async def sku_catalog(
         base_url=base_url,
         connection_verify=connection_verify,
         throttle=throttle,
+        cloud=cloud,
     )
     try:
         return await read_catalog(clients, subscription_id, location, sku_cache)

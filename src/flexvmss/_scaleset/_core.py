@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from azure.core.exceptions import HttpResponseError
 from azure.core.rest import HttpRequest
 
-from flexvmss._arm import ArmClients
+from flexvmss._arm import COMPUTE_API_VERSION, ArmClients, Cloud, check_connection, resolve_cloud
 from flexvmss._errors import InvalidInputError, MalformedResponseError, NotFoundError, from_azure_error
 from flexvmss._fanout import BatchResult, FanOut
 from flexvmss._loops import LoopAffinity
@@ -29,6 +29,7 @@ from flexvmss._runtime import DEFAULT_RUNTIME, Runtime
 from flexvmss._scaleset import _clients
 from flexvmss._scaleset._values import ScaleSetInfo, VmInfo, parse, resource_body, same
 from flexvmss._skus import SkuCache, SkuCatalog
+from flexvmss._specs import SET_TAG, set_tag_value, tagged_for
 
 __all__ = ["COMPUTE_API_VERSION", "SET_TAG", "Batch", "OnEvent", "ScaleSetCore", "VmFilter", "VmNames"]
 
@@ -40,15 +41,6 @@ VmNames = Sequence[str] | None
 VmFilter = Callable[[VmInfo], bool] | None
 #: Receives the fan-out's progress events.
 OnEvent = Callable[[ProgressEvent], None] | None
-
-#: Tag flexvmss puts on what it creates for a set, and on what a set's VMs would leave behind
-#: when deleted (disks, NICs and public IPs whose deleteOption is not Delete). Its value is the
-#: set's resource id; teardown deletes exactly the resources that carry it, so a re-run after
-#: an interruption finds them again and nothing outside the set is ever touched.
-SET_TAG = "flexvmss-set"
-
-#: The Compute api-version of the raw VM list (azure-mgmt-compute 39's default).
-COMPUTE_API_VERSION = "2026-04-01"
 
 
 @dataclass(frozen=True)
@@ -82,8 +74,15 @@ class ScaleSetCore:
         waive: Iterable[str] = (),
         on_event: Callable[[ProgressEvent], None] | None = None,
         runtime: Runtime | None = None,
+        cloud: str | Cloud | None = None,
+        compute_api_version: str | None = None,
     ) -> None:
         check_address(subscription_id, resource_group, name)
+        if clients is None:  # refused now, not at the first request (the clients are built then)
+            check_connection(base_url, connection_verify)
+            resolve_cloud(cloud, base_url)
+        self._cloud = cloud
+        self._compute_api_version = compute_api_version
         self.subscription_id = subscription_id
         self.resource_group = resource_group
         self.name = name
@@ -109,6 +108,17 @@ class ScaleSetCore:
             f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
             f"/providers/Microsoft.Compute/virtualMachineScaleSets/{self.name}"
         )
+
+    @property
+    def _set_tag(self) -> str:
+        """The value of :data:`SET_TAG` on what flexvmss tags for this set: the set's name and a
+        hash of its group and name (never its id, which can pass Azure's 256-character limit)."""
+        return set_tag_value(self.id)
+
+    def _tagged_for_me(self, tags: Mapping[str, Any] | None) -> bool:
+        """Whether ``tags`` carry :data:`SET_TAG` for this set (today's value, or the full id
+        that earlier versions wrote)."""
+        return tagged_for(tags, self.id)
 
     # -- clients -----------------------------------------------------------------------------
 
@@ -137,6 +147,8 @@ class ScaleSetCore:
                 connection_verify=self._connection_verify,
                 throttle=self._throttle,
                 runtime=self._runtime,
+                cloud=self._cloud,
+                compute_api_version=self._compute_api_version,
             )
         self._clients_loop.bind()
         return self._clients
@@ -181,13 +193,16 @@ class ScaleSetCore:
     # -- reads -------------------------------------------------------------------------------
 
     async def _get_raw(self) -> dict[str, Any] | None:
-        """The set's GET body; None when it does not exist."""
+        """The set's GET body; None when it does not exist. A missing resource group is not a
+        missing set: ARM's ``ResourceGroupNotFound`` is raised as it is, naming the group."""
         try:
             item = await self._call(
                 f"get scale set {self.name}",
                 self._arm().compute.virtual_machine_scale_sets.get(self.resource_group, self.name),
             )
-        except NotFoundError:
+        except NotFoundError as exc:
+            if _group_missing(exc):
+                raise
             return None
         return resource_body(item, f"get scale set {self.name}", "a scale set")
 
@@ -200,13 +215,31 @@ class ScaleSetCore:
     async def _read_set(self) -> ScaleSetInfo:
         body = await self._get_raw()
         if body is None:
-            raise NotFoundError(
-                f"get scale set {self.name}",
-                status=404,
-                code="ResourceNotFound",
-                message=f"scale set {self.name} does not exist in resource group {self.resource_group}.",
-            )
+            raise self._missing(f"get scale set {self.name}")
         return self._info(body, f"get scale set {self.name}")
+
+    def _missing(self, operation: str) -> NotFoundError:
+        """The error for an operation on a set that does not exist: it names what was looked
+        for (subscription, resource group, set), so a mistyped name is never a silent no-op."""
+        return NotFoundError(
+            operation,
+            status=404,
+            code="ResourceNotFound",
+            message=f"scale set {self.name} does not exist in resource group {self.resource_group} "
+            f"of subscription {self.subscription_id}.",
+            remedy="Check the scale set's name, resource group and subscription (flexvmss creates "
+            "nothing for an operation on a set that does not exist).",
+        )
+
+    async def _members(self, instance_view: bool = False) -> list[VmInfo]:
+        """The set's VMs, for an operation that acts on them: an empty list is confirmed to be
+        an empty set (one GET of the set) and never a set that does not exist, which raises
+        :class:`~flexvmss.NotFoundError` naming it. A set with VMs listed exists (Azure refuses
+        to delete a set that still has VMs), so only the empty answer costs a request."""
+        members = await self._read_vms(instance_view=instance_view)
+        if not members and await self._get_raw() is None:
+            raise self._missing(f"list VMs of scale set {self.name}")
+        return members
 
     async def _read_vms(self, instance_view: bool = False) -> list[VmInfo]:
         params = {"$filter": f"'virtualMachineScaleSet/id' eq '{self.id}'"}
@@ -243,7 +276,8 @@ class ScaleSetCore:
             f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
             "/providers/Microsoft.Compute/virtualMachines"
         )
-        query: dict[str, str] | None = {"api-version": COMPUTE_API_VERSION, **params}
+        api_version = getattr(self._arm(), "compute_api_version", COMPUTE_API_VERSION)
+        query: dict[str, str] | None = {"api-version": api_version, **params}
         items: list[dict[str, Any]] = []
         while url:
             request = HttpRequest("GET", url, params=query)
@@ -277,10 +311,11 @@ class ScaleSetCore:
 
         Names are checked against the set's VM list first (one list), so an operation never
         touches a VM outside the set: unknown names raise :class:`~flexvmss.InvalidInputError`.
+        A set that does not exist raises :class:`~flexvmss.NotFoundError`, never an empty batch.
         """
         if isinstance(names, str):
             names = [names]
-        members = await self._read_vms(instance_view=where is not None)
+        members = await self._members(instance_view=where is not None)
         by_name = {vm.name.lower(): vm for vm in members}
         if names is None:
             chosen = members
@@ -324,3 +359,9 @@ class ScaleSetCore:
             resource_group=self.resource_group,
             skip=skip,
         )
+
+
+def _group_missing(error: NotFoundError) -> bool:
+    """Whether a 404 says the resource group is missing (ARM's ``ResourceGroupNotFound``), not
+    the resource in it."""
+    return (error.code or "").lower() == "resourcegroupnotfound"

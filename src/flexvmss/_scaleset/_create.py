@@ -114,8 +114,8 @@ async def _plan_vms(
             scale_set_id=ss.id,
             location=info.location,
         )
-        tags = dict(model.get("tags") or {})
-        tags.setdefault(SET_TAG, ss.id)
+        tags = {k: v for k, v in (model.get("tags") or {}).items() if k.lower() != SET_TAG}
+        tags[SET_TAG] = ss._set_tag  # FLEX033 refused a user's own SET_TAG before this
         model["tags"] = tags
         models[spec.name] = model
     return models, members
@@ -140,7 +140,7 @@ async def _create_vm(ss: ScaleSetCore, name: str, model: Any, *, polling: Any = 
             raise
         item = await ss._call(operation, compute.virtual_machines.get(ss.resource_group, name))
         existing = resource_body(item, operation, "a VM")
-        if not same((existing.get("tags") or {}).get(SET_TAG), ss.id):
+        if not ss._tagged_for_me(existing.get("tags")):
             raise
         return await _await_created(ss, name, existing)
     return await poller.result()

@@ -12,8 +12,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flexvmss._actions import ACTIONS, VmAction
-from flexvmss._errors import InvalidInputError
+from flexvmss._errors import InvalidInputError, sent_once_error
 from flexvmss._fanout import BatchResult
+from flexvmss._rules import check_vm_tags
 from flexvmss._scaleset import _preflight
 from flexvmss._scaleset._core import SET_TAG, Batch, ScaleSetCore, VmFilter, VmNames
 from flexvmss._scaleset._values import wire
@@ -64,6 +65,8 @@ async def update(
 
     if tags is None and size is None and user_data is None:
         raise InvalidInputError("update", None, "give tags, size and/or user_data")
+    if tags is not None:
+        check_vm_tags(tags)  # Azure's tag limits (FLEX033), with the tag flexvmss keeps
     properties: dict[str, Any] = {}
     if size is not None:
         await _preflight.check_size(ss, size)
@@ -112,8 +115,11 @@ async def run_command(
         # comes from the operation's final Location GET, which observing through the VM list
         # would skip.
         del polling
-        poller = await compute.virtual_machines.begin_run_command(ss.resource_group, name, body)
-        result = await poller.result()
+        try:
+            poller = await compute.virtual_machines.begin_run_command(ss.resource_group, name, body)
+            result = await poller.result()
+        except Exception as exc:  # never re-issued: a second runCommand runs the script again
+            raise sent_once_error(exc, operation=f"run_command vm {name}", what="the command") from exc
         statuses = (wire(result).get("value") or []) if result is not None else []
         outputs[name] = "\n".join(str(status.get("message") or "") for status in statuses).strip()
         return result

@@ -1,5 +1,6 @@
-"""User-facing inputs: what a scale set or a VM should be (:mod:`._model`), and how that
-becomes an ARM body (:mod:`._render`)."""
+"""User-facing inputs: what a scale set or a VM should be (:mod:`._model`), how that becomes an
+ARM body (:mod:`._render`), and Azure's limits on tags with the membership tag flexvmss writes
+(:mod:`._tags`)."""
 
 from __future__ import annotations
 
@@ -27,9 +28,24 @@ from flexvmss._specs._render import (
     render_vm,
     render_vm_body,
 )
+from flexvmss._specs._tags import (
+    MAX_TAG_NAME,
+    MAX_TAG_VALUE,
+    MAX_TAGS,
+    SET_TAG,
+    TAG_NAME_FORBIDDEN,
+    is_set_tag,
+    set_tag_value,
+    tagged_for,
+)
 
 __all__ = [
     "DEFAULT_NETWORK_API_VERSION",
+    "MAX_TAGS",
+    "MAX_TAG_NAME",
+    "MAX_TAG_VALUE",
+    "SET_TAG",
+    "TAG_NAME_FORBIDDEN",
     "DataDiskSpec",
     "HealthSpec",
     "IdentitySpec",
@@ -45,8 +61,11 @@ __all__ = [
     "default_computer_name_prefix",
     "describe_differences",
     "dig",
+    "is_set_tag",
     "render_scale_set",
     "render_scale_set_body",
     "render_vm",
     "render_vm_body",
+    "set_tag_value",
+    "tagged_for",
 ]

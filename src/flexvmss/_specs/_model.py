@@ -349,6 +349,14 @@ class ScaleSetSpec:
 
     ``single_placement_group`` is sent as given: False (the default) is what attaching VMs and
     Spot priority mix need; None leaves the choice to Azure.
+
+    ``zone_balance`` is sent only for a set of two or more zones, and only when given: None (the
+    default) leaves Azure's best-effort balancing; True asks for strict balance (rule FLEX030
+    refuses it with fewer than two zones). Azure refuses the property, whatever its value, on a
+    set of one zone or none, so an explicit False there is not sent either.
+
+    ``tags`` must fit Azure's limits (rule FLEX033): at most 50, names up to 512 characters
+    without ``<>%&\\?/``, values up to 256 characters.
     """
 
     location: str
@@ -362,7 +370,7 @@ class ScaleSetSpec:
     custom_data: Secret | None = None
     user_data: Secret | None = None
     zones: tuple[str, ...] = ()
-    zone_balance: bool = False
+    zone_balance: bool | None = None
     platform_fault_domain_count: int = 1
     single_placement_group: bool | None = False
     priority: Literal["Regular", "Spot", "Low"] = "Regular"
@@ -406,7 +414,8 @@ class VmSpec:
     """A VM created directly into a Flex scale set (attach at creation).
 
     ``resource_group`` must be the set's (None: the set's). ``platform_fault_domain`` pins the
-    VM to one fault domain (0-based, below the set's count).
+    VM to one fault domain (0-based, below the set's count). ``tags`` must fit Azure's limits
+    with the one flexvmss adds (rule FLEX033: at most 49 of your own).
     """
 
     name: str

@@ -148,6 +148,12 @@ def render_scale_set_body(spec: ScaleSetSpec, *, name: str | None = None) -> dic
     body: dict[str, Any] = {"location": spec.location, "tags": dict(spec.tags), "properties": props}
     if spec.zones:
         body["zones"] = [str(z) for z in spec.zones]
+    # zoneBalance only with two or more zones, and only when the spec says so: the REST spec
+    # says "If there are no zones or only one zone specified, then zoneBalance property should
+    # not be set", and Azure refuses any value there (InvalidParameter "The value of parameter
+    # zoneBalance is invalid", Azure/azure-rest-api-specs#11805, Azure/azure-powershell#6012).
+    # Terraform azurerm sends it only when true.
+    if spec.zone_balance is not None and len({str(z) for z in spec.zones}) >= 2:
         props["zoneBalance"] = spec.zone_balance
     if spec.identity is not None:
         body["identity"] = spec.identity.to_wire()

@@ -222,4 +222,11 @@ def make_credential(choice: str) -> Any:
         "managed-identity": identity.ManagedIdentityCredential,
         "environment": identity.EnvironmentCredential,
     }
-    return factories[choice]()
+    try:
+        return factories[choice]()
+    except ValueError as exc:  # e.g. AZURE_CLIENT_ID set but empty: azure-identity refuses it here
+        from flexvmss import CredentialError
+
+        raise CredentialError(
+            f"build the {choice} credential", code=type(exc).__name__, message=str(exc).splitlines()[0]
+        ) from exc

@@ -15,8 +15,10 @@ from ...network import api as net
 from .skus import capability, find_sku, flex_refused_sizes, has_catalog, is_mpu, max_fault_domains
 
 __all__ = [
+    "ISOLATED_SIZES",
     "MAX_FLEX_INSTANCES",
     "check_capacity",
+    "check_force_delete",
     "check_profile",
     "check_size",
     "check_vmss",
@@ -35,6 +37,50 @@ _ALLOCATION_STRATEGIES = {
     "capacityoptimized": "CapacityOptimized",
     "prioritized": "Prioritized",
 }
+
+
+#: Isolated VM sizes: a forced delete of them is refused because they "manage updates using
+#: maintenance control" (kubernetes/autoscaler cluster-autoscaler/cloudprovider/azure/
+#: azure_force_delete_scale_set.go, which keeps this list and falls back to a normal delete).
+ISOLATED_SIZES = frozenset(
+    s.lower()
+    for s in (
+        "Standard_E80ids_v4",
+        "Standard_E80is_v4",
+        "Standard_E104i_v5",
+        "Standard_E104is_v5",
+        "Standard_E104id_v5",
+        "Standard_E104ids_v5",
+        "Standard_M192is_v2",
+        "Standard_M192ims_v2",
+        "Standard_M192ids_v2",
+        "Standard_M192idms_v2",
+        "Standard_F72s_v2",
+        "Standard_M128ms",
+    )
+)
+
+
+def check_force_delete(
+    force: bool, vms: list[dict[str, Any]], scale_set: dict[str, Any] | None = None
+) -> None:
+    """Refuse a forced delete (``forceDeletion=true``) of VMs of an isolated size or on a
+    dedicated host (a set with a ``hostGroup``) with the text cluster-autoscaler quotes from
+    Azure ("Operation 'ForceDelete' is not allowed on resource ... since it manages updates
+    using maintenance control.", OperationNotAllowed). Azure reports it for a scale set's
+    forced delete; refusing it when the request is accepted, and for a VM's own forced
+    delete, is inferred."""
+    if not force:
+        return
+    on_host = bool(((scale_set or {}).get("properties") or {}).get("hostGroup"))
+    for vm in vms:
+        size = str(((vm.get("properties") or {}).get("hardwareProfile") or {}).get("vmSize") or "")
+        if on_host or size.lower() in ISOLATED_SIZES:
+            name = (scale_set or vm)["name"]
+            raise ArmError.operation_not_allowed(
+                f"Operation 'ForceDelete' is not allowed on resource '{name}' since it manages "
+                "updates using maintenance control."
+            )
 
 
 def is_spot(priority: Any) -> bool:
@@ -145,6 +191,13 @@ def check_vmss(
                 "Changing property 'platformFaultDomainCount' is not allowed.",
                 target="platformFaultDomainCount",
             )
+    if "zoneBalance" in props and props["zoneBalance"] is not None and len(set(body.get("zones") or [])) < 2:
+        # ComputeRP: "If there are no zones or only one zone specified, then zoneBalance property
+        # should not be set"; Azure refuses any value then (Azure/azure-rest-api-specs#11805,
+        # Azure/azure-powershell#6012: "The value of parameter zoneBalance is invalid.").
+        raise ArmError.invalid_parameter(
+            "The value of parameter zoneBalance is invalid.", target="zoneBalance"
+        )
     if str(props.get("orchestrationMode")) != "Flexible":
         return
     identity = body.get("identity") or {}

@@ -14,7 +14,7 @@ import copy
 from typing import Any
 
 from ...core import ArmError, Context, Operation, Request, location_of
-from .flex import check_vmss
+from .flex import check_force_delete, check_vmss
 from .scaling import begin_set_op, new_profile_vm, scale_in_victims, vm_sizes
 from .skus import is_mpu
 from .state import (
@@ -263,6 +263,7 @@ def delete_instances(ctx: Context, request: Request, vmss: dict[str, Any]) -> Op
             )
         chosen = [members[str(i).lower()] for i in ids]
     victims = [vm for vm in chosen if vm["properties"].get("provisioningState") != "Deleting"]
+    check_force_delete(request.flag("forceDeletion"), victims, vmss)
     return begin_set_op(
         ctx, request, vmss, "vmss.deleteInstances", created=[], victims=victims, provisioning=""
     )

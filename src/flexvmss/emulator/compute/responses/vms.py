@@ -9,6 +9,7 @@ from typing import Any
 
 from ...core import Context, Operation, Request, Response, check_preconditions, etag_headers, paginate
 from ..models import actions, vms
+from ..models.flex import check_force_delete
 from ..models.power import instance_view
 from ..models.state import VM_TYPE
 from .common import accepted, find, in_group, target
@@ -100,6 +101,8 @@ def delete_vm(ctx: Context, req: Request) -> Response:
     vm = target(ctx, req, "virtualMachines", "vmName")
     if vm is None:
         return Response.empty(204)
+    set_id = (vm["properties"].get("virtualMachineScaleSet") or {}).get("id")
+    check_force_delete(req.flag("forceDeletion"), [vm], ctx.store.get(set_id) if set_id else None)
     return accepted(ctx, req, vms.begin_delete(ctx, req, vm))
 
 
