@@ -128,6 +128,11 @@ def put_limited(ctx: Context, req: Request) -> Response:
     return Response.json({"name": req.params["name"]})
 
 
+@test_router.route("POST", LIMITED + "/start", op_class="action", policy="PutVM")
+def start_limited(ctx: Context, req: Request) -> Response:
+    return Response.json({"name": req.params["name"]})
+
+
 @test_router.route("GET", LIMITED, op_class="read")
 def get_limited(ctx: Context, req: Request) -> Response:
     return Response.json({"name": req.params["name"]})

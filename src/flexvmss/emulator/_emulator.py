@@ -29,7 +29,18 @@ from ._faults import FaultInjector, FaultRule
 from ._network_setup import create_network
 from ._throttle import ThrottleModel
 from ._tls import TlsMaterial, make_tls
-from .core import Clock, Context, OperationManager, Provider, Router, Store
+from .core import (
+    PAGE_SIZE,
+    Clock,
+    Context,
+    OperationManager,
+    Provider,
+    Realism,
+    Router,
+    StaleLists,
+    Store,
+    resolve_realism,
+)
 from .operations import router as operations_router
 from .testing import TestClient
 
@@ -144,6 +155,12 @@ class Emulator:
     operation ids, durations and faults reproducible. ``manual_clock=True`` freezes time
     until :meth:`advance`. ``routers`` replaces the built-in providers (tests);
     ``extra_routers`` adds to them.
+
+    ``realism`` is how far reads imitate Azure's eventual consistency: a level name (``"off"``,
+    ``"azure"``) or :class:`~flexvmss.emulator.core.Realism` knobs; None takes the level named by
+    ``FLEXVMSS_EMULATOR_REALISM`` (default ``"off"``). ``throttle_refusals_cost`` makes a
+    throttled request spend its tokens as well (unknown for Azure: off by default).
+    ``page_size`` is the items per list page (Azure's 50 by default).
     """
 
     def __init__(
@@ -154,12 +171,14 @@ class Emulator:
         seed: int = 0,
         port: int = 0,
         host: str = "127.0.0.1",
-        page_size: int = 100,
+        page_size: int = PAGE_SIZE,
         subscription_id: str = DEFAULT_SUBSCRIPTION_ID,
         tenant_id: str = DEFAULT_TENANT_ID,
         manual_clock: bool = False,
         routers: Iterable[Router] | None = None,
         extra_routers: Iterable[Router] = (),
+        realism: str | Realism | None = None,
+        throttle_refusals_cost: bool = False,
     ) -> None:
         self.time_scale = time_scale
         self.seed = seed
@@ -173,8 +192,9 @@ class Emulator:
         self.lro = OperationManager(self.clock, self.rng)
         self.faults = FaultInjector(seed)
         self.lro.outcome_hook = self.faults.outcome_hook
-        self.throttle = ThrottleModel(self.clock)
+        self.throttle = ThrottleModel(self.clock, refusals_cost=throttle_refusals_cost)
         self.set_throttle(throttle)
+        self.realism = resolve_realism(realism)
         self.missing_providers: list[str] = []
         providers = self._mount(routers, extra_routers)
         for provider in providers:
@@ -188,6 +208,8 @@ class Emulator:
             subscription_id=subscription_id,
             page_size=page_size,
             providers=tuple(providers),
+            realism=self.realism,
+            stale_lists=StaleLists(self.realism, self.clock, seed),
         )
         self.dispatcher = Dispatcher(self.ctx, self.router, self.throttle, self.faults)
         self.credential = EmulatorCredential(tenant_id)
@@ -198,7 +220,10 @@ class Emulator:
 
     def __repr__(self) -> str:
         state = self.base_url if self._server is not None else "stopped"
-        return f"Emulator({state}, time_scale={self.time_scale}, throttle={self.throttle.enabled})"
+        return (
+            f"Emulator({state}, time_scale={self.time_scale}, throttle={self.throttle.enabled}, "
+            f"realism={self.realism.level!r})"
+        )
 
     def _mount(self, routers: Iterable[Router] | None, extra: Iterable[Router]) -> list[Provider]:
         """The providers found by import (none when ``routers`` replaces them); builds
@@ -314,6 +339,8 @@ class Emulator:
             self.rng.seed(self.seed)
             self.faults.reset()
             self.throttle.reset()
+            if self.ctx.stale_lists is not None:
+                self.ctx.stale_lists.reset()
             self.dispatcher.counters = Counters()
 
     def snapshot(self) -> str:
@@ -338,6 +365,11 @@ class Emulator:
         with self.store.lock:
             out = self.dispatcher.counters.as_dict(self.faults.counts)
             out["in_flight_operations"] = self.lro.in_flight()
+            stale = self.ctx.stale_lists
+            out["realism"] = {
+                "level": self.realism.level,
+                "stale_list_answers": stale.served_stale if stale is not None else 0,
+            }
             return copy.deepcopy(out)
 
     def inventory(self) -> dict[str, Any]:

@@ -10,7 +10,9 @@ from typing import Any
 from ._clock import Clock
 from ._lro import OperationManager
 from ._provider import Provider
+from ._realism import Realism, StaleLists
 from ._store import Store
+from ._wire import PAGE_SIZE
 
 __all__ = ["Context"]
 
@@ -28,10 +30,20 @@ class Context:
     base_url: str = "https://localhost"
     #: Default subscription the emulator advertises.
     subscription_id: str = "00000000-0000-0000-0000-000000000000"
-    #: Items per page of every list answer (``nextLink`` beyond).
-    page_size: int = 100
+    #: Items per page of every list answer (``nextLink`` beyond): :data:`PAGE_SIZE`.
+    page_size: int = PAGE_SIZE
     #: The providers mounted, in the order their routes were added.
     providers: tuple[Provider, ...] = field(default=())
+    #: How far reads imitate Azure's eventual consistency (off by default).
+    realism: Realism = field(default_factory=Realism)
+    #: List answers that may be served one round stale (only with :attr:`realism` on).
+    stale_lists: StaleLists | None = None
+
+    def stale_or_fresh(self, key: object, fresh: Any) -> Any:
+        """``fresh`` or, with realism on, possibly the answer the same list read got last time."""
+        if self.stale_lists is None or not self.realism.enabled:
+            return fresh
+        return self.stale_lists.answer(key, fresh)
 
     def new_guid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...core import ArmError, Context, Operation, Request
+from .defaults import apply_instance_view_defaults
 from .operations import CREATING_KINDS, DELETING_KINDS, op_name, start_operation
 from .state import book, bump_etag, next_seq, vm_state
 
@@ -206,12 +207,17 @@ def instance_view(ctx: Context, vm: dict[str, Any]) -> dict[str, Any]:
     statuses.append({"code": f"PowerState/{power}", "level": "Info", "displayStatus": power_display(power)})
     os_profile = props.get("osProfile") or {}
     os_disk = (props.get("storageProfile") or {}).get("osDisk") or {}
-    view: dict[str, Any] = {
-        "computerName": os_profile.get("computerName", vm["name"]),
-        "osName": "Windows" if os_disk.get("osType") == "Windows" else "Linux",
-        "hyperVGeneration": "V2",
-        "statuses": statuses,
-    }
+    windows = os_disk.get("osType") == "Windows"
+    view: dict[str, Any] = {}
+    if power not in ("deallocated", "deallocating"):
+        # A deallocated VM's instance view has no computer name, OS or agent: only disks,
+        # hyperVGeneration and statuses (Java session record canOperateVirtualMachine, 2021-11-01).
+        view["computerName"] = os_profile.get("computerName", vm["name"])
+        view["osName"] = "Windows" if windows else "Linux"
+        if power == "running":
+            apply_instance_view_defaults(view, windows=windows, time=ctx.clock.iso())
+    view["hyperVGeneration"] = "V2"
+    view["statuses"] = statuses
     if "platformFaultDomain" in props:
         view["platformFaultDomain"] = props["platformFaultDomain"]
     disks = []

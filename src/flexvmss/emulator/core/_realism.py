@@ -1,0 +1,134 @@
+"""Realism: how far the emulator imitates Azure's eventual consistency, as named knobs.
+
+Azure does not show an accepted change at once, and its list reads may lag behind:
+
+* the VM of an accepted action keeps showing its former state for a while: a restart's
+  operation completes in about 2 s while the reboot happens later (Azure/azure-sdk-for-net#19977);
+  the power state Compute reports is the last one it knew and may be unavailable for a while
+  (MicrosoftDocs/azure-compute-docs ``articles/virtual-machines/states-billing.md``);
+* list reads are served from caches and can show a previous round (cluster-autoscaler keeps a
+  stale cache on purpose; research/k8s-azure-flex.md section 1; the throttling guide's advice to
+  "track the async operation rather than polling provisioningState", SupportArticles-docs
+  troubleshooting-throttling-errors.md);
+* a failed operation need not leave a mark on its VM: only the operation's status says it failed
+  (research/real-azure-review.md: "the library's correctness depends on not trusting a read
+  taken just after a 202").
+
+None of this is deterministic in Azure; here it is seeded (its own random stream, so turning it
+on or off changes no operation id or fault decision) and bounded by the knobs below. Level
+``"off"`` (the default) keeps every read exact and immediate; level ``"azure"`` turns every
+knob on. ``FLEXVMSS_EMULATOR_REALISM`` names the level an :class:`~flexvmss.emulator.Emulator`
+built without ``realism=`` uses.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import random
+from collections.abc import Hashable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ._clock import Clock
+
+__all__ = ["REALISM_ENV", "REALISM_LEVELS", "Realism", "StaleLists", "resolve_realism"]
+
+#: The environment variable that names the default level.
+REALISM_ENV = "FLEXVMSS_EMULATOR_REALISM"
+
+
+@dataclass(frozen=True)
+class Realism:
+    """The knobs (emulated seconds where they are times)."""
+
+    #: The level these knobs came from (``"off"``, ``"azure"`` or ``"custom"``).
+    level: str = "off"
+    #: How long after an accepted VM action (its 202) reads still show the VM's former
+    #: provisioning and power state. Inferred size: the ~2 s of azure-sdk-for-net#19977, rounded
+    #: up to a few seconds.
+    visibility_lag: float = 0.0
+    #: The chance that a VM list read is answered with the answer the same list gave last time ...
+    stale_list_probability: float = 0.0
+    #: ... when that answer is at most this old (a list is never more than one round behind,
+    #: and never older than this).
+    stale_list_window: float = 0.0
+    #: A failed VM operation leaves the VM as it was (provisioning and power state), instead of
+    #: marking it ``Failed``: only the operation status tells.
+    failed_ops_leave_state: bool = False
+    #: Refuse ``zoneBalance`` of any value (``false`` too) on a set with fewer than two zones:
+    #: "at the REST API level, any value is invalid for zoneBalance if one or zero zones are
+    #: specified" (Azure/azure-powershell#6012, a Microsoft engineer, 2018). ``zoneBalance: true``
+    #: with fewer than two zones is refused whatever this says; ``false`` is only refused with
+    #: this on because flexvmss sends it today (the library-truth issue fixes that).
+    strict_zone_balance: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        """Whether any knob is on."""
+        return replace(self, level="off") != Realism()
+
+
+#: The named levels.
+REALISM_LEVELS: dict[str, Realism] = {
+    "off": Realism(),
+    "azure": Realism(
+        level="azure",
+        visibility_lag=3.0,
+        stale_list_probability=0.5,
+        stale_list_window=15.0,
+        failed_ops_leave_state=True,
+        strict_zone_balance=True,
+    ),
+}
+
+
+def resolve_realism(value: str | Realism | None) -> Realism:
+    """A level name or :class:`Realism` as knobs; None reads :data:`REALISM_ENV` (default
+    ``"off"``). An unknown name is a ``ValueError`` naming the known ones."""
+    if isinstance(value, Realism):
+        return value
+    name = value if value is not None else os.environ.get(REALISM_ENV, "").strip() or "off"
+    knobs = REALISM_LEVELS.get(name.lower())
+    if knobs is None:
+        raise ValueError(f"realism must be one of {', '.join(sorted(REALISM_LEVELS))}, not {name!r}")
+    return knobs
+
+
+class StaleLists:
+    """List answers that may be served again, one round stale (see :class:`Realism`).
+
+    Keyed by whatever identifies one list read (path and query). Keeps the last fresh answer of
+    each key; with the knobs off it keeps nothing and answers fresh, drawing no random number."""
+
+    def __init__(self, realism: Realism, clock: Clock, seed: int) -> None:
+        self.realism = realism
+        self.clock = clock
+        self._seed = seed
+        self.rng = random.Random(f"realism:{seed}")
+        self._last: dict[Hashable, tuple[float, Any]] = {}
+        #: How many answers were served stale (the admin counters show it).
+        self.served_stale = 0
+
+    def reset(self) -> None:
+        self._last = {}
+        self.rng.seed(f"realism:{self._seed}")
+        self.served_stale = 0
+
+    def answer(self, key: Hashable, fresh: Any) -> Any:
+        """``fresh``, or (by chance, within the window) the answer ``key`` got last time."""
+        p = self.realism.stale_list_probability
+        if p <= 0 or self.realism.stale_list_window <= 0:
+            return fresh
+        now = self.clock.now()
+        last = self._last.get(key)
+        if (
+            last is not None
+            and now - last[0] <= self.realism.stale_list_window
+            and last[1] != fresh
+            and self.rng.random() < p
+        ):
+            self.served_stale += 1
+            return copy.deepcopy(last[1])
+        self._last[key] = (now, copy.deepcopy(fresh))
+        return fresh
