@@ -20,7 +20,7 @@ from .defaults import apply_vm_defaults
 from .flex import check_size, is_spot
 from .membership import check_join, fault_domain_for
 from .operations import DELETING_KINDS
-from .power import begin_vm_op, guard, instance_view
+from .power import begin_vm_op, guard, instance_view, visible_state
 from .state import (
     NS,
     VM_TYPE,
@@ -50,6 +50,7 @@ _FILTER_RE = re.compile(r"^\s*'?virtualMachineScaleSet/id'?\s+eq\s+'([^']+)'\s*$
 def render_vm(ctx: Context, vm: dict[str, Any], *, expand: str | None = None) -> dict[str, Any]:
     """The VM's wire body, with the instance view / user data when ``expand`` asks for them."""
     out = copy.deepcopy(vm)
+    out["properties"]["provisioningState"] = visible_state(ctx, vm)[0]
     wanted = {e.strip().lower() for e in (expand or "").split(",") if e.strip()}
     if "instanceview" in wanted:
         out["properties"]["instanceView"] = instance_view(ctx, vm)

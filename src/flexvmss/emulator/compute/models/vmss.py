@@ -138,6 +138,9 @@ def write_vmss(
     desired["location"] = location if existing is None else existing["location"]
     flex = str(props.get("orchestrationMode")) == "Flexible"
     if isinstance(props.get("virtualMachineProfile"), dict):
+        # When the profile was first given (kubernetes-sigs/cloud-provider-azure
+        # virtualmachinescalesetclient recording, 2026-03, api 2025-04-01).
+        props["virtualMachineProfile"].setdefault("timeCreated", ctx.clock.iso())
         profile_user_data = profile_defaults(ctx, desired)
         if user_data is Ellipsis and profile_user_data is not None:
             user_data = profile_user_data

@@ -87,7 +87,10 @@ def _listing(
         vms.render_vm(ctx, v, expand="instanceView" if (expand or status_only) else None)
         for v in body["value"]
     ]
-    return Response.json(body)
+    # Realism: a list read may be answered as the same read was answered last time (one round
+    # stale, within a bounded window); off by default.
+    key = (req.path.lower(), tuple(sorted((k, v) for k, v in req.query.items() if k != "api-version")))
+    return Response.json(ctx.stale_or_fresh(key, body))
 
 
 def list_vms(ctx: Context, req: Request) -> Response:
