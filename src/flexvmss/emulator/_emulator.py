@@ -368,7 +368,7 @@ class Emulator:
             stale = self.ctx.stale_lists
             out["realism"] = {
                 "level": self.realism.level,
-                "stale_list_answers": stale.served_stale if stale is not None else 0,
+                "stale_list_items": stale.served_stale if stale is not None else 0,
             }
             return copy.deepcopy(out)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,10 +40,11 @@ class Context:
     #: List answers that may be served one round stale (only with :attr:`realism` on).
     stale_lists: StaleLists | None = None
 
-    def stale_or_fresh(self, key: object, fresh: Any) -> Any:
-        """``fresh`` or, with realism on, possibly the answer the same list read got last time."""
-        if self.stale_lists is None or not self.realism.enabled:
-            return fresh
+    def listed(self, key: Hashable, fresh: list[tuple[str, Any]]) -> list[Any]:
+        """The items a list read shows: ``fresh`` (``(id, body)`` pairs), or with realism on
+        possibly some in the state the same read showed before (:class:`StaleLists`)."""
+        if self.stale_lists is None:
+            return [body for _, body in fresh]
         return self.stale_lists.answer(key, fresh)
 
     def new_guid(self) -> str:

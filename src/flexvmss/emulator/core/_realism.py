@@ -6,7 +6,7 @@ Azure does not show an accepted change at once, and its list reads may lag behin
   operation completes in about 2 s while the reboot happens later (Azure/azure-sdk-for-net#19977);
   the power state Compute reports is the last one it knew and may be unavailable for a while
   (MicrosoftDocs/azure-compute-docs ``articles/virtual-machines/states-billing.md``);
-* list reads are served from caches and can show a previous round (cluster-autoscaler keeps a
+* list reads are served from caches and can show a VM's previous state (cluster-autoscaler keeps a
   stale cache on purpose; research/k8s-azure-flex.md section 1; the throttling guide's advice to
   "track the async operation rather than polling provisioningState", SupportArticles-docs
   troubleshooting-throttling-errors.md);
@@ -48,10 +48,11 @@ class Realism:
     #: provisioning and power state. Inferred size: the ~2 s of azure-sdk-for-net#19977, rounded
     #: up to a few seconds.
     visibility_lag: float = 0.0
-    #: The chance that a VM list read is answered with the answer the same list gave last time ...
+    #: The chance that a VM list read shows a VM as the same read showed it before its last
+    #: change (or still lists it after its deletion) ...
     stale_list_probability: float = 0.0
-    #: ... when that answer is at most this old (a list is never more than one round behind,
-    #: and never older than this).
+    #: ... while that change was first seen at most this long ago (a list is never more than
+    #: one change behind, and never for longer than this).
     stale_list_window: float = 0.0
     #: A failed VM operation leaves the VM as it was (provisioning and power state), instead of
     #: marking it ``Failed``: only the operation status tells.
@@ -95,40 +96,66 @@ def resolve_realism(value: str | Realism | None) -> Realism:
     return knobs
 
 
-class StaleLists:
-    """List answers that may be served again, one round stale (see :class:`Realism`).
+#: What a list showed of an item that was not in it.
+_ABSENT: Any = None
 
-    Keyed by whatever identifies one list read (path and query). Keeps the last fresh answer of
-    each key; with the knobs off it keeps nothing and answers fresh, drawing no random number."""
+
+class StaleLists:
+    """List reads that may lag behind, item by item (see :class:`Realism`).
+
+    For each list read (keyed by whatever identifies it: path and query) it remembers what it
+    last showed of each item and, when an item changes, what it showed before and when the
+    change was first seen. Within ``stale_list_window`` of that, each read shows the item's
+    previous state with ``stale_list_probability``: a VM can still show its former state, a new
+    VM can be missing and a deleted one still listed, never for longer than the window. With the
+    knobs off it keeps nothing and draws no random number."""
 
     def __init__(self, realism: Realism, clock: Clock, seed: int) -> None:
         self.realism = realism
         self.clock = clock
         self._seed = seed
         self.rng = random.Random(f"realism:{seed}")
-        self._last: dict[Hashable, tuple[float, Any]] = {}
-        #: How many answers were served stale (the admin counters show it).
+        #: list key -> item id -> [shown now, shown before, when the change was first seen]
+        self._seen: dict[Hashable, dict[str, list[Any]]] = {}
+        #: How many items were shown in a former state (the admin counters show it).
         self.served_stale = 0
 
+    @property
+    def active(self) -> bool:
+        return self.realism.stale_list_probability > 0 and self.realism.stale_list_window > 0
+
     def reset(self) -> None:
-        self._last = {}
+        self._seen = {}
         self.rng.seed(f"realism:{self._seed}")
         self.served_stale = 0
 
-    def answer(self, key: Hashable, fresh: Any) -> Any:
-        """``fresh``, or (by chance, within the window) the answer ``key`` got last time."""
-        p = self.realism.stale_list_probability
-        if p <= 0 or self.realism.stale_list_window <= 0:
-            return fresh
+    def answer(self, key: Hashable, fresh: list[tuple[str, Any]]) -> list[Any]:
+        """The items to show for one list read: ``fresh`` is ``(id, body)`` in order; an item
+        may come back as it was before its last change (or not at all, or still there)."""
+        if not self.active:
+            return [body for _, body in fresh]
         now = self.clock.now()
-        last = self._last.get(key)
-        if (
-            last is not None
-            and now - last[0] <= self.realism.stale_list_window
-            and last[1] != fresh
-            and self.rng.random() < p
-        ):
-            self.served_stale += 1
-            return copy.deepcopy(last[1])
-        self._last[key] = (now, copy.deepcopy(fresh))
-        return fresh
+        window = self.realism.stale_list_window
+        seen = self._seen.setdefault(key, {})
+        current = dict(fresh)
+        out: list[Any] = []
+        for item_id in [*current, *(i for i in seen if i not in current)]:
+            body = current.get(item_id, _ABSENT)
+            entry = seen.get(item_id)
+            if entry is None:  # first sight: nothing older to show
+                entry = seen[item_id] = [body, body, now]
+            elif entry[0] != body:
+                entry[1], entry[0], entry[2] = entry[0], copy.deepcopy(body), now
+            shown = body
+            if (
+                entry[1] != entry[0]
+                and now - entry[2] <= window
+                and self.rng.random() < self.realism.stale_list_probability
+            ):
+                shown = copy.deepcopy(entry[1])
+                self.served_stale += 1
+            if body is _ABSENT and now - entry[2] > window:
+                del seen[item_id]  # gone, and no read may show it any more
+            if shown is not _ABSENT:
+                out.append(shown)
+        return out

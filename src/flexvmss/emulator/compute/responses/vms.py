@@ -83,14 +83,15 @@ def _listing(
     # Page first, render after: rendering (a deep copy plus the instance view) is the costly part,
     # and on the emulated clock the emulator's own CPU time is time every client sees.
     body = paginate(req, chosen, ctx.page_size, ctx.base_url)
-    body["value"] = [
-        vms.render_vm(ctx, v, expand="instanceView" if (expand or status_only) else None)
+    fresh = [
+        (v["id"].lower(), vms.render_vm(ctx, v, expand="instanceView" if (expand or status_only) else None))
         for v in body["value"]
     ]
-    # Realism: a list read may be answered as the same read was answered last time (one round
-    # stale, within a bounded window); off by default.
+    # Realism (off by default): a VM may show in a list as the same read showed it before its
+    # last change, for a bounded time.
     key = (req.path.lower(), tuple(sorted((k, v) for k, v in req.query.items() if k != "api-version")))
-    return Response.json(ctx.stale_or_fresh(key, body))
+    body["value"] = ctx.listed(key, fresh)
+    return Response.json(body)
 
 
 def list_vms(ctx: Context, req: Request) -> Response:
