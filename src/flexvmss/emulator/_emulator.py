@@ -70,12 +70,14 @@ def _import_optional(module: str) -> Any | None:
         raise
 
 
-def _load_catalog() -> dict[str, list[dict[str, Any]]]:
+def _load_catalog() -> Mapping[str, list[dict[str, Any]]]:
+    """The Resource SKUs catalog (a :class:`flexvmss.emulator.catalog.Catalog`: regions are built
+    on first use), or an empty one when the package is missing."""
     mod = _import_optional("flexvmss.emulator.catalog")
     if mod is None or not hasattr(mod, "load_catalog"):
         log.warning("flexvmss.emulator.catalog is not available; the SKU catalog is empty")
         return {}
-    catalog: dict[str, list[dict[str, Any]]] = mod.load_catalog()
+    catalog: Mapping[str, list[dict[str, Any]]] = mod.load_catalog()
     return catalog
 
 
