@@ -319,6 +319,9 @@ class Dispatcher:
         headers.update(resp.headers)
         if req.method == "HEAD" or resp.body is None:
             payload = b""
+        elif isinstance(resp.body, bytes):  # JSON serialized beforehand (a cached answer)
+            payload = resp.body
+            headers["Content-Type"] = "application/json; charset=utf-8"
         else:
             payload = json.dumps(resp.body, separators=(",", ":")).encode()
             headers["Content-Type"] = "application/json; charset=utf-8"

@@ -29,7 +29,18 @@ from ._faults import FaultInjector, FaultRule
 from ._network_setup import create_network
 from ._throttle import ThrottleModel
 from ._tls import TlsMaterial, make_tls
-from .core import Clock, Context, OperationManager, Provider, Router, Store
+from .core import (
+    PAGE_SIZE,
+    Clock,
+    Context,
+    OperationManager,
+    Provider,
+    Realism,
+    Router,
+    StaleLists,
+    Store,
+    resolve_realism,
+)
 from .operations import router as operations_router
 from .testing import TestClient
 
@@ -60,12 +71,14 @@ def _import_optional(module: str) -> Any | None:
         raise
 
 
-def _load_catalog() -> dict[str, list[dict[str, Any]]]:
+def _load_catalog() -> Mapping[str, list[dict[str, Any]]]:
+    """The Resource SKUs catalog (a :class:`flexvmss.emulator.catalog.Catalog`: regions are built
+    on first use), or an empty one when the package is missing."""
     mod = _import_optional("flexvmss.emulator.catalog")
     if mod is None or not hasattr(mod, "load_catalog"):
         log.warning("flexvmss.emulator.catalog is not available; the SKU catalog is empty")
         return {}
-    catalog: dict[str, list[dict[str, Any]]] = mod.load_catalog()
+    catalog: Mapping[str, list[dict[str, Any]]] = mod.load_catalog()
     return catalog
 
 
@@ -145,6 +158,12 @@ class Emulator:
     operation ids, durations and faults reproducible. ``manual_clock=True`` freezes time
     until :meth:`advance`. ``routers`` replaces the built-in providers (tests);
     ``extra_routers`` adds to them.
+
+    ``realism`` is how far reads imitate Azure's eventual consistency: a level name (``"off"``,
+    ``"azure"``) or :class:`~flexvmss.emulator.core.Realism` knobs; None takes the level named by
+    ``FLEXVMSS_EMULATOR_REALISM`` (default ``"off"``). ``throttle_refusals_cost`` makes a
+    throttled request spend its tokens as well (unknown for Azure: off by default).
+    ``page_size`` is the items per list page (Azure's 50 by default).
     """
 
     def __init__(
@@ -155,12 +174,14 @@ class Emulator:
         seed: int = 0,
         port: int = 0,
         host: str = "127.0.0.1",
-        page_size: int = 100,
+        page_size: int = PAGE_SIZE,
         subscription_id: str = DEFAULT_SUBSCRIPTION_ID,
         tenant_id: str = DEFAULT_TENANT_ID,
         manual_clock: bool = False,
         routers: Iterable[Router] | None = None,
         extra_routers: Iterable[Router] = (),
+        realism: str | Realism | None = None,
+        throttle_refusals_cost: bool = False,
     ) -> None:
         self.time_scale = time_scale
         self.seed = seed
@@ -174,8 +195,9 @@ class Emulator:
         self.lro = OperationManager(self.clock, self.rng)
         self.faults = FaultInjector(seed)
         self.lro.outcome_hook = self.faults.outcome_hook
-        self.throttle = ThrottleModel(self.clock)
+        self.throttle = ThrottleModel(self.clock, refusals_cost=throttle_refusals_cost)
         self.set_throttle(throttle)
+        self.realism = resolve_realism(realism)
         self.missing_providers: list[str] = []
         providers = self._mount(routers, extra_routers)
         for provider in providers:
@@ -190,6 +212,8 @@ class Emulator:
             page_size=page_size,
             providers=tuple(providers),
             compute_budget=self.throttle,
+            realism=self.realism,
+            stale_lists=StaleLists(self.realism, self.clock, seed),
         )
         self.dispatcher = Dispatcher(self.ctx, self.router, self.throttle, self.faults)
         self.credential = EmulatorCredential(tenant_id)
@@ -200,7 +224,10 @@ class Emulator:
 
     def __repr__(self) -> str:
         state = self.base_url if self._server is not None else "stopped"
-        return f"Emulator({state}, time_scale={self.time_scale}, throttle={self.throttle.enabled})"
+        return (
+            f"Emulator({state}, time_scale={self.time_scale}, throttle={self.throttle.enabled}, "
+            f"realism={self.realism.level!r})"
+        )
 
     def _mount(self, routers: Iterable[Router] | None, extra: Iterable[Router]) -> list[Provider]:
         """The providers found by import (none when ``routers`` replaces them); builds
@@ -316,6 +343,8 @@ class Emulator:
             self.rng.seed(self.seed)
             self.faults.reset()
             self.throttle.reset()
+            if self.ctx.stale_lists is not None:
+                self.ctx.stale_lists.reset()
             self.dispatcher.counters = Counters()
 
     def snapshot(self) -> str:
@@ -340,6 +369,11 @@ class Emulator:
         with self.store.lock:
             out = self.dispatcher.counters.as_dict(self.faults.counts)
             out["in_flight_operations"] = self.lro.in_flight()
+            stale = self.ctx.stale_lists
+            out["realism"] = {
+                "level": self.realism.level,
+                "stale_list_items": stale.served_stale if stale is not None else 0,
+            }
             return copy.deepcopy(out)
 
     def inventory(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import threading
 from types import FrameType
 
 from ._emulator import Emulator
+from .core import PAGE_SIZE, REALISM_ENV, REALISM_LEVELS
 
 __all__ = ["serve", "snippet"]
 
@@ -38,12 +39,24 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--time-scale", type=float, default=1.0, help="real seconds per emulated second")
     s.add_argument("--throttle", choices=["azure", "off"], default="off")
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--page-size", type=int, default=100)
+    s.add_argument("--page-size", type=int, default=PAGE_SIZE, help="items per list page (Azure's 50)")
+    s.add_argument(
+        "--realism",
+        choices=sorted(REALISM_LEVELS),
+        default=None,
+        help=f"eventual consistency: 'azure' or 'off' (default: ${REALISM_ENV}, else off)",
+    )
+    s.add_argument(
+        "--throttle-refusals-cost",
+        action="store_true",
+        help="a throttled request spends its tokens too (unknown for Azure; off by default)",
+    )
     return p
 
 
 def serve(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` (``serve [--port N] [--time-scale X] [--throttle azure] [--seed N]``),
+    """Parse ``argv`` (``serve [--port N] [--time-scale X] [--throttle azure] [--seed N]
+    [--realism azure|off]``),
     start an emulator, print how to reach it and serve until interrupted. Returns the exit code."""
     args = _parser().parse_args(argv)
     emu = Emulator(
@@ -53,6 +66,8 @@ def serve(argv: list[str] | None = None) -> int:
         throttle=args.throttle,
         seed=args.seed,
         page_size=args.page_size,
+        realism=args.realism,
+        throttle_refusals_cost=args.throttle_refusals_cost,
     )
     stop = threading.Event()
 
@@ -66,6 +81,7 @@ def serve(argv: list[str] | None = None) -> int:
         print(f"  subscription id: {emu.subscription_id}")
         print(f"  tenant id:       {emu.tenant_id}")
         print(f"  admin API:       {emu.base_url}/_emulator/counters")
+        print(f"  realism:         {emu.realism.level}")
         if emu.missing_providers:
             print(f"  missing providers: {', '.join(emu.missing_providers)}")
         print("\n" + snippet(emu))

@@ -191,13 +191,7 @@ def check_vmss(
                 "Changing property 'platformFaultDomainCount' is not allowed.",
                 target="platformFaultDomainCount",
             )
-    if "zoneBalance" in props and props["zoneBalance"] is not None and len(set(body.get("zones") or [])) < 2:
-        # ComputeRP: "If there are no zones or only one zone specified, then zoneBalance property
-        # should not be set"; Azure refuses any value then (Azure/azure-rest-api-specs#11805,
-        # Azure/azure-powershell#6012: "The value of parameter zoneBalance is invalid.").
-        raise ArmError.invalid_parameter(
-            "The value of parameter zoneBalance is invalid.", target="zoneBalance"
-        )
+    _check_zone_balance(ctx, props, body.get("zones") or [])
     if str(props.get("orchestrationMode")) != "Flexible":
         return
     identity = body.get("identity") or {}
@@ -215,7 +209,11 @@ def check_vmss(
             target="platformFaultDomainCount",
         )
     zones = body.get("zones") or []
-    if zones and fdc > 1:
+    # A set in several zones takes one fault domain; in ONE zone Azure accepted FD 3 (201:
+    # Azure/azure-powershell TestVirtualMachineScaleSetFlexAnyPFDC.json, 2023-08-31, api
+    # 2023-07-01, zones ["3"], platformFaultDomainCount 3), though the FD doc says zonal Flex
+    # takes FD 1 (flex-rules-now.md row 17): the recording is what Azure does.
+    if len(zones) > 1 and fdc > 1:
         raise ArmError.invalid_parameter(
             "Specifying Availability Zones is not allowed when "
             "Virtual Machine Scale Set has platformFaultDomainCount "
@@ -233,6 +231,21 @@ def check_vmss(
         check_profile(ctx, body=body, set_id=set_id, subscription_id=subscription_id, non_mpu=non_mpu)
     if profile is not None or sku.get("capacity") is not None:
         check_capacity(body, int(sku.get("capacity") or 0), non_mpu=non_mpu)
+
+
+def _check_zone_balance(ctx: Context, props: dict[str, Any], zones: list[Any]) -> None:
+    """``zoneBalance`` may only be set on a set with two zones or more: "zoneBalance property
+    can only be set if the zones property of the scale set contains more than one zone"
+    (ComputeRP spec text), refused as ``InvalidParameter`` "The value of parameter zoneBalance
+    is invalid." (Azure/azure-rest-api-specs#11805, Azure/azure-powershell#6012: any value,
+    ``false`` included)."""
+    value = props.get("zoneBalance")
+    if value is None or len(zones) > 1:
+        return
+    if value is not None:
+        raise ArmError.invalid_parameter(
+            "The value of parameter zoneBalance is invalid.", target="zoneBalance"
+        )
 
 
 def _profile_sizes(body: dict[str, Any]) -> list[str]:
