@@ -62,7 +62,7 @@ REDACTED = "REDACTED"
 
 #: Values that stand for a secret already removed: the library's, the cassette kit's
 #: (``Sanitized``), :class:`flexvmss.Secret`'s mask and the empty string.
-MASKS = frozenset({"", REDACTED, "Sanitized", "********", "<redacted>"})
+MASKS = frozenset({"", REDACTED, "Sanitized", "********", "<redacted>", "Secret('********')"})
 
 #: JSON keys whose whole value is secret, whatever it holds (compared case-insensitively).
 #: The cassette kit replaces these values wholesale, objects included (``protectedSettings``).
@@ -252,7 +252,7 @@ _SAS = re.compile(r"(?i)(?<![A-Za-z0-9_])sig(?:=|%3D)((?:(?!%26)[^&\s\"'<>\\;,])
 # name=value: query parameters, connection strings, form bodies, command lines, log text
 _ASSIGN = re.compile(
     r"(?<![\w.$%-])(\$?[A-Za-z][\w.-]{0,63})[ \t]*=[ \t]*"
-    r"(?:\"((?:\\.|[^\"\\])*)\"|'([^']*)'|((?:%[0-9A-Fa-f]{2}|[^\s;&\"'<>,\\%])+))"
+    r"(?:\"((?:\\.|[^\"\\])*)\"|'([^']*)'|(Secret\('\*+'\)|(?:%[0-9A-Fa-f]{2}|[^\s;&\"'<>,\\%])+))"
 )
 # "key": "value" / 'key': 'value' in text that is not parsed as JSON (logs, reprs, YAML)
 _QUOTED_PAIR = re.compile(

@@ -40,7 +40,7 @@ from flexvmss._rules._engine import (
     rules_table,
     to_invalid_input,
 )
-from flexvmss._rules.names import check_address
+from flexvmss._rules.names import check_address, check_vm_names
 from flexvmss._rules.network import KNOWN_NETWORK_API_VERSIONS, reads
 from flexvmss._rules.scale_set import capacity_needs_catalog
 from flexvmss._rules.sizes import FLEX_REFUSED_SIZES
@@ -58,6 +58,7 @@ __all__ = [
     "capacity_needs_catalog",
     "check_address",
     "check_change",
+    "check_vm_names",
     "evaluate",
     "reads",
     "rule",
