@@ -6,7 +6,8 @@ typed instead of filling memory.
   :data:`MAX_ALIASES` is refused, and so is a document whose aliases, expanded, would make
   more than :data:`MAX_NODES` values (a "billion laughs" alias bomb is a few hundred bytes) or
   which refers to itself (``&a [*a]``).
-* Nesting deeper than Python can parse is refused, not a ``RecursionError``.
+* Nesting deeper than :data:`MAX_FLOW_DEPTH` brackets is refused before parsing, and block
+  nesting deeper than the parser can follow is refused, not a ``RecursionError``.
 
 Every refusal is an :class:`~flexvmss.InvalidInputError` naming the file.
 """
@@ -15,11 +16,19 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 
 from flexvmss._errors import InvalidInputError
 
-__all__ = ["MAX_ALIASES", "MAX_NODES", "MAX_SPEC_FILE_BYTES", "load_spec_file", "load_spec_text"]
+__all__ = [
+    "MAX_ALIASES",
+    "MAX_FLOW_DEPTH",
+    "MAX_NODES",
+    "MAX_SPEC_FILE_BYTES",
+    "load_spec_file",
+    "load_spec_text",
+]
 
 #: Largest spec file read (a spec with every field and 64 KB of inline custom data fits many times).
 MAX_SPEC_FILE_BYTES = 1024 * 1024
@@ -27,6 +36,24 @@ MAX_SPEC_FILE_BYTES = 1024 * 1024
 MAX_ALIASES = 64
 #: Most values a spec file may hold once its aliases are expanded.
 MAX_NODES = 100_000
+#: Deepest bracket nesting (``[`` / ``{``) a spec file may have; a spec is a few levels deep.
+MAX_FLOW_DEPTH = 64
+
+_QUOTED = re.compile(r'"(?:\\.|[^"\\])*"|\'[^\']*\'')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _flow_depth_exceeds(text: str) -> bool:
+    """Whether ``text`` opens more than :data:`MAX_FLOW_DEPTH` brackets at once outside quotes
+    (checked before parsing: a parser recurses once per level)."""
+    if text.count("[") + text.count("{") <= MAX_FLOW_DEPTH:
+        return False
+    depth = 0
+    for match in _BRACKETS.finditer(_QUOTED.sub("", text)):
+        depth += 1 if match.group() in "[{" else -1
+        if depth > MAX_FLOW_DEPTH:
+            return True
+    return False
 
 
 def _refuse(source: str, problem: str, fix: str) -> InvalidInputError:
@@ -106,6 +133,10 @@ def load_spec_text(text: str, *, source: str = "<spec>", as_json: bool = False) 
 
     if len(text.encode("utf-8", "surrogatepass")) > MAX_SPEC_FILE_BYTES:
         raise _refuse(source, f"larger than {MAX_SPEC_FILE_BYTES // 1024} KiB", "give a spec file, not data")
+    if _flow_depth_exceeds(text):
+        raise _refuse(
+            source, "nested too deeply", f"flatten it: a spec is a few levels deep (at most {MAX_FLOW_DEPTH})"
+        )
     try:
         return json.loads(text) if as_json else _yaml(text, source)
     except RecursionError:

@@ -20,6 +20,8 @@ __all__ = ["print_exception", "redacted_trace"]
 
 #: How wide a local variable is rendered before redaction (one line: the detectors see it whole).
 _RENDER_WIDTH = 100_000
+#: How much of a local variable is shown, once redacted.
+_SHOWN = 2_000
 
 
 def _redacted_node(name: str, node: Any) -> Any:
@@ -27,7 +29,10 @@ def _redacted_node(name: str, node: Any) -> Any:
 
     if is_secret_key(name):
         return pretty.Node(value_repr=REDACTED)
-    return pretty.Node(value_repr=redact_text(node.render(max_width=_RENDER_WIDTH)))
+    text = redact_text(node.render(max_width=_RENDER_WIDTH))
+    if len(text) > _SHOWN:
+        text = f"{text[:_SHOWN]}... ({len(text) - _SHOWN} more characters)"
+    return pretty.Node(value_repr=text)
 
 
 def _redact_trace(trace: Any) -> None:
@@ -47,7 +52,11 @@ def redacted_trace(error: BaseException, *, show_locals: bool) -> Any:
     """A ``rich.traceback.Trace`` of ``error`` with its messages and locals redacted."""
     from rich.traceback import Traceback
 
-    trace = Traceback.extract(type(error), error, error.__traceback__, show_locals=show_locals)
+    # strings whole (locals_max_string=None): a string cut before redaction could end inside a
+    # secret the detectors then no longer recognise; the redacted text is cut afterwards
+    trace = Traceback.extract(
+        type(error), error, error.__traceback__, show_locals=show_locals, locals_max_string=None
+    )
     _redact_trace(trace)
     return trace
 
