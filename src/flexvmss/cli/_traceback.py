@@ -52,10 +52,10 @@ def redacted_trace(error: BaseException, *, show_locals: bool) -> Any:
     """A ``rich.traceback.Trace`` of ``error`` with its messages and locals redacted."""
     from rich.traceback import Traceback
 
-    # strings whole (locals_max_string=None): a string cut before redaction could end inside a
-    # secret the detectors then no longer recognise; the redacted text is cut afterwards
+    # strings whole: a string cut before redaction could end inside a secret the detectors then
+    # no longer recognise; the redacted text is cut afterwards (_SHOWN)
     trace = Traceback.extract(
-        type(error), error, error.__traceback__, show_locals=show_locals, locals_max_string=None
+        type(error), error, error.__traceback__, show_locals=show_locals, locals_max_string=sys.maxsize
     )
     _redact_trace(trace)
     return trace
