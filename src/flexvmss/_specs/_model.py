@@ -87,8 +87,8 @@ class Secret:
                 "of custom or user data)",
                 message=f"secret.file={str(path)!r} holds more than {MAX_SECRET_FILE_BYTES} bytes.",
             )
-        try:
-            return cls(data.decode("utf-8"))
+        try:  # newlines translated as a text-mode read would (\r\n and \r become \n)
+            return cls(data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"))
         except UnicodeDecodeError:
             pass
         del data  # no plain secret in this frame's locals when the error's traceback is shown
