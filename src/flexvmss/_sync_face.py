@@ -143,7 +143,8 @@ class FlexScaleSet:
         run_sync(self._core.__aexit__, *exc_info)
 
     def close(self) -> None:
-        """Close the clients flexvmss built (clients you passed in stay open)."""
+        """Close the clients flexvmss built (clients you passed in stay open). A closed set
+        stays closed: using it again raises :class:`~flexvmss.InvalidInputError`."""
         run_sync(self._core.close)
 
     def get(self) -> ScaleSetInfo:

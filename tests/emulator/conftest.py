@@ -161,6 +161,8 @@ class Raw:
         return arm_id(self.emu.subscription_id, "rg1", "Microsoft.Test", "limited", name)
 
     def request(self, method: str, path: str, **kw: Any) -> requests.Response:
+        if path.startswith("/_emulator/"):  # the admin API needs the emulator's admin token
+            kw["headers"] = {**self.emu.admin_headers(), **kw.get("headers", {})}
         return self.session.request(method, self.url(path), **kw)
 
     def get(self, path: str, **kw: Any) -> requests.Response:

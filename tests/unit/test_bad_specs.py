@@ -363,6 +363,26 @@ CASES = [
         "at most 200",
     ),
     Case("capacity-negative", replace(GOOD, capacity=-1), "FLEX014", "error", "capacity", -1, "negative"),
+    # FLEX040 / FLEX041 custom data and user data sizes (the findings name sizes, never contents)
+    Case(
+        "custom-data-over-64k",
+        replace(GOOD, custom_data=Secret("#cloud-config\n" + "x" * 65600)),
+        "FLEX040",
+        "error",
+        "custom_data",
+        "<65614 bytes>",
+        "65,535 bytes",
+    ),
+    Case(
+        "vm-user-data-over-64k",
+        replace(GOOD_VM, user_data=Secret("y" * 50000)),
+        "FLEX041",
+        "error",
+        "user_data",
+        "<66668 bytes encoded>",
+        "base64-encoded",
+        scale_set=VM_SET,
+    ),
     # FLEX015 / FLEX016 names
     Case(
         "set-name-with-space", GOOD, "FLEX015", "error", "name", "web app", "letters, digits", name="web app"

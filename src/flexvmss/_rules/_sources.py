@@ -40,6 +40,11 @@ SOURCES: dict[str, str] = {
     "validate/virtual_machine_name.go",
     "CNAME": "Terraform azurerm orchestrated_virtual_machine_scale_set (computer_name_prefix: Windows <= 9, "
     "Linux <= 58); Windows NetBIOS 15-character limit",
+    "CDATA": "Compute REST API reference, OSProfile.customData ('The maximum length of the binary array is "
+    "65535 bytes'), learn.microsoft.com/rest/api/compute/virtual-machines/create-or-update; "
+    "learn.microsoft.com/azure/virtual-machines/custom-data ('The size can't exceed 64 KB')",
+    "UDATA": "learn.microsoft.com/azure/virtual-machines/user-data ('The contents should be base64 encoded "
+    "before passed to the API. The size can't exceed 64 KB')",
     "IM": "[IM]/[IMC]/[IMF] azure-compute-docs instance-mix-overview.md, instance-mix-create.md, "
     "instance-mix-faq-troubleshooting.md (05/19/2026)",
     "TF-SPOT": "Terraform azurerm orchestrated VMSS validators "

@@ -10,7 +10,7 @@ from flexvmss._rules._engine import Issue, RuleContext, rule
 from flexvmss._rules._sources import sources
 from flexvmss._specs import MAX_TAG_NAME, MAX_TAG_VALUE, MAX_TAGS, SET_TAG, TAG_NAME_FORBIDDEN
 
-__all__ = ["RESOURCE_NAME", "check_address", "check_vm_tags", "tag_issues"]
+__all__ = ["RESOURCE_NAME", "check_address", "check_vm_names", "check_vm_tags", "tag_issues"]
 
 #: An Azure resource name (a VM's, a scale set's): 1-64 letters, digits, '_', '.', '-', starting
 #: with a letter or digit and ending with a letter, digit or '_' ([NAMES]).
@@ -44,6 +44,21 @@ def check_address(subscription_id: object, resource_group: object, name: object)
         value = given[label]
         if not isinstance(value, str) or not pattern.fullmatch(value):
             raise InvalidInputError(label, value, f"give the scale set's {label.replace('_', ' ')}: {text}")
+
+
+def check_vm_names(names: object, field: str = "names") -> None:
+    """Raise :class:`~flexvmss.InvalidInputError` for a VM name Azure would not accept: every
+    one is a URL path segment, so ".", ".." or "a/b" would address the collection, the provider
+    or another resource instead of a VM."""
+    for index, name in enumerate([names] if isinstance(names, str) else list(names)):  # type: ignore[call-overload]
+        if not isinstance(name, str) or not RESOURCE_NAME.fullmatch(name):
+            where = field if isinstance(names, str) else f"{field}[{index}]"
+            raise InvalidInputError(
+                where,
+                name,
+                "give a VM name: 1-64 letters, digits, '_', '.', '-', starting with a letter or digit, "
+                "ending with a letter, digit or '_'",
+            )
 
 
 @rule(

@@ -24,7 +24,7 @@ from flexvmss._fanout import BatchResult, FanOut
 from flexvmss._loops import LoopAffinity
 from flexvmss._pipeline import ThrottleConfig
 from flexvmss._progress import ProgressEvent
-from flexvmss._rules import check_address
+from flexvmss._rules import check_address, check_vm_names
 from flexvmss._runtime import DEFAULT_RUNTIME, Runtime
 from flexvmss._scaleset import _clients
 from flexvmss._scaleset._values import ScaleSetInfo, VmInfo, parse, resource_body, same
@@ -96,6 +96,7 @@ class ScaleSetCore:
         self._sku_cache = sku_cache if sku_cache is not None else (runtime or DEFAULT_RUNTIME).sku_cache
         self._runtime = runtime  # None: the clients' own (DEFAULT_RUNTIME for the ones built here)
         self._owns_clients = clients is None
+        self._closed = False  # close() is final: a closed set never reconnects
         self._clients: ArmClients | None = None
         self._clients_loop = LoopAffinity()  # the event loop self._clients are bound to
         if clients is not None:
@@ -124,7 +125,15 @@ class ScaleSetCore:
 
     def _arm(self) -> ArmClients:
         """The clients, built on first use (constructing a set sends and imports nothing), and
-        built again when used from another event loop than the one they were made on."""
+        built again when used from another event loop than the one they were made on. A closed
+        set raises :class:`~flexvmss.InvalidInputError` instead of reconnecting."""
+        if self._closed:
+            raise InvalidInputError(
+                "scale_set",
+                f"{self.name} (closed)",
+                "use a new FlexScaleSet, or keep this one open for all its work (one `with` block)",
+                message=f"FlexScaleSet {self.name!r} is closed; it does not reconnect.",
+            )
         if self._clients is not None and self._clients_loop.moved():
             # aiohttp sessions belong to the loop they were made on: a second asyncio.run(),
             # or the sync face in a forked child, needs clients of its own loop
@@ -163,7 +172,9 @@ class ScaleSetCore:
         return runtime if isinstance(runtime, Runtime) else DEFAULT_RUNTIME
 
     async def _close_clients(self) -> None:
-        """Close the clients flexvmss built (the next use builds new ones); keep borrowed ones."""
+        """Close the clients flexvmss built, keep borrowed ones; the set is closed for good (any
+        later use raises). Closing again does nothing."""
+        self._closed = True
         if self._owns_clients and self._clients is not None:
             clients, self._clients = self._clients, None
             if self._clients_loop.moved():  # made on another loop: closed as that loop allows
@@ -250,6 +261,7 @@ class ScaleSetCore:
         return [parse(VmInfo.from_wire, item, operation, "a VM") for item in items]
 
     async def _read_vm(self, name: str) -> VmInfo:
+        check_vm_names(name, "name")  # "." or ".." would GET the collection or the provider
         operation = f"get vm {name}"
         get = self._arm().compute.virtual_machines.get(self.resource_group, name, expand="instanceView")
         item = await self._call(operation, get)
@@ -315,6 +327,8 @@ class ScaleSetCore:
         """
         if isinstance(names, str):
             names = [names]
+        if names is not None:
+            check_vm_names(names)
         members = await self._members(instance_view=where is not None)
         by_name = {vm.name.lower(): vm for vm in members}
         if names is None:

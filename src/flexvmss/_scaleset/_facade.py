@@ -94,7 +94,8 @@ class FlexScaleSet(ScaleSetCore):
         await self.close()
 
     async def close(self) -> None:
-        """Close the clients flexvmss built (clients you passed in stay open)."""
+        """Close the clients flexvmss built (clients you passed in stay open). A closed set
+        stays closed: using it again raises :class:`~flexvmss.InvalidInputError`."""
         await self._close_clients()
 
     # -- reads -----------------------------------------------------------------------------

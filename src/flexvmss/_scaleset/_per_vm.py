@@ -15,6 +15,7 @@ from flexvmss._actions import ACTIONS, VmAction
 from flexvmss._errors import InvalidInputError, sent_once_error
 from flexvmss._fanout import BatchResult
 from flexvmss._rules import check_vm_tags
+from flexvmss._rules.limits import MAX_USER_DATA_BYTES
 from flexvmss._scaleset import _preflight
 from flexvmss._scaleset._core import SET_TAG, Batch, ScaleSetCore, VmFilter, VmNames
 from flexvmss._scaleset._values import wire
@@ -72,9 +73,13 @@ async def update(
         await _preflight.check_size(ss, size)
         properties["hardwareProfile"] = {"vmSize": size}
     if user_data is not None:
-        raw = user_data.reveal() if hasattr(user_data, "reveal") else user_data
-        data = raw.encode() if isinstance(raw, str) else bytes(raw)
-        properties["userData"] = base64.b64encode(data).decode()
+        properties["userData"] = _encoded(user_data)  # no plain copy left in this frame
+        if len(properties["userData"]) > MAX_USER_DATA_BYTES:
+            raise InvalidInputError(
+                "user_data",
+                f"<{len(properties['userData'])} bytes encoded>",
+                f"keep user data within {MAX_USER_DATA_BYTES:,} bytes base64-encoded (FLEX041)",
+            )
     by_name = {vm.name: vm for vm in await ss._select_vms(names, where)}
     compute = ss._arm().compute
 
@@ -91,6 +96,12 @@ async def update(
         return await poller.result()
 
     return await ss._fan_out("update", list(by_name), begin, batch, expect=None)
+
+
+def _encoded(user_data: str | bytes | Any) -> str:
+    """User data (a :class:`~flexvmss.Secret`, text or bytes) base64-encoded for the wire."""
+    raw = user_data.reveal() if hasattr(user_data, "reveal") else user_data
+    return base64.b64encode(raw.encode() if isinstance(raw, str) else bytes(raw)).decode()
 
 
 async def run_command(

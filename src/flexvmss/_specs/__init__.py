@@ -1,9 +1,11 @@
-"""User-facing inputs: what a scale set or a VM should be (:mod:`._model`), how that becomes an
-ARM body (:mod:`._render`), and Azure's limits on tags with the membership tag flexvmss writes
-(:mod:`._tags`)."""
+"""User-facing inputs: what a scale set or a VM should be (:mod:`._model`), spec files read with
+limits (:mod:`._load`), bodies checked against azure-mgmt's shapes (:mod:`._shapes`), how a
+spec becomes an ARM body (:mod:`._render`), and Azure's limits on tags with the membership tag
+flexvmss writes (:mod:`._tags`)."""
 
 from __future__ import annotations
 
+from flexvmss._specs._load import load_spec_file, load_spec_text
 from flexvmss._specs._model import (
     DEFAULT_NETWORK_API_VERSION,
     DataDiskSpec,
@@ -62,6 +64,8 @@ __all__ = [
     "describe_differences",
     "dig",
     "is_set_tag",
+    "load_spec_file",
+    "load_spec_text",
     "render_scale_set",
     "render_scale_set_body",
     "render_vm",

@@ -4,7 +4,7 @@ The root group holds the global options (each with an environment variable) and 
 :class:`~flexvmss.cli._app.Application` every command receives; each command lives in its own
 module. Errors from flexvmss are shown as one red message with the fix and exit code 1; any
 other exception is shown as a rich traceback (with local variables when ``FLEXVMSS_DEBUG`` is
-set) and exit code 1.
+set; messages and locals redacted, :mod:`flexvmss.cli._traceback`) and exit code 1.
 
 Exit codes: 0 success, 1 error, 2 usage error, 3 some VMs of a batch operation failed,
 130 a batch interrupted by Ctrl-C (after reporting what was done).
@@ -172,9 +172,8 @@ def main() -> int:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     except Exception:
-        from rich.console import Console
+        from flexvmss.cli._traceback import print_exception
 
-        Console(stderr=True).print_exception(
-            suppress=[click], show_locals=bool(os.environ.get("FLEXVMSS_DEBUG"))
-        )
+        # redacted: the frames of a failed create hold its password and custom data
+        print_exception(show_locals=bool(os.environ.get("FLEXVMSS_DEBUG")), suppress=(click,))
         return 1

@@ -9,7 +9,6 @@ library's ``from_mapping``, so the file format and the flags cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -98,12 +97,37 @@ def _network_and_image(mapping: dict[str, Any], flags: dict[str, Any]) -> None:
         mapping["network"] = network
 
 
+#: Largest ``--ssh-key-file`` read: an SSH public key is under 1 KB (RSA 4096: ~750 bytes).
+MAX_KEY_FILE_BYTES = 16 * 1024
+
+
+def _read_public_key(path: str) -> str:
+    """The text of ``--ssh-key-file``, read with a size cap (the spec refuses a private key)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_KEY_FILE_BYTES + 1)
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot read {path}: {exc.strerror or exc}", param_hint="--ssh-key-file"
+        ) from None
+    if len(data) > MAX_KEY_FILE_BYTES:
+        raise click.BadParameter(
+            f"{path} is larger than an SSH public key; pass the .pub file.", param_hint="--ssh-key-file"
+        )
+    try:
+        return data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise click.BadParameter(
+            f"{path} is not a text file; pass the .pub file.", param_hint="--ssh-key-file"
+        ) from None
+
+
 def _common_fields(mapping: dict[str, Any], flags: dict[str, Any]) -> None:
     for key in ("location", "vm_size", "admin_username", "priority"):
         if flags.get(key) is not None:
             mapping[key] = flags[key]
     if flags.get("ssh_key_file"):
-        mapping["ssh_public_keys"] = [Path(flags["ssh_key_file"]).read_text(encoding="utf-8").strip()]
+        mapping["ssh_public_keys"] = [_read_public_key(flags["ssh_key_file"])]
     if flags.get("tags"):
         mapping["tags"] = {**(mapping.get("tags") or {}), **parse_key_values(flags["tags"], option="--tag")}
     _network_and_image(mapping, flags)

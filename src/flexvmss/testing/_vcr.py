@@ -30,7 +30,9 @@ Both transports azure-core ships are covered: ``requests`` (sync clients) throug
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
+import logging
 import os
 import socket
 import threading
@@ -103,11 +105,20 @@ class FlexCassette(Cassette):  # type: ignore[misc]
             self._loading = False
 
     def append(self, request: Any, response: Any) -> None:
-        """Record an interaction; loaded ones were scrubbed when recorded and go in as they are."""
+        """Record an interaction, scrubbed before anything else sees it (vcrpy's own ``append``
+        logs the raw request and response at INFO first); loaded ones were scrubbed when
+        recorded and go in as they are."""
         if self._loading:
             self.data.append((request, response))
             return
-        super().append(request, response)
+        request = self._before_record_request(request)
+        if not request:
+            return
+        response = self._before_record_response(copy.deepcopy(response))
+        if response is None:
+            return
+        self.data.append((request, response))
+        self.dirty = True
 
     def _responses(self, request: Any) -> Iterator[tuple[int, Any]]:
         """Recorded answers matching ``request``, in recording order.
@@ -282,6 +293,50 @@ def _serialised_urllib3() -> Iterator[None]:
         HTTPConnectionPool.urlopen = real_urlopen  # type: ignore[method-assign]
 
 
+# --------------------------------------------------------------------------- logs
+
+#: Loggers that print request URLs (and vcrpy's, whole interactions) while a cassette is active.
+_HTTP_LOGGERS = (
+    "vcr.cassette",
+    "vcr.stubs",
+    "vcr.stubs.aiohttp_stubs",
+    "vcr.request",
+    "vcr.matchers",
+    "urllib3.connectionpool",
+)
+
+
+class _ScrubbedRecords(logging.Filter):
+    """Passes each record of the HTTP loggers through the cassette's scrubber, so a log line
+    never shows what the cassette may not hold."""
+
+    def __init__(self, scrubber: Scrubber) -> None:
+        super().__init__()
+        self._scrubber = scrubber
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: drop what it carries rather than log it raw
+            message = str(record.msg)
+        record.msg = self._scrubber.scrub_text(message)
+        record.args = ()
+        return True
+
+
+@contextlib.contextmanager
+def _scrubbed_http_logs(scrubber: Scrubber) -> Iterator[None]:
+    log_filter = _ScrubbedRecords(scrubber)
+    loggers = [logging.getLogger(name) for name in _HTTP_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(log_filter)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(log_filter)
+
+
 # --------------------------------------------------------------------------- use_cassette
 
 
@@ -375,6 +430,7 @@ def use_cassette(
         return {**args_getter(), "repeat": repeat}
 
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_scrubbed_http_logs(scrubber))
         stack.enter_context(_serialised_urllib3())
         if instant:
             stack.enter_context(instant_sleep())
