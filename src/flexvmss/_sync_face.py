@@ -68,6 +68,7 @@ class FlexScaleSet:
         waive: Iterable[str] = (),
         on_event: Callable[[ProgressEvent], None] | None = None,
         runtime: Runtime | None = None,
+        emulator: Any = None,
     ) -> None:
         self._core = AsyncFlexScaleSet(
             subscription_id,
@@ -83,6 +84,7 @@ class FlexScaleSet:
             waive=waive,
             on_event=on_event,
             runtime=runtime,
+            emulator=emulator,
         )
 
     @property
@@ -457,10 +459,15 @@ class FlexScaleSet:
             on_event=on_event,
         )
 
-    def delete(self, cascade: bool = True, *, force: bool = False) -> TeardownResult:
+    def delete(self, cascade: bool = False, *, force: bool = False) -> TeardownResult:
         """Delete the scale set, in order, leaving nothing behind.
 
-        With ``cascade`` (the default): list the VMs; tag what each would leave behind (disks,
+        Without ``cascade`` (the default, as ``flexvmss delete`` without ``--cascade``) only an
+        empty set is deleted: a set that still has VMs raises
+        :class:`~flexvmss.ScaleSetNotEmptyError` locally (after one list) with the remedy, so a
+        call never deletes VMs nobody asked to delete.
+
+        With ``cascade=True``: list the VMs; tag what each would leave behind (disks,
         NICs and public IPs whose deleteOption is not Delete) with ``SET_TAG``; delete the VMs
         (batch, then per VM); wait until the list shows none; delete every resource that
         carries the set's tag; then delete the set. The set's DELETE is never sent while a VM
@@ -469,9 +476,6 @@ class FlexScaleSet:
 
         Safe to re-run after an interruption at any point: a second run converges, and only
         resources referenced by the set's VMs (or tagged for it) are ever deleted.
-
-        ``cascade=False`` deletes only an empty set; with VMs it raises
-        :class:`~flexvmss.ScaleSetNotEmptyError` locally (after one list) with the remedy.
         """
         return run_sync(self._core.delete, cascade, force=force)
 

@@ -11,6 +11,8 @@ empty.
 
 from __future__ import annotations
 
+import warnings
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -30,7 +32,17 @@ from flexvmss._scaleset import _clients
 from flexvmss._scaleset._values import ScaleSetInfo, VmInfo, parse, resource_body, same
 from flexvmss._skus import SkuCache, SkuCatalog
 
-__all__ = ["COMPUTE_API_VERSION", "SET_TAG", "Batch", "OnEvent", "ScaleSetCore", "VmFilter", "VmNames"]
+__all__ = [
+    "COMPUTE_API_VERSION",
+    "SET_TAG",
+    "Batch",
+    "OnEvent",
+    "ScaleSetCore",
+    "UnclosedScaleSetWarning",
+    "VmFilter",
+    "VmNames",
+    "close_unclosed",
+]
 
 T = TypeVar("T")
 
@@ -49,6 +61,38 @@ SET_TAG = "flexvmss-set"
 
 #: The Compute api-version of the raw VM list (azure-mgmt-compute 39's default).
 COMPUTE_API_VERSION = "2026-04-01"
+
+
+class UnclosedScaleSetWarning(UserWarning):
+    """A scale set's connections were still open when the process ended: flexvmss closed them
+    (the sync face, at exit), but the code should close the set itself."""
+
+
+#: Sets whose own clients (and their aiohttp session) are open; a set leaves when it closes.
+_OPEN: weakref.WeakSet[ScaleSetCore] = weakref.WeakSet()
+
+
+async def close_unclosed() -> list[str]:
+    """Close the clients of every set that was used on the running event loop and never closed,
+    with an :class:`UnclosedScaleSetWarning` that says how to close it; returns their reprs.
+
+    The sync face calls this on its own loop at interpreter exit, so a ``FlexScaleSet`` used
+    without ``with`` or ``close()`` does not leave aiohttp's "Unclosed client session" behind.
+    """
+    closed: list[str] = []
+    for ss in list(_OPEN):
+        if ss._clients is None or ss._clients_loop.moved():
+            continue  # made on another loop: not this loop's to close
+        closed.append(repr(ss))
+        warnings.warn(
+            f"{ss!r} was not closed; flexvmss closed its connections at exit. Use "
+            "`with FlexScaleSet(...) as ss:` (`async with` on the async face) or call ss.close() "
+            "when you are done with it.",
+            UnclosedScaleSetWarning,
+            stacklevel=1,
+        )
+        await ss._close_clients()
+    return closed
 
 
 @dataclass(frozen=True)
@@ -82,17 +126,21 @@ class ScaleSetCore:
         waive: Iterable[str] = (),
         on_event: Callable[[ProgressEvent], None] | None = None,
         runtime: Runtime | None = None,
+        emulator: Any = None,
     ) -> None:
         check_address(subscription_id, resource_group, name)
+        endpoint = _clients.resolve_endpoint(
+            credential=credential, base_url=base_url, connection_verify=connection_verify, emulator=emulator
+        )
         self.subscription_id = subscription_id
         self.resource_group = resource_group
         self.name = name
         self.location = location
         self.waive = tuple(waive)
         self.on_event = on_event
-        self._credential = credential
-        self._base_url = base_url
-        self._connection_verify = connection_verify
+        self._credential = endpoint.credential
+        self._base_url = endpoint.base_url
+        self._connection_verify = endpoint.connection_verify
         self._throttle = throttle
         self._sku_cache = sku_cache if sku_cache is not None else (runtime or DEFAULT_RUNTIME).sku_cache
         self._runtime = runtime  # None: the clients' own (DEFAULT_RUNTIME for the ones built here)
@@ -138,6 +186,7 @@ class ScaleSetCore:
                 throttle=self._throttle,
                 runtime=self._runtime,
             )
+            _OPEN.add(self)
         self._clients_loop.bind()
         return self._clients
 
@@ -152,6 +201,7 @@ class ScaleSetCore:
 
     async def _close_clients(self) -> None:
         """Close the clients flexvmss built (the next use builds new ones); keep borrowed ones."""
+        _OPEN.discard(self)
         if self._owns_clients and self._clients is not None:
             clients, self._clients = self._clients, None
             if self._clients_loop.moved():  # made on another loop: closed as that loop allows

@@ -3,7 +3,9 @@ becomes an ARM body (:mod:`._render`)."""
 
 from __future__ import annotations
 
+from flexvmss._specs._inherit import inherit_from_profile
 from flexvmss._specs._model import (
+    DEFAULT_ADMIN_USERNAME,
     DEFAULT_NETWORK_API_VERSION,
     DataDiskSpec,
     HealthSpec,
@@ -29,6 +31,7 @@ from flexvmss._specs._render import (
 )
 
 __all__ = [
+    "DEFAULT_ADMIN_USERNAME",
     "DEFAULT_NETWORK_API_VERSION",
     "DataDiskSpec",
     "HealthSpec",
@@ -45,6 +48,7 @@ __all__ = [
     "default_computer_name_prefix",
     "describe_differences",
     "dig",
+    "inherit_from_profile",
     "render_scale_set",
     "render_scale_set_body",
     "render_vm",
