@@ -53,7 +53,8 @@ def profile_network(profile: Mapping[str, Any]) -> NetworkSpec | None:
     nics = dig(profile, "networkProfile", "networkInterfaceConfigurations") or []
     nic = next((n for n in nics if dig(n, "properties", "primary")), nics[0] if nics else None)
     ip_configs = dig(nic, "properties", "ipConfigurations") or []
-    ip = next((c for c in ip_configs if dig(c, "properties", "primary")), ip_configs[0] if ip_configs else None)
+    first_ip = ip_configs[0] if ip_configs else None
+    ip = next((c for c in ip_configs if dig(c, "properties", "primary")), first_ip)
     subnet_id = dig(ip, "properties", "subnet", "id")
     if not subnet_id:
         return None

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import signal
 import threading
 from types import FrameType
 
 from ._emulator import Emulator
+from ._network_setup import FlexNetwork
 
-__all__ = ["serve", "snippet"]
+__all__ = ["exports", "serve", "snippet"]
+
+
+def exports(emu: Emulator, network: FlexNetwork | None = None) -> list[str]:
+    """``export`` lines that point flexvmss (library, CLI, Functions example) at ``emu``: the
+    subscription, base URL and CA file, and with ``network`` the resource group and subnet."""
+    values = {
+        "AZURE_SUBSCRIPTION_ID": emu.subscription_id,
+        "FLEXVMSS_BASE_URL": emu.base_url,
+        "FLEXVMSS_CA_FILE": emu.ca_file,
+    }
+    if network is not None:
+        values["FLEXVMSS_RESOURCE_GROUP"] = network.resource_group
+        values["FLEXVMSS_SUBNET_ID"] = network.subnet_id
+    return [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
 
 
 def snippet(emu: Emulator) -> str:
@@ -39,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--throttle", choices=["azure", "off"], default="off")
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--page-size", type=int, default=100)
+    s.add_argument(
+        "--with-network",
+        action="store_true",
+        help="also create a resource group, a VNet, a NAT gateway and a subnet behind it "
+        "(what a Flex set needs) and export their names",
+    )
+    s.add_argument("--resource-group", default="my-rg", help="the resource group --with-network creates")
+    s.add_argument("--location", default="westeurope", help="the region --with-network uses")
     return p
 
 
@@ -61,15 +85,26 @@ def serve(argv: list[str] | None = None) -> int:
 
     previous = signal.signal(signal.SIGTERM, _on_signal)
     with emu:
-        print(f"flexvmss emulator serving at {emu.base_url}")
-        print(f"  CA certificate:  {emu.ca_file}")
-        print(f"  subscription id: {emu.subscription_id}")
-        print(f"  tenant id:       {emu.tenant_id}")
-        print(f"  admin API:       {emu.base_url}/_emulator/counters")
+        network = emu.create_network(args.resource_group, args.location) if args.with_network else None
+        lines = [
+            f"# flexvmss emulator serving at {emu.base_url}",
+            f"#   CA certificate:  {emu.ca_file}",
+            f"#   subscription id: {emu.subscription_id}",
+            f"#   tenant id:       {emu.tenant_id}",
+            f"#   admin API:       {emu.base_url}/_emulator/counters",
+        ]
+        if network is not None:
+            lines += [
+                f"#   resource group:  {network.resource_group} ({args.location}), VNet {network.vnet_id}",
+                f"#   subnet behind NAT gateway {network.nat_gateway_id}",
+            ]
         if emu.missing_providers:
-            print(f"  missing providers: {', '.join(emu.missing_providers)}")
-        print("\n" + snippet(emu))
-        print("Ctrl-C stops it.", flush=True)
+            lines.append(f"#   missing providers: {', '.join(emu.missing_providers)}")
+        lines += ["#", "# Paste these lines into your shell (or `source` this output):"]
+        lines += exports(emu, network)
+        lines += ["#", "# Stock azure-mgmt clients:", *(f"#   {line}" for line in snippet(emu).splitlines())]
+        lines.append("# Ctrl-C stops it.")
+        print("\n".join(lines), flush=True)
         try:
             while not stop.wait(0.5):
                 pass
