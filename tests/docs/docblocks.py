@@ -8,7 +8,7 @@ A block runs as it is written unless the HTML comment right above it says otherw
 Directives (each says, in the page's own words nearby, what a reader does differently):
 
 ``skip — REASON``
-    Not run; the reason is reported (a clone, a publish to Azure, this very test suite).
+    Not run; the reason (the rest of the comment) is reported: a clone, a publish to Azure.
 ``env emulator``
     Written for a real subscription: run with the ``export`` lines that
     ``flexvmss emulator serve --with-network`` prints (subscription, base URL, CA, resource
@@ -110,6 +110,9 @@ def _expanded(page: str) -> list[tuple[int, str]]:
 
 
 def parse_directives(body: str, where: str) -> tuple[tuple[str, str], ...]:
+    """``name arg; name arg...``; a ``skip`` takes the rest of the comment as its reason."""
+    if body.startswith("skip"):
+        return (("skip", body[len("skip") :].strip().lstrip("—-").strip()),)
     parsed: list[tuple[str, str]] = []
     for part in (p.strip() for p in body.split(";")):
         if not part:
@@ -117,7 +120,7 @@ def parse_directives(body: str, where: str) -> tuple[tuple[str, str], ...]:
         name, _, arg = part.partition(" ")
         if name not in DIRECTIVES:
             raise ValueError(f"{where}: unknown doctest directive {name!r} (known: {', '.join(DIRECTIVES)})")
-        parsed.append((name, arg.strip().lstrip("—-").strip() if name == "skip" else arg.strip()))
+        parsed.append((name, arg.strip()))
     return tuple(parsed)
 
 
