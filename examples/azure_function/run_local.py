@@ -14,7 +14,6 @@ import asyncio
 import sys
 
 import azure.functions as func
-
 from function_app import app
 
 

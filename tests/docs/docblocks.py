@@ -168,7 +168,8 @@ def summary() -> str:
             counts[block.kind] = counts.get(block.kind, 0) + 1
             totals[block.kind] = totals.get(block.kind, 0) + 1
             if block.directives:
-                marked.append(f"  {block.where} [{block.lang}] " + "; ".join(f"{k} {v}".strip() for k, v in block.directives))
+                said = "; ".join(f"{k} {v}".strip() for k, v in block.directives)
+                marked.append(f"  {block.where} [{block.lang}] {said}")
         detail = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
         rows.append(f"  {page}: {len(page_blocks)} block(s) ({detail or 'none'})")
     total = sum(totals.values())

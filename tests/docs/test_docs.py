@@ -11,7 +11,6 @@ import re
 import shlex
 import subprocess
 import sys
-import tomllib
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -170,6 +169,10 @@ def parse_data(block: Block) -> None:
     if block.lang in ("yaml", "yml"):
         yaml.safe_load(block.text)
     elif block.lang == "toml":
+        try:
+            import tomllib
+        except ImportError:  # Python 3.10: no TOML reader in the standard library
+            return
         tomllib.loads(block.text)
     else:
         json.loads(block.text)

@@ -33,8 +33,9 @@ def test_the_readme_command_line_runs_verbatim_against_serve_with_network(
     home.mkdir()
     env = {**base_env(home), **fresh_served.exports}
     (tmp_path / "readme.sh").write_text("set -eo pipefail\n" + script)
+    script_path = str(tmp_path / "readme.sh")
     proc = subprocess.run(
-        ["bash", str(tmp_path / "readme.sh")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        ["bash", script_path], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
