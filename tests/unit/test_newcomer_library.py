@@ -54,7 +54,7 @@ def test_emulator_argument_gives_url_ca_and_its_credential() -> None:
 def test_emulator_and_base_url_exclude_each_other() -> None:
     with pytest.raises(InvalidInputError, match="emulator"):
         resolve_endpoint(emulator=FakeEmulator(), base_url="https://127.0.0.1:1")
-    with pytest.raises(InvalidInputError, match="started flexvmss.emulator.Emulator"):
+    with pytest.raises(InvalidInputError, match=r"started flexvmss\.emulator\.Emulator"):
         resolve_endpoint(emulator=object())
 
 
@@ -140,7 +140,8 @@ def test_flex012_refuses_a_vm_without_outbound_as_it_refuses_a_set() -> None:
 
 
 def test_error_texts_end_their_sentences_once() -> None:
-    missing = NotFoundError("get scale set web", message="scale set web does not exist in resource group my-rg.")
+    text = "scale set web does not exist in resource group my-rg."
+    missing = NotFoundError("get scale set web", message=text)
     assert ".." not in str(missing) and "my-rg. Fix:" in str(missing)
     vm = VmSpec(name="x", vm_size="Standard_NOPE", image=ImageSpec.from_urn("a:b:c"),
                 network=NetworkSpec(subnet_id=SUBNET, outbound="public_ip", public_ip_per_vm=True),
