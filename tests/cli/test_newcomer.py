@@ -15,6 +15,11 @@ from click.testing import CliRunner
 from flexvmss.cli import flexvmss
 
 
+@pytest.fixture(autouse=True)
+def _no_faults(cli_emulator: Any) -> None:
+    cli_emulator.clear_faults()  # a reset keeps fault rules other tests of the session added
+
+
 def test_global_options_also_after_the_command(cli: Cli) -> None:
     cli.create("web", 3)
     listed = cli("ls", "web", "-o", "json")

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import Served, base_env, serve
 from docblocks import GENERATED, ROOT, Block, blocks, pages, summary
+from docsupport import Served, base_env, serve
 
 SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICEH2JLy4VWrgBfyXBh37AX+c6p/M9qCzne0u3mcgd2k reader@docs"
 SHELL_TIMEOUT = 300

@@ -8,8 +8,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from conftest import Served, base_env
 from docblocks import ROOT, blocks
+from docsupport import Served, base_env
 
 
 def command_line_section() -> str:

@@ -67,8 +67,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def serve(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` (``serve [--port N] [--time-scale X] [--throttle azure] [--seed N]``),
-    start an emulator, print how to reach it and serve until interrupted. Returns the exit code."""
+    """Parse ``argv`` (``serve [--port N] [--time-scale X] [--throttle azure] [--seed N]
+    [--with-network [--resource-group NAME] [--location REGION]]``), start an emulator (with
+    the network a Flex set needs, when asked), print how to reach it as ``export`` lines and
+    serve until interrupted. Returns the exit code."""
     args = _parser().parse_args(argv)
     emu = Emulator(
         host=args.host,
