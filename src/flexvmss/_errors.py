@@ -70,6 +70,13 @@ __all__ = [
 ]
 
 
+def _sentence(text: str) -> str:
+    """``text`` ending in exactly one full stop (Azure's messages and the rules' often end in one
+    already: no "my-rg.." in what flexvmss adds around them)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 class FlexError(Exception):
     """Base class of every error flexvmss raises on purpose.
 
@@ -86,7 +93,7 @@ class FlexError(Exception):
 
     def __str__(self) -> str:
         if self.remedy:
-            return f"{self.message} Fix: {self.remedy}"
+            return f"{_sentence(self.message)} Fix: {self.remedy}"
         return self.message
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -133,7 +140,7 @@ class PreflightError(FlexError):
     def __init__(self, findings: Sequence[Finding], *, remedy: str | None = None) -> None:
         self.findings: list[Finding] = list(findings)
         errors = [f for f in self.findings if f.severity == "error"]
-        lines = [f"[{f.rule_id}] {f.message}" for f in errors] or ["no error findings"]
+        lines = [f"[{f.rule_id}] {f.message.rstrip().rstrip('.')}" for f in errors] or ["no error findings"]
         super().__init__(f"{len(errors)} Flex rule error(s): " + " | ".join(lines) + ".", remedy=remedy)
 
 
@@ -190,8 +197,9 @@ class AzureOperationError(FlexError):
             ids.append(f"correlation id {self.correlation_id}")
         if self.request_id:
             ids.append(f"request id {self.request_id}")
-        suffix = f" ({', '.join(ids)})" if ids else ""
-        return f"{self.operation} failed: {what}{suffix}."
+        if ids:
+            return f"{self.operation} failed: {what} ({', '.join(ids)})."
+        return f"{self.operation} failed: {_sentence(what)}"
 
 
 class NotFoundError(AzureOperationError):

@@ -71,6 +71,7 @@ class FlexScaleSet:
         runtime: Runtime | None = None,
         cloud: str | Cloud | None = None,
         compute_api_version: str | None = None,
+        emulator: Any = None,
     ) -> None:
         self._core = AsyncFlexScaleSet(
             subscription_id,
@@ -88,6 +89,7 @@ class FlexScaleSet:
             runtime=runtime,
             cloud=cloud,
             compute_api_version=compute_api_version,
+            emulator=emulator,
         )
 
     @property
@@ -466,10 +468,15 @@ class FlexScaleSet:
             on_event=on_event,
         )
 
-    def delete(self, cascade: bool = True, *, force: bool = False) -> TeardownResult:
+    def delete(self, cascade: bool = False, *, force: bool = False) -> TeardownResult:
         """Delete the scale set, in order, leaving nothing behind.
 
-        With ``cascade`` (the default): list the VMs; tag what each would leave behind (disks,
+        Without ``cascade`` (the default, as ``flexvmss delete`` without ``--cascade``) only an
+        empty set is deleted: a set that still has VMs raises
+        :class:`~flexvmss.ScaleSetNotEmptyError` locally (after one list) with the remedy, so a
+        call never deletes VMs nobody asked to delete.
+
+        With ``cascade=True``: list the VMs; tag what each would leave behind (disks,
         NICs and public IPs whose deleteOption is not Delete) with ``SET_TAG``; delete the VMs
         (batch, then per VM); wait until the list shows none; delete every resource that
         carries the set's tag; then delete the set. The set's DELETE is never sent while a VM
@@ -478,9 +485,6 @@ class FlexScaleSet:
 
         Safe to re-run after an interruption at any point: a second run converges, and only
         resources referenced by the set's VMs (or tagged for it) are ever deleted.
-
-        ``cascade=False`` deletes only an empty set; with VMs it raises
-        :class:`~flexvmss.ScaleSetNotEmptyError` locally (after one list) with the remedy.
         """
         return run_sync(self._core.delete, cascade, force=force)
 

@@ -25,7 +25,7 @@ def test_serve_prints_how_to_connect_and_stops_on_sigterm() -> None:
         lines = []
         for line in proc.stdout:
             lines.append(line)
-            if line.startswith("Ctrl-C"):
+            if "Ctrl-C stops it" in line:
                 break
         text = "".join(lines)
         base_url = lines[0].split()[-1]

@@ -106,7 +106,7 @@ async def test_create_is_idempotent_and_refuses_a_different_spec(flexvmss_target
         assert writes(clients) == writes_before
         assert (await ss.get()).sku_name == "Standard_D2s_v5"
 
-        torn = await ss.delete()
+        torn = await ss.delete(cascade=True)
         assert torn.scale_set_deleted and sorted(torn.vms.succeeded) == names
         assert await ss.exists() is False
         with pytest.raises(NotFoundError):

@@ -312,7 +312,7 @@ CASES = [
         "vm-without-outbound",
         replace(GOOD_VM, network=NetworkSpec(subnet_id=SUBNET)),
         "FLEX012",
-        "warning",
+        "error",
         "network.outbound",
         None,
         "default outbound",

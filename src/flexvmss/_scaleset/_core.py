@@ -11,6 +11,8 @@ empty.
 
 from __future__ import annotations
 
+import warnings
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -31,7 +33,17 @@ from flexvmss._scaleset._values import ScaleSetInfo, VmInfo, parse, resource_bod
 from flexvmss._skus import SkuCache, SkuCatalog
 from flexvmss._specs import SET_TAG, set_tag_value, tagged_for
 
-__all__ = ["COMPUTE_API_VERSION", "SET_TAG", "Batch", "OnEvent", "ScaleSetCore", "VmFilter", "VmNames"]
+__all__ = [
+    "COMPUTE_API_VERSION",
+    "SET_TAG",
+    "Batch",
+    "OnEvent",
+    "ScaleSetCore",
+    "UnclosedScaleSetWarning",
+    "VmFilter",
+    "VmNames",
+    "close_unclosed",
+]
 
 T = TypeVar("T")
 
@@ -41,6 +53,38 @@ VmNames = Sequence[str] | None
 VmFilter = Callable[[VmInfo], bool] | None
 #: Receives the fan-out's progress events.
 OnEvent = Callable[[ProgressEvent], None] | None
+
+
+class UnclosedScaleSetWarning(UserWarning):
+    """A scale set's connections were still open when the process ended: flexvmss closed them
+    (the sync face, at exit), but the code should close the set itself."""
+
+
+#: Sets whose own clients (and their aiohttp session) are open; a set leaves when it closes.
+_OPEN: weakref.WeakSet[ScaleSetCore] = weakref.WeakSet()
+
+
+async def close_unclosed() -> list[str]:
+    """Close the clients of every set that was used on the running event loop and never closed,
+    with an :class:`UnclosedScaleSetWarning` that says how to close it; returns their reprs.
+
+    The sync face calls this on its own loop at interpreter exit, so a ``FlexScaleSet`` used
+    without ``with`` or ``close()`` does not leave aiohttp's "Unclosed client session" behind.
+    """
+    closed: list[str] = []
+    for ss in list(_OPEN):
+        if ss._clients is None or ss._clients_loop.moved():
+            continue  # made on another loop: not this loop's to close
+        closed.append(repr(ss))
+        warnings.warn(
+            f"{ss!r} was not closed; flexvmss closed its connections at exit. Use "
+            "`with FlexScaleSet(...) as ss:` (`async with` on the async face) or call ss.close() "
+            "when you are done with it.",
+            UnclosedScaleSetWarning,
+            stacklevel=1,
+        )
+        await ss._close_clients()
+    return closed
 
 
 @dataclass(frozen=True)
@@ -76,11 +120,15 @@ class ScaleSetCore:
         runtime: Runtime | None = None,
         cloud: str | Cloud | None = None,
         compute_api_version: str | None = None,
+        emulator: Any = None,
     ) -> None:
         check_address(subscription_id, resource_group, name)
+        endpoint = _clients.resolve_endpoint(
+            credential=credential, base_url=base_url, connection_verify=connection_verify, emulator=emulator
+        )
         if clients is None:  # refused now, not at the first request (the clients are built then)
-            check_connection(base_url, connection_verify)
-            resolve_cloud(cloud, base_url)
+            check_connection(endpoint.base_url, endpoint.connection_verify)
+            resolve_cloud(cloud, endpoint.base_url)
         self._cloud = cloud
         self._compute_api_version = compute_api_version
         self.subscription_id = subscription_id
@@ -89,9 +137,9 @@ class ScaleSetCore:
         self.location = location
         self.waive = tuple(waive)
         self.on_event = on_event
-        self._credential = credential
-        self._base_url = base_url
-        self._connection_verify = connection_verify
+        self._credential = endpoint.credential
+        self._base_url = endpoint.base_url
+        self._connection_verify = endpoint.connection_verify
         self._throttle = throttle
         self._sku_cache = sku_cache if sku_cache is not None else (runtime or DEFAULT_RUNTIME).sku_cache
         self._runtime = runtime  # None: the clients' own (DEFAULT_RUNTIME for the ones built here)
@@ -159,6 +207,7 @@ class ScaleSetCore:
                 cloud=self._cloud,
                 compute_api_version=self._compute_api_version,
             )
+            _OPEN.add(self)
         self._clients_loop.bind()
         return self._clients
 
@@ -175,6 +224,7 @@ class ScaleSetCore:
         """Close the clients flexvmss built, keep borrowed ones; the set is closed for good (any
         later use raises). Closing again does nothing."""
         self._closed = True
+        _OPEN.discard(self)
         if self._owns_clients and self._clients is not None:
             clients, self._clients = self._clients, None
             if self._clients_loop.moved():  # made on another loop: closed as that loop allows

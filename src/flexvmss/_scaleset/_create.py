@@ -95,11 +95,12 @@ async def add_vms(ss: ScaleSetCore, vm_specs: Sequence[VmSpec], batch: Batch) ->
 
 
 async def _plan_vms(
-    ss: ScaleSetCore, specs: Sequence[VmSpec]
+    ss: ScaleSetCore, vm_specs: Sequence[VmSpec]
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """After the preflight: the rendered models of the VMs to create (tagged for the set), and
-    the bodies of those that already are members (FLEX028 passed: they are ours)."""
-    info, existing = await _preflight.check_vms(ss, specs)
+    """After the preflight: the rendered models of the VMs to create (tagged for the set; what
+    a spec leaves unset comes from the set's profile), and the bodies of those that already are
+    members (FLEX028 passed: they are ours)."""
+    info, existing, specs = await _preflight.check_vms(ss, vm_specs)
     members: dict[str, dict[str, Any]] = {}
     models: dict[str, Any] = {}
     for spec in specs:

@@ -49,12 +49,17 @@ class FlexScaleSet(ScaleSetCore):
     Azure cloud once (``"AzurePublicCloud"``, the default, ``"AzureChinaCloud"``,
     ``"AzureUSGovernment"``, a :class:`~flexvmss.Cloud`, or an ARM endpoint URL), which gives
     the endpoint, the token scope and the default credential's sign-in authority; ``base_url``
-    and ``connection_verify`` point the clients at another ARM endpoint (the emulator; a
-    ``base_url`` on a sovereign cloud's host names that cloud); ``compute_api_version``
-    overrides the api-version of the Compute requests flexvmss builds itself (the VM list).
-    An ``http://`` base URL or a CA file that is missing or unreadable raises
-    :class:`~flexvmss.InvalidInputError` here, and a credential that cannot get a token raises
-    :class:`~flexvmss.CredentialError` at the first request. ``clients`` passes your own
+    and ``connection_verify`` point the clients at another ARM endpoint (a ``base_url`` on a
+    sovereign cloud's host names that cloud); ``emulator`` (a started
+    :class:`flexvmss.emulator.Emulator`) points them at that emulator with its credential. When
+    neither is given, ``FLEXVMSS_BASE_URL`` and ``FLEXVMSS_CA_FILE`` are read from the
+    environment (``flexvmss emulator serve`` prints them). A local endpoint (``127.0.0.1``,
+    ``localhost``) without a ``credential`` gets a static token that holds no secret, which the
+    emulator accepts; any other endpoint gets ``DefaultAzureCredential``.
+    ``compute_api_version`` overrides the api-version of the Compute requests flexvmss builds
+    itself (the VM list). An ``http://`` base URL or a CA file that is missing or unreadable
+    raises :class:`~flexvmss.InvalidInputError` here, and a credential that cannot get a token
+    raises :class:`~flexvmss.CredentialError` at the first request. ``clients`` passes your own
     :class:`~flexvmss._arm.ArmClients` or a ``(compute, network, resource)`` tuple of
     azure-mgmt aio clients (flexvmss then does not close them). Clients are built on first
     use, so constructing a FlexScaleSet sends nothing and imports no azure-mgmt module.
@@ -316,10 +321,15 @@ class FlexScaleSet(ScaleSetCore):
 
     # -- teardown --------------------------------------------------------------------------
 
-    async def delete(self, cascade: bool = True, *, force: bool = False) -> TeardownResult:
+    async def delete(self, cascade: bool = False, *, force: bool = False) -> TeardownResult:
         """Delete the scale set, in order, leaving nothing behind.
 
-        With ``cascade`` (the default): list the VMs; tag what each would leave behind (disks,
+        Without ``cascade`` (the default, as ``flexvmss delete`` without ``--cascade``) only an
+        empty set is deleted: a set that still has VMs raises
+        :class:`~flexvmss.ScaleSetNotEmptyError` locally (after one list) with the remedy, so a
+        call never deletes VMs nobody asked to delete.
+
+        With ``cascade=True``: list the VMs; tag what each would leave behind (disks,
         NICs and public IPs whose deleteOption is not Delete) with ``SET_TAG``; delete the VMs
         (batch, then per VM); wait until the list shows none; delete every resource that
         carries the set's tag; then delete the set. The set's DELETE is never sent while a VM
@@ -328,8 +338,5 @@ class FlexScaleSet(ScaleSetCore):
 
         Safe to re-run after an interruption at any point: a second run converges, and only
         resources referenced by the set's VMs (or tagged for it) are ever deleted.
-
-        ``cascade=False`` deletes only an empty set; with VMs it raises
-        :class:`~flexvmss.ScaleSetNotEmptyError` locally (after one list) with the remedy.
         """
         return await _teardown.delete(self, cascade, force=force)

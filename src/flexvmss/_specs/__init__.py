@@ -6,7 +6,9 @@ flexvmss writes (:mod:`._tags`)."""
 from __future__ import annotations
 
 from flexvmss._specs._load import load_spec_file, load_spec_text
+from flexvmss._specs._inherit import inherit_from_profile
 from flexvmss._specs._model import (
+    DEFAULT_ADMIN_USERNAME,
     DEFAULT_NETWORK_API_VERSION,
     DataDiskSpec,
     HealthSpec,
@@ -42,6 +44,7 @@ from flexvmss._specs._tags import (
 )
 
 __all__ = [
+    "DEFAULT_ADMIN_USERNAME",
     "DEFAULT_NETWORK_API_VERSION",
     "MAX_TAGS",
     "MAX_TAG_NAME",
@@ -66,6 +69,7 @@ __all__ = [
     "is_set_tag",
     "load_spec_file",
     "load_spec_text",
+    "inherit_from_profile",
     "render_scale_set",
     "render_scale_set_body",
     "render_vm",

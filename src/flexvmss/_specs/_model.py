@@ -21,6 +21,7 @@ from flexvmss._errors import InvalidInputError
 from flexvmss._redact import find_secrets, redact_json
 
 __all__ = [
+    "DEFAULT_ADMIN_USERNAME",
     "DEFAULT_NETWORK_API_VERSION",
     "DataDiskSpec",
     "HealthSpec",
@@ -543,9 +544,19 @@ class ScaleSetSpec:
         return result
 
 
+#: The administrator user name of a VM whose spec and set name none.
+DEFAULT_ADMIN_USERNAME = "azureuser"
+
+
 @dataclass(frozen=True)
 class VmSpec:
     """A VM created directly into a Flex scale set (attach at creation).
+
+    Shaped like its set: ``vm_size``, ``image``, ``network`` (with its outbound path),
+    ``admin_username`` and ``ssh_public_keys`` left unset are taken from the set's VM profile
+    when the VM is created (``FlexScaleSet.add_vm``), so ``VmSpec(name="web-extra")`` is a VM
+    like the set's others. Give any of them to differ from the profile; a set without a VM
+    profile has nothing to give, so its VMs name their own size, image and network.
 
     ``resource_group`` must be the set's (None: the set's). ``platform_fault_domain`` pins the
     VM to one fault domain (0-based, below the set's count). ``tags`` must fit Azure's limits
@@ -553,14 +564,14 @@ class VmSpec:
     """
 
     name: str
-    vm_size: str
-    image: ImageSpec
-    network: NetworkSpec
+    vm_size: str | None = None
+    image: ImageSpec | None = None
+    network: NetworkSpec | None = None
     zone: str | None = None
     platform_fault_domain: int | None = None
     priority: Literal["Regular", "Spot", "Low"] = "Regular"
     spot: SpotSpec | None = None
-    admin_username: str = "azureuser"
+    admin_username: str | None = None
     ssh_public_keys: tuple[str, ...] = ()
     admin_password: Secret | None = None
     custom_data: Secret | None = None

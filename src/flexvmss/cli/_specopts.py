@@ -15,7 +15,14 @@ import click
 
 from flexvmss.cli._options import load_spec_file, parse_key_values
 
-__all__ = ["build_scale_set_spec", "build_vm_spec", "common_vm_options", "scale_set_options"]
+__all__ = [
+    "build_scale_set_spec",
+    "build_vm_spec",
+    "common_vm_options",
+    "scale_set_options",
+    "set_only_keys",
+    "vm_mapping_from_set_spec",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -150,11 +157,42 @@ def build_scale_set_spec(flags: dict[str, Any]) -> Any:
     return ScaleSetSpec.from_mapping(mapping)
 
 
-def build_vm_spec(vm_name: str | None, flags: dict[str, Any]) -> Any:
-    """A :class:`flexvmss.VmSpec` from ``--spec`` and the flags (VM_NAME overrides ``name``)."""
+def set_only_keys() -> frozenset[str]:
+    """Keys of a scale set's spec that a VM spec does not have (``location``, ``capacity``,
+    ``zones``...): a VM takes them from its set."""
+    import dataclasses
+
+    from flexvmss import ScaleSetSpec, VmSpec
+
+    vm_keys = {f.name for f in dataclasses.fields(VmSpec)}
+    return frozenset(f.name for f in dataclasses.fields(ScaleSetSpec) if f.name not in vm_keys)
+
+
+def vm_mapping_from_set_spec(mapping: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A set's spec file reused for one of its VMs: the set-only keys go (the VM is created
+    into the set, which has them), and so do ``raw`` and ``extra_properties``, which hold a
+    *set's* body and would be wrong in a VM's. Returns the VM's mapping and the keys left out;
+    a VM spec file (no set-only key) comes back unchanged."""
+    set_keys = set_only_keys()
+    if set_keys.isdisjoint(mapping):
+        return mapping, []
+    dropped = sorted(k for k in mapping if k in set_keys or k in ("raw", "extra_properties"))
+    return {k: v for k, v in mapping.items() if k not in dropped}, dropped
+
+
+def build_vm_spec(vm_name: str | None, flags: dict[str, Any], *, notes: list[str] | None = None) -> Any:
+    """A :class:`flexvmss.VmSpec` from ``--spec`` and the flags (VM_NAME overrides ``name``).
+
+    ``--spec`` may be a VM's spec file or its set's: the set's own keys are left out (and
+    named in ``notes``); what the VM spec leaves unset comes from the set's profile."""
     from flexvmss import VmSpec
 
     mapping = load_spec_file(flags["spec_file"]) if flags.get("spec_file") else {}
+    mapping, dropped = vm_mapping_from_set_spec(mapping)
+    if dropped and notes is not None:
+        notes.append(
+            f"{flags['spec_file']} is a scale set's spec: a VM takes {', '.join(dropped)} from its set."
+        )
     if vm_name:
         mapping["name"] = vm_name
     if flags.get("zone") is not None:
