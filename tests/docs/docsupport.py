@@ -30,11 +30,18 @@ class Served:
     exports: dict[str, str]
     snapshot: str = ""
 
+    @property
+    def admin_headers(self) -> dict[str, str]:
+        """The admin API's token header, read from the line serve prints it on."""
+        line = next(line for line in self.output if "admin token:" in line)
+        return {"x-flexvmss-admin-token": line.split("admin token:")[1].split()[0]}
+
     def admin(self, action: str, **body: str) -> dict[str, str]:
         response = requests.post(
             f"{self.exports['FLEXVMSS_BASE_URL']}/_emulator/{action}",
             json=body,
             verify=self.exports["FLEXVMSS_CA_FILE"],
+            headers=self.admin_headers,
             timeout=30,
         )
         response.raise_for_status()

@@ -57,6 +57,7 @@ def requests_inventory(served: Served) -> list[dict[str, str]]:
     response = requests.get(
         f"{served.exports['FLEXVMSS_BASE_URL']}/_emulator/inventory",
         verify=served.exports["FLEXVMSS_CA_FILE"],
+        headers=served.admin_headers,
         timeout=30,
     )
     response.raise_for_status()

@@ -34,7 +34,7 @@ def test_serve_prints_how_to_connect_and_stops_on_sigterm() -> None:
         assert "8f1c2a4e-5b6d-4e7f-9a0b-1c2d3e4f5a6b" in text
         assert f"connection_verify={ca_file!r}" in text  # the snippet is ready to paste
         token_line = next(line for line in lines if "admin token" in line)
-        token = token_line.split()[2]
+        token = token_line.split("admin token:")[1].split()[0]
         assert "x-flexvmss-admin-token" in token_line
         counters = requests.get(
             f"{base_url}/_emulator/counters",

@@ -120,7 +120,7 @@ async def test_longest_names_get_a_short_set_tag_and_tear_down_clean(emu, make_s
     vm = await ss.add_vm(keeper)
     assert vm.tags[SET_TAG] == set_tag_value(ss.id) and len(vm.tags[SET_TAG]) <= 81
 
-    result = await ss.delete()
+    result = await ss.delete(cascade=True)
 
     assert result.scale_set_deleted and result.vms.succeeded == ["keeper"]
     assert any("/disks/" in r.lower() for r in result.leftovers_deleted)  # the detached OS disk
@@ -139,7 +139,7 @@ async def test_teardown_finds_leftovers_tagged_by_earlier_versions(emu, network,
     # the tag an older version wrote: the set's full id
     emu.clients().compute.disks.begin_update(RG, disk, {"tags": {SET_TAG: ss.id}}).result()
 
-    result = await ss.delete()
+    result = await ss.delete(cascade=True)
 
     assert vm.os_disk_id in result.leftovers_deleted
     assert requests_by_route(emu, DISK, "PATCH") == 1  # the one above: the old tag was recognised

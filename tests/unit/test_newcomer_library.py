@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import trustme
 
 from flexvmss import (
     FlexScaleSet,
@@ -81,11 +82,13 @@ async def test_the_local_token_holds_no_secret() -> None:
     assert token.token == "flexvmss-local-endpoint" and token.expires_on > 0
 
 
-def test_a_set_built_with_the_emulator_keeps_its_endpoint() -> None:
-    ss = FlexScaleSet("sub", "rg", "web", emulator=FakeEmulator()).aio
+def test_a_set_built_with_the_emulator_keeps_its_endpoint(tmp_path: Any) -> None:
+    ca_file = tmp_path / "ca.pem"  # the CA file is checked when the set is built
+    trustme.CA().cert_pem.write_to_path(str(ca_file))
+    ss = FlexScaleSet("sub", "rg", "web", emulator=FakeEmulator(ca_file=str(ca_file))).aio
     assert (ss._base_url, ss._connection_verify, ss._credential) == (
         "https://127.0.0.1:9443",
-        "/tmp/ca.pem",
+        str(ca_file),
         "the emulator's credential",
     )
 

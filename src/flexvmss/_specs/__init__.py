@@ -5,8 +5,8 @@ flexvmss writes (:mod:`._tags`)."""
 
 from __future__ import annotations
 
-from flexvmss._specs._load import load_spec_file, load_spec_text
 from flexvmss._specs._inherit import inherit_from_profile
+from flexvmss._specs._load import load_spec_file, load_spec_text
 from flexvmss._specs._model import (
     DEFAULT_ADMIN_USERNAME,
     DEFAULT_NETWORK_API_VERSION,
@@ -66,10 +66,10 @@ __all__ = [
     "default_computer_name_prefix",
     "describe_differences",
     "dig",
+    "inherit_from_profile",
     "is_set_tag",
     "load_spec_file",
     "load_spec_text",
-    "inherit_from_profile",
     "render_scale_set",
     "render_scale_set_body",
     "render_vm",

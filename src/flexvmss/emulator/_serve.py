@@ -19,11 +19,13 @@ __all__ = ["exports", "serve", "snippet"]
 
 def exports(emu: Emulator, network: FlexNetwork | None = None) -> list[str]:
     """``export`` lines that point flexvmss (library, CLI, Functions example) at ``emu``: the
-    subscription, base URL and CA file, and with ``network`` the resource group and subnet."""
+    subscription, base URL and CA file, the admin API's token (for ``curl``), and with
+    ``network`` the resource group and subnet."""
     values = {
         "AZURE_SUBSCRIPTION_ID": emu.subscription_id,
         "FLEXVMSS_BASE_URL": emu.base_url,
         "FLEXVMSS_CA_FILE": emu.ca_file,
+        "FLEXVMSS_EMULATOR_ADMIN_TOKEN": emu.admin_token,
     }
     if network is not None:
         values["FLEXVMSS_RESOURCE_GROUP"] = network.resource_group
