@@ -105,11 +105,18 @@ def markdown(report: ConformanceReport) -> str:
             [(d.kind, f"`{d.where}`", d.azure, d.emulator, d.detail) for d in result.differences],
         )
         lines.append("")
+    noted = [(r, note) for r in report.results for note in r.notes]
+    if noted:
+        lines += ["## Notes", ""]
+        rows = [(r.index, r.step, _request(r), note) for r, note in noted]
+        lines += _table(("#", "step", "request", "note"), rows)
+        lines.append("")
     skipped = [r for r in report.results if r.skipped]
     if skipped:
         lines += ["## Not compared", ""]
-        rows = [(r.index, r.step, _request(r), r.skipped) for r in skipped]
-        lines += _table(("#", "step", "request", "why"), rows)
+        lines += _table(
+            ("#", "step", "request", "why"), [(r.index, r.step, _request(r), r.skipped) for r in skipped]
+        )
         lines.append("")
     lines += [
         "---",

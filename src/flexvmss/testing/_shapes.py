@@ -51,16 +51,19 @@ def json_kind(value: Any) -> str:
     return TYPE_NAMES.get(type(value), type(value).__name__)
 
 
-def shape_of(value: Any, key: str | None = None) -> Any:
+def shape_of(value: Any, key: str | None = None, *, merge: bool = False) -> Any:
     """The recursive key set and JSON types of ``value``: objects keep their keys, arrays keep
-    the shape of their first item, leaves become a type name. ``tags`` content is dropped (user
-    data)."""
+    the shape of their first item (with ``merge``, of all their items merged, as
+    :func:`compare_shape` sees the other side), leaves become a type name. ``tags`` content is
+    dropped (user data)."""
     if isinstance(value, dict):
         if key in OPAQUE_KEYS:
             return {}
-        return {k: shape_of(v, k) for k, v in value.items()}
+        return {k: shape_of(v, k, merge=merge) for k, v in value.items()}
     if isinstance(value, list):
-        return [shape_of(value[0])] if value else []
+        if not value:
+            return []
+        return [shape_of(merge_items(value) if merge else value[0], merge=merge)]
     return json_kind(value)
 
 
