@@ -23,9 +23,11 @@ operation stays in progress while the recording's does and finishes (``complete_
 recorded poll sees Azure's finish; before a request sent while Azure had nothing in flight,
 everything pending finishes. Operation and next-page URLs are not replayed verbatim (their ids
 are Azure's): each recorded URL is mapped to the one the emulator handed out in its answer to
-the same request. What cannot be compared is listed with the reason: an answer Azure refused
-for throttling (``429``) or a server error the client retried, a poll of an operation the
-emulator never started, a poll Azure saw in progress after the emulator had finished.
+the same request; so is a name Azure generated (a profile's VM, its NIC and disk), learnt from
+the two answers that first show it, in the URLs and bodies of later requests. What cannot be
+compared is listed with the reason: an answer Azure refused for throttling (``429``) or a
+server error the client retried, a poll of an operation the emulator never started, a poll
+Azure saw in progress after the emulator had finished.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from ._match import VOLATILE_QUERY_PARAMETERS, normalise_url
 from ._scrub import ZERO_GUID
-from ._shapes import compare_shape, json_kind, shape_of
+from ._shapes import OPAQUE_KEYS, compare_shape, json_kind, shape_of
 from ._target import ARM_ENDPOINT
 
 __all__ = [
@@ -476,6 +478,84 @@ def _transient(exchanges: Sequence[Exchange], ex: Exchange) -> str | None:
     return None
 
 
+_RUN = re.compile(r"[0-9A-Za-z]+")
+
+
+def _masked(name: str) -> str:
+    """``name`` with its generated parts masked: every run of five or more letters and digits
+    holding a digit (``conf_42af9fc3``, a disk's hash) becomes ``#``."""
+    return _RUN.sub(
+        lambda m: "#" if len(m[0]) >= 5 and any(c.isdigit() for c in m[0]) else m[0].lower(), name
+    )
+
+
+class _Names:
+    """The names Azure generated in a recording (a profile's VMs, their NICs and disks) and the
+    emulator's for the same resources, learnt by walking both answers to one request side by
+    side. Two names pair only when they differ in generated parts alone, so a pairing is never
+    a guess between two of the run's own names."""
+
+    def __init__(self) -> None:
+        self.pairs: dict[str, str] = {}
+
+    def _pair(self, ours: str, theirs: str) -> None:
+        if ours != theirs and "#" in _masked(ours) and _masked(ours) == _masked(theirs):
+            self.pairs[ours] = theirs
+
+    def learn(self, ours: Any, theirs: Any, key: str | None = None) -> None:
+        if isinstance(ours, dict) and isinstance(theirs, dict):
+            for k in ours.keys() & theirs.keys():
+                if k not in OPAQUE_KEYS:
+                    self.learn(ours[k], theirs[k], k)
+        elif isinstance(ours, list) and isinstance(theirs, list):
+            for a, b in self._items(ours, theirs):
+                self.learn(a, b, key)
+        elif isinstance(ours, str) and isinstance(theirs, str) and ours != theirs:
+            if ours.startswith("/subscriptions/") and theirs.startswith("/subscriptions/"):
+                a, b = ours.split("/"), theirs.split("/")
+                if len(a) == len(b):
+                    for x, y in zip(a, b, strict=True):
+                        self._pair(x, y)
+            elif key == "name":
+                self._pair(ours, theirs)
+
+    @staticmethod
+    def _items(ours: list[Any], theirs: list[Any]) -> list[tuple[Any, Any]]:
+        """Items of two lists that describe the same thing: same name, else the one item whose
+        name differs only in generated parts, else (items without names) by position."""
+
+        def name(item: Any) -> str | None:
+            value = item.get("name") if isinstance(item, dict) else None
+            return value if isinstance(value, str) else None
+
+        if not all(name(i) for i in [*ours, *theirs]):
+            return list(zip(ours, theirs, strict=False))
+        pairs: list[tuple[Any, Any]] = []
+        left = list(theirs)
+        for item in ours:
+            same = [t for t in left if name(t) == name(item)]
+            alike = same or [t for t in left if _masked(name(t) or "") == _masked(name(item) or "")]
+            if len(alike) == 1 or same:
+                pairs.append((item, alike[0]))
+                left.remove(alike[0])
+        return pairs
+
+    def url(self, url: str) -> str:
+        parts = urlsplit(url)
+        if not self.pairs:
+            return url
+        lowered = {k.lower(): v for k, v in self.pairs.items()}
+        path = "/".join(lowered.get(seg.lower(), seg) for seg in parts.path.split("/"))
+        return parts._replace(path=path).geturl()
+
+    def body(self, body: bytes | None) -> bytes | None:
+        if not body or not self.pairs:
+            return body
+        for ours in sorted(self.pairs, key=len, reverse=True):
+            body = body.replace(ours.encode(), self.pairs[ours].encode())
+        return body
+
+
 class _Replay:
     """Sends a recording's requests to one emulator and compares the answers."""
 
@@ -486,6 +566,7 @@ class _Replay:
         self.exchanges = exchanges
         self.timeline = _Timeline.of(exchanges)
         self.links: dict[str, str] = {}
+        self.names = _Names()
         self.session = requests.Session()
         self.session.verify = str(emulator.ca_file)
         self.session.trust_env = False
@@ -511,6 +592,7 @@ class _Replay:
         theirs = e.get("nextLink") if isinstance(e, dict) else None
         if isinstance(ours, str) and isinstance(theirs, str):
             self.links[normalise_url(ours)] = theirs
+        self.names.learn(a, e)
 
     def run(self, ex: Exchange) -> tuple[Answer | None, str | None, bool]:
         """Replay one exchange: (the emulator's answer, why it was not compared, poll)."""
@@ -537,8 +619,8 @@ class _Replay:
         if url is None:
             if key in self.timeline.next_pages:
                 return None, "the emulator's list had no such next page", False
-            url = str(self.emu.base_url).rstrip("/") + ex.uri[len(ARM_ENDPOINT) :]
-        return self._send(ex.method, url, ex.headers, ex.body), None, False
+            url = self.names.url(str(self.emu.base_url).rstrip("/") + ex.uri[len(ARM_ENDPOINT) :])
+        return self._send(ex.method, url, ex.headers, self.names.body(ex.body)), None, False
 
 
 def _settle(result: ExchangeResult, differences: list[Difference]) -> None:

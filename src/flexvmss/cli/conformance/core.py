@@ -156,7 +156,7 @@ class RunPlan:
     subscription_id: str
     location: str
     size: SizeChoice
-    run_id: str = field(default_factory=new_run_id)
+    run_id: str = field(default_factory=lambda: new_run_id())
 
     @property
     def resource_group(self) -> str:
@@ -262,8 +262,6 @@ class Run:
     target_factory: Callable[[], Any]
     recording: Path
     reporter: ConformanceReporter
-    #: Called with each step's name as it starts (tests stop a run here).
-    on_step: Callable[[str], None] | None = None
     steps: list[tuple[str, int, int]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     sandbox: Sandbox | None = None
@@ -275,8 +273,6 @@ class Run:
     def step(self, cassette: Any, name: str) -> Iterator[None]:
         number = STEPS.index(name) + 1
         self.reporter.step(number, len(STEPS), name)
-        if self.on_step is not None:
-            self.on_step(name)
         start = len(cassette.data)
         try:
             yield
