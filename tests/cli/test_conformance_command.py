@@ -234,6 +234,28 @@ def test_ctrl_c_mid_run_still_deletes_the_group_and_only_it(
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
+def test_a_third_ctrl_c_abandons_the_cleanup_and_names_the_group(
+    stand_in: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    step = command._Reporter.step
+
+    def presses(self: Any, number: int, total: int, title: str) -> None:
+        step(self, number, total, title)
+        if title == "add-vm":
+            signal.raise_signal(signal.SIGINT)
+        if title == "cleanup":  # the second and third, while the group is being deleted
+            signal.raise_signal(signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(command._Reporter, "step", presses)
+    result = invoke(stand_in, *run_args(stand_in, tmp_path), "--yes")
+    assert result.exit_code == 130, result.output
+    assert "Ctrl-C once more leaves it behind" in result.output
+    left = run_groups(stand_in)
+    assert len(left) == 1 and f"Resource group {left.pop()} (its deletion was abandoned" in result.output
+    untouched(stand_in)
+
+
 def test_a_group_of_the_same_name_is_neither_used_nor_deleted(
     stand_in: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

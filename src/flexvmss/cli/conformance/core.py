@@ -267,6 +267,8 @@ class Run:
     sandbox: Sandbox | None = None
     outcome: str = "not started"
     left_behind: str | None = None
+    #: Ctrl-C was pressed three times: the cleanup was abandoned, and is not retried.
+    abandoned: bool = False
     started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     @contextlib.contextmanager
@@ -297,7 +299,8 @@ def execute(run: Run) -> None:
         ) as cassette:
             asyncio.run(_main(run, target, cassette))
     finally:
-        if run.sandbox is not None and run.sandbox.attempted and not run.sandbox.deleted:
+        sandbox = run.sandbox
+        if sandbox is not None and sandbox.attempted and not sandbox.deleted and not run.abandoned:
             # the recorded cleanup did not confirm: once more, unrecorded, on a fresh target
             asyncio.run(_last_cleanup(run))
 
@@ -339,8 +342,13 @@ async def _main(run: Run, target: Any, cassette: Any) -> None:
             run.outcome = f"failed: {type(exc).__name__}"
             raise
         finally:
-            with run.step(cassette, "cleanup"):
-                await _cleanup(run)
+            try:
+                with run.step(cassette, "cleanup"):
+                    await _cleanup(run)
+            except asyncio.CancelledError:  # the third Ctrl-C: stop waiting, say what is left
+                run.abandoned = True
+                run.outcome = "interrupted (Ctrl-C)"
+                run.left_behind = f"{run.plan.resource_group} (its deletion was abandoned by Ctrl-C)"
             await stock.close()
             await _close(target.async_credential)
     finally:
