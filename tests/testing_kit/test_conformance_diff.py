@@ -315,3 +315,30 @@ def test_the_report_shows_paths_without_the_subscription_or_signatures() -> None
 def test_a_recording_that_is_not_there_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(Exception):  # noqa: B017 - vcrpy's own "no cassette" error
         compare_with_emulator(tmp_path / "nothing.yaml")
+
+
+async def test_a_live_target_goes_where_it_is_told_and_nowhere_the_environment_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FLEXVMSS_BASE_URL", "https://127.0.0.1:9")
+    monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "from-the-environment")
+    azure = Target.live("my-subscription")
+    try:
+        assert (azure.base_url, azure.subscription_id, azure.polling_interval) == (
+            "https://management.azure.com",
+            "my-subscription",
+            None,
+        )
+        assert type(azure.async_credential).__name__ == "DefaultAzureCredential"
+    finally:
+        await azure.async_credential.close()
+    local = Target.live("my-subscription", base_url="https://127.0.0.1:8443", connection_verify="ca.pem")
+    assert (local.base_url, local.connection_verify, local.polling_interval) == (
+        "https://127.0.0.1:8443",
+        "ca.pem",
+        0.0,
+    )
+    assert type(local.async_credential).__name__ == "LocalEndpointCredential"  # a token with no secret
+    assert local.normaliser().scrub_text("https://127.0.0.1:8443/subscriptions/my-subscription/x") == (
+        "https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000000/x"
+    )

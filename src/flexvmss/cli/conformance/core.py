@@ -230,15 +230,15 @@ class Sandbox:
             )
         return True
 
-    async def delete(self) -> bool:
-        """Delete the group if this run created it; True when it is gone (or was never made)."""
+    async def delete(self) -> None:
+        """Delete the group if this run created it and it is still there; afterwards
+        ``deleted`` is set. Raises :class:`NotOursError` for a group without this run's tag."""
         if not self.attempted:
-            return True
+            return
         if await self._ours():
             poller = await self.clients.resource.resource_groups.begin_delete(self.name)
             await poller.result()
         self.deleted = True
-        return True
 
 
 # --------------------------------------------------------------------------- the run
@@ -302,7 +302,10 @@ def execute(run: Run) -> None:
         sandbox = run.sandbox
         if sandbox is not None and sandbox.attempted and not sandbox.deleted and not run.abandoned:
             # the recorded cleanup did not confirm: once more, unrecorded, on a fresh target
-            asyncio.run(_last_cleanup(run))
+            try:
+                asyncio.run(_last_cleanup(run))
+            except Exception as exc:  # what stopped the run is the error to raise; this is reported
+                run.left_behind = f"{run.plan.resource_group} ({type(exc).__name__})"
 
 
 async def _main(run: Run, target: Any, cassette: Any) -> None:
