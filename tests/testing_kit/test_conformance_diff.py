@@ -228,6 +228,7 @@ def test_every_doctored_difference_is_in_both_reports(recording: Path, tmp_path:
     data = json.loads(js.read_text())
     assert data["format"] == "flexvmss-conformance-report/1"
     assert data["recording"] == "doctored.yaml"
+    assert "2025-04-01" in data["meta"]["api_versions"]  # resource groups' api-version, as sent
     assert data["summary"]["differences"] == 2 and data["summary"]["requests_with_differences"] == 2
     assert {s["step"] for s in data["steps"]} == {"first", "rest"}
     found = [

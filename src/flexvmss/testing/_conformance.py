@@ -678,5 +678,8 @@ def compare_with_emulator(
                 results.append(result)
         finally:
             replay.close()
+    info = dict(meta or {})
+    versions = sorted({r.query["api-version"] for r in results if r.query.get("api-version")})
+    info.setdefault("api_versions", ", ".join(versions))
     # the file's name only: its folder may name the user's home
-    return ConformanceReport(Path(recording).name, results, list(steps), dict(meta or {}))
+    return ConformanceReport(Path(recording).name, results, list(steps), info)
