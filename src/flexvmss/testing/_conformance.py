@@ -32,9 +32,7 @@ Azure saw in progress after the emulator had finished.
 
 from __future__ import annotations
 
-import copy
 import functools
-import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -50,7 +48,6 @@ from ._target import ARM_ENDPOINT
 
 __all__ = [
     "LRO_HEADERS",
-    "OPERATION_TOKEN_HOOKS",
     "POLL_HINTS",
     "Answer",
     "ConformanceReport",
@@ -78,47 +75,6 @@ _GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 # --------------------------------------------------------------------------- the recording
-
-#: The opaque token of an ARM operation-results URL (a resource group deletion's
-#: ``Location``): base64url of JSON, not a secret, but long and mixed-case enough that the
-#: kit's high-entropy detector would take the whole URL path around it for key material.
-_OPERATION_TOKEN = re.compile(r"(/operationresults/)([A-Za-z0-9_\-]{20,})", re.I)
-
-
-def _digest_tokens(text: str) -> str:
-    """``.../operationresults/<token>`` with the token replaced by a short digest of it (the
-    same token gives the same digest, so a poll still matches the header that named it)."""
-    return _OPERATION_TOKEN.sub(
-        lambda m: f"{m.group(1)}op-{hashlib.sha256(m.group(2).encode()).hexdigest()[:16]}", text
-    )
-
-
-def _digest_request(request: Any) -> Any:
-    request = copy.copy(request)
-    request.uri = _digest_tokens(request.uri)
-    return request
-
-
-def _digest_response(response: dict[str, Any]) -> dict[str, Any]:
-    headers = response.get("headers")
-    if isinstance(headers, dict):
-        for name, values in headers.items():
-            if name.lower() in ("location", "azure-asyncoperation", "operation-location"):
-                if isinstance(values, list):
-                    headers[name] = [_digest_tokens(str(v)) for v in values]
-                else:
-                    headers[name] = _digest_tokens(str(values))
-    return response
-
-
-#: ``use_cassette`` hooks (they run before the scrubber) that keep operation-results URLs
-#: usable in a recording: their token becomes a digest instead of being scrubbed away with
-#: the rest of the URL path.
-OPERATION_TOKEN_HOOKS: dict[str, Any] = {
-    "before_record_request": _digest_request,
-    "before_record_response": _digest_response,
-}
-
 
 @dataclass(frozen=True)
 class Answer:

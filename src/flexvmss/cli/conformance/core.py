@@ -287,16 +287,13 @@ def execute(run: Run) -> None:
     deleted whatever happens. Raises what stopped the lifecycle (``KeyboardInterrupt`` after
     Ctrl-C), after the cleanup."""
     from flexvmss.testing import default_scrubber, use_cassette
-    from flexvmss.testing._conformance import OPERATION_TOKEN_HOOKS
 
     target = run.target_factory()
     # poll hints stay in the recording: whether Azure sends them is compared
     scrubber = default_scrubber().without("poll-delays").with_rules(*target.normaliser().rules)
     run.recording.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with use_cassette(
-            run.recording, record_mode="rewrite", scrubber=scrubber, **OPERATION_TOKEN_HOOKS
-        ) as cassette:
+        with use_cassette(run.recording, record_mode="rewrite", scrubber=scrubber) as cassette:
             asyncio.run(_main(run, target, cassette))
     finally:
         sandbox = run.sandbox
