@@ -21,6 +21,14 @@ _EXPORTS: dict[str, str] = {
     "ScaleSetInfo": "._scaleset",
     "TeardownResult": "._scaleset",
     "VmInfo": "._scaleset",
+    # desired state: plan and guarded apply
+    "ActionResult": "._scaleset",
+    "ApplyResult": "._scaleset",
+    "DesiredState": "._scaleset",
+    "Plan": "._scaleset",
+    "PlanAction": "._scaleset",
+    "PlanRead": "._scaleset",
+    "VmGroup": "._scaleset",
     # specs
     "DataDiskSpec": "._specs",
     "HealthSpec": "._specs",
@@ -58,6 +66,7 @@ _EXPORTS: dict[str, str] = {
     "MalformedResponseError": "._errors",
     "NotFoundError": "._errors",
     "OutboundConnectivityError": "._errors",
+    "PlanRefusedError": "._errors",
     "PreconditionFailedError": "._errors",
     "PreflightError": "._errors",
     "ScaleSetNotEmptyError": "._errors",
@@ -84,6 +93,7 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         MalformedResponseError as MalformedResponseError,
         NotFoundError as NotFoundError,
         OutboundConnectivityError as OutboundConnectivityError,
+        PlanRefusedError as PlanRefusedError,
         PreconditionFailedError as PreconditionFailedError,
         PreflightError as PreflightError,
         ScaleSetNotEmptyError as ScaleSetNotEmptyError,
@@ -105,8 +115,15 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
     )
     from flexvmss._runtime import Runtime as Runtime
     from flexvmss._scaleset import (
+        ActionResult as ActionResult,
+        ApplyResult as ApplyResult,
+        DesiredState as DesiredState,
+        Plan as Plan,
+        PlanAction as PlanAction,
+        PlanRead as PlanRead,
         ScaleSetInfo as ScaleSetInfo,
         TeardownResult as TeardownResult,
+        VmGroup as VmGroup,
         VmInfo as VmInfo,
     )
     from flexvmss._skus import (
