@@ -348,6 +348,8 @@ class _Run:
         async def run(name: str, polling: Any) -> Any:
             action = by_name[name]
             if name in members:
+                # an earlier run's create: done once Azure says it succeeded (its failure raises)
+                await _create._await_created(self.ss, name, members[name])
                 raise SkipVm("already created (an earlier run)")
             result = await _create._create_vm(self.ss, name, models[name], polling=polling)
             if action.changes.get("power_state") == "deallocated":
@@ -559,6 +561,9 @@ async def _update(ss: ScaleSetCore, action: PlanAction, polling: Any) -> Any:
         error = from_azure_error(exc, operation=f"update vm {action.vm}")
         if isinstance(error, PreconditionFailedError):
             now = await _current(ss, action.vm)
+            if now is not None:
+                # an update a killed run sent may still be running: its end decides
+                now = await _create._await_created(ss, action.vm, now)
             if now is not None and _has_changes(now, changes):
                 raise SkipVm("already updated (an earlier run)") from None
         raise error from None
