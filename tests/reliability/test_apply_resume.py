@@ -82,7 +82,11 @@ def test_an_apply_killed_midway_resumes_without_repeating(slow_emulator: Emulato
     journal = tmp_path / "apply.jsonl"
 
     proc = subprocess.Popen(
-        _command(emu, plan_file, journal), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=_env()
+        _command(emu, plan_file, journal),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=_env(),
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "begin"
@@ -101,7 +105,12 @@ def test_an_apply_killed_midway_resumes_without_repeating(slow_emulator: Emulato
     assert 2 <= len(done_first) < 6
 
     rerun = subprocess.run(
-        _command(emu, plan_file, journal), capture_output=True, text=True, env=_env(), timeout=300, check=False
+        _command(emu, plan_file, journal),
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=300,
+        check=False,
     )
     assert rerun.returncode == 0, rerun.stdout + rerun.stderr[-2000:]
     results = json.loads(rerun.stdout.strip().splitlines()[-1])["results"]
