@@ -242,13 +242,17 @@ def test_a_subscription_policy_429_holds_back_what_that_policy_charges(clock):
     assert state.admit("GET", VM).gate_wait == 0.0  # a single VM's GET is LowCostGet
     assert state.admit("POST", VM + "/deallocate").gate_wait == 0.0
     # a family later charged to the same policy is held back too
-    state.record("GET", VM + "/x", 200, {"x-ms-ratelimit-remaining-resource": "Microsoft.Compute/HighCostGet3Min;4"})
+    state.record(
+        "GET", VM + "/x", 200, {"x-ms-ratelimit-remaining-resource": "Microsoft.Compute/HighCostGet3Min;4"}
+    )
     assert state.admit("GET", VM + "/x").gate_wait > 0
 
 
 def test_a_429_that_names_nothing_holds_back_its_own_family(clock):
     state = state_for(clock)
-    state.record("POST", VM + "/deallocate", 429, {"Retry-After": "5"}, {"error": {"code": "TooManyRequests"}})
+    state.record(
+        "POST", VM + "/deallocate", 429, {"Retry-After": "5"}, {"error": {"code": "TooManyRequests"}}
+    )
     assert state.gate_open_at("family", family_key("POST", VM + "/deallocate")) == clock.now + 5
     assert state.admit("POST", VM.replace("web_1", "web_9") + "/deallocate").gate_wait == pytest.approx(5.0)
     assert state.admit("POST", VM + "/start").gate_wait == 0.0
@@ -302,7 +306,9 @@ async def test_a_legacy_30_minute_budget_is_paced(clock):
     """``PutVM30Min`` nearly spent: the next VM writes follow its refill (1,200 per 30 minutes),
     not ARM's 10 per second."""
     state = state_for(clock)
-    low = {"x-ms-ratelimit-remaining-resource": "Microsoft.Compute/PutVM3Min;200,Microsoft.Compute/PutVM30Min;30"}
+    low = {
+        "x-ms-ratelimit-remaining-resource": "Microsoft.Compute/PutVM3Min;200,Microsoft.Compute/PutVM30Min;30"
+    }
     transport = ScriptedTransport(responder=lambda request: (200, low, {}))
     pipe = pipeline(state, transport, clock)
     for i in range(40):

@@ -608,9 +608,7 @@ class ThrottleState:
         self._observed_max: dict[str, float] = {}
         #: Request family -> the Compute policies (short names) that charge it.
         self._families: dict[str, set[str]] = {}
-        self.list_budget = PageBudget(
-            self._scaled(COMPUTE_POLICIES["HighCostGet"]), self.config.list_share
-        )
+        self.list_budget = PageBudget(self._scaled(COMPUTE_POLICIES["HighCostGet"]), self.config.list_share)
         self.requests: dict[str, int] = {"read": 0, "write": 0, "delete": 0}
         self.throttled = 0
         self.failed_fast = 0
@@ -696,9 +694,7 @@ class ThrottleState:
             if status != 429:
                 return None
             self.throttled += 1
-            wait = bounded_wait(
-                retry_after_seconds(headers), cap=MAX_RETRY_AFTER * self.config.time_scale
-            )
+            wait = bounded_wait(retry_after_seconds(headers), cap=MAX_RETRY_AFTER * self.config.time_scale)
             if wait is None:
                 wait = self.config.default_retry_after * self.config.time_scale
             for key in self._blamed(method, url, family, remaining, body):
@@ -730,9 +726,7 @@ class ThrottleState:
                 pacer.bucket = self._scaled(learned)
         pacer.observe(count, now)
 
-    def _blamed(
-        self, method: str, url: str, family: str, remaining: Remaining, body: Any
-    ) -> list[GateKey]:
+    def _blamed(self, method: str, url: str, family: str, remaining: Remaining, body: Any) -> list[GateKey]:
         """The gates a 429 closes (call locked): ARM's class bucket when ARM refused (its code,
         or its remaining count for the class at 0: the support article's rule), the Compute
         policies it names, else the request's family."""
@@ -811,7 +805,9 @@ class ThrottleState:
                 "failed_fast": self.failed_fast,
                 "waited": self.waited,
                 "gates": {
-                    "/".join(key): gate.open_at - now for key, gate in self._gates.items() if gate.open_at > now
+                    "/".join(key): gate.open_at - now
+                    for key, gate in self._gates.items()
+                    if gate.open_at > now
                 },
                 "remaining": {
                     **{f"arm/{k}": p.estimate(now) for k, p in self._arm.items()},
