@@ -373,14 +373,24 @@ def _transport_class() -> Any:
 async def send_raw(client: Any, method: str, url: str, *, json: Any = None) -> RawResponse:
     """Send one request through ``client``'s pipeline (any azure-mgmt async client: its
     ``send_request``) and read the whole answer: status, headers and the JSON body (None when
-    it is empty or not JSON)."""
+    it is empty or not JSON).
+
+    The body is decoded once: sent as a stream, azure-core's ContentDecodePolicy leaves it
+    alone (with ``stream=False`` it decodes every JSON answer itself, and ``response.json()``
+    then decodes it a second time)."""
+    import json as json_module
+
     from azure.core.rest import HttpRequest
 
-    response = await client.send_request(HttpRequest(method, url, json=json), stream=False)
+    response = await client.send_request(HttpRequest(method, url, json=json), stream=True)
+    try:
+        data = await response.read()
+    finally:
+        await response.close()
     body: Any = None
-    if response.content:
+    if data:
         try:
-            body = response.json()
+            body = json_module.loads(data)
         except ValueError:
             body = None
     return RawResponse(status=response.status_code, headers=dict(response.headers), json=body)

@@ -21,16 +21,23 @@ polling=polling)).result()``.
   as soon as Azure accepted the operation (the polling method's ``initialize``), not when it
   finished, so a thousand running operations are a thousand awaiting coroutines, not threads.
   Throttling and pacing happen below, in the pipeline (:mod:`flexvmss._pipeline`).
-* **Few observation requests.** Accepted operations are watched by one
-  :class:`~flexvmss._fanout.ObservationHub` (one filtered VM list per round instead of one poll
-  per operation, when many VMs of one set are pending).
+* **Confirmed outcomes, few observation requests.** Accepted operations are watched by one
+  :class:`~flexvmss._fanout.ObservationHub`: each is reported only once its own operation status
+  (or a fact that cannot be stale) says how it ended; the set's filtered VM list only schedules
+  when to read each status, so a thousand operations cost about one status read each.
 * **Retryable failures** (RetryableError, OperationPreempted, InternalExecutionError,
   NicReservedForAnotherVm) are re-issued through :data:`flexvmss._pipeline.retryable_lro`.
+* **Throttled before acceptance, re-queued.** A VM whose request Azure refused with a 429 whose
+  Retry-After is longer than the throttle policy sleeps at once (a
+  :class:`~flexvmss.ThrottledError` in the default ``"wait"`` mode) waits out that Retry-After
+  and is sent again, until the deadline: it is not a failure. With ``ThrottleConfig(mode=
+  "fail_fast")`` it fails at once, as asked.
 * **Errors stay with their VM**: each VM runs in its own task, so an error is never paired
   with a VM by completion order.
-* **Deadline.** When ``deadline`` seconds have passed, nothing new is issued; VMs never sent
-  are ``NOT_STARTED``, VMs in flight are ``FAILED`` with :class:`~flexvmss.DeadlineExceededError`
-  (their operation may still finish in Azure).
+* **Deadline.** When ``deadline`` seconds have passed, nothing new is issued; VMs never accepted
+  by Azure (never sent, or still re-queued after a 429) are ``NOT_STARTED``, VMs whose
+  operation Azure accepted and has not confirmed are ``FAILED`` with
+  :class:`~flexvmss.DeadlineExceededError` (their operation may still finish in Azure).
 * **Cancellation.** :meth:`FanOut.cancel` (e.g. from a Ctrl-C handler) stops issuing and makes
   :meth:`FanOut.run` *return* the partial :class:`BatchResult` (``interrupted="cancelled"``,
   in-flight VMs ``CANCELLED``). If the task running :meth:`FanOut.run` is cancelled instead,
@@ -52,9 +59,9 @@ from typing import TYPE_CHECKING, Any
 
 from azure.core.polling import AsyncPollingMethod
 
-from flexvmss._errors import DeadlineExceededError, FlexError, from_azure_error
+from flexvmss._errors import DeadlineExceededError, FlexError, ThrottledError, from_azure_error
 from flexvmss._fanout._expect import Expectation, as_expectation
-from flexvmss._fanout._observe import HubPolling, ObservationHub
+from flexvmss._fanout._observe import HubPolling, ObservationHub, PageBudgetLike
 from flexvmss._fanout._observer import ArmObserver, Observer
 from flexvmss._fanout._result import BatchResult, Outcome, VmResult, short_error
 from flexvmss._pipeline import NamedRetry, retryable_lro, stop_when
@@ -82,7 +89,6 @@ class SkipVm(Exception):
         self.reason = reason
 
 
-
 @dataclass(frozen=True)
 class _Batch:
     """What every VM's task of one :meth:`FanOut.run` shares."""
@@ -93,6 +99,10 @@ class _Batch:
     expect: Expectation
     scale_set_id: str | None
     resource_group: str
+    leftovers: Mapping[str, Sequence[str]]
+    #: Whether a look at the VM can tell that its operation is done (its end state differs
+    #: from its start state): then the set's list schedules the status reads.
+    scheduled_by_list: bool
 
 
 class _NotIssued(Exception):
@@ -125,7 +135,8 @@ class FanOut:
     or :data:`~flexvmss._runtime.DEFAULT_RUNTIME` without clients. ``observe`` (``"auto"``,
     ``"list"`` or ``"poll"``, see :mod:`flexvmss._fanout._observe`) overrides the runtime's mode
     for this engine.
-    ``observer`` replaces the ARM observer (tests); ``lro_retry`` the re-issue policy;
+    ``observer`` replaces the ARM observer (tests); ``list_budget`` the list-page budget (by
+    default the subscription's, on the clients' throttle state); ``lro_retry`` the re-issue policy;
     ``list_threshold``, ``list_page_interval``, ``min_interval`` and ``default_interval`` shape
     the observation rounds (see :class:`~flexvmss._fanout.ObservationHub`; ``default_interval``
     defaults to the clients' polling interval; the others default to 1 s per list page and
@@ -143,6 +154,7 @@ class FanOut:
         runtime: Runtime | None = None,
         observe: ObserveMode | None = None,
         observer: Observer | None = None,
+        list_budget: PageBudgetLike | None = None,
         lro_retry: NamedRetry = retryable_lro,
         list_threshold: int = 10,
         list_page_interval: float | None = None,
@@ -176,6 +188,7 @@ class FanOut:
         self.last_result: BatchResult | None = None
         self.hub: ObservationHub | None = None
         self._observer = observer
+        self._list_budget = list_budget
         self._clock = runtime.clock
         self._sleep = runtime.sleep
         self._rng = rng
@@ -184,6 +197,10 @@ class FanOut:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_reason: str | None = None
         self._results: dict[str, VmResult] = {}
+        self._accepted: set[str] = set()
+        self._requeued: dict[str, str] = {}
+        #: VMs waiting out a Retry-After before they are sent again (Azure has not accepted them).
+        self._requeue_waiting: set[str] = set()
         self._started = 0.0
         self._operation = ""
 
@@ -253,24 +270,39 @@ class FanOut:
         scale_set_id: str | None,
         resource_group: str,
         skip: Mapping[str, str] | None = None,
+        leftovers: Mapping[str, Sequence[str]] | None = None,
     ) -> BatchResult:
         """Run ``begin`` for every name; return the :class:`BatchResult` (never raises for VM
         failures: call :meth:`BatchResult.raise_for_failures`).
 
-        ``expect`` is an :class:`Expectation`, or a string: ``"deleted"`` or a power state
-        (``"deallocated"``, ``"running"``, ``"stopped"``); None means "provisioned". ``skip``
-        maps names to record as SKIPPED, with the reason, without sending anything.
+        ``expect`` is what the VM shows once its operation is done (it schedules when each
+        operation's status is read; the status decides): an :class:`Expectation`, or a string:
+        ``"deleted"``, ``"evicted"`` or a power state (``"deallocated"``, ``"running"``,
+        ``"stopped"``); None means "provisioned" and that a look at the VM cannot tell (the end
+        state equals the start state: restart, redeploy, reimage, updates), so only Azure's
+        hints schedule the status reads. ``skip`` maps names to record as SKIPPED, with the
+        reason, without sending anything. ``leftovers`` maps a VM to the resources its deletion
+        takes with it (checked when only the VM's own 404 can confirm the deletion).
         """
         if len({n.lower() for n in names}) != len(names):
             raise ValueError("names must be unique")
         expect = as_expectation(expect)
+        scheduled_by_list = expect.power_state is not None or expect.deleted or expect.gone_ok
         self._operation = operation
         self._results = {name: VmResult(name) for name in names}
+        self._accepted = set()
+        self._requeued = {}
+        self._requeue_waiting = set()
         self._stop = asyncio.Event()
         self._stop_reason = None
         self._loop = asyncio.get_running_loop()
         self._started = self._clock()
         observer = self._observer or ArmObserver(self.clients)  # type: ignore[arg-type]
+        # The list budget is the subscription's, shared with every other batch of the process
+        # (a fake observer without clients gets a budget of its own).
+        budget = self._list_budget
+        if budget is None and self._observer is None and self.clients is not None:
+            budget = self.clients.throttle
         self.hub = hub = ObservationHub(
             observer,
             mode=self.observe,
@@ -278,11 +310,21 @@ class FanOut:
             list_page_interval=self.list_page_interval,
             min_interval=self.min_interval,
             default_interval=self.default_interval,
+            budget=budget,
             clock=self._clock,
             sleep=self._sleep,
             rng=self._rng,
         )
-        batch = _Batch(begin, asyncio.Semaphore(self.concurrency), hub, expect, scale_set_id, resource_group)
+        batch = _Batch(
+            begin,
+            asyncio.Semaphore(self.concurrency),
+            hub,
+            expect,
+            scale_set_id,
+            resource_group,
+            leftovers or {},
+            scheduled_by_list,
+        )
         tally = RequestTally(on_wait=self._on_wait, on_throttled=self._on_throttled)
         token = current_tally.set(tally)
         hub.start()  # after the tally is set: the hub's requests count for this batch
@@ -339,6 +381,11 @@ class FanOut:
                 continue
             if vm_result.started_at is None:
                 self._finish(name, Outcome.NOT_STARTED, detail=f"not issued ({self._stop_reason})")
+            elif name in self._requeue_waiting:
+                reason = self._requeued.get(name, "not accepted")
+                self._finish(
+                    name, Outcome.NOT_STARTED, detail=f"not accepted by Azure ({reason}; {self._stop_reason})"
+                )
             elif self._stop_reason == "deadline":
                 self._finish(
                     name,
@@ -439,7 +486,7 @@ class FanOut:
         try:
             async for attempt in retrying:
                 with attempt:
-                    await self._attempt(name, batch)
+                    await self._attempt_until_accepted(name, batch)
         except _NotIssued:
             return  # concluded as NOT_STARTED by _conclude
         except SkipVm as skip:
@@ -455,6 +502,46 @@ class FanOut:
             return
         self._finish(name, Outcome.SUCCEEDED)
 
+    def _requeues(self) -> bool:
+        """Whether a request Azure refused with a long Retry-After is sent again later (the
+        default ``"wait"`` mode) rather than failed at once (``"fail_fast"``)."""
+        if self.clients is None:
+            return True
+        return self.clients.settings.throttle.mode != "fail_fast"
+
+    async def _attempt_until_accepted(self, name: str, batch: _Batch) -> None:
+        """One attempt; a 429 whose wait the throttle policy would not sleep in one go
+        (a :class:`ThrottledError` before Azure accepted the operation) re-queues the VM: it
+        waits Azure's Retry-After (bounded by the deadline's checks) and is sent again."""
+        while True:
+            try:
+                await self._attempt(name, batch)
+                return
+            except ThrottledError as error:
+                if name in self._accepted or not self._requeues():
+                    raise
+                wait = error.retry_after if error.retry_after else self.min_interval
+                self._requeued[name] = f"throttled, Azure asked to wait {wait:.0f} s"
+                self._emit("waiting", name, f"re-queued: {self._requeued[name]}")
+                self._requeue_waiting.add(name)
+                await self._wait_or_stop(wait)
+                if self._stopping():
+                    raise _NotIssued from None
+                self._requeue_waiting.discard(name)
+
+    async def _wait_or_stop(self, seconds: float) -> None:
+        """Sleep ``seconds`` (the runtime's sleep), or less if the batch stops meanwhile."""
+        stop = self._stop
+        if stop is None or stop.is_set():
+            return
+        sleeping = asyncio.ensure_future(self._sleep(seconds))
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({sleeping, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeping, stopping):
+                task.cancel()
+
     async def _attempt(self, name: str, batch: _Batch) -> None:
         if self._stopping():
             raise _NotIssued
@@ -468,6 +555,11 @@ class FanOut:
             if result.started_at is None:
                 result.started_at = self._elapsed()
                 self._emit("started", name, f"{self._operation} sent")
+
+            def on_accepted() -> None:
+                self._accepted.add(name)
+                accepted.set()
+
             polling = HubPolling(
                 batch.hub,
                 vm=name,
@@ -475,7 +567,10 @@ class FanOut:
                 resource_group=batch.resource_group,
                 scale_set_id=batch.scale_set_id,
                 expect=batch.expect,
-                on_accepted=accepted.set,
+                scheduled_by_list=batch.scheduled_by_list,
+                leftovers=batch.leftovers.get(name, ()),
+                kind=self._operation,
+                on_accepted=on_accepted,
             )
             task = asyncio.ensure_future(batch.begin(name, polling))
             accepted_wait = asyncio.ensure_future(accepted.wait())
@@ -489,4 +584,3 @@ class FanOut:
         finally:
             batch.slots.release()
         await task
-

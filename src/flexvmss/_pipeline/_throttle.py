@@ -773,10 +773,11 @@ class ThrottleState:
         with self._lock:
             return self.list_budget.reserve(self._clock(), pages)
 
-    def pages_available_at(self) -> float:
-        """When the list budget covers one more page (on this state's clock)."""
+    def pages_wait(self) -> float:
+        """Seconds until the list budget covers one more page (0: it does now)."""
         with self._lock:
-            return self.list_budget.available_at(self._clock())
+            now = self._clock()
+            return max(0.0, self.list_budget.available_at(now) - now)
 
     def add_wait(self, seconds: float) -> None:
         with self._lock:

@@ -11,16 +11,25 @@ empty.
 
 from __future__ import annotations
 
+import asyncio
+import json
+import math
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from azure.core.exceptions import HttpResponseError
 from azure.core.rest import HttpRequest
 
 from flexvmss._arm import ArmClients
-from flexvmss._errors import InvalidInputError, MalformedResponseError, NotFoundError, from_azure_error
-from flexvmss._fanout import BatchResult, FanOut
+from flexvmss._errors import (
+    DeadlineExceededError,
+    InvalidInputError,
+    MalformedResponseError,
+    NotFoundError,
+    from_azure_error,
+)
+from flexvmss._fanout import BatchResult, Expectation, FanOut
 from flexvmss._loops import LoopAffinity
 from flexvmss._pipeline import ThrottleConfig
 from flexvmss._progress import ProgressEvent
@@ -30,7 +39,16 @@ from flexvmss._scaleset import _clients
 from flexvmss._scaleset._values import ScaleSetInfo, VmInfo, parse, resource_body, same
 from flexvmss._skus import SkuCache, SkuCatalog
 
-__all__ = ["COMPUTE_API_VERSION", "SET_TAG", "Batch", "OnEvent", "ScaleSetCore", "VmFilter", "VmNames"]
+__all__ = [
+    "COMPUTE_API_VERSION",
+    "DEFAULT_DEADLINE",
+    "SET_TAG",
+    "Batch",
+    "OnEvent",
+    "ScaleSetCore",
+    "VmFilter",
+    "VmNames",
+]
 
 T = TypeVar("T")
 
@@ -51,15 +69,27 @@ SET_TAG = "flexvmss-set"
 COMPUTE_API_VERSION = "2026-04-01"
 
 
+#: Seconds a per-VM operation may take, the read of the set's VM list included, when the caller
+#: gives no ``deadline``: 30 minutes, the wait cluster-autoscaler gives its scale operations
+#: (research: k8s-azure-flex.md section 2). ``deadline=math.inf`` waits as long as Azure takes.
+DEFAULT_DEADLINE = 1800.0
+
+
 @dataclass(frozen=True)
 class Batch:
     """How a batch over many VMs runs: at most ``concurrency`` requests in flight (None: the
-    fan-out's default), given up after ``deadline`` seconds, progress events to ``on_event``
-    (None: the set's own ``on_event``)."""
+    fan-out's default), given up after ``deadline`` seconds counted from the call, the first
+    read of the set's VMs included (None: :data:`DEFAULT_DEADLINE`; ``math.inf``: none),
+    progress events to ``on_event`` (None: the set's own ``on_event``)."""
 
     concurrency: int | None = None
     deadline: float | None = None
     on_event: OnEvent = None
+
+    @property
+    def seconds(self) -> float:
+        """The deadline in seconds (``math.inf``: none)."""
+        return DEFAULT_DEADLINE if self.deadline is None else self.deadline
 
 
 class ScaleSetCore:
@@ -247,11 +277,17 @@ class ScaleSetCore:
         items: list[dict[str, Any]] = []
         while url:
             request = HttpRequest("GET", url, params=query)
-            response = await self._call(operation, compute.send_request(request))
+            # As a stream, so the page is decoded once, here (azure-core's ContentDecodePolicy
+            # decodes every non-streamed JSON answer itself).
+            response = await self._call(operation, compute.send_request(request, stream=True))
+            try:
+                data = await response.read()
+            finally:
+                await response.close()
             if response.status_code != 200:
                 raise from_azure_error(HttpResponseError(response=response), operation=operation)
             try:
-                page = response.json()
+                page = json.loads(data)
             except ValueError as exc:
                 raise MalformedResponseError(
                     operation, message="Azure answered with a page that is not JSON"
@@ -297,6 +333,34 @@ class ScaleSetCore:
             chosen = [vm for vm in chosen if where(vm)]
         return chosen
 
+    async def _within(self, operation: str, batch: Batch, started: float, awaitable: Awaitable[T]) -> T:
+        """Await ``awaitable`` (a read before the batch: the set's VM list) within what is left
+        of ``batch``'s deadline counted from ``started`` (a reading of the runtime's clock);
+        past it, cancel the read and raise :class:`~flexvmss.DeadlineExceededError` (nothing was
+        sent to any VM)."""
+        left = batch.seconds - (self._rt.clock() - started)
+        if math.isinf(left):
+            return await awaitable
+        work = asyncio.ensure_future(awaitable)
+        timer = asyncio.ensure_future(self._rt.sleep(max(0.0, left)))
+        try:
+            await asyncio.wait({work, timer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            timer.cancel()
+            if not work.done():
+                work.cancel()
+                await asyncio.gather(work, return_exceptions=True)
+        if work.cancelled():
+            raise DeadlineExceededError(
+                f"{operation}: reading the VMs of scale set {self.name} took longer than the deadline "
+                f"({batch.seconds:g} s); no VM was touched."
+            )
+        return work.result()
+
+    def _remaining(self, batch: Batch, started: float) -> Batch:
+        """``batch`` with the deadline left after what was spent since ``started``."""
+        return replace(batch, deadline=max(0.0, batch.seconds - (self._rt.clock() - started)))
+
     async def _fan_out(
         self,
         operation: str,
@@ -304,14 +368,18 @@ class ScaleSetCore:
         begin: Callable[[str, Any], Awaitable[Any]],
         batch: Batch,
         *,
-        expect: str | None,
+        expect: Expectation | str | None,
         skip: Mapping[str, str] | None = None,
+        leftovers: Mapping[str, Sequence[str]] | None = None,
     ) -> BatchResult:
         """``begin(name, polling)`` for every VM of ``names`` through the fan-out engine, run as
-        ``batch`` says; one result per VM. ``expect`` is the state the VM list shows once a VM's
-        operation is done (None: each operation's own status decides)."""
+        ``batch`` says; one result per VM, each confirmed by its operation's status. ``expect``
+        is what the VM shows once its operation is done, which lets the set's list schedule
+        when each status is read (None: the end state is the start state; Azure's hints
+        schedule). ``leftovers`` maps VMs to what their deletion takes with it."""
         on_event = batch.on_event or self.on_event
-        engine_kwargs: dict[str, Any] = {"deadline": batch.deadline, "on_event": on_event}
+        deadline = None if math.isinf(batch.seconds) else batch.seconds
+        engine_kwargs: dict[str, Any] = {"deadline": deadline, "on_event": on_event}
         if batch.concurrency is not None:
             engine_kwargs["concurrency"] = batch.concurrency
         engine = FanOut(self._arm(), runtime=self._runtime, **engine_kwargs)
@@ -323,4 +391,5 @@ class ScaleSetCore:
             scale_set_id=self.id,
             resource_group=self.resource_group,
             skip=skip,
+            leftovers=leftovers,
         )

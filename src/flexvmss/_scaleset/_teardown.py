@@ -50,10 +50,12 @@ async def delete_vms(
     ss: ScaleSetCore, names: VmNames, where: VmFilter, batch: Batch, *, force: bool
 ) -> BatchResult:
     """Tag what the selected VMs leave behind, then delete them (see ``FlexScaleSet.delete_vms``)."""
-    selected = await ss._select_vms(names, where)
+    started = ss._rt.clock()
+    selected = await ss._within("delete_vms", batch, started, ss._select_vms(names, where))
     if selected:
         await _mark_leftovers(ss, selected)
-    return await _delete_names(ss, [vm.name for vm in selected], batch, force=force)
+    members = {vm.name: vm for vm in selected}
+    return await _delete_names(ss, list(members), ss._remaining(batch, started), force=force, members=members)
 
 
 async def delete(ss: ScaleSetCore, cascade: bool, *, force: bool) -> TeardownResult:
@@ -73,8 +75,8 @@ async def delete(ss: ScaleSetCore, cascade: bool, *, force: bool) -> TeardownRes
     result: BatchResult | None = None
     if vms:
         await _mark_leftovers(ss, vms)
-        deleting = [vm.name for vm in vms if not same(vm.provisioning_state, "Deleting")]
-        result = await _delete_names(ss, deleting, Batch(), force=force)
+        deleting = {vm.name: vm for vm in vms if not same(vm.provisioning_state, "Deleting")}
+        result = await _delete_names(ss, list(deleting), Batch(), force=force, members=deleting)
         failed = list(result.failed) + list(getattr(result, "not_started", ()))
         if failed:
             reasons = []
@@ -105,32 +107,45 @@ async def delete(ss: ScaleSetCore, cascade: bool, *, force: bool) -> TeardownRes
 
 
 async def _delete_names(
-    ss: ScaleSetCore, selected: Sequence[str], batch: Batch, *, force: bool
+    ss: ScaleSetCore,
+    selected: Sequence[str],
+    batch: Batch,
+    *,
+    force: bool,
+    members: Mapping[str, VmInfo] | None = None,
 ) -> BatchResult:
-    """Batch-delete ``selected``, then delete VM by VM (:data:`~flexvmss._actions.DELETE_VMS`)
-    whatever the list still shows; one result per VM."""
+    """Batch-delete ``selected``; the VMs of every chunk whose DeleteInstances operation Azure
+    reported Succeeded are deleted (its status confirms them). Every other VM is deleted VM by
+    VM (:data:`~flexvmss._actions.DELETE_VMS`), each confirmed by its own operation's status
+    (a VM already gone answers 204, then what its deletion takes with it is checked). A list
+    read is never taken for a deletion: a VM missing from it may still fail to go. One result
+    per VM."""
     started = ss._rt.clock()
     tally = RequestTally()
     token = current_tally.set(tally)
     try:
-        remaining = await _batch_delete(ss, selected, force=force)
+        confirmed = await _batch_delete(ss, selected, force=force)
     finally:
         current_tally.reset(token)
-    gone = [name for name in selected if name.lower() not in remaining]
-    left = [name for name in selected if name.lower() in remaining]
+    gone = [name for name in selected if name.lower() in confirmed]
+    left = [name for name in selected if name.lower() not in confirmed]
     deleted = batch_succeeded("delete", gone, started_at=started, finished_at=ss._rt.clock())
     deleted.requests = tally.by_class()
     deleted.throttled = tally.throttled
     if not left:
         return deleted
-    return merge_results(deleted, await _per_vm.act(ss, DELETE_VMS, left, batch, {"force": force}))
+    leftover_members = {name: members[name] for name in left if members and name in members}
+    per_vm = await _per_vm.act(ss, DELETE_VMS, left, batch, {"force": force}, members=leftover_members)
+    return merge_results(deleted, per_vm)
 
 
 async def _batch_delete(ss: ScaleSetCore, selected: Sequence[str], *, force: bool) -> set[str]:
-    """DeleteInstances in chunks; returns the (lower-cased) names still listed afterwards."""
+    """DeleteInstances in chunks; returns the (lower-cased) names of the chunks whose operation
+    Azure reported Succeeded."""
     from azure.mgmt.compute.models import VirtualMachineScaleSetVMInstanceRequiredIDs
 
     compute = ss._arm().compute
+    confirmed: set[str] = set()
 
     async def delete_chunk(chunk: list[str]) -> None:
         try:
@@ -149,12 +164,12 @@ async def _batch_delete(ss: ScaleSetCore, selected: Sequence[str], *, force: boo
                 len(chunk),
                 exc.code,
             )
+            return
+        confirmed.update(name.lower() for name in chunk)
 
     chunks = [list(selected[i : i + DELETE_CHUNK]) for i in range(0, len(selected), DELETE_CHUNK)]
     await _bounded([delete_chunk(chunk) for chunk in chunks], DELETE_CHUNKS_IN_FLIGHT)
-    if not selected:
-        return set()
-    return {vm.name.lower() for vm in await ss._read_vms()}
+    return confirmed
 
 
 async def _wait_until_empty(ss: ScaleSetCore) -> None:
