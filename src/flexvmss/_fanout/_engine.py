@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -64,7 +65,7 @@ from flexvmss._fanout._expect import Expectation, as_expectation
 from flexvmss._fanout._observe import HubPolling, ObservationHub, PageBudgetLike
 from flexvmss._fanout._observer import ArmObserver, Observer
 from flexvmss._fanout._result import BatchResult, Outcome, VmResult, short_error
-from flexvmss._pipeline import NamedRetry, retryable_lro, stop_when
+from flexvmss._pipeline import NamedRetry, deadline_scope, retryable_lro, stop_when, time_left
 from flexvmss._progress import EventKind, ProgressEvent, RequestTally, current_tally, current_vm
 from flexvmss._runtime import DEFAULT_RUNTIME, ObserveMode, Runtime
 
@@ -202,6 +203,7 @@ class FanOut:
         #: VMs waiting out a Retry-After before they are sent again (Azure has not accepted them).
         self._requeue_waiting: set[str] = set()
         self._started = 0.0
+        self._deadline_at: float | None = None
         self._operation = ""
 
     # ----------------------------------------------------------------- events
@@ -254,6 +256,16 @@ class FanOut:
             self._stop.set()
 
     def _stopping(self) -> bool:
+        """Whether the batch stops issuing: cancelled, or past its deadline (checked here, when
+        work asks, and by the observation hub's naps: no timer of its own, see
+        :mod:`flexvmss._pipeline._deadline`)."""
+        if self._stop_reason is None and self._deadline_at is not None and self._clock() >= self._deadline_at:
+            self._stop_reason = "deadline"
+            _LOGGER.warning(
+                "%s: deadline of %s s reached; no new work is issued", self._operation, self.deadline
+            )
+            if self._stop is not None:
+                self._stop.set()
         return self._stop_reason is not None
 
     def _elapsed(self) -> float:
@@ -297,6 +309,8 @@ class FanOut:
         self._stop_reason = None
         self._loop = asyncio.get_running_loop()
         self._started = self._clock()
+        deadline = self.deadline if self.deadline is not None and not math.isinf(self.deadline) else None
+        self._deadline_at = None if deadline is None else self._started + deadline
         observer = self._observer or ArmObserver(self.clients)  # type: ignore[arg-type]
         # The list budget is the subscription's, shared with every other batch of the process
         # (a fake observer without clients gets a budget of its own).
@@ -311,6 +325,8 @@ class FanOut:
             min_interval=self.min_interval,
             default_interval=self.default_interval,
             budget=budget,
+            deadline_at=self._deadline_at,
+            on_tick=self._stopping,
             clock=self._clock,
             sleep=self._sleep,
             rng=self._rng,
@@ -327,9 +343,11 @@ class FanOut:
         )
         tally = RequestTally(on_wait=self._on_wait, on_throttled=self._on_throttled)
         token = current_tally.set(tally)
+        # every wait the batch's tasks (and its hub's) make keeps within the deadline
+        scope = deadline_scope(self._deadline_at, self._clock)
+        scope.__enter__()
         hub.start()  # after the tally is set: the hub's requests count for this batch
         tasks: list[asyncio.Task[None]] = []
-        watcher: asyncio.Task[None] | None = None
         _LOGGER.info(
             "%s: starting on %d VMs (concurrency %d, observe %s)",
             operation,
@@ -343,8 +361,6 @@ class FanOut:
                     self._finish(name, Outcome.SKIPPED, detail=skip[name])
                     continue
                 tasks.append(asyncio.ensure_future(self._run_vm(name, batch)))
-            if self.deadline is not None:
-                watcher = asyncio.ensure_future(self._watch_deadline(self._started + self.deadline))
             all_done: asyncio.Future[Any] = asyncio.ensure_future(
                 asyncio.gather(*tasks, return_exceptions=True)
             )
@@ -363,18 +379,15 @@ class FanOut:
                 task.cancel()
             if tasks:
                 await asyncio.wait(tasks)
-            result = await self._conclude(hub, tally, watcher)
+            result = await self._conclude(hub, tally)
             exc.batch_result = result  # type: ignore[attr-defined]
             raise
         finally:
+            scope.__exit__(None, None, None)
             current_tally.reset(token)
-        return await self._conclude(hub, tally, watcher)
+        return await self._conclude(hub, tally)
 
-    async def _conclude(
-        self, hub: ObservationHub, tally: RequestTally, watcher: asyncio.Task[None] | None
-    ) -> BatchResult:
-        if watcher is not None:
-            watcher.cancel()
+    async def _conclude(self, hub: ObservationHub, tally: RequestTally) -> BatchResult:
         await hub.close()
         for name, vm_result in self._results.items():
             if vm_result.outcome is not None:
@@ -416,20 +429,6 @@ class FanOut:
             stream.queue.put_nowait(None)
         self._streams.clear()
         return result
-
-    async def _watch_deadline(self, deadline_at: float) -> None:
-        while True:
-            remaining = deadline_at - self._clock()
-            if remaining <= 0:
-                break
-            await self._sleep(min(remaining, 1.0))
-        if self._stop_reason is None:
-            self._stop_reason = "deadline"
-            _LOGGER.warning(
-                "%s: deadline of %s s reached; no new work is issued", self._operation, self.deadline
-            )
-        if self._stop is not None:
-            self._stop.set()
 
     def _finish(
         self, name: str, outcome: Outcome, *, error: FlexError | None = None, detail: str = ""
@@ -530,11 +529,12 @@ class FanOut:
                 self._requeue_waiting.discard(name)
 
     async def _wait_or_stop(self, seconds: float) -> None:
-        """Sleep ``seconds`` (the runtime's sleep), or less if the batch stops meanwhile."""
+        """Sleep ``seconds`` (the runtime's sleep; never past the deadline), or less if the
+        batch stops meanwhile."""
         stop = self._stop
         if stop is None or stop.is_set():
             return
-        sleeping = asyncio.ensure_future(self._sleep(seconds))
+        sleeping = asyncio.ensure_future(self._sleep(min(seconds, max(0.0, time_left()))))
         stopping = asyncio.ensure_future(stop.wait())
         try:
             await asyncio.wait({sleeping, stopping}, return_when=asyncio.FIRST_COMPLETED)

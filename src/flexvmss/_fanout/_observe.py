@@ -256,6 +256,8 @@ class ObservationHub:
     Create one per batch, :meth:`start` it inside the event loop, register operations through
     :class:`HubPolling`, and :meth:`close` it when the batch ends. ``budget`` is the
     subscription's list budget (None: a local one of a page per ``list_page_interval``).
+    ``on_tick`` is called at every turn of the scheduler, which never naps past
+    ``deadline_at`` (the batch checks its deadline there).
     """
 
     def __init__(
@@ -273,6 +275,8 @@ class ObservationHub:
         max_backoff: float | None = None,
         jitter: float = 0.1,
         budget: PageBudgetLike | None = None,
+        deadline_at: float | None = None,
+        on_tick: Callable[[], object] | None = None,
         clock: Clock = _clock.monotonic,
         sleep: Sleep = _clock.sleep,
         rng: random.Random | None = None,
@@ -303,6 +307,8 @@ class ObservationHub:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._budget: PageBudgetLike = budget or _LocalBudget(list_page_interval, clock)
+        self._deadline_at = deadline_at
+        self._on_tick = on_tick
         self._ops: list[PendingOperation] = []
         #: Pending operations by scale set, and how many of them the list can schedule
         #: (rebuilt at every turn of the scheduler).
@@ -405,6 +411,8 @@ class ObservationHub:
 
     async def _loop(self) -> None:
         while True:
+            if self._on_tick is not None:
+                self._on_tick()  # the batch checks its deadline at every turn
             self._index()
             if not self._ops:
                 self._wake.clear()
@@ -425,10 +433,12 @@ class ObservationHub:
                     if not op.future.done() and op.due_at <= now:
                         op.due_at = now + self.min_interval
                 continue
-            next_due = min(op.due_at for op in self._ops)
+            wake_at = min(op.due_at for op in self._ops)
+            if self._deadline_at is not None:
+                wake_at = min(wake_at, self._deadline_at)
             # Never longer than the default interval: an operation registered meanwhile may be
             # due before the ones known now.
-            await self._sleep(max(0.0, min(next_due - now, max(self.min_interval, self.default_interval))))
+            await self._sleep(max(0.0, min(wake_at - now, max(self.min_interval, self.default_interval))))
 
     def _listed(self, op: PendingOperation) -> bool:
         """Whether the list schedules this operation's status reads right now."""

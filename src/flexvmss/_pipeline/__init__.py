@@ -17,6 +17,7 @@ its ``clock``) as a parameter; nothing here reads time from a module global.
 from __future__ import annotations
 
 from flexvmss._pipeline._count import RequestCounterPolicy
+from flexvmss._pipeline._deadline import deadline_scope, time_left
 from flexvmss._pipeline._retry import (
     RETRYABLE_LRO_CODES,
     TRANSIENT_STATUSES,
@@ -78,6 +79,7 @@ __all__ = [
     "TransientRetryPolicy",
     "arm_class",
     "bounded_wait",
+    "deadline_scope",
     "family_key",
     "gate_scope",
     "is_retryable_lro_error",
@@ -90,6 +92,7 @@ __all__ = [
     "shared_throttle_state",
     "stop_when",
     "throttled_policies",
+    "time_left",
     "transient_http",
     "wait_for_code",
 ]

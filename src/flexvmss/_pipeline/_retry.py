@@ -45,6 +45,7 @@ from tenacity.wait import wait_base
 
 from flexvmss import _clock
 from flexvmss._errors import AzureOperationError
+from flexvmss._pipeline._deadline import time_left
 from flexvmss._pipeline._http import read_body, url_path
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -217,8 +218,10 @@ class TransientRetryPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
     :data:`transient_http`).
 
     It sits outermost among flexvmss's policies; azure-core's own RetryPolicy is configured
-    with no retries. When the attempts run out, the last response is returned (so the SDK
-    raises its usual HttpResponseError with Azure's error body) or the last exception raised.
+    with no retries. It never sleeps past the deadline of the call it serves
+    (:func:`~flexvmss._pipeline.time_left`), and stops retrying once it has passed. When the
+    attempts run out, the last response is returned (so the SDK raises its usual
+    HttpResponseError with Azure's error body) or the last exception raised.
     ``sleep`` is how it waits between attempts (the runtime's sleep; real time by default).
     """
 
@@ -248,8 +251,17 @@ class TransientRetryPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
                 state.attempt_number,
             )
 
+        base_wait = self.policy.wait
+
+        def wait(state: RetryCallState) -> float:  # never past the call's deadline
+            return max(0.0, min(float(base_wait(state)), time_left()))
+
         retrying = self.policy.retrying(
-            sleep=self._sleep, retry_error_callback=give_up, before_sleep=before_sleep
+            sleep=self._sleep,
+            retry_error_callback=give_up,
+            before_sleep=before_sleep,
+            stop=self.policy.stop | stop_when(lambda state: time_left() <= 0),
+            wait=wait,
         )
         response: PipelineResponse[Any, Any] = await retrying(self._attempt, request)
         return response

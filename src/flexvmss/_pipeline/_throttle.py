@@ -67,6 +67,7 @@ from azure.core.pipeline.policies import AsyncHTTPPolicy
 
 from flexvmss import _clock
 from flexvmss._errors import ThrottledError, from_azure_error, retry_after_seconds
+from flexvmss._pipeline._deadline import time_left
 from flexvmss._pipeline._http import read_body, url_path
 from flexvmss._progress import current_tally, current_vm
 
@@ -875,7 +876,9 @@ class ThrottlePolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
     can never read as an empty one.
 
     One instance per pipeline (policies hold their ``next``); the state is what is shared.
-    ``sleep`` is how it waits (the runtime's sleep; real time by default).
+    ``sleep`` is how it waits (the runtime's sleep; real time by default). A wait that would
+    outlast the deadline of the call it serves (:func:`~flexvmss._pipeline.time_left`) is not
+    started: it raises :class:`~flexvmss.ThrottledError` at once.
     """
 
     def __init__(
@@ -922,6 +925,16 @@ class ThrottlePolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
                     "nothing was sent",
                 )
             if admission.delay > 0:
+                left = time_left()
+                if admission.delay > left:  # the wait would outlast the call's deadline
+                    self.state.abandon(method, url)
+                    self._raise(
+                        operation,
+                        admission.scope,
+                        admission.delay,
+                        f"waiting {admission.delay:.1f} s for Azure's limits would pass the deadline "
+                        f"({max(0.0, left):.1f} s left); nothing was sent",
+                    )
                 if admission.gate_wait > self.config.max_single_sleep:
                     self.state.abandon(method, url)
                     self._raise(

@@ -11,7 +11,6 @@ empty.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -27,11 +26,12 @@ from flexvmss._errors import (
     InvalidInputError,
     MalformedResponseError,
     NotFoundError,
+    ThrottledError,
     from_azure_error,
 )
 from flexvmss._fanout import BatchResult, Expectation, FanOut
 from flexvmss._loops import LoopAffinity
-from flexvmss._pipeline import ThrottleConfig
+from flexvmss._pipeline import ThrottleConfig, deadline_scope, time_left
 from flexvmss._progress import ProgressEvent
 from flexvmss._rules import check_address
 from flexvmss._runtime import DEFAULT_RUNTIME, Runtime
@@ -304,6 +304,8 @@ class ScaleSetCore:
                     operation, message="Azure answered with a nextLink that is not a URL"
                 )
             url, query = next_link or None, None
+            if url and time_left() <= 0:  # the call's deadline passed between two pages
+                raise DeadlineExceededError(f"{operation}: the deadline passed while reading its pages.")
         return items
 
     # -- many VMs ----------------------------------------------------------------------------
@@ -335,27 +337,25 @@ class ScaleSetCore:
 
     async def _within(self, operation: str, batch: Batch, started: float, awaitable: Awaitable[T]) -> T:
         """Await ``awaitable`` (a read before the batch: the set's VM list) within what is left
-        of ``batch``'s deadline counted from ``started`` (a reading of the runtime's clock);
-        past it, cancel the read and raise :class:`~flexvmss.DeadlineExceededError` (nothing was
-        sent to any VM)."""
-        left = batch.seconds - (self._rt.clock() - started)
-        if math.isinf(left):
-            return await awaitable
-        work = asyncio.ensure_future(awaitable)
-        timer = asyncio.ensure_future(self._rt.sleep(max(0.0, left)))
-        try:
-            await asyncio.wait({work, timer}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            timer.cancel()
-            if not work.done():
-                work.cancel()
-                await asyncio.gather(work, return_exceptions=True)
-        if work.cancelled():
-            raise DeadlineExceededError(
-                f"{operation}: reading the VMs of scale set {self.name} took longer than the deadline "
-                f"({batch.seconds:g} s); no VM was touched."
-            )
-        return work.result()
+        of ``batch``'s deadline counted from ``started`` (a reading of the runtime's clock): its
+        waits (throttling, retries) never outlast it and its pages stop once it passed, raising
+        :class:`~flexvmss.DeadlineExceededError` (nothing was sent to any VM). A read that
+        completes after the deadline lets the batch report every VM NOT_STARTED. No timer races
+        the read (see :mod:`flexvmss._pipeline._deadline`)."""
+        deadline_at = started + batch.seconds
+        with deadline_scope(deadline_at, self._rt.clock):
+            try:
+                return await awaitable
+            except ThrottledError as exc:
+                if time_left() > 0:
+                    raise
+                raise self._past_deadline(operation, batch) from exc
+
+    def _past_deadline(self, operation: str, batch: Batch) -> DeadlineExceededError:
+        return DeadlineExceededError(
+            f"{operation}: reading the VMs of scale set {self.name} took longer than the deadline "
+            f"({batch.seconds:g} s); no VM was touched."
+        )
 
     def _remaining(self, batch: Batch, started: float) -> Batch:
         """``batch`` with the deadline left after what was spent since ``started``."""
