@@ -39,6 +39,7 @@ from crash_rerun import run_crash_cycle  # noqa: E402
 from soak_scenario import run_soak  # noqa: E402
 
 from flexvmss import Secret  # noqa: E402
+from flexvmss._redact import find_secrets  # noqa: E402
 from flexvmss.emulator import Emulator  # noqa: E402
 
 PASSWORD = "Soak7!MARKERpassword-c41e"
@@ -85,7 +86,9 @@ def soak(vms: int, seed: int, time_scale: float, throttle: bool) -> dict[str, An
             logging.getLogger(name).setLevel(level)
     text = stream.getvalue() + json.dumps(report.as_dict())
     out = report.as_dict()
-    out["secrets_found"] = sorted({form for form in _secret_forms() if form in text})
+    out["secrets_found"] = sorted(
+        {form for form in _secret_forms() if form in text} | {m.kind for m in find_secrets(text)}
+    )
     out["log_bytes_searched"] = len(text)
     out["wall_seconds"] = round(time.perf_counter() - started, 1)
     out["ok"] = report.ok and not out["secrets_found"]

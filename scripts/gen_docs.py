@@ -88,10 +88,16 @@ def cli_page() -> str:
         "",
     ]
     lines += actions_table()
+    contexts: dict[tuple[str, ...], click.Context] = {}
     for path, command in _walk(flexvmss, ["flexvmss"]):
+        # each command's context has its group's as parent, as when it runs: it inherits the
+        # root's settings (-h as well as --help), whatever ran before in this process
+        parent = contexts.get(tuple(path[:-1]))
+        settings = {**command.context_settings, "terminal_width": 100, "max_content_width": 100}
+        ctx = click.Context(command, info_name=path[-1], parent=parent, **settings)
+        contexts[tuple(path)] = ctx
         if command.hidden:
             continue
-        ctx = click.Context(command, info_name=" ".join(path), terminal_width=100, max_content_width=100)
         lines += [f"## `{' '.join(path)}`", "", "```text", command.get_help(ctx), "```", ""]
     return "\n".join(lines)
 

@@ -7,7 +7,9 @@
 Both use the async API (:class:`flexvmss.aio.FlexScaleSet`), so hundreds of VM operations
 wait as coroutines on the worker's event loop, not as threads. Configuration comes from app
 settings (environment variables, see ``local.settings.json.example``); the identity is the
-Function App's managed identity unless told otherwise.
+Function App's managed identity, except against another Resource Manager endpoint
+(``FLEXVMSS_BASE_URL``, such as the flexvmss emulator in a local run), where flexvmss picks the
+credential: the emulator's token for a local endpoint, ``DefaultAzureCredential`` otherwise.
 
 The work lives in plain async functions (:func:`deallocate_out_of_hours_job`,
 :func:`list_vms_payload`) that take their settings and credential as arguments, so they can
@@ -80,6 +82,14 @@ def _managed_identity(settings: Settings) -> Any:
     return ManagedIdentityCredential()
 
 
+def _credential(settings: Settings) -> Any:
+    """The Function App's managed identity; None (flexvmss decides) for another endpoint: a
+    local run against the emulator has no managed identity, and gets the emulator's token."""
+    if settings.base_url:
+        return None
+    return _managed_identity(settings)
+
+
 def _scale_set(settings: Settings, credential: Any) -> FlexScaleSet:
     return FlexScaleSet(
         settings.subscription_id,
@@ -108,12 +118,12 @@ async def deallocate_out_of_hours_job(settings: Settings, *, credential: Any = N
     the Functions host records the run as failed and its retry policy can act.
     """
     owned = credential is None
-    credential = credential or _managed_identity(settings)
+    credential = credential or _credential(settings)
     try:
         async with _scale_set(settings, credential) as ss:
             batch = await ss.deallocate(where=lambda vm: not _is_deallocated(vm) and not _keeps_running(vm))
     finally:
-        if owned:
+        if owned and credential is not None:
             await credential.close()
     summary = {
         "scale_set": settings.scale_set,
@@ -130,12 +140,12 @@ async def deallocate_out_of_hours_job(settings: Settings, *, credential: Any = N
 async def list_vms_payload(settings: Settings, *, credential: Any = None) -> list[dict[str, Any]]:
     """The set's VMs with their power and provisioning states, zone, size and priority."""
     owned = credential is None
-    credential = credential or _managed_identity(settings)
+    credential = credential or _credential(settings)
     try:
         async with _scale_set(settings, credential) as ss:
             vms = await ss.vms(instance_view=True)
     finally:
-        if owned:
+        if owned and credential is not None:
             await credential.close()
     return [
         {

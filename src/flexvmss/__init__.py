@@ -46,9 +46,11 @@ _EXPORTS: dict[str, str] = {
     "ProgressEvent": "._progress",
     "ThrottleConfig": "._pipeline",
     "Runtime": "._runtime",
+    "Cloud": "._arm",
     # errors
     "AzureOperationError": "._errors",
     "ConflictError": "._errors",
+    "CredentialError": "._errors",
     "DeadlineExceededError": "._errors",
     "FaultDomainCountError": "._errors",
     "FlexError": "._errors",
@@ -61,6 +63,7 @@ _EXPORTS: dict[str, str] = {
     "ScaleSetNotEmptyError": "._errors",
     "SinglePlacementGroupError": "._errors",
     "ThrottledError": "._errors",
+    "TlsError": "._errors",
     "TransportError": "._errors",
 }
 
@@ -69,9 +72,11 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and IDEs; `X as X`
     # marks each as re-exported, since __all__ is computed)
+    from flexvmss._arm import Cloud as Cloud
     from flexvmss._errors import (
         AzureOperationError as AzureOperationError,
         ConflictError as ConflictError,
+        CredentialError as CredentialError,
         DeadlineExceededError as DeadlineExceededError,
         FaultDomainCountError as FaultDomainCountError,
         FlexError as FlexError,
@@ -84,6 +89,7 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         ScaleSetNotEmptyError as ScaleSetNotEmptyError,
         SinglePlacementGroupError as SinglePlacementGroupError,
         ThrottledError as ThrottledError,
+        TlsError as TlsError,
         TransportError as TransportError,
     )
     from flexvmss._fanout import (

@@ -32,11 +32,14 @@ import asyncio
 import importlib
 import inspect
 import logging
+import os
+import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from flexvmss._errors import FlexError, InvalidInputError, credential_error
 from flexvmss._pipeline import (
     RequestCounterPolicy,
     ThrottleConfig,
@@ -52,12 +55,20 @@ if TYPE_CHECKING:  # pragma: no cover
     from flexvmss._runtime import Sleep
 
 __all__ = [
+    "AZURE_CHINA_CLOUD",
+    "AZURE_PUBLIC_CLOUD",
+    "AZURE_US_GOVERNMENT",
+    "CLOUDS",
+    "COMPUTE_API_VERSION",
     "PUBLIC_CLOUD",
     "ArmClients",
     "ArmSettings",
+    "Cloud",
     "RawResponse",
     "build_clients",
+    "check_connection",
     "credential_scopes_for",
+    "resolve_cloud",
     "send_raw",
 ]
 
@@ -66,20 +77,146 @@ _LOGGER = logging.getLogger("flexvmss.arm")
 #: Azure public cloud's Resource Manager endpoint.
 PUBLIC_CLOUD = "https://management.azure.com"
 
-_SOVEREIGN_HOSTS = (
-    "management.azure.com",
-    "management.chinacloudapi.cn",
-    "management.usgovcloudapi.net",
+#: The Compute api-version of the requests flexvmss builds itself (the raw VM list), by default
+#: azure-mgmt-compute 39's; ``ArmSettings.compute_api_version`` overrides it (a cloud or an
+#: Azure Stack whose Compute is older).
+COMPUTE_API_VERSION = "2026-04-01"
+
+
+@dataclass(frozen=True)
+class Cloud:
+    """An Azure cloud: its Resource Manager endpoint, the token scope ARM accepts there, and
+    the Microsoft Entra authority that issues those tokens (a host, as azure-identity's
+    ``AzureAuthorityHosts`` spells it)."""
+
+    name: str
+    resource_manager: str
+    credential_scope: str
+    authority_host: str
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.resource_manager).hostname or ""
+
+
+# Endpoints: Microsoft Learn "Azure China developer guide" (management.chinacloudapi.cn,
+# login.chinacloudapi.cn), "Compare Azure Government and global Azure" (management.usgovcloudapi.net,
+# login.microsoftonline.us), "National clouds" (Microsoft Entra authentication endpoints);
+# azure-identity's AzureAuthorityHosts (login.microsoftonline.com / .us, login.chinacloudapi.cn);
+# token scopes as azure-mgmt-core's tools.get_arm_endpoints gives them. US Government ARM accepts
+# both management.core.usgovcloudapi.net and management.usgovcloudapi.net as the audience
+# (Azure/go-autorest#76, Azure/azure-sdk-for-js#18042); the first is azure-mgmt-core's.
+AZURE_PUBLIC_CLOUD = Cloud(
+    "AzurePublicCloud",
+    PUBLIC_CLOUD,
+    "https://management.azure.com/.default",
+    "login.microsoftonline.com",
+)
+AZURE_CHINA_CLOUD = Cloud(
+    "AzureChinaCloud",
+    "https://management.chinacloudapi.cn",
+    "https://management.chinacloudapi.cn/.default",
+    "login.chinacloudapi.cn",
+)
+AZURE_US_GOVERNMENT = Cloud(
+    "AzureUSGovernment",
+    "https://management.usgovcloudapi.net",
+    "https://management.core.usgovcloudapi.net/.default",
+    "login.microsoftonline.us",
 )
 
+#: The clouds ``cloud=`` names, by the names the Azure CLI gives them (``az cloud list``).
+CLOUDS: Mapping[str, Cloud] = {
+    c.name: c for c in (AZURE_PUBLIC_CLOUD, AZURE_CHINA_CLOUD, AZURE_US_GOVERNMENT)
+}
 
-def credential_scopes_for(base_url: str | None) -> list[str]:
-    """The token scope for an ARM endpoint: the endpoint's own audience for Azure's clouds;
-    the public ARM scope for anything else (the emulator accepts any bearer token)."""
-    host = urlsplit(base_url or PUBLIC_CLOUD).hostname or ""
-    if host in _SOVEREIGN_HOSTS:
-        return [f"https://{host}/.default"]
-    return [f"{PUBLIC_CLOUD}/.default"]
+
+def _cloud_named(name: str) -> Cloud | None:
+    """The cloud called ``name``: the Azure CLI's name or azure-core's ``AzureClouds`` member
+    name, in any case (``AzureChinaCloud``, ``AZURE_CHINA_CLOUD``); also ``AzureUSGovernmentCloud``."""
+    key = name.replace("_", "").replace("-", "").lower()
+    aliases = {"azureusgovernmentcloud": "azureusgovernment", "azureusgov": "azureusgovernment"}
+    key = aliases.get(key, key)
+    return next((c for c in CLOUDS.values() if c.name.lower() == key), None)
+
+
+def resolve_cloud(cloud: str | Cloud | None = None, base_url: str | None = None) -> tuple[Cloud, str]:
+    """The cloud and the Resource Manager endpoint that ``cloud`` and ``base_url`` name.
+
+    ``cloud`` is a :class:`Cloud`, a cloud's name (:data:`CLOUDS`) or an endpoint URL; the
+    endpoint is ``base_url`` when given (a proxy or private endpoint in front of that cloud's
+    ARM), else the cloud's own. Without ``cloud``, a ``base_url`` on one of Azure's clouds names
+    that cloud, and any other endpoint (the emulator) is taken with the public cloud's token
+    scope and authority. Neither: the public cloud. An unknown name is an
+    :class:`~flexvmss.InvalidInputError`.
+    """
+    if isinstance(cloud, str) and "://" in cloud:
+        if base_url is not None and base_url.rstrip("/") != cloud.rstrip("/"):
+            raise InvalidInputError(
+                "cloud",
+                cloud,
+                "name the endpoint once: give it as cloud= or as base_url=, not two different ones",
+            )
+        cloud, base_url = None, cloud
+    if isinstance(cloud, str):
+        named = _cloud_named(cloud)
+        if named is None:
+            raise InvalidInputError(
+                "cloud",
+                cloud,
+                f"use one of {', '.join(CLOUDS)}, an ARM endpoint URL, or a flexvmss Cloud(...)",
+            )
+        cloud = named
+    if cloud is not None and not isinstance(cloud, Cloud):
+        raise InvalidInputError("cloud", type(cloud).__name__, f"use one of {', '.join(CLOUDS)} or a Cloud")
+    if cloud is None:
+        host = urlsplit(base_url or PUBLIC_CLOUD).hostname or ""
+        cloud = next((c for c in CLOUDS.values() if c.host == host), AZURE_PUBLIC_CLOUD)
+    return cloud, (base_url or cloud.resource_manager).rstrip("/")
+
+
+def credential_scopes_for(base_url: str | None, cloud: str | Cloud | None = None) -> list[str]:
+    """The token scope for an ARM endpoint: its cloud's audience for Azure's clouds (or the
+    named ``cloud``'s); the public ARM scope for anything else (the emulator accepts any
+    bearer token)."""
+    return [resolve_cloud(cloud, base_url)[0].credential_scope]
+
+
+def check_connection(base_url: str | None, connection_verify: str | bool | None) -> None:
+    """Refuse, before anything is sent, an endpoint flexvmss cannot talk to: an ``http://``
+    base URL (azure-core's bearer-token policy refuses to send a token without TLS, which
+    would otherwise surface as a retried connection error) and a ``connection_verify`` CA file
+    that is missing, unreadable or holds no certificate. Each is an
+    :class:`~flexvmss.InvalidInputError` naming the field and the fix."""
+    if base_url is not None:
+        parts = urlsplit(base_url)
+        if parts.scheme.lower() != "https" or not parts.hostname:
+            raise InvalidInputError(
+                "base_url",
+                base_url,
+                "give an https:// URL: Azure Resource Manager and the flexvmss emulator serve HTTPS only "
+                "(bearer tokens are never sent without TLS); `flexvmss emulator serve` prints its URL "
+                "and CA file",
+            )
+    if isinstance(connection_verify, str):
+        path = connection_verify
+        if not os.path.isfile(path):
+            raise InvalidInputError(
+                "connection_verify",
+                path,
+                "give the path of an existing CA bundle file (PEM), such as the one `flexvmss emulator "
+                "serve` prints, or True to use the system's CAs",
+                message=f"the CA file {path!r} does not exist (or is not a file).",
+            )
+        try:
+            ssl.create_default_context(cafile=path)
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            raise InvalidInputError(
+                "connection_verify",
+                path,
+                "give a readable PEM file of CA certificates (the emulator's CA file, or your proxy's CA)",
+                message=f"the CA file {path!r} cannot be used: {type(exc).__name__}: {exc}.",
+            ) from None
 
 
 @dataclass(frozen=True, repr=False)
@@ -95,7 +232,11 @@ class ArmSettings:
     ``logging_enable`` (an HTTP trace of every exchange on the ``flexvmss.http`` logger at
     DEBUG, with secrets masked — azure-core's own network trace, which logs bodies verbatim, is
     never turned on); ``runtime`` (:class:`~flexvmss._runtime.Runtime`: the clock and the sleep
-    of every wait the clients make). The repr never shows the credential's contents.
+    of every wait the clients make); ``cloud`` (a :class:`Cloud`, a cloud's name such as
+    ``"AzureChinaCloud"``, or an endpoint URL: it gives the endpoint when ``base_url`` is None,
+    the token scope, and the authority of the default credential; see :func:`resolve_cloud`);
+    ``compute_api_version`` (the api-version of the Compute requests flexvmss builds itself,
+    the raw VM list). The repr never shows the credential's contents.
     """
 
     subscription_id: str
@@ -107,10 +248,18 @@ class ArmSettings:
     transport: Any = None
     logging_enable: bool = False
     runtime: Runtime = DEFAULT_RUNTIME
+    cloud: str | Cloud | None = None
+    compute_api_version: str = COMPUTE_API_VERSION
 
     @property
     def endpoint(self) -> str:
-        return (self.base_url or PUBLIC_CLOUD).rstrip("/")
+        """The Resource Manager endpoint: ``base_url``, else the cloud's (see :func:`resolve_cloud`)."""
+        return resolve_cloud(self.cloud, self.base_url)[1]
+
+    @property
+    def azure_cloud(self) -> Cloud:
+        """The cloud the settings name: it gives the token scope and the sign-in authority."""
+        return resolve_cloud(self.cloud, self.base_url)[0]
 
     def __repr__(self) -> str:
         credential = type(self.credential).__name__ if self.credential is not None else "default"
@@ -119,8 +268,8 @@ class ArmSettings:
         )
         return (
             f"ArmSettings(subscription_id={self.subscription_id!r}, endpoint={self.endpoint!r}, "
-            f"credential=<{credential}>{verify}, polling_interval={self.polling_interval!r}, "
-            f"throttle={self.throttle!r})"
+            f"cloud={self.azure_cloud.name!r}, credential=<{credential}>{verify}, "
+            f"polling_interval={self.polling_interval!r}, throttle={self.throttle!r})"
         )
 
 
@@ -160,11 +309,15 @@ class _AsyncCredentialInfoAdapter(_AsyncCredentialAdapter):
         return await asyncio.to_thread(self._credential.get_token_info, *scopes, options=options)
 
 
-def _async_credential(credential: Any) -> tuple[Any, bool]:
-    """The async credential to use, and whether flexvmss owns (must close) it."""
+def _async_credential(credential: Any, cloud: Cloud = AZURE_PUBLIC_CLOUD) -> tuple[Any, bool]:
+    """The async credential to use, and whether flexvmss owns (must close) it. The default
+    credential signs in at ``cloud``'s authority (left to azure-identity, which also reads
+    AZURE_AUTHORITY_HOST, for the public cloud)."""
     if credential is None:
         from azure.identity.aio import DefaultAzureCredential
 
+        if cloud.authority_host != AZURE_PUBLIC_CLOUD.authority_host:
+            return DefaultAzureCredential(authority=cloud.authority_host), True
         return DefaultAzureCredential(), True
     getter = getattr(credential, "get_token_info", None) or getattr(credential, "get_token", None)
     if getter is None:
@@ -174,6 +327,67 @@ def _async_credential(credential: Any) -> tuple[Any, bool]:
     if hasattr(credential, "get_token_info"):
         return _AsyncCredentialInfoAdapter(credential), False
     return _AsyncCredentialAdapter(credential), False
+
+
+def _sign_in_remedy(cloud: Cloud) -> str | None:
+    """How to sign in to ``cloud`` (None: :class:`~flexvmss.CredentialError`'s default, for the
+    public cloud)."""
+    if cloud.authority_host == AZURE_PUBLIC_CLOUD.authority_host:
+        return None
+    return (
+        f"Sign in to {cloud.name}: run `az cloud set --name {cloud.name}` then `az login`; a service "
+        f"principal or managed identity needs AZURE_AUTHORITY_HOST={cloud.authority_host} (a credential "
+        f"you build yourself: authority='{cloud.authority_host}'); set AZURE_TENANT_ID, AZURE_CLIENT_ID "
+        "and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH) for a service principal."
+    )
+
+
+class _GuardedCredential:
+    """The clients' credential: a token the credential cannot get (azure-core's
+    ``ClientAuthenticationError``, e.g. DefaultAzureCredential with no sign-in anywhere) is raised
+    as :class:`~flexvmss.CredentialError`, naming the credential's reasons and how to sign in to
+    this cloud. It is not retried (nothing was sent; a retry meets the same missing sign-in)."""
+
+    def __init__(self, credential: Any, cloud: Cloud) -> None:
+        self._credential = credential
+        self._cloud = cloud
+
+    def _error(self, exc: Exception, scopes: tuple[str, ...]) -> FlexError:
+        return credential_error(
+            exc,
+            operation=f"get an access token for {', '.join(scopes) or 'Azure Resource Manager'}",
+            remedy=_sign_in_remedy(self._cloud),
+        )
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.exceptions import ClientAuthenticationError
+
+        try:
+            return await self._credential.get_token(*scopes, **kwargs)
+        except ClientAuthenticationError as exc:
+            raise self._error(exc, scopes) from exc
+
+    async def close(self) -> None:
+        return None  # closing is the owner's (ArmClients closes the credentials it made)
+
+    def __repr__(self) -> str:
+        return f"<{type(self._credential).__name__} for {self._cloud.name}>"
+
+
+class _GuardedCredentialInfo(_GuardedCredential):
+    async def get_token_info(self, *scopes: str, options: Any = None) -> Any:
+        from azure.core.exceptions import ClientAuthenticationError
+
+        try:
+            return await self._credential.get_token_info(*scopes, options=options)
+        except ClientAuthenticationError as exc:
+            raise self._error(exc, scopes) from exc
+
+
+def _guarded(credential: Any, cloud: Cloud) -> Any:
+    if hasattr(credential, "get_token_info"):
+        return _GuardedCredentialInfo(credential, cloud)
+    return _GuardedCredential(credential, cloud)
 
 
 class ArmClients:
@@ -191,6 +405,7 @@ class ArmClients:
         )
         self.requests: dict[str, int] = {}
         self._credential: Any = None
+        self._guarded_credential: Any = None
         self._owns_credential = False
         self._session: Any = None
         self._clients: dict[str, Any] = {}
@@ -204,8 +419,10 @@ class ArmClients:
     # ----------------------------------------------------------------- construction
     def _credential_for_clients(self) -> Any:
         if self._credential is None:
-            self._credential, self._owns_credential = _async_credential(self.settings.credential)
-        return self._credential
+            cloud = self.settings.azure_cloud
+            self._credential, self._owns_credential = _async_credential(self.settings.credential, cloud)
+            self._guarded_credential = _guarded(self._credential, cloud)
+        return self._guarded_credential
 
     def _transport(self) -> Any:
         if self.settings.transport is not None:
@@ -240,7 +457,7 @@ class ArmClients:
             "credential": self._credential_for_clients(),
             "subscription_id": settings.subscription_id,
             "base_url": settings.endpoint,
-            "credential_scopes": credential_scopes_for(settings.base_url),
+            "credential_scopes": [settings.azure_cloud.credential_scope],
             "polling_interval": settings.polling_interval,
             "retry_policy": AsyncRetryPolicy(retry_total=0),
             "per_call_policies": [
@@ -277,6 +494,11 @@ class ArmClients:
         return self._client("compute")
 
     @property
+    def compute_api_version(self) -> str:
+        """The api-version of the Compute requests flexvmss builds itself (the raw VM list)."""
+        return self.settings.compute_api_version
+
+    @property
     def network(self) -> Any:
         """``azure.mgmt.network.aio.NetworkManagementClient``."""
         return self._client("network")
@@ -285,6 +507,11 @@ class ArmClients:
     def resource(self) -> Any:
         """``azure.mgmt.resource.resources.aio.ResourceManagementClient``."""
         return self._client("resource")
+
+    @property
+    def compute_schedule(self) -> Any:
+        """``azure.mgmt.computeschedule.aio.ComputeScheduleMgmtClient`` (ScheduledActions)."""
+        return self._client("compute_schedule")
 
     # ----------------------------------------------------------------- raw requests
     async def request(self, method: str, url: str, *, json: Any = None) -> RawResponse:
@@ -325,6 +552,7 @@ _CLIENT_CLASSES: dict[str, tuple[str, str]] = {
     "compute": ("azure.mgmt.compute.aio", "ComputeManagementClient"),
     "network": ("azure.mgmt.network.aio", "NetworkManagementClient"),
     "resource": ("azure.mgmt.resource.resources.aio", "ResourceManagementClient"),
+    "compute_schedule": ("azure.mgmt.computeschedule.aio", "ComputeScheduleMgmtClient"),
 }
 
 _TRANSPORT_CLASS: Any = None
@@ -397,5 +625,9 @@ async def send_raw(client: Any, method: str, url: str, *, json: Any = None) -> R
 
 
 def build_clients(settings: ArmSettings) -> ArmClients:
-    """Clients for ``settings``; nothing is imported or connected until one is used."""
+    """Clients for ``settings``; nothing is imported or connected until one is used. An
+    endpoint they could never reach (an ``http://`` base URL, a missing or unreadable CA file,
+    an unknown cloud) is an :class:`~flexvmss.InvalidInputError` here, before any request."""
+    check_connection(settings.base_url, settings.connection_verify)
+    resolve_cloud(settings.cloud, settings.base_url)
     return ArmClients(settings)

@@ -18,7 +18,9 @@ tokens): only Azure's error code and message, the HTTP status and the ids Azure 
         ├── ConflictError            409
         ├── PreconditionFailedError  412 (ETag If-Match / If-None-Match)
         ├── ThrottledError           429
+        ├── CredentialError          no token (the credential chain failed), or 401
         ├── TransportError           no response / dropped connection
+        │   └── TlsError             the TLS handshake failed (certificate, not TLS)
         ├── MalformedResponseError   a response that could not be decoded
         ├── FaultDomainCountError    InvalidParameter on the fault domain count
         ├── SinglePlacementGroupError
@@ -30,6 +32,8 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
+import ssl
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -42,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "AzureOperationError",
     "ConflictError",
+    "CredentialError",
     "DeadlineExceededError",
     "FaultDomainCountError",
     "FlexError",
@@ -54,11 +59,22 @@ __all__ = [
     "ScaleSetNotEmptyError",
     "SinglePlacementGroupError",
     "ThrottledError",
+    "TlsError",
     "TransportError",
+    "credential_error",
     "from_azure_error",
     "from_error_body",
     "retry_after_seconds",
+    "sent_once_error",
+    "tls_failure",
 ]
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending in exactly one full stop (Azure's messages and the rules' often end in one
+    already: no "my-rg.." in what flexvmss adds around them)."""
+    text = text.rstrip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 class FlexError(Exception):
@@ -77,7 +93,7 @@ class FlexError(Exception):
 
     def __str__(self) -> str:
         if self.remedy:
-            return f"{self.message} Fix: {self.remedy}"
+            return f"{_sentence(self.message)} Fix: {self.remedy}"
         return self.message
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -124,7 +140,7 @@ class PreflightError(FlexError):
     def __init__(self, findings: Sequence[Finding], *, remedy: str | None = None) -> None:
         self.findings: list[Finding] = list(findings)
         errors = [f for f in self.findings if f.severity == "error"]
-        lines = [f"[{f.rule_id}] {f.message}" for f in errors] or ["no error findings"]
+        lines = [f"[{f.rule_id}] {f.message.rstrip().rstrip('.')}" for f in errors] or ["no error findings"]
         super().__init__(f"{len(errors)} Flex rule error(s): " + " | ".join(lines) + ".", remedy=remedy)
 
 
@@ -181,8 +197,9 @@ class AzureOperationError(FlexError):
             ids.append(f"correlation id {self.correlation_id}")
         if self.request_id:
             ids.append(f"request id {self.request_id}")
-        suffix = f" ({', '.join(ids)})" if ids else ""
-        return f"{self.operation} failed: {what}{suffix}."
+        if ids:
+            return f"{self.operation} failed: {what} ({', '.join(ids)})."
+        return f"{self.operation} failed: {_sentence(what)}"
 
 
 class NotFoundError(AzureOperationError):
@@ -232,6 +249,36 @@ class TransportError(AzureOperationError):
     """
 
     default_remedy = "Check network access to Azure Resource Manager and retry; the operation is idempotent."
+
+
+class CredentialError(AzureOperationError):
+    """No access token could be had for Azure Resource Manager, or ARM refused the one sent.
+
+    Raised when the credential (by default ``DefaultAzureCredential``, a chain) fails to get a
+    token: ``code`` is the credential's exception type, ``message`` its reasons (one per
+    credential of the chain: which were tried and why each failed). Also raised for ARM's 401
+    (``InvalidAuthenticationToken``...): ``status`` is 401 and ``code`` ARM's. Nothing was sent
+    to the resource. Never holds a secret: credentials' reasons name what is missing, not values.
+    """
+
+    default_remedy = (
+        "Sign in: run `az login` (then `az account set --subscription <id>`); or set AZURE_TENANT_ID, "
+        "AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH) for a service "
+        "principal; or run where a managed identity is assigned (AZURE_CLIENT_ID names a user-assigned "
+        "one); or pass credential= yourself."
+    )
+
+
+class TlsError(TransportError):
+    """The TLS handshake with the endpoint failed: its certificate did not verify against the
+    trusted CAs, or the endpoint does not speak TLS. Not retried: a retry meets the same
+    certificate. ``code`` is the TLS library's reason (``CERTIFICATE_VERIFY_FAILED``...)."""
+
+    default_remedy = (
+        "Trust the CA that signed the endpoint's certificate: pass connection_verify=<CA bundle file> "
+        "(the flexvmss emulator prints its CA file), or set REQUESTS_CA_BUNDLE / SSL_CERT_FILE; behind a "
+        "TLS-inspecting proxy, trust the proxy's CA."
+    )
 
 
 class MalformedResponseError(AzureOperationError):
@@ -297,7 +344,11 @@ _REMEDIES: dict[str, str] = {
     "authenticationfailed": "Check the credential (tenant, client id, secret or certificate) and that it "
     "has not expired.",
     "invalidauthenticationtoken": "Check the credential's tenant and the token audience "
-    "(https://management.azure.com/).",
+    "(https://management.azure.com/ for the public cloud; name another cloud with cloud=...).",
+    "invalidauthenticationtokenaudience": "The token was issued for another cloud's Resource Manager: "
+    "name the cloud (cloud='AzureChinaCloud' or 'AzureUSGovernment') so the token's audience matches.",
+    "invalidauthenticationtokentenant": "The token's tenant does not own the subscription: sign in to "
+    "the subscription's tenant (az login --tenant <id>, or AZURE_TENANT_ID).",
     "missingsubscriptionregistration": "Register the resource provider on the subscription "
     "(az provider register --namespace Microsoft.Compute).",
     "resourcegroupnotfound": "Create the resource group first, or check its name and the subscription.",
@@ -313,9 +364,16 @@ _REMEDIES: dict[str, str] = {
     "outboundconnectivitynotenabledonvm": OutboundConnectivityError.default_remedy,
 }
 
+#: Credential parameters a sign-in error may quote (``client_secret=...`` is missed by
+#: :func:`~flexvmss._redact.redact_url`'s word-boundary match, as ``_`` is a word character).
+_CREDENTIAL_PARAMS = re.compile(
+    r"(?i)\b(client_secret|client_assertion|refresh_token|id_token|assertion|password)=[^&\s'\"]+"
+)
+
+
 def _scrub(text: str) -> str:
     """Remove secret-looking query parameters from text that may quote a URL."""
-    return redact_url(text)
+    return _CREDENTIAL_PARAMS.sub(lambda m: f"{m.group(1)}=REDACTED", redact_url(text))
 
 
 def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
@@ -389,6 +447,7 @@ def _flex_class(error: Mapping[str, Any]) -> type[AzureOperationError] | None:
 
 def _status_class(status: int | None) -> type[AzureOperationError]:
     return {
+        401: CredentialError,
         404: NotFoundError,
         409: ConflictError,
         412: PreconditionFailedError,
@@ -474,6 +533,121 @@ def from_error_body(
     )
 
 
+def _chain(exc: BaseException) -> Iterable[BaseException]:
+    """``exc`` and what it wraps: azure-core's ``inner_exception``, ``__cause__``, ``__context__``."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        yield current
+        seen.add(id(current))
+        inner = getattr(current, "inner_exception", None)
+        current = inner if isinstance(inner, BaseException) else (current.__cause__ or current.__context__)
+
+
+#: TLS errors that are a connection cut mid-handshake (worth a retry), not a refusal.
+_TLS_INTERRUPTIONS = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
+
+
+def tls_failure(exc: BaseException) -> ssl.SSLError | None:
+    """The TLS error under ``exc`` when the handshake was refused (a certificate that does not
+    verify, an endpoint that does not speak TLS): retrying meets the same refusal. None for
+    anything else, including a connection cut during the handshake."""
+    found: ssl.SSLError | None = None
+    for link in _chain(exc):
+        if isinstance(link, ssl.SSLError):
+            # the innermost one is the TLS library's own (aiohttp wraps it in an SSLError too)
+            found = None if isinstance(link, _TLS_INTERRUPTIONS) else link
+    return found
+
+
+def _tls_error(exc: BaseException, cause: ssl.SSLError, operation: str) -> TlsError:
+    reason = str(getattr(cause, "reason", None) or type(cause).__name__)
+    detail = getattr(cause, "verify_message", None) or getattr(cause, "strerror", None) or str(cause)
+    remedy = None
+    if reason.upper() in (
+        "WRONG_VERSION_NUMBER",
+        "RECORD_LAYER_FAILURE",
+        "HTTP_REQUEST",
+        "PACKET_LENGTH_TOO_LONG",
+    ):
+        remedy = (
+            "The endpoint does not answer TLS: check base_url's host and port (an HTTPS endpoint, "
+            "e.g. the one `flexvmss emulator serve` prints)."
+        )
+    return TlsError(
+        operation,
+        code=reason,
+        message=_scrub(f"the TLS handshake failed: {detail}").splitlines()[0],
+        remedy=remedy,
+        original=exc,
+    )
+
+
+#: A bearer token quoted in free text.
+_BEARER = re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+")
+#: How many of a credential chain's reasons a message keeps, and how long each may be.
+_MAX_REASONS = 10
+_MAX_REASON_CHARS = 240
+
+
+def _credential_reasons(exc: BaseException) -> str:
+    """A credential failure's text on one line: its first line, then each credential of the
+    chain and why it failed (azure-identity lists them one per tab-indented line), without the
+    troubleshooting links. Secret-looking values are masked."""
+    text = str(getattr(exc, "message", None) or exc or type(exc).__name__)
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    head = lines[0].strip()
+    reasons = [
+        line.strip()[:_MAX_REASON_CHARS]
+        for line in lines[1:]
+        if line.startswith(("\t", " ")) and ":" in line and not line.strip().startswith("Visit ")
+    ][:_MAX_REASONS]
+    joined = head + (" " + "; ".join(reasons) if reasons else "")
+    return _scrub(_BEARER.sub("Bearer REDACTED", joined))
+
+
+def credential_error(
+    exc: BaseException, *, operation: str = "get an access token", remedy: str | None = None
+) -> CredentialError:
+    """The :class:`CredentialError` for a credential that could not get a token (azure-core's
+    ``ClientAuthenticationError`` from ``get_token``): its type as ``code``, its reasons as the
+    message, and ``remedy`` (by default, how to sign in)."""
+    return CredentialError(
+        operation,
+        code=type(exc).__name__,
+        message=_credential_reasons(exc),
+        remedy=remedy,
+        original=exc,
+    )
+
+
+def sent_once_error(exc: BaseException, *, operation: str, what: str) -> AzureOperationError:
+    """The error for a request flexvmss never re-sends (a ``runCommand``: a second request runs
+    the script again) that failed. Azure's refusals (4xx but 408: nothing ran) keep their own
+    type. Anything else (no response, a 408 or 5xx, an operation that ended Failed or Canceled)
+    leaves unknown whether ``what`` ran: an :class:`AzureOperationError` with code
+    ``OutcomeUnknown`` says so, keeps Azure's code in its message, and is never re-issued."""
+    error = from_azure_error(exc, operation=operation)
+    refused = error.status is not None and 400 <= error.status < 500 and error.status != 408
+    if refused or isinstance(error, CredentialError):
+        return error
+    cause = ": ".join(part for part in (error.code, error.azure_message) if part) or "no answer"
+    return AzureOperationError(
+        operation,
+        status=error.status,
+        code="OutcomeUnknown",
+        message=f"{what} may or may not have run ({cause}); flexvmss does not send it again, "
+        "because a second request would run it a second time",
+        correlation_id=error.correlation_id,
+        request_id=error.request_id,
+        remedy=f"Check on the VM whether {what} ran (its output, logs or effects) before running it "
+        "again on that VM only (names=[...]).",
+        original=error.original,
+    )
+
+
 def from_azure_error(exc: BaseException, *, operation: str) -> AzureOperationError:
     """Map an azure-core exception onto the flexvmss type that describes it.
 
@@ -483,6 +657,7 @@ def from_azure_error(exc: BaseException, *, operation: str) -> AzureOperationErr
     bodies and headers are never copied into the message.
     """
     from azure.core.exceptions import (
+        ClientAuthenticationError,
         DecodeError,
         DeserializationError,
         HttpResponseError,
@@ -492,6 +667,9 @@ def from_azure_error(exc: BaseException, *, operation: str) -> AzureOperationErr
 
     if isinstance(exc, AzureOperationError):
         return exc
+    if isinstance(exc, ClientAuthenticationError) and exc.response is None:
+        # raised by the credential while getting a token: nothing reached ARM
+        return credential_error(exc, operation=operation)
     if isinstance(exc, HttpResponseError):
         response = exc.response
         status = exc.status_code
@@ -551,6 +729,9 @@ def from_azure_error(exc: BaseException, *, operation: str) -> AzureOperationErr
         return MalformedResponseError(
             operation, message="the response could not be deserialized", original=exc
         )
+    tls = tls_failure(exc)
+    if tls is not None:
+        return _tls_error(exc, tls, operation)
     if isinstance(exc, (ServiceRequestError, ServiceResponseError, ConnectionError, TimeoutError)):
         detail = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         return TransportError(

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from flexvmss import (
         BatchResult,
+        Cloud,
         Finding,
         ProgressEvent,
         Runtime,
@@ -68,6 +69,9 @@ class FlexScaleSet:
         waive: Iterable[str] = (),
         on_event: Callable[[ProgressEvent], None] | None = None,
         runtime: Runtime | None = None,
+        cloud: str | Cloud | None = None,
+        compute_api_version: str | None = None,
+        emulator: Any = None,
     ) -> None:
         self._core = AsyncFlexScaleSet(
             subscription_id,
@@ -83,6 +87,9 @@ class FlexScaleSet:
             waive=waive,
             on_event=on_event,
             runtime=runtime,
+            cloud=cloud,
+            compute_api_version=compute_api_version,
+            emulator=emulator,
         )
 
     @property
@@ -138,22 +145,26 @@ class FlexScaleSet:
         run_sync(self._core.__aexit__, *exc_info)
 
     def close(self) -> None:
-        """Close the clients flexvmss built (clients you passed in stay open)."""
+        """Close the clients flexvmss built (clients you passed in stay open). A closed set
+        stays closed: using it again raises :class:`~flexvmss.InvalidInputError`."""
         run_sync(self._core.close)
 
     def get(self) -> ScaleSetInfo:
-        """The scale set as Azure reports it; :class:`~flexvmss.NotFoundError` if it does not exist."""
+        """The scale set as Azure reports it; :class:`~flexvmss.NotFoundError` if it does not
+        exist (its ``code`` is ``ResourceGroupNotFound`` when the resource group is missing)."""
         return run_sync(self._core.get)
 
     def exists(self) -> bool:
-        """Whether the scale set exists (one GET)."""
+        """Whether the scale set exists (one GET; False also when its resource group does not)."""
         return run_sync(self._core.exists)
 
     def vms(self, instance_view: bool = False) -> list[VmInfo]:
         """Every VM of the set: one filtered VM list (all pages), never one request per VM.
 
         With ``instance_view=True`` the list carries each VM's power state. A throttled or
-        failed read raises; it is never taken for an empty set.
+        failed read raises; it is never taken for an empty set. A set that does not exist
+        raises :class:`~flexvmss.NotFoundError` (an empty list costs one GET of the set to
+        tell the two apart).
         """
         return run_sync(self._core.vms, instance_view)
 
@@ -459,10 +470,15 @@ class FlexScaleSet:
             on_event=on_event,
         )
 
-    def delete(self, cascade: bool = True, *, force: bool = False) -> TeardownResult:
+    def delete(self, cascade: bool = False, *, force: bool = False) -> TeardownResult:
         """Delete the scale set, in order, leaving nothing behind.
 
-        With ``cascade`` (the default): list the VMs; tag what each would leave behind (disks,
+        Without ``cascade`` (the default, as ``flexvmss delete`` without ``--cascade``) only an
+        empty set is deleted: a set that still has VMs raises
+        :class:`~flexvmss.ScaleSetNotEmptyError` locally (after one list) with the remedy, so a
+        call never deletes VMs nobody asked to delete.
+
+        With ``cascade=True``: list the VMs; tag what each would leave behind (disks,
         NICs and public IPs whose deleteOption is not Delete) with ``SET_TAG``; delete the VMs
         (batch, then per VM); wait until the list shows none; delete every resource that
         carries the set's tag; then delete the set. The set's DELETE is never sent while a VM
@@ -471,9 +487,6 @@ class FlexScaleSet:
 
         Safe to re-run after an interruption at any point: a second run converges, and only
         resources referenced by the set's VMs (or tagged for it) are ever deleted.
-
-        ``cascade=False`` deletes only an empty set; with VMs it raises
-        :class:`~flexvmss.ScaleSetNotEmptyError` locally (after one list) with the remedy.
         """
         return run_sync(self._core.delete, cascade, force=force)
 

@@ -1,7 +1,7 @@
 """The Resource SKU facts built from public data (``scripts/build_sku_catalog.py``): present,
-cited, and covering the common sizes in the regions they claim.
-
-Not wired into the emulator yet; these tests hold the data itself to account.
+cited, and covering the common sizes in the regions they claim; and, wired into the emulator's
+Resource SKUs answers, read by the library's SKU rules: what Azure accepted passes, what the data
+restricts is refused.
 """
 
 from __future__ import annotations
@@ -128,3 +128,63 @@ def test_full_records_carry_flex_capabilities(data: dict[str, Any]) -> None:
         missing = [c for c in FLEX_CAPABILITIES if c not in values]
         assert not missing, (name, missing)
         assert int(values["vCPUs"]) == data["sizes"][name]["vCPUs"], name
+
+
+# --------------------------------------------------------------------------- the data, wired in
+
+SUBNET = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
+    "Microsoft.Network/virtualNetworks/vnet/subnets/default"
+)
+SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIConformanceKeyNotASecret conformance@example"
+
+
+def _findings(location: str, **spec_fields: Any) -> list[str]:
+    """The library's SKU findings for a Flex set spec, read against the emulator's catalog of
+    ``location`` as the library reads it over the wire (``SkuCatalog.from_wire``)."""
+    from flexvmss._rules import evaluate
+    from flexvmss._skus import SkuCatalog
+    from flexvmss._specs import ImageSpec, NetworkSpec, ScaleSetSpec
+    from flexvmss.emulator.catalog import load_catalog
+
+    catalog = SkuCatalog.from_wire(load_catalog()[location], location)
+    spec = ScaleSetSpec(
+        location=location,
+        capacity=2,
+        image=ImageSpec.from_urn("Canonical:ubuntu-24_04-lts:server:latest"),
+        network=NetworkSpec(subnet_id=SUBNET, outbound="nat_gateway"),
+        ssh_public_keys=(SSH_KEY,),
+        **spec_fields,
+    )
+    return [f.message for f in evaluate(spec, catalog=catalog) if f.severity == "error"]
+
+
+@pytest.mark.parametrize(
+    ("location", "size", "zones"),
+    [
+        ("eastus", "Standard_DS1_v2", ()),  # Java session record, 2023
+        ("eastus", "Basic_A0", ()),
+        ("eastus", "Standard_E2bds_v5", ("3",)),  # PowerShell session record, 2023
+        ("westus2", "Standard_E2bds_v5", ("1", "2", "3")),
+        ("westeurope", "Standard_D2s_v5", ("1", "2", "3")),
+        ("westcentralus", "Standard_D2s_v5", ()),
+    ],
+)
+def test_the_library_accepts_the_sizes_azure_accepted(
+    location: str, size: str, zones: tuple[str, ...]
+) -> None:
+    assert _findings(location, vm_size=size, zones=zones) == []
+
+
+def test_the_library_refuses_what_the_data_restricts() -> None:
+    (location_restricted,) = _findings("westcentralus", vm_size="Standard_A0")
+    assert "not available to this subscription in westcentralus" in location_restricted
+    (zone_restricted,) = _findings("eastus", vm_size="Standard_M8-2ms", zones=("1",))
+    assert "zone 1" in zone_restricted and "NotAvailableForSubscription" in zone_restricted
+    assert _findings("eastus", vm_size="Standard_M8-2ms", zones=("2",)) == []
+    assert any("Spot" in m for m in _findings("eastus", vm_size="Standard_B2s", priority="Spot"))
+    assert any(
+        "fault" in m.lower()
+        for m in _findings("westcentralus", vm_size="Standard_D2s_v5", platform_fault_domain_count=3)
+    )
+    assert any("no such size" in m for m in _findings("eastus", vm_size="Standard_Nonexistent_v9"))

@@ -128,6 +128,11 @@ def put_limited(ctx: Context, req: Request) -> Response:
     return Response.json({"name": req.params["name"]})
 
 
+@test_router.route("POST", LIMITED + "/start", op_class="action", policy="PutVM")
+def start_limited(ctx: Context, req: Request) -> Response:
+    return Response.json({"name": req.params["name"]})
+
+
 @test_router.route("GET", LIMITED, op_class="read")
 def get_limited(ctx: Context, req: Request) -> Response:
     return Response.json({"name": req.params["name"]})
@@ -156,6 +161,8 @@ class Raw:
         return arm_id(self.emu.subscription_id, "rg1", "Microsoft.Test", "limited", name)
 
     def request(self, method: str, path: str, **kw: Any) -> requests.Response:
+        if path.startswith("/_emulator/"):  # the admin API needs the emulator's admin token
+            kw["headers"] = {**self.emu.admin_headers(), **kw.get("headers", {})}
         return self.session.request(method, self.url(path), **kw)
 
     def get(self, path: str, **kw: Any) -> requests.Response:
@@ -176,7 +183,7 @@ class Raw:
 
 @pytest.fixture(scope="session")
 def _things_server() -> Iterator[Emulator]:
-    with Emulator(time_scale=0.01, extra_routers=[test_router]) as emu:
+    with Emulator(time_scale=0.01, extra_routers=[test_router], realism="off") as emu:
         yield emu
 
 
@@ -191,7 +198,7 @@ def emu(_things_server: Emulator) -> Emulator:
 
 @pytest.fixture(scope="session")
 def _manual_server() -> Iterator[Emulator]:
-    with Emulator(manual_clock=True, routers=[test_router]) as emu:
+    with Emulator(manual_clock=True, routers=[test_router], realism="off") as emu:
         yield emu
 
 
@@ -216,7 +223,7 @@ def mraw(manual: Emulator) -> Raw:
 
 @pytest.fixture(scope="session")
 def _fast_server() -> Iterator[Emulator]:
-    with Emulator(time_scale=0.001) as emu:
+    with Emulator(time_scale=0.001, realism="off") as emu:
         yield emu
 
 

@@ -45,7 +45,10 @@ def test_status_fault_with_code_and_a_429_retry_hint(raw: Raw) -> None:
     resp = raw.get(raw.thing("t1"))
     assert resp.status_code == 429
     assert resp.json()["error"]["code"] == "RetryableErrorDueToAnotherOperation"
-    assert resp.headers["retry-after-ms"] == "30"  # 3 emulated seconds at time scale 0.01
+    # 3 emulated seconds at time scale 0.01: exactly in retry-after-ms, rounded up to the whole
+    # real second in Retry-After (what azure-core sleeps, and what makes it retry at all)
+    assert resp.headers["retry-after-ms"] == "30"
+    assert resp.headers["Retry-After"] == "1"
     assert raw.get(raw.thing("t1")).status_code == 404
 
 

@@ -49,8 +49,14 @@ def test_requests_without_a_bearer_token_get_401_in_arm_shape(raw: Raw) -> None:
     assert resp.headers["WWW-Authenticate"].startswith("Bearer ")
 
 
-def test_admin_routes_need_no_token(raw: Raw) -> None:
-    resp = requests.get(raw.url("/_emulator/counters"), verify=raw.emu.ca_file)
+def test_admin_routes_need_the_admin_token_not_a_bearer_token(raw: Raw) -> None:
+    url = raw.url("/_emulator/counters")
+    for headers in ({}, {"Authorization": "Bearer anything"}, {"x-flexvmss-admin-token": "guess"}):
+        resp = requests.get(url, verify=raw.emu.ca_file, headers=headers)
+        assert resp.status_code == 401
+        assert resp.json()["error"]["code"] == "AuthenticationFailed"
+        assert raw.emu.admin_token not in resp.text
+    resp = requests.get(url, verify=raw.emu.ca_file, headers=raw.emu.admin_headers())
     assert resp.status_code == 200
 
 

@@ -108,11 +108,18 @@ def test_an_action_completes_through_the_arm_poller_with_a_final_monitor_get(emu
 def test_lro_fail_fault_surfaces_in_the_stock_client(emu: Emulator) -> None:
     c = emu.clients()
     c.resource.resource_groups.create_or_update("rg1", {"location": "eastus"})
+    # a Flex set without a profile is made at once (no operation): its DELETE carries the fault
+    c.compute.virtual_machine_scale_sets.begin_create_or_update("rg1", "ss1", FLEX).result()
     emu.add_fault(
-        {"kind": "lro_fail", "method": "PUT", "path": "virtualMachineScaleSets", "code": "AllocationFailed"}
+        {
+            "kind": "lro_fail",
+            "method": "DELETE",
+            "path": "virtualMachineScaleSets",
+            "code": "AllocationFailed",
+        }
     )
     with pytest.raises(HttpResponseError, match="AllocationFailed"):
-        c.compute.virtual_machine_scale_sets.begin_create_or_update("rg1", "ss1", FLEX).result()
+        c.compute.virtual_machine_scale_sets.begin_delete("rg1", "ss1").result()
     assert emu.counters()["faults"] == {"lro_fail": 1}
 
 
@@ -128,7 +135,9 @@ def test_compute_status_body_moves_with_the_clock(mraw: Raw) -> None:
     assert list(body) == ["startTime", "status", "name"]
     assert body["status"] == "InProgress"
     assert body["name"] in status_url
-    assert int(running.headers["retry-after-ms"]) > 0
+    # time scale 1: Azure's fixed poll hint in whole seconds (30 while running), not the time left
+    assert running.headers["Retry-After"] == "30"
+    assert resp.headers["Retry-After"] == "10"  # ... and 10 on the answer that started it
     mraw.emu.advance(29)
     assert mraw.absolute(status_url).json()["status"] == "InProgress"
     assert mraw.get(mraw.thing("t1")).json()["properties"]["provisioningState"] == "Creating"
@@ -136,7 +145,7 @@ def test_compute_status_body_moves_with_the_clock(mraw: Raw) -> None:
     done = mraw.absolute(status_url)
     assert list(done.json()) == ["startTime", "endTime", "status", "name"]
     assert done.json()["status"] == "Succeeded"
-    assert "retry-after-ms" not in done.headers
+    assert "Retry-After" not in done.headers
     assert mraw.get(mraw.thing("t1")).json()["properties"]["provisioningState"] == "Succeeded"
 
 
@@ -156,7 +165,7 @@ def test_monitor_url_answers_202_then_200_empty(mraw: Raw) -> None:
     running = mraw.absolute(location)
     assert running.status_code == 202
     assert running.text == ""
-    assert "retry-after-ms" in running.headers
+    assert running.headers["Retry-After"] == "30"
     assert mraw.post("/_emulator/lro/complete").json() == {"completed": 1}
     done = mraw.absolute(location)
     assert done.status_code == 200

@@ -25,7 +25,7 @@ def test_serve_prints_how_to_connect_and_stops_on_sigterm() -> None:
         lines = []
         for line in proc.stdout:
             lines.append(line)
-            if line.startswith("Ctrl-C"):
+            if "Ctrl-C stops it" in line:
                 break
         text = "".join(lines)
         base_url = lines[0].split()[-1]
@@ -33,8 +33,18 @@ def test_serve_prints_how_to_connect_and_stops_on_sigterm() -> None:
         assert base_url.startswith("https://127.0.0.1:")
         assert "8f1c2a4e-5b6d-4e7f-9a0b-1c2d3e4f5a6b" in text
         assert f"connection_verify={ca_file!r}" in text  # the snippet is ready to paste
-        counters = requests.get(f"{base_url}/_emulator/counters", verify=ca_file, timeout=10)
+        token_line = next(line for line in lines if "admin token" in line)
+        token = token_line.split("admin token:")[1].split()[0]
+        assert "x-flexvmss-admin-token" in token_line
+        counters = requests.get(
+            f"{base_url}/_emulator/counters",
+            verify=ca_file,
+            timeout=10,
+            headers={"x-flexvmss-admin-token": token},
+        )
         assert counters.json()["requests"] == 0
+        refused = requests.get(f"{base_url}/_emulator/counters", verify=ca_file, timeout=10)
+        assert refused.status_code == 401
     finally:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=20)

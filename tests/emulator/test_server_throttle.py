@@ -58,8 +58,8 @@ def test_compute_resource_bucket_depletes_then_429s_in_compute_shape(mraw: Raw) 
         "allowedRequestCount",
         "measuredRequestCount",
     }
-    # manual clock: the retry hint travels as retry-after-ms; one token refills in 15 s
-    assert resp.headers["retry-after-ms"] == "15000"
+    # time scale 1: the retry hint is Retry-After in whole seconds; one token refills in 15 s
+    assert resp.headers["Retry-After"] == "15"
     # another resource has its own bucket
     assert mraw.put(mraw.limited("b")).status_code == 200
 
@@ -101,7 +101,7 @@ def test_arm_write_bucket_429s_with_arms_code(mraw: Raw) -> None:
     assert err["code"] == "SubscriptionRequestsThrottled"
     assert "aka.ms/arm-throttling" in err["message"]
     assert resp.headers["x-ms-ratelimit-remaining-subscription-writes"] == "0"
-    assert resp.headers["retry-after-ms"] == "1000"
+    assert resp.headers["Retry-After"] == "1"  # 0.1 s until a write token, rounded up
     # reads have their own bucket
     read = mraw.get(mraw.thing("t0"))
     assert read.status_code == 200
@@ -132,6 +132,36 @@ def test_the_stock_client_waits_out_a_scaled_429(emu: Emulator, raw: Raw) -> Non
         statuses.append(pipeline.run(request).http_response.status_code)
     assert statuses == [200] * 14
     assert emu.counters()["throttled"]["compute:PutVMResource"] >= 1
+
+
+def test_the_stock_client_retries_a_throttled_post_on_a_scaled_clock(emu: Emulator, raw: Raw) -> None:
+    """azure-core retries a POST only when the 429 carries Retry-After (RetryPolicy.is_retry):
+    the emulator sends it on a scaled clock too, so an action is retried as on Azure."""
+    emu.set_throttle("azure")
+    pipeline = emu.clients().resource._client._pipeline
+    statuses = []
+    for _ in range(13):
+        request = HttpRequest("POST", raw.url(raw.limited("p") + "/start"), json={})
+        statuses.append(pipeline.run(request).http_response.status_code)
+    assert statuses == [200] * 13
+    assert emu.counters()["throttled"]["compute:PutVMResource"] >= 1
+
+
+def test_a_throttled_request_may_be_made_to_cost_its_tokens(mraw: Raw) -> None:
+    """Whether a 429 costs a token in Azure is unknown: off by default, a knob turns it on
+    (``Emulator(throttle_refusals_cost=True)``)."""
+    assert mraw.emu.throttle.refusals_cost is False
+    try:
+        for costs, remaining_after_refusal in ((False, "188"), (True, "187")):
+            mraw.emu.throttle.refusals_cost = costs
+            mraw.emu.set_throttle("azure")  # full buckets
+            for _ in range(12):
+                assert mraw.put(mraw.limited("a")).status_code == 200
+            refused = mraw.put(mraw.limited("a"))
+            assert refused.status_code == 429
+            assert refused.headers["x-ms-ratelimit-remaining-subscription-writes"] == remaining_after_refusal
+    finally:
+        mraw.emu.throttle.refusals_cost = False
 
 
 def test_set_throttle_rejects_unknown_modes(emu: Emulator) -> None:

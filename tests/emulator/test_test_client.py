@@ -13,7 +13,7 @@ GROUP = f"/subscriptions/{SUB}/resourcegroups/rg1"
 
 @pytest.fixture
 def client() -> TestClient:
-    return Emulator(manual_clock=True).test_client(api_version="2025-04-01")
+    return Emulator(manual_clock=True, realism="off").test_client(api_version="2025-04-01")
 
 
 def test_requests_go_through_the_dispatcher(client: TestClient) -> None:

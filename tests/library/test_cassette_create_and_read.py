@@ -20,6 +20,7 @@ import flexvmss
 import flexvmss.aio
 from flexvmss import (
     ConflictError,
+    InvalidInputError,
     NetworkSpec,
     NotFoundError,
     PreflightError,
@@ -105,7 +106,7 @@ async def test_create_is_idempotent_and_refuses_a_different_spec(flexvmss_target
         assert writes(clients) == writes_before
         assert (await ss.get()).sku_name == "Standard_D2s_v5"
 
-        torn = await ss.delete()
+        torn = await ss.delete(cascade=True)
         assert torn.scale_set_deleted and sorted(torn.vms.succeeded) == names
         assert await ss.exists() is False
         with pytest.raises(NotFoundError):
@@ -114,7 +115,8 @@ async def test_create_is_idempotent_and_refuses_a_different_spec(flexvmss_target
 
 async def test_context_managers_close_only_the_clients_they_built(flexvmss_target, face):
     """``async with`` / ``with`` hand back the set and close the clients it built on exit;
-    clients passed in stay open and usable; a closed set builds new clients when used again."""
+    clients passed in stay open and usable; a closed set stays closed: using it again raises
+    a typed error instead of reconnecting (and leaking a session), closing it again is fine."""
     from flexvmss._sync import run_sync
 
     await network_for(flexvmss_target)
@@ -122,19 +124,20 @@ async def test_context_managers_close_only_the_clients_they_built(flexvmss_targe
     sub = flexvmss_target.subscription_id
     if face == "sync":
 
-        def own_clients() -> tuple[bool, bool]:
+        def own_clients() -> bool:
             with flexvmss.FlexScaleSet(sub, RG, "cm", **kwargs) as ss:
                 inside = ss.exists()
-            try:
-                return inside, ss.exists()  # used again after close: new clients
-            finally:
-                ss.close()
+            with pytest.raises(InvalidInputError, match="closed"):
+                ss.exists()  # used again after close: refused, not reconnected
+            ss.close()
+            return inside
 
-        assert await asyncio.to_thread(own_clients) == (False, False)
+        assert await asyncio.to_thread(own_clients) is False
     else:
         async with flexvmss.aio.FlexScaleSet(sub, RG, "cm", **kwargs) as ss:
             assert await ss.exists() is False
-        assert await ss.exists() is False
+        with pytest.raises(InvalidInputError, match="closed"):
+            await ss.exists()
         await ss.close()
 
     async with open_set(flexvmss_target, face, "cm") as (ss, clients):

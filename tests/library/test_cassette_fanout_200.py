@@ -62,5 +62,5 @@ async def test_deallocate_then_start_200_vms(flexvmss_target):
 
         states = {v.name: v.power_state for v in await ss.vms(instance_view=True)}
         assert states == dict.fromkeys(names, "running")
-        torn = await ss.delete()
+        torn = await ss.delete(cascade=True)
         assert torn.scale_set_deleted and sorted(torn.vms.succeeded) == names

@@ -72,7 +72,7 @@ async def test_operations_touch_only_the_vms_they_select(flexvmss_target, face, 
         assert await power(ss, "s1") in ("deallocating", "deallocated")
         assert await power(ss, "a2") == "running"
 
-        assert (await ss.delete()).scale_set_deleted
+        assert (await ss.delete(cascade=True)).scale_set_deleted
 
     if flexvmss_target.mode == "replay":  # while recording, the cassette is written afterwards
         text = Path(flexvmss_cassette_path).read_text()

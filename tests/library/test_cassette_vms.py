@@ -94,7 +94,7 @@ async def test_adding_and_reading_vms(flexvmss_target, face):
         assert clients.requests.get("write", 0) + clients.requests.get("action", 0) == writes
         assert (await ss.vm("app1")).power_state == "running"
 
-        torn = await ss.delete()
+        torn = await ss.delete(cascade=True)
         assert sorted(torn.vms.succeeded) == ["app1", "app2", "app3", "app4"]
         assert await vm_exists(flexvmss_target, "loner")  # never touched
 

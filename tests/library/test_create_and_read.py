@@ -16,7 +16,7 @@ from flexvmss import (
     ScaleSetSpec,
 )
 from flexvmss._skus import SkuCache
-from flexvmss._specs import NetworkSpec
+from flexvmss._specs import NetworkSpec, set_tag_value
 from flexvmss.emulator import FaultRule
 
 VMSS = "/virtualMachineScaleSets/{vmScaleSetName}"
@@ -232,7 +232,7 @@ async def test_add_vm_creates_a_member_with_its_own_size_and_zone(emu, network, 
     assert vm.name == "solo" and vm.size == "Standard_D4s_v5" and vm.zone == "2"
     (listed,) = await ss.vms()
     assert listed.name == "solo"
-    assert listed.tags.get("flexvmss-set", "").lower() == ss.id.lower()
+    assert listed.tags.get("flexvmss-set") == set_tag_value(ss.id)  # short: never the set's full id
 
 
 async def test_attaching_an_existing_vm_is_refused_locally(emu, network, make_set):

@@ -147,7 +147,7 @@ async def test_lifecycle_of_a_set_built_vm_by_vm(flexvmss_target, face):
         assert (await ss.delete_vms(["app2"])).succeeded == ["app2"]
         assert [v.name for v in await ss.vms()] == ["app1"]
 
-        torn = await ss.delete()
+        torn = await ss.delete(cascade=True)
         assert torn.scale_set_deleted and torn.vms is not None and torn.vms.succeeded == ["app1"]
         assert await ss.exists() is False
 
@@ -176,7 +176,7 @@ async def test_lifecycle_of_a_profile_set(flexvmss_target, face):
         assert len(result.succeeded) == 4
         assert {v.tags.get("tier") for v in await ss.vms()} == {"web"}
 
-        torn = await ss.delete()
+        torn = await ss.delete(cascade=True)
         assert torn.scale_set_deleted and len(torn.vms.succeeded) == 4
 
 
@@ -211,5 +211,5 @@ async def test_every_per_vm_operation(flexvmss_target, face):
         reg1 = await ss.vm("reg1")
         assert (reg1.size, reg1.tags.get("role")) == ("Standard_D4s_v5", "db")
 
-        torn = await ss.delete()
+        torn = await ss.delete(cascade=True)
         assert torn.scale_set_deleted

@@ -85,7 +85,7 @@ async def test_teardown_leaves_nothing_and_touches_nothing_else(emu, network, ma
     ss, baseline = await populate(emu, network, make_set)
     assert len(await ss.vms()) == 5
 
-    result = await ss.delete()
+    result = await ss.delete(cascade=True)
 
     assert result.scale_set_deleted
     assert sorted(result.vms.succeeded) == sorted(result.vms.results)
@@ -103,7 +103,7 @@ async def test_detached_leftovers_of_delete_vms_are_cleaned_by_teardown(emu, net
     kept = leftovers_of(emu, ["keep1"])
     assert len(kept) == 4  # Azure kept OS disk, data disk, NIC and public IP, as asked
 
-    await ss.delete()
+    await ss.delete(cascade=True)
     assert not kept & inventory_ids(emu)
     assert inventory_ids(emu) == baseline
 
@@ -125,13 +125,13 @@ async def test_teardown_stops_before_the_set_when_a_vm_cannot_be_deleted(emu, ne
     )
 
     with pytest.raises(ScaleSetNotEmptyError) as caught:
-        await ss.delete()
+        await ss.delete(cascade=True)
     assert "keep2" in str(caught.value)
     assert requests_by_route(emu, VMSS_DELETE, "DELETE") == 0
     assert await ss.exists()
 
     emu.clear_faults()
-    await ss.delete()  # the re-run resumes and converges
+    await ss.delete(cascade=True)  # the re-run resumes and converges
     assert inventory_ids(emu) == baseline
 
 
@@ -142,12 +142,12 @@ async def test_teardown_rerun_converges_after_a_failure_while_deleting_leftovers
                             path=r"/networkInterfaces/"))
 
     with pytest.raises(AzureOperationError):
-        await ss.delete()
+        await ss.delete(cascade=True)
     assert await ss.vms() == []  # VMs went first
     assert await ss.exists()  # the set stays until every leftover is gone
 
     emu.clear_faults()
-    result = await ss.delete()
+    result = await ss.delete(cascade=True)
     assert result.scale_set_deleted
     assert inventory_ids(emu) == baseline
 
@@ -158,7 +158,7 @@ async def test_teardown_killed_at_random_points_then_rerun_leaves_nothing(emu, n
     ss, baseline = await populate(emu, network, make_set)
     kills = 0
     for _ in range(6):
-        task = asyncio.ensure_future(ss.delete())
+        task = asyncio.ensure_future(ss.delete(cascade=True))
         await asyncio.sleep(rng.uniform(0.0, 0.15))
         if task.done():
             break
@@ -167,7 +167,7 @@ async def test_teardown_killed_at_random_points_then_rerun_leaves_nothing(emu, n
         with contextlib.suppress(asyncio.CancelledError, AzureOperationError):
             await task
         emu.complete_all()  # what Azure had accepted finishes while nobody watches
-    result = await ss.delete()  # the final, uninterrupted run
+    result = await ss.delete(cascade=True)  # the final, uninterrupted run
     assert kills >= 1
     assert result is not None
     assert inventory_ids(emu) == baseline
@@ -176,7 +176,7 @@ async def test_teardown_killed_at_random_points_then_rerun_leaves_nothing(emu, n
 async def test_teardown_of_a_set_that_is_already_gone_is_a_no_op(emu, network, make_set):
     ss = make_set("ghost")
     before = inventory_ids(emu)
-    result = await ss.delete()
+    result = await ss.delete(cascade=True)
     assert result.scale_set_deleted is False and result.vms is None
     assert inventory_ids(emu) == before
 

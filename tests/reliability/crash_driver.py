@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             info = ss.scale_to(args.capacity)
             out["capacity"] = info.capacity
         else:
-            teardown = ss.delete()
+            teardown = ss.delete(cascade=True)
             out["scale_set_deleted"] = teardown.scale_set_deleted
             out["leftovers_deleted"] = len(teardown.leftovers_deleted)
     except flexvmss.FlexError as exc:

@@ -535,7 +535,7 @@ async def run_soak(
         # ordered teardown, re-run until it converges (each run under the same faults)
         for _ in range(5):
             report.teardown_runs += 1
-            done = await step("teardown", ss.delete, attempts=1)
+            done = await step("teardown", lambda: ss.delete(cascade=True), attempts=1)
             if done is not None:
                 break
         report.vms_affected = len(affected | set(members))

@@ -52,7 +52,7 @@ TARGETS: dict[str, tuple[str, str, Callable[[Any, str], Any], str]] = {
     "deallocate": ("POST", r"/deallocate$", lambda ss, subnet: ss.deallocate(), "deallocate"),
     "create": ("PUT", r"/virtualMachineScaleSets/fresh$", None, "create scale set fresh"),  # type: ignore[dict-item]
     "plan": ("GET", r"/providers/Microsoft\.Compute/skus$", None, "resource SKUs"),  # type: ignore[dict-item]
-    "delete": ("DELETE", VMSS, lambda ss, subnet: ss.delete(), "delete scale set web"),
+    "delete": ("DELETE", VMSS, lambda ss, subnet: ss.delete(cascade=True), "delete scale set web"),
 }
 
 

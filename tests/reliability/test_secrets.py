@@ -148,7 +148,7 @@ async def _lifecycle(emu: Any, ss: Any, subnet: str, seen: list[str]) -> None:
         await scratch.create(dataclasses.replace(spec, admin_password=Secret(SHORT_PASSWORD)))
     except FlexError as exc:
         seen.extend([str(exc), repr(exc), repr(getattr(exc, "findings", None))])
-    keep(await ss.delete())
+    keep(await ss.delete(cascade=True))
     seen.append(repr(ss))
 
 

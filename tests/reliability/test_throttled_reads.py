@@ -74,7 +74,7 @@ async def test_a_teardown_that_cannot_read_the_vm_list_deletes_nothing(emu, web)
     emu.add_fault(FaultRule(kind="status", status=500, method="GET", path=VM_LIST))
     writes = _writes(emu)
     with pytest.raises(AzureOperationError) as caught:
-        await web.delete()
+        await web.delete(cascade=True)
     assert caught.value.status == 500
     assert _writes(emu) == writes, "teardown wrote although it could not see the set's VMs"
     emu.clear_faults()

@@ -52,6 +52,22 @@ PLANTS = {
     "token": {"response_body": json.dumps({"token_type": "Bearer", "access_token": "opaque-value"})},
     "sas-signature": {"response_body": json.dumps({"uri": SAS_URL})},
     "subscription-id": {"url": CLEAN_URL.replace(ZERO_GUID, SUBSCRIPTION)},
+    "secret-value": {"request_body": json.dumps({"settings": {"storageAccountKey": "c3RvcmFnZWtleQ=="}})},
+    "secret-header": {"request_headers": {"x-api-key": "k3y-value-4711"}},
+    "secret-query": {"url": CLEAN_URL + "&code=c0de-4711"},
+    "connection-string": {
+        "response_body": json.dumps(
+            {"note": "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=a2V5PT0="}
+        )
+    },
+    "command-password": {
+        "request_body": json.dumps(
+            {"settings": {"commandToExecute": "mysql -u root -pHunter2x -e 'select 1'"}}
+        )
+    },
+    "high-entropy": {
+        "response_body": json.dumps({"blob": "q8Xv2LmN0pR7sT4uW1yZ3aB6cD9eF5gH8iJ2kL4mN7oP0qR3sT6u"})
+    },
 }
 
 

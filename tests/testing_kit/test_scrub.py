@@ -216,7 +216,17 @@ def test_user_rules_run_first_and_can_be_removed_by_name():
 
 @pytest.mark.parametrize(
     ("kind", "kwargs"),
-    [("regex", {}), ("json_key", {}), ("header", {}), ("drop", {}), ("nonsense", {"pattern": "x"})],
+    [
+        ("regex", {}),
+        ("json_key", {}),
+        ("header", {}),
+        ("drop", {}),
+        ("nonsense", {"pattern": "x"}),
+        ("shapes", {}),
+        ("shapes", {"keys": ("no-such-shape",)}),
+        ("hook", {}),
+        ("names", {"replacement": None}),
+    ],
 )
 def test_malformed_rules_are_refused(kind, kwargs):
     with pytest.raises(ValueError):
@@ -281,3 +291,28 @@ def test_what_the_scrubber_leaves_the_scanner_finds_clean(tmp_path, scrubber):
     }
     scrubbed = _write(tmp_path, scrubber.scrub_request(req), scrubber.scrub_response(resp))
     assert scan_path(scrubbed) == ([], 1)
+
+
+def test_the_shape_rules_can_be_removed_one_by_one():
+    body = {"note": f"x {JWT} y", "settings": {"commandToExecute": "run --password Hunter2x"}}
+    kept = default_scrubber().without("jwt").scrub_response(response(body))
+    assert JWT in kept["body"]["string"].decode()
+    assert "Hunter2x" not in kept["body"]["string"].decode()
+    neither = default_scrubber().without("jwt", "secret-shapes").scrub_response(response(body))
+    assert "Hunter2x" in neither["body"]["string"].decode()
+
+
+def test_values_named_like_secrets_are_scrubbed_in_bodies_and_headers(scrubber):
+    resp = scrubber.scrub_response(
+        response(
+            {"properties": {"sqlAdminPassword": "S3cret!", "skipToken": "cursor-1", "keyData": PUBLIC_KEY}},
+            headers={"x-functions-key": ["f-key"], "x-ms-ratelimit-remaining-resource": ["Compute;99"]},
+        )
+    )
+    assert body_of(resp)["properties"] == {
+        "sqlAdminPassword": REDACTED,
+        "skipToken": "cursor-1",
+        "keyData": PUBLIC_KEY,
+    }
+    assert resp["headers"]["x-functions-key"] == [REDACTED]
+    assert resp["headers"]["x-ms-ratelimit-remaining-resource"] == ["Compute;99"]

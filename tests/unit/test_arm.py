@@ -11,8 +11,22 @@ from _http_fakes import FakeClock, ScriptedTransport
 from azure.core.credentials import AccessToken
 from azure.core.pipeline.policies import AsyncRetryPolicy
 
-from flexvmss._arm import ArmSettings, RawResponse, build_clients, credential_scopes_for
-from flexvmss._errors import ThrottledError
+from flexvmss._arm import (
+    AZURE_CHINA_CLOUD,
+    AZURE_PUBLIC_CLOUD,
+    AZURE_US_GOVERNMENT,
+    CLOUDS,
+    COMPUTE_API_VERSION,
+    ArmSettings,
+    Cloud,
+    RawResponse,
+    _async_credential,
+    build_clients,
+    check_connection,
+    credential_scopes_for,
+    resolve_cloud,
+)
+from flexvmss._errors import CredentialError, InvalidInputError, ThrottledError
 from flexvmss._pipeline import RequestCounterPolicy, ThrottleConfig, ThrottlePolicy, TransientRetryPolicy
 from flexvmss._progress import RequestTally, current_tally
 from flexvmss._runtime import DEFAULT_RUNTIME, Runtime
@@ -62,8 +76,9 @@ def settings(
     )
 
 
-def test_settings_repr_never_shows_the_credential():
-    text = repr(ArmSettings("sub-1", credential=AsyncCredential(), connection_verify="/tmp/ca.pem"))
+def test_settings_repr_never_shows_the_credential(tmp_path):
+    ca = tmp_path / "ca.pem"
+    text = repr(ArmSettings("sub-1", credential=AsyncCredential(), connection_verify=str(ca)))
     assert "s3cr3t" not in text
     assert "AsyncCredential" in text and "sub-1" in text and "management.azure.com" in text
 
@@ -74,6 +89,163 @@ def test_token_scope_follows_the_cloud_and_keeps_arm_for_the_emulator():
         "https://management.chinacloudapi.cn/.default"
     ]
     assert credential_scopes_for("https://127.0.0.1:8443") == ["https://management.azure.com/.default"]
+
+
+@pytest.mark.parametrize(
+    ("cloud", "base_url", "name", "endpoint", "scope", "authority"),
+    [
+        (None, None, "AzurePublicCloud", "https://management.azure.com",
+         "https://management.azure.com/.default", "login.microsoftonline.com"),
+        ("AzureChinaCloud", None, "AzureChinaCloud", "https://management.chinacloudapi.cn",
+         "https://management.chinacloudapi.cn/.default", "login.chinacloudapi.cn"),
+        ("AZURE_US_GOVERNMENT", None, "AzureUSGovernment", "https://management.usgovcloudapi.net",
+         "https://management.core.usgovcloudapi.net/.default", "login.microsoftonline.us"),
+        ("azureusgovernment", None, "AzureUSGovernment", "https://management.usgovcloudapi.net",
+         "https://management.core.usgovcloudapi.net/.default", "login.microsoftonline.us"),
+        # a base URL on a sovereign cloud's host names that cloud
+        (None, "https://management.chinacloudapi.cn/", "AzureChinaCloud", "https://management.chinacloudapi.cn",
+         "https://management.chinacloudapi.cn/.default", "login.chinacloudapi.cn"),
+        ("https://management.usgovcloudapi.net", None, "AzureUSGovernment", "https://management.usgovcloudapi.net",
+         "https://management.core.usgovcloudapi.net/.default", "login.microsoftonline.us"),
+        # a private endpoint in front of a named cloud: its URL, the cloud's audience and authority
+        ("AzureChinaCloud", "https://arm-proxy.example.cn", "AzureChinaCloud", "https://arm-proxy.example.cn",
+         "https://management.chinacloudapi.cn/.default", "login.chinacloudapi.cn"),
+        # the emulator: any other endpoint keeps the public cloud's scope
+        (None, "https://127.0.0.1:8443", "AzurePublicCloud", "https://127.0.0.1:8443",
+         "https://management.azure.com/.default", "login.microsoftonline.com"),
+    ],
+)  # fmt: skip
+def test_the_cloud_is_named_once_and_gives_endpoint_scope_and_authority(
+    cloud, base_url, name, endpoint, scope, authority
+):
+    found, url = resolve_cloud(cloud, base_url)
+    assert (found.name, url, found.credential_scope, found.authority_host) == (
+        name,
+        endpoint,
+        scope,
+        authority,
+    )
+    settings_ = ArmSettings("sub", base_url=base_url, cloud=cloud)
+    assert settings_.endpoint == endpoint and settings_.azure_cloud is found
+    assert credential_scopes_for(base_url, cloud) == [scope]
+
+
+def test_a_custom_cloud_and_bad_cloud_names():
+    stack = Cloud(
+        "AzureStackHub",
+        "https://management.local.azurestack.external",
+        "https://management.adfs.azurestack.local/x/.default",
+        "adfs.local.azurestack.external",
+    )
+    assert resolve_cloud(stack) == (stack, "https://management.local.azurestack.external")
+    assert (
+        CLOUDS["AzureChinaCloud"] is AZURE_CHINA_CLOUD
+        and AZURE_US_GOVERNMENT.host == "management.usgovcloudapi.net"
+    )
+    with pytest.raises(InvalidInputError) as bad:
+        resolve_cloud("AzureGermanCloud")
+    assert bad.value.field == "cloud" and "AzureChinaCloud" in bad.value.fix
+    with pytest.raises(InvalidInputError):
+        resolve_cloud("https://management.chinacloudapi.cn", "https://management.azure.com")
+    with pytest.raises(InvalidInputError):
+        build_clients(ArmSettings("sub", cloud="Mars"))
+
+
+def test_http_base_urls_and_unusable_ca_files_are_refused_before_any_request(tmp_path):
+    with pytest.raises(InvalidInputError) as http:
+        build_clients(ArmSettings("sub", base_url="http://127.0.0.1:8443"))
+    assert http.value.field == "base_url" and "https://" in http.value.fix
+    missing = tmp_path / "nope.pem"
+    with pytest.raises(InvalidInputError) as ca:
+        build_clients(ArmSettings("sub", base_url="https://127.0.0.1:8443", connection_verify=str(missing)))
+    assert ca.value.field == "connection_verify" and "does not exist" in str(ca.value)
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("not a certificate")
+    with pytest.raises(InvalidInputError) as bad:
+        check_connection("https://127.0.0.1:8443", str(garbage))
+    assert "cannot be used" in str(bad.value) and "PEM" in bad.value.fix
+    check_connection("https://127.0.0.1:8443", True)  # the system's CAs: nothing to check
+    check_connection(None, None)
+
+
+def test_the_default_credential_signs_in_at_the_clouds_authority(monkeypatch):
+    import azure.identity.aio
+
+    made: list[dict[str, object]] = []
+
+    class FakeDefault:
+        def __init__(self, **kwargs: object) -> None:
+            made.append(kwargs)
+
+        async def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+            return AccessToken("t", 4_000_000_000)
+
+        async def close(self) -> None:
+            return None
+
+    monkeypatch.setattr(azure.identity.aio, "DefaultAzureCredential", FakeDefault)
+    _async_credential(None, AZURE_CHINA_CLOUD)
+    _async_credential(None, AZURE_US_GOVERNMENT)
+    _async_credential(None, AZURE_PUBLIC_CLOUD)  # left to azure-identity (reads AZURE_AUTHORITY_HOST)
+    assert made == [{"authority": "login.chinacloudapi.cn"}, {"authority": "login.microsoftonline.us"}, {}]
+
+
+class NoSignIn:
+    """A credential chain with nowhere to sign in (DefaultAzureCredential on a bare machine)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def get_token(self, *scopes: str, **kwargs: object) -> AccessToken:
+        from azure.core.exceptions import ClientAuthenticationError
+
+        self.calls += 1
+        raise ClientAuthenticationError(
+            message="DefaultAzureCredential failed to retrieve a token from the included credentials.\n"
+            "Attempted credentials:\n\tAzureCliCredential: Azure CLI not found on path"
+        )
+
+
+@pytest.mark.parametrize(
+    ("cloud", "says"),
+    [(None, "az login"), ("AzureChinaCloud", "az cloud set --name AzureChinaCloud")],
+)
+async def test_a_credential_that_cannot_sign_in_is_a_credential_error_at_once(clock, cloud, says):
+    transport = ScriptedTransport([(200, {}, {"value": []})])
+    credential = NoSignIn()
+    clients = build_clients(
+        settings("sub-nosignin", transport, credential=credential, clock=clock, cloud=cloud)
+    )
+    try:
+        with pytest.raises(CredentialError) as caught:
+            await clients.request("GET", RG_PATH.format(sub="sub-nosignin"))
+    finally:
+        await clients.close()
+    error = caught.value
+    assert "Azure CLI not found on path" in str(error) and says in error.remedy
+    assert error.operation.startswith("get an access token for https://management.")
+    assert credential.calls == 1 and transport.sent == [] and clock.sleeps == []  # not retried, nothing sent
+
+
+async def test_the_token_scope_follows_the_named_cloud(clock):
+    transport = ScriptedTransport([(200, {}, {"value": []})])
+    credential = AsyncCredential()
+    clients = build_clients(
+        ArmSettings("sub-gov", base_url="https://arm.test", cloud="AzureUSGovernment", credential=credential,
+                    transport=transport, runtime=Runtime(clock=clock, sleep=clock.sleep))
+    )  # fmt: skip
+    try:
+        await clients.request("GET", RG_PATH.format(sub="sub-gov"))
+    finally:
+        await clients.close()
+    assert credential.scopes == [("https://management.core.usgovcloudapi.net/.default",)]
+
+
+def test_the_compute_api_version_of_raw_requests_can_be_overridden():
+    assert build_clients(ArmSettings("s")).compute_api_version == COMPUTE_API_VERSION
+    assert (
+        build_clients(ArmSettings("s", compute_api_version="2024-07-01")).compute_api_version == "2024-07-01"
+    )
 
 
 def test_importing_the_factory_imports_no_azure_mgmt_package():
@@ -217,3 +389,37 @@ async def test_clients_on_another_clock_do_not_share_its_throttle_gates(clock):
     finally:
         for clients in (real, virtual, again):
             await clients.close()
+
+
+async def test_a_run_command_is_sent_once_while_idempotent_requests_are_retried(clock):
+    """A dropped or 5xx runCommand may already have run: the pipeline never sends it again.
+    An idempotent POST (deallocate) after the same 503 is sent again."""
+    from azure.core.exceptions import ServiceResponseError
+
+    from flexvmss._pipeline._retry import is_idempotent
+
+    base = "https://arm.test/subscriptions/sub-once/resourceGroups/rg/providers/Microsoft.Compute" + (
+        "/virtualMachines/vm1"
+    )
+    assert not is_idempotent("POST", base + "/runCommand?api-version=2026-04-01")
+    assert is_idempotent("POST", base + "/deallocate?api-version=2026-04-01")
+    assert is_idempotent("GET", base + "/runCommand")
+    transport = ScriptedTransport(
+        [(503, {}, None), ServiceResponseError("dropped after sending"), (503, {}, None), (202, {}, None)]
+    )
+    clients = build_clients(settings("sub-once", transport, clock=clock))
+    try:
+        first = await clients.request(
+            "POST", base + "/runCommand?api-version=2026-04-01", json={"commandId": "x"}
+        )
+        with pytest.raises(ServiceResponseError):
+            await clients.request(
+                "POST", base + "/runCommand?api-version=2026-04-01", json={"commandId": "x"}
+            )
+        again = await clients.request("POST", base + "/deallocate?api-version=2026-04-01")
+    finally:
+        await clients.close()
+    assert first.status == 503 and again.status == 202
+    assert [r.url.split("?")[0].rsplit("/", 1)[-1] for r in transport.sent] == [
+        "runCommand", "runCommand", "deallocate", "deallocate"
+    ]  # fmt: skip

@@ -312,7 +312,7 @@ CASES = [
         "vm-without-outbound",
         replace(GOOD_VM, network=NetworkSpec(subnet_id=SUBNET)),
         "FLEX012",
-        "warning",
+        "error",
         "network.outbound",
         None,
         "default outbound",
@@ -363,6 +363,26 @@ CASES = [
         "at most 200",
     ),
     Case("capacity-negative", replace(GOOD, capacity=-1), "FLEX014", "error", "capacity", -1, "negative"),
+    # FLEX040 / FLEX041 custom data and user data sizes (the findings name sizes, never contents)
+    Case(
+        "custom-data-over-64k",
+        replace(GOOD, custom_data=Secret("#cloud-config\n" + "x" * 65600)),
+        "FLEX040",
+        "error",
+        "custom_data",
+        "<65614 bytes>",
+        "65,535 bytes",
+    ),
+    Case(
+        "vm-user-data-over-64k",
+        replace(GOOD_VM, user_data=Secret("y" * 50000)),
+        "FLEX041",
+        "error",
+        "user_data",
+        "<66668 bytes encoded>",
+        "base64-encoded",
+        scale_set=VM_SET,
+    ),
     # FLEX015 / FLEX016 names
     Case(
         "set-name-with-space", GOOD, "FLEX015", "error", "name", "web app", "letters, digits", name="web app"
@@ -821,6 +841,64 @@ CASES = [
         (),
         "SSH public key",
     ),
+    # FLEX033 tags within Azure's limits
+    Case(
+        "too-many-set-tags",
+        replace(GOOD, tags={f"t{i}": "x" for i in range(51)}),
+        "FLEX033",
+        "error",
+        "tags",
+        "51 tags",
+        "50 tags",
+    ),
+    Case(
+        "fifty-vm-tags-leave-no-room-for-ours",
+        replace(GOOD_VM, tags={f"t{i}": "x" for i in range(50)}),
+        "FLEX033",
+        "error",
+        "tags",
+        "50 tags",
+        "flexvmss adds 1",
+        scale_set=VM_SET,
+    ),
+    Case(
+        "tag-value-past-256",
+        replace(GOOD, tags={"owner": "o" * 257}),
+        "FLEX033",
+        "error",
+        "tags['owner']",
+        "257 characters",
+        "at most 256",
+    ),
+    Case(
+        "tag-name-past-512",
+        replace(GOOD_VM, tags={"n" * 513: "x"}),
+        "FLEX033",
+        "error",
+        "tags[" + repr("n" * 40) + "]",
+        "513 characters",
+        "1 to 512",
+        scale_set=VM_SET,
+    ),
+    Case(
+        "tag-name-with-a-slash",
+        replace(GOOD, tags={"team/owner": "x"}),
+        "FLEX033",
+        "error",
+        "tags['team/owner']",
+        "team/owner",
+        "InvalidTagNameCharacters",
+    ),
+    Case(
+        "vm-spec-sets-the-membership-tag",
+        replace(GOOD_VM, tags={"FlexVMSS-Set": "someone-else"}),
+        "FLEX033",
+        "error",
+        "tags['FlexVMSS-Set']",
+        "someone-else",
+        "writes the 'flexvmss-set' tag itself",
+        scale_set=VM_SET,
+    ),
 ]
 
 
@@ -868,6 +946,20 @@ def test_good_specs_have_no_findings() -> None:
     assert (
         evaluate(replace(GOOD, location="westcentralus", platform_fault_domain_count=2), catalog=WCUS) == []
     )
+
+
+def test_tags_at_azure_limits_pass() -> None:
+    at_limit = {f"t{i:02}": "v" * 256 for i in range(48)}
+    at_limit["n" * 512] = "x"  # 49 tags: a VM's limit, as flexvmss adds one
+    assert evaluate(replace(GOOD_VM, tags=at_limit), catalog=EAST, scale_set=VM_SET) == []
+    at_limit["fiftieth"] = "x"  # 50: a set's (flexvmss tags no set)
+    assert evaluate(replace(GOOD, tags=at_limit), catalog=EAST, name="web") == []
+
+
+def test_zone_balance_false_with_one_zone_is_not_refused() -> None:
+    # nothing is sent for it (see test_specs), so there is nothing to refuse
+    findings = evaluate(replace(GOOD, zones=("1",), zone_balance=False), catalog=EAST, name="web")
+    assert "FLEX030" not in {f.rule_id for f in findings}
 
 
 def test_quota_id_restriction_does_not_block_a_size() -> None:

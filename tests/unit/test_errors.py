@@ -21,6 +21,7 @@ from azure.core.exceptions import (
 from flexvmss._errors import (
     AzureOperationError,
     ConflictError,
+    CredentialError,
     DeadlineExceededError,
     FaultDomainCountError,
     FlexError,
@@ -33,10 +34,14 @@ from flexvmss._errors import (
     ScaleSetNotEmptyError,
     SinglePlacementGroupError,
     ThrottledError,
+    TlsError,
     TransportError,
+    credential_error,
     from_azure_error,
     from_error_body,
     retry_after_seconds,
+    sent_once_error,
+    tls_failure,
 )
 from flexvmss._rules import Finding
 
@@ -329,10 +334,134 @@ def test_authentication_failures_say_what_to_check() -> None:
         401, arm("InvalidAuthenticationToken", "The access token is invalid."), cls=ClientAuthenticationError
     )
     error = from_azure_error(exc, operation="list vms")
-    assert type(error) is AzureOperationError
+    assert type(error) is CredentialError and isinstance(error, AzureOperationError)
     assert error.status == 401
     assert "tenant" in error.remedy
     assert_no_secrets(error)
+
+
+CHAIN_FAILURE = (
+    "DefaultAzureCredential failed to retrieve a token from the included credentials.\n"
+    "Attempted credentials:\n"
+    "\tEnvironmentCredential: EnvironmentCredential authentication unavailable. Environment variables "
+    "are not fully configured.\n"
+    "Visit https://aka.ms/azsdk/python/identity/environmentcredential/troubleshoot to troubleshoot.\n"
+    "\tManagedIdentityCredential: ManagedIdentityCredential authentication unavailable, no response from "
+    "the IMDS endpoint.\n"
+    "\tAzureCliCredential: Azure CLI not found on path\n"
+    "\tClientSecretCredential: AADSTS7000215: Invalid client secret provided. "
+    "https://login.microsoftonline.com/t/oauth2/v2.0/token?client_secret=hunter2-secret&code=abc\n"
+    "To mitigate this issue, please refer to the troubleshooting guidelines here at "
+    "https://aka.ms/azsdk/python/identity/defaultazurecredential/troubleshoot."
+)
+
+
+def test_a_credential_that_gets_no_token_is_a_credential_error_naming_each_reason() -> None:
+    from azure.identity import CredentialUnavailableError
+
+    for exc in (
+        ClientAuthenticationError(message=CHAIN_FAILURE),
+        CredentialUnavailableError(message=CHAIN_FAILURE),
+    ):
+        error = from_azure_error(exc, operation="get scale set web")
+        assert type(error) is CredentialError
+        assert error.status is None and error.code == type(exc).__name__
+        text = str(error)
+        assert text.startswith("get scale set web failed: ")
+        for reason in (
+            "Environment variables are not fully configured",
+            "no response from the IMDS endpoint",
+            "Azure CLI not found on path",
+            "AADSTS7000215",
+        ):
+            assert reason in text
+        assert "\n" not in text and "troubleshooting guidelines" not in text
+        assert "hunter2" not in text and "code=abc" not in text  # secret-looking query values masked
+        assert "az login" in error.remedy and "AZURE_CLIENT_ID" in error.remedy
+        assert "managed identity" in error.remedy and "support" not in error.remedy
+        assert error.original is exc
+
+
+def test_credential_error_keeps_a_given_remedy_and_masks_bearer_tokens() -> None:
+    exc = ClientAuthenticationError(message="token refused: Bearer eyJ0eXAiOiJKV1Qi.secret-token.sig")
+    error = credential_error(exc, operation="get an access token", remedy="Sign in to AzureChinaCloud.")
+    assert error.remedy == "Sign in to AzureChinaCloud."
+    assert "secret-token" not in str(error) and "Bearer REDACTED" in str(error)
+
+
+def _cert_failure() -> ServiceRequestError:
+    import ssl
+
+    cert = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+    cert.reason = "CERTIFICATE_VERIFY_FAILED"
+    cert.verify_message = "self-signed certificate in certificate chain"
+    try:
+        try:
+            raise cert
+        except ssl.SSLError as inner:
+            raise ConnectionError("Cannot connect to host 127.0.0.1:8443 ssl:True") from inner
+    except ConnectionError as wrapped:
+        return ServiceRequestError(wrapped, error=wrapped)
+
+
+def test_tls_failures_are_typed_not_transient_and_say_how_to_trust_the_ca() -> None:
+    import ssl
+
+    from flexvmss._pipeline._retry import is_transient_exception
+
+    exc = _cert_failure()
+    assert tls_failure(exc) is not None
+    error = from_azure_error(exc, operation="get scale set web")
+    assert type(error) is TlsError and isinstance(error, TransportError)
+    assert error.code == "CERTIFICATE_VERIFY_FAILED"
+    assert "self-signed certificate" in str(error)
+    assert "connection_verify" in error.remedy and "idempotent" not in error.remedy
+    assert not is_transient_exception(exc)  # never retried: a retry meets the same certificate
+
+    plain = ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number")
+    plain.reason = "WRONG_VERSION_NUMBER"
+    wrong = ServiceRequestError(plain, error=plain)
+    error = from_azure_error(wrong, operation="get scale set web")
+    assert type(error) is TlsError and "does not answer TLS" in error.remedy
+
+    cut = ServiceRequestError(ssl.SSLEOFError(8, "EOF occurred in violation of protocol"))
+    assert tls_failure(cut) is None and is_transient_exception(cut)  # a cut handshake is retried
+    assert type(from_azure_error(cut, operation="x")) is TransportError
+
+
+@pytest.mark.parametrize(
+    ("exc", "unknown"),
+    [
+        (ServiceResponseError("connection dropped after the request was sent"), True),
+        (http_error(500, arm("InternalServerError", "boom"), method="POST"), True),
+        (http_error(408, arm("RequestTimeout", "timeout"), method="POST"), True),
+        (http_error(409, arm("OperationNotAllowed", "The VM is deallocated."), method="POST"), False),
+        (http_error(404, arm("ResourceNotFound", "no VM"), method="POST"), False),
+        (http_error(429, arm("TooManyRequests", "slow down"), method="POST"), False),
+    ],
+)
+def test_a_request_sent_once_reports_an_unknown_outcome_unless_azure_refused_it(
+    exc: BaseException, unknown: bool
+) -> None:
+    error = sent_once_error(exc, operation="run_command vm web_1", what="the command")
+    if unknown:
+        assert type(error) is AzureOperationError and error.code == "OutcomeUnknown"
+        assert "may or may not have run" in str(error) and "does not send it again" in str(error)
+        assert "names=[...]" in error.remedy
+    else:
+        assert error.code != "OutcomeUnknown"
+        assert error.status in (404, 409, 429)
+    assert_no_secrets(error)
+
+
+def test_a_failed_command_operation_is_an_unknown_outcome_that_is_never_re_issued() -> None:
+    from flexvmss._pipeline import is_retryable_lro_error
+
+    failed = from_error_body({"code": "RetryableError", "message": "try again"}, operation="run_command vm a")
+    assert is_retryable_lro_error(failed)
+    error = sent_once_error(failed, operation="run_command vm a", what="the command")
+    assert error.code == "OutcomeUnknown" and "RetryableError: try again" in str(error)
+    assert not is_retryable_lro_error(error)
 
 
 def test_an_already_mapped_error_passes_through() -> None:

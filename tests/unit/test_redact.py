@@ -44,3 +44,26 @@ def test_sas_signatures_and_tokens_in_urls_and_auth_headers_are_masked():
     assert redact_url(url) == f"https://x.blob.core.windows.net/c/b?sv=2024&sig={REDACTED}&token={REDACTED}"
     headers = redact_headers({"Authorization": "Bearer abc", "x-ms-request-id": "1"})
     assert headers == {"Authorization": REDACTED, "x-ms-request-id": "1"}
+
+
+def test_secrets_by_shape_are_masked_in_json_string_values_too():
+    body = {
+        "output": {"blobUri": "https://a.blob.core.windows.net/c/b?sv=2024&sig=c2lnbmF0dXJl%3D"},
+        "settings": {"commandToExecute": "setup --password Hunter2x", "storageAccountKey": "a2V5"},
+        "skipToken": "cursor",
+    }
+    out = json.loads(redact_body(json.dumps(body)))
+    assert out["output"]["blobUri"].endswith(f"sig={REDACTED}")
+    assert out["settings"] == {
+        "commandToExecute": f"setup --password {REDACTED}",
+        "storageAccountKey": REDACTED,
+    }
+    assert out["skipToken"] == "cursor"
+
+
+def test_headers_on_the_deny_list_are_masked():
+    assert redact_headers({"x-api-key": "k", "x-auth-token": "t", "Accept": "json"}) == {
+        "x-api-key": REDACTED,
+        "x-auth-token": REDACTED,
+        "Accept": "json",
+    }

@@ -194,6 +194,58 @@ def test_spot_priority_mix_zones_identity_health_and_notifications() -> None:
     assert props["scaleInPolicy"] == {"rules": ["NewestVM"]}
 
 
+@pytest.mark.parametrize(
+    ("zones", "zone_balance", "sent"),
+    [
+        ((), None, None),
+        ((), False, None),
+        (("1",), None, None),  # the single-zone set Azure refused when flexvmss sent false
+        (("1",), False, None),  # Azure refuses any value with one zone: an explicit False is dropped
+        (("1", "1"), True, None),  # one zone listed twice is one zone (FLEX030 refuses it too)
+        (("1", "2"), None, None),  # unset: Azure's best-effort balance, as Terraform sends nothing
+        (("1", "2"), True, True),
+        (("1", "2", "3"), False, False),  # set explicitly: sent as given
+    ],
+)
+def test_zone_balance_is_sent_only_with_two_zones_and_only_when_given(
+    zones: tuple[str, ...], zone_balance: bool | None, sent: bool | None
+) -> None:
+    props = wire(replace(SPEC, zones=zones, zone_balance=zone_balance))["properties"]
+    assert props.get("zoneBalance") == sent
+    assert ("zoneBalance" in props) is (sent is not None)
+
+
+def test_zone_balance_defaults_to_unset_and_loads_from_a_spec_file() -> None:
+    assert ScaleSetSpec(location="eastus").zone_balance is None
+    loaded = ScaleSetSpec.from_mapping({"location": "eastus", "zones": [1, 2], "zone_balance": True})
+    assert loaded.zone_balance is True and loaded.zones == ("1", "2")
+
+
+def test_set_tag_value_is_short_stable_and_unique_per_set() -> None:
+    from flexvmss._specs import SET_TAG, is_set_tag, set_tag_value, tagged_for
+
+    rg, name = "r" * 90, "s" * 64  # Azure's longest resource group and set names
+    long_id = f"/subscriptions/{'0' * 8}-0000-0000-0000-{'0' * 12}/resourceGroups/{rg}" + (
+        f"/providers/Microsoft.Compute/virtualMachineScaleSets/{name}"
+    )
+    assert len(long_id) > 256  # the old tag value (the id) did not fit
+    value = set_tag_value(long_id)
+    assert len(value) <= 81 and value.startswith(name + "-")
+    assert set_tag_value(long_id) == value  # reruns converge
+    assert set_tag_value(long_id.upper())[-16:] == value[-16:]  # ARM ids are case-insensitive
+    other = long_id.replace("/resourceGroups/" + rg, "/resourceGroups/other")
+    assert set_tag_value(other) != value  # same name, other group: another value
+    scrubbed = long_id.replace("/subscriptions/00000000", "/subscriptions/8f1c2a4e")
+    assert set_tag_value(scrubbed) == value  # a recording's scrubbed subscription keeps the value
+    assert is_set_tag(value, long_id)
+    assert is_set_tag(long_id.lower(), long_id)  # what earlier versions wrote still counts
+    assert not is_set_tag(set_tag_value(other), long_id)
+    assert not is_set_tag(None, long_id)
+    assert tagged_for({"Flexvmss-Set": value, "owner": "me"}, long_id)  # tag names are case-insensitive
+    assert not tagged_for({SET_TAG: set_tag_value(other)}, long_id)
+    assert not tagged_for(None, long_id)
+
+
 def test_secrets_are_base64_encoded_in_the_body_and_masked_everywhere_else() -> None:
     spec = replace(
         SPEC,

@@ -179,10 +179,11 @@ class ArmObserver:
         url = link
         if url is None:
             subscription = self._clients.settings.subscription_id
+            api_version = getattr(self._clients, "compute_api_version", COMPUTE_API_VERSION)
             filter_ = quote(f"'virtualMachineScaleSet/id' eq '{scale_set_id}'", safe="")
             url = (
                 f"/subscriptions/{subscription}/resourceGroups/{quote(resource_group)}/providers/Microsoft.Compute"
-                f"/virtualMachines?api-version={COMPUTE_API_VERSION}&$filter={filter_}&$expand=instanceView"
+                f"/virtualMachines?api-version={api_version}&$filter={filter_}&$expand=instanceView"
             )
         raw = await self._clients.request("GET", url)
         if raw.status != 200 or not isinstance(raw.json, Mapping):

@@ -14,18 +14,17 @@ Throttling (429) is not retried here: :class:`~flexvmss._pipeline.ThrottlePolicy
 a 429 is never slept on twice.
 
 **Idempotency.** flexvmss re-sends a request whose outcome is unknown (the connection dropped
-after it was sent) only because every request it makes is idempotent for its purposes: GET,
-PUT (a full desired state), DELETE (a second delete finds nothing, 204/404) and Azure's POST
+after it was sent, a 5xx) only when sending it twice does what sending it once does: GET, PUT
+(a full desired state), PATCH, DELETE (a second delete finds nothing, 204/404) and Azure's POST
 actions on a VM (deallocate, start, restart, powerOff, redeploy: asking twice leaves the VM in
-the same state). A caller that sends a non-idempotent POST through these clients must disable
-the transient retry for it (``retry_total=0``-style per-call overrides are not read here;
-use a client without :class:`TransientRetryPolicy`).
+the same state). A POST in :data:`NOT_IDEMPOTENT_ACTIONS` (``runCommand``: a second request
+runs the script a second time) is sent once by :class:`TransientRetryPolicy`; its unknown
+outcome goes back to the caller, which says so instead of guessing.
 """
 
 from __future__ import annotations
 
 import logging
-import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -44,7 +43,7 @@ from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
 from flexvmss import _clock
-from flexvmss._errors import AzureOperationError
+from flexvmss._errors import AzureOperationError, tls_failure
 from flexvmss._pipeline._deadline import time_left
 from flexvmss._pipeline._http import read_body, url_path
 
@@ -55,10 +54,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from flexvmss._runtime import Sleep
 
 __all__ = [
+    "NOT_IDEMPOTENT_ACTIONS",
     "RETRYABLE_LRO_CODES",
     "TRANSIENT_STATUSES",
     "NamedRetry",
     "TransientRetryPolicy",
+    "is_idempotent",
     "is_retryable_lro_error",
     "is_transient_exception",
     "is_transient_response",
@@ -119,27 +120,30 @@ class NamedRetry:
         return f"NamedRetry({self.name!r})"
 
 
+#: POST actions whose second sending would do the work again, by the last segment of their
+#: path (lower case): ``runCommand`` runs its script on every request (Virtual Machines - Run
+#: Command has no idempotency key, and Azure offers no read of a v1 command's earlier runs).
+NOT_IDEMPOTENT_ACTIONS = frozenset({"runcommand"})
+
+
+def is_idempotent(method: str, url: str) -> bool:
+    """Whether sending ``method url`` twice does what sending it once does (see the module's
+    docstring): everything but a POST to one of :data:`NOT_IDEMPOTENT_ACTIONS`."""
+    if method.upper() != "POST":
+        return True
+    return url_path(url).rstrip("/").rsplit("/", 1)[-1].lower() not in NOT_IDEMPOTENT_ACTIONS
+
+
 def is_transient_exception(exc: BaseException) -> bool:
     """A failure without a response: the request could not be sent, or the connection dropped
     (azure-core's ServiceRequestError / ServiceResponseError, which wrap aiohttp's errors).
-    A TLS certificate that does not verify is not transient: retrying cannot fix it."""
+    A refused TLS handshake (a certificate that does not verify, an endpoint that does not
+    speak TLS) is not transient: retrying meets the same refusal (:func:`flexvmss._errors.tls_failure`)."""
     from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 
     if not isinstance(exc, (ServiceRequestError, ServiceResponseError)):
         return False
-    return not _caused_by(exc, ssl.SSLCertVerificationError)
-
-
-def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, kind):
-            return True
-        seen.add(id(current))
-        inner = getattr(current, "inner_exception", None)
-        current = inner if isinstance(inner, BaseException) else (current.__cause__ or current.__context__)
-    return False
+    return tls_failure(exc) is None
 
 
 def is_transient_response(response: Any) -> bool:
@@ -223,6 +227,7 @@ class TransientRetryPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
     attempts run out, the last response is returned (so the SDK raises its usual
     HttpResponseError with Azure's error body) or the last exception raised.
     ``sleep`` is how it waits between attempts (the runtime's sleep; real time by default).
+    A request that is not idempotent (:func:`is_idempotent`) is sent once, never re-sent.
     """
 
     def __init__(self, policy: NamedRetry = transient_http, *, sleep: Sleep = _clock.sleep) -> None:
@@ -231,6 +236,11 @@ class TransientRetryPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
         self._sleep = sleep
 
     async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+        if not is_idempotent(request.http_request.method, request.http_request.url):
+            # sent once: a second sending after a failure could do the work twice
+            response: PipelineResponse[Any, Any] = await self.next.send(request)
+            return response
+
         def give_up(state: RetryCallState) -> Any:
             assert state.outcome is not None
             return state.outcome.result()
@@ -263,8 +273,8 @@ class TransientRetryPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
             stop=self.policy.stop | stop_when(lambda state: time_left() <= 0),
             wait=wait,
         )
-        response: PipelineResponse[Any, Any] = await retrying(self._attempt, request)
-        return response
+        retried: PipelineResponse[Any, Any] = await retrying(self._attempt, request)
+        return retried
 
     async def _attempt(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
         response = await self.next.send(request)

@@ -11,7 +11,8 @@ decorator, in the module of its topic:
 * :mod:`~flexvmss._rules.members`: VMs created into an existing set;
 * :mod:`~flexvmss._rules.sizes`: VM sizes against the region's Resource SKUs;
 * :mod:`~flexvmss._rules.network`: NAT pools, load balancers, probes, outbound access;
-* :mod:`~flexvmss._rules.names`: resource and computer names;
+* :mod:`~flexvmss._rules.names`: resource and computer names, tags;
+* :mod:`~flexvmss._rules.limits`: the sizes of custom data and user data;
 * :mod:`~flexvmss._rules.lifted`: restrictions of 2021 that Azure has lifted since.
 
 :func:`evaluate` runs every rule and returns all findings (not only the first). The default
@@ -24,7 +25,7 @@ set, a subnet, a load balancer) is read beforehand and handed in as :class:`Fact
 from __future__ import annotations
 
 # each topic module registers its rules on import
-from flexvmss._rules import lifted, members, names, network, placement, scale_set, sizes  # noqa: F401
+from flexvmss._rules import lifted, limits, members, names, network, placement, scale_set, sizes  # noqa: F401
 from flexvmss._rules._engine import (
     Facts,
     Finding,
@@ -39,7 +40,7 @@ from flexvmss._rules._engine import (
     rules_table,
     to_invalid_input,
 )
-from flexvmss._rules.names import check_address
+from flexvmss._rules.names import check_address, check_vm_names, check_vm_tags
 from flexvmss._rules.network import KNOWN_NETWORK_API_VERSIONS, reads
 from flexvmss._rules.scale_set import capacity_needs_catalog
 from flexvmss._rules.sizes import FLEX_REFUSED_SIZES
@@ -57,6 +58,8 @@ __all__ = [
     "capacity_needs_catalog",
     "check_address",
     "check_change",
+    "check_vm_names",
+    "check_vm_tags",
     "evaluate",
     "reads",
     "rule",

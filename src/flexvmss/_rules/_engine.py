@@ -236,7 +236,8 @@ class RuleContext:
             if self.requested_size is not None:
                 sizes.append(("size", self.requested_size))
             elif self.vm_spec is not None:
-                sizes.append(("vm_size", self.vm_spec.vm_size))
+                if self.vm_spec.vm_size:
+                    sizes.append(("vm_size", self.vm_spec.vm_size))
             elif self.set_spec is not None:
                 if self.set_spec.vm_size:
                     sizes.append(("vm_size", self.set_spec.vm_size))

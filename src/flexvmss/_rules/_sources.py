@@ -40,6 +40,11 @@ SOURCES: dict[str, str] = {
     "validate/virtual_machine_name.go",
     "CNAME": "Terraform azurerm orchestrated_virtual_machine_scale_set (computer_name_prefix: Windows <= 9, "
     "Linux <= 58); Windows NetBIOS 15-character limit",
+    "CDATA": "Compute REST API reference, OSProfile.customData ('The maximum length of the binary array is "
+    "65535 bytes'), learn.microsoft.com/rest/api/compute/virtual-machines/create-or-update; "
+    "learn.microsoft.com/azure/virtual-machines/custom-data ('The size can't exceed 64 KB')",
+    "UDATA": "learn.microsoft.com/azure/virtual-machines/user-data ('The contents should be base64 encoded "
+    "before passed to the API. The size can't exceed 64 KB')",
     "IM": "[IM]/[IMC]/[IMF] azure-compute-docs instance-mix-overview.md, instance-mix-create.md, "
     "instance-mix-faq-troubleshooting.md (05/19/2026)",
     "TF-SPOT": "Terraform azurerm orchestrated VMSS validators "
@@ -55,6 +60,10 @@ SOURCES: dict[str, str] = {
     "IP": "[IP] virtual-machine-scale-sets-instance-protection.md (05/19/2026)",
     "UPGA": "[UPGA] Azure Compute Blog GA of upgrade policies on Flex (2024-11-19)",
     "CLI16346": "Azure/azure-cli#16346 (fault domains are 0-based)",
+    "ZBAL": "ComputeRP zoneBalance: 'If there are no zones or only one zone specified, then zoneBalance "
+    "property should not be set'; Azure/azure-rest-api-specs#11805 (InvalidParameter)",
+    "TAGS": "Microsoft Learn azure-resource-manager/management/tag-resources (Limitations); "
+    "InvalidTagValueLength in Azure-Samples/azure-search-openai-demo#1997",
 }
 
 

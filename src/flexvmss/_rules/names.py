@@ -1,15 +1,16 @@
-"""Rules about names: Azure resource names and computer names."""
+"""Rules about names: Azure resource names, computer names, and tags."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from flexvmss._errors import InvalidInputError
 from flexvmss._rules._engine import Issue, RuleContext, rule
 from flexvmss._rules._sources import sources
+from flexvmss._specs import MAX_TAG_NAME, MAX_TAG_VALUE, MAX_TAGS, SET_TAG, TAG_NAME_FORBIDDEN
 
-__all__ = ["RESOURCE_NAME", "check_address"]
+__all__ = ["RESOURCE_NAME", "check_address", "check_vm_names", "check_vm_tags", "tag_issues"]
 
 #: An Azure resource name (a VM's, a scale set's): 1-64 letters, digits, '_', '.', '-', starting
 #: with a letter or digit and ending with a letter, digit or '_' ([NAMES]).
@@ -43,6 +44,21 @@ def check_address(subscription_id: object, resource_group: object, name: object)
         value = given[label]
         if not isinstance(value, str) or not pattern.fullmatch(value):
             raise InvalidInputError(label, value, f"give the scale set's {label.replace('_', ' ')}: {text}")
+
+
+def check_vm_names(names: object, field: str = "names") -> None:
+    """Raise :class:`~flexvmss.InvalidInputError` for a VM name Azure would not accept: every
+    one is a URL path segment, so ".", ".." or "a/b" would address the collection, the provider
+    or another resource instead of a VM."""
+    for index, name in enumerate([names] if isinstance(names, str) else list(names)):  # type: ignore[call-overload]
+        if not isinstance(name, str) or not RESOURCE_NAME.fullmatch(name):
+            where = field if isinstance(names, str) else f"{field}[{index}]"
+            raise InvalidInputError(
+                where,
+                name,
+                "give a VM name: 1-64 letters, digits, '_', '.', '-', starting with a letter or digit, "
+                "ending with a letter, digit or '_'",
+            )
 
 
 @rule(
@@ -135,3 +151,79 @@ def computer_names(ctx: RuleContext) -> Iterator[Issue]:
                 "computer names use letters, digits and '-' only.",
                 "remove the other characters",
             )
+
+
+def tag_issues(tags: Mapping[str, object], where: str = "tags", *, flexvmss_adds: int = 0) -> Iterator[Issue]:
+    """What Azure would refuse in ``tags`` (a resource's, ``where`` naming the field), counting
+    ``flexvmss_adds`` tags flexvmss writes beside them. A resource flexvmss tags for its set
+    (a VM) must not carry :data:`~flexvmss._specs.SET_TAG` from the caller: its value says which
+    set owns what the VM leaves behind."""
+    limit = MAX_TAGS - flexvmss_adds
+    if len(tags) > limit:
+        yield Issue(
+            where,
+            f"{len(tags)} tags",
+            f"Azure allows {MAX_TAGS} tags on a resource"
+            + (f" and flexvmss adds {flexvmss_adds} of its own" if flexvmss_adds else "")
+            + ".",
+            f"use at most {limit} tags",
+        )
+    for name, value in tags.items():
+        key = str(name)
+        text = str(value)
+        if flexvmss_adds and key.lower() == SET_TAG:
+            yield Issue(
+                f"{where}[{key!r}]",
+                text,
+                f"flexvmss writes the {SET_TAG!r} tag itself: it names the set that owns what the VM "
+                "leaves behind.",
+                "remove this tag (tag names are case-insensitive in Azure)",
+            )
+        if not 1 <= len(key) <= MAX_TAG_NAME:
+            yield Issue(
+                f"{where}[{key[:40]!r}]",
+                f"{len(key)} characters",
+                f"Azure tag names are 1 to {MAX_TAG_NAME} characters.",
+                f"use a name of at most {MAX_TAG_NAME} characters",
+            )
+        elif TAG_NAME_FORBIDDEN.search(key):
+            yield Issue(
+                f"{where}[{key!r}]",
+                key,
+                "Azure refuses tag names holding < > % & \\ ? / or control characters "
+                "(InvalidTagNameCharacters).",
+                "rename the tag, e.g. with '-' or '.' instead",
+            )
+        if len(text) > MAX_TAG_VALUE:
+            yield Issue(
+                f"{where}[{key[:40]!r}]",
+                f"{len(text)} characters",
+                f"Azure tag values are at most {MAX_TAG_VALUE} characters (InvalidTagValueLength).",
+                f"shorten the value to {MAX_TAG_VALUE} characters",
+            )
+
+
+@rule(
+    "FLEX033",
+    title="Tags within Azure's limits",
+    severity="error",
+    status_2021="Azure tag limits",
+    status_today="unchanged: 50 tags, names <= 512 characters without <>%&\\?/, values <= 256; "
+    "flexvmss adds one tag to each VM",
+    source=sources("TAGS"),
+)
+def tags(ctx: RuleContext) -> Iterator[Issue]:
+    if ctx.vm_spec is not None:
+        yield from tag_issues(ctx.vm_spec.tags, flexvmss_adds=1)
+    elif ctx.set_spec is not None:
+        yield from tag_issues(ctx.set_spec.tags)
+
+
+def check_vm_tags(tags: Mapping[str, object], where: str = "tags") -> None:
+    """Raise :class:`~flexvmss.InvalidInputError` for the first tag Azure would refuse on a VM
+    of a set (flexvmss adds its own tag beside them): for tags given as an argument
+    (``update(tags=...)``), before anything is sent."""
+    for issue in tag_issues(tags, where, flexvmss_adds=1):
+        raise InvalidInputError(
+            issue.field, issue.value, issue.fix, message=f"{issue.field}={issue.value!r}: {issue.problem}"
+        )

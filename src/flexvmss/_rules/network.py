@@ -117,8 +117,8 @@ def health_probe(ctx: RuleContext) -> Iterator[Issue]:
     title="Explicit outbound connectivity",
     severity="error",
     status_2021="required",
-    status_today="unchanged for profile VMs; VMs created into a set may get default outbound (warning), "
-    "but new VNets default to private subnets after 2026-03-31",
+    status_today="unchanged for profile VMs; VMs created into a set may still get default outbound on "
+    "old VNets, but new VNets default to private subnets after 2026-03-31: an error for both",
     source=sources("NET", "MIG", "SUP-OUT", "DOA"),
 )
 def outbound(ctx: RuleContext) -> Iterator[Issue]:
@@ -140,7 +140,12 @@ def outbound(ctx: RuleContext) -> Iterator[Issue]:
     if ctx.set_spec is not None and not ctx.has_vm_profile:
         return
     kinds = network.outbound_kinds
-    severity: Severity = "warning" if ctx.is_vm else "error"
+    # A set's profile VMs and VMs created into the set are judged alike. Azure may still give a
+    # VM created into the set default outbound access on an old VNet ([DOA], flex-rules-now.md
+    # row 19), but VNets created after 2026-03-31 default to private subnets, and default
+    # outbound is being retired: inferred, an error for both keeps a VM from being created
+    # unreachable on real Azure (waive FLEX012 when the subnet has a path Azure gives it).
+    severity: Severity = "error"
     if not kinds:
         yield Issue(
             "network.outbound",

@@ -100,7 +100,7 @@ def vm_fault_domain(ctx: RuleContext) -> Iterator[Issue]:
     severity="error",
     status_2021="zonal sets FD 1",
     status_today="zone balance needs 2+ zones; PPG with one zone or none; VM zone must match the set's",
-    source=sources("AZ", "AD", "OM"),
+    source=sources("AZ", "ZBAL", "AD", "OM"),
 )
 def zones(ctx: RuleContext) -> Iterator[Issue]:
     if ctx.set_spec is not None:
@@ -118,7 +118,7 @@ def zones(ctx: RuleContext) -> Iterator[Issue]:
                 "zone_balance",
                 True,
                 "zone balance needs at least two zones.",
-                "list two or more zones, or zone_balance=False",
+                "list two or more zones, or leave zone_balance unset (Azure refuses it with fewer)",
             )
         if spec.proximity_placement_group_id and len(set(zones)) > 1:
             yield Issue(

@@ -8,19 +8,157 @@ they are and never closed by flexvmss.
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import os
+import time
 from collections.abc import Awaitable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from flexvmss._arm import ArmClients, ArmSettings, build_clients
+from flexvmss._arm import ArmClients, ArmSettings, Cloud, build_clients
 from flexvmss._errors import FlexError, InvalidInputError, MalformedResponseError, from_azure_error
 from flexvmss._pipeline import ThrottleConfig
 from flexvmss._runtime import Runtime
 from flexvmss._scaleset._values import wire
 from flexvmss._skus import SkuCache, SkuCatalog, shared_cache
 
-__all__ = ["BorrowedClients", "adopt", "build", "call", "collect", "lro", "read_catalog", "sku_catalog"]
+__all__ = [
+    "BASE_URL_ENV",
+    "CA_FILE_ENV",
+    "BorrowedClients",
+    "Endpoint",
+    "LocalEndpointCredential",
+    "adopt",
+    "build",
+    "call",
+    "collect",
+    "is_local_endpoint",
+    "lro",
+    "read_catalog",
+    "resolve_endpoint",
+    "sku_catalog",
+]
 
 T = TypeVar("T")
+
+logger = logging.getLogger("flexvmss")
+
+#: Environment variables that point flexvmss (library, CLI, the Functions example) at another
+#: Azure Resource Manager endpoint, such as ``flexvmss emulator serve``, and the CA bundle that
+#: signs its certificate. Read only when ``base_url`` / ``emulator`` are not given.
+BASE_URL_ENV = "FLEXVMSS_BASE_URL"
+CA_FILE_ENV = "FLEXVMSS_CA_FILE"
+
+#: Lifetime of the local endpoint's static token (seconds).
+_LOCAL_TOKEN_LIFETIME = 3600
+
+
+def is_local_endpoint(base_url: str | None) -> bool:
+    """Whether ``base_url`` is on this machine (``localhost``, ``127.0.0.0/8``, ``::1``): where
+    the flexvmss emulator serves. Azure's own endpoints never are, so a token meant for a local
+    endpoint can never reach Azure."""
+    if not base_url:
+        return False
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class LocalEndpointCredential:
+    """The credential flexvmss uses for a local endpoint (the emulator) when none is given: a
+    static bearer token that holds no secret. The emulator only checks that a token is sent
+    (flexvmss.emulator's dispatcher); flexvmss never hands it to a non-local endpoint."""
+
+    token = "flexvmss-local-endpoint"
+
+    def __repr__(self) -> str:
+        return "LocalEndpointCredential()"
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        from azure.core.credentials import AccessToken
+
+        return AccessToken(self.token, int(time.time()) + _LOCAL_TOKEN_LIFETIME)
+
+    async def get_token_info(self, *scopes: str, options: Any = None) -> Any:
+        from azure.core.credentials import AccessTokenInfo
+
+        return AccessTokenInfo(self.token, int(time.time()) + _LOCAL_TOKEN_LIFETIME)
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+    async def __aenter__(self) -> LocalEndpointCredential:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a set's requests go (``base_url``: None for Azure's public cloud), the TLS check of
+    that endpoint, and the credential (None: ``DefaultAzureCredential``)."""
+
+    base_url: str | None
+    connection_verify: str | bool | None
+    credential: Any
+
+
+def resolve_endpoint(
+    *,
+    credential: Any = None,
+    base_url: str | None = None,
+    connection_verify: str | bool | None = None,
+    emulator: Any = None,
+    environ: Mapping[str, str] | None = None,
+) -> Endpoint:
+    """The one way flexvmss decides where requests go and who they are sent as.
+
+    1. ``emulator=`` (a started :class:`flexvmss.emulator.Emulator`, or anything with its
+       ``base_url``, ``ca_file`` and ``async_credential``): that emulator, with its credential
+       unless ``credential`` is given. It excludes ``base_url`` and ``connection_verify``.
+    2. ``base_url=`` (and ``connection_verify=``) as given.
+    3. Neither: ``FLEXVMSS_BASE_URL`` and ``FLEXVMSS_CA_FILE`` from the environment, if set.
+    4. Otherwise Azure's public cloud.
+
+    Without a ``credential``, a local endpoint (``127.0.0.1``, ``localhost``, ``::1``: the
+    emulator) gets :class:`LocalEndpointCredential`, a token that holds no secret; any other
+    endpoint gets ``DefaultAzureCredential``. A real Azure URL never gets the local token.
+    """
+    if emulator is not None:
+        if base_url is not None or connection_verify is not None:
+            raise InvalidInputError(
+                "emulator",
+                type(emulator).__name__,
+                "pass either emulator= or base_url=/connection_verify=, not both: emulator= sets both",
+            )
+        missing = [a for a in ("base_url", "ca_file", "async_credential") if not hasattr(emulator, a)]
+        if missing:
+            raise InvalidInputError(
+                "emulator",
+                type(emulator).__name__,
+                "pass a started flexvmss.emulator.Emulator (it has base_url, ca_file and async_credential)",
+            )
+        return Endpoint(
+            base_url=str(emulator.base_url),
+            connection_verify=str(emulator.ca_file),
+            credential=credential if credential is not None else emulator.async_credential,
+        )
+    if base_url is None:
+        env = os.environ if environ is None else environ
+        base_url = env.get(BASE_URL_ENV) or None
+        if base_url is not None and connection_verify is None:
+            connection_verify = env.get(CA_FILE_ENV) or None
+    if credential is None and is_local_endpoint(base_url):
+        logger.debug("flexvmss: %s is a local endpoint; using its static token", base_url)
+        credential = LocalEndpointCredential()
+    return Endpoint(base_url=base_url, connection_verify=connection_verify, credential=credential)
 
 
 class BorrowedClients(ArmClients):
@@ -78,6 +216,8 @@ def build(
     connection_verify: str | bool | None = None,
     throttle: ThrottleConfig | None = None,
     runtime: Runtime | None = None,
+    cloud: str | Cloud | None = None,
+    compute_api_version: str | None = None,
 ) -> ArmClients:
     """flexvmss's own clients for these settings (nothing is imported or connected yet)."""
     settings_kwargs: dict[str, Any] = {
@@ -85,11 +225,14 @@ def build(
         "base_url": base_url,
         "credential": credential,
         "connection_verify": connection_verify,
+        "cloud": cloud,
     }
     if throttle is not None:
         settings_kwargs["throttle"] = throttle
     if runtime is not None:
         settings_kwargs["runtime"] = runtime
+    if compute_api_version is not None:
+        settings_kwargs["compute_api_version"] = compute_api_version
     return build_clients(ArmSettings(**settings_kwargs))
 
 
@@ -154,20 +297,27 @@ async def sku_catalog(
     connection_verify: str | bool | None = None,
     throttle: ThrottleConfig | None = None,
     sku_cache: SkuCache | None = None,
+    cloud: str | Cloud | None = None,
+    emulator: Any = None,
 ) -> SkuCatalog:
     """The Resource SKUs catalog of ``location``, without a scale set: which VM sizes the
     subscription may use there, in which zones, and what they can do.
 
     The same read a :class:`FlexScaleSet` makes before its preflight (one per subscription and
     location, cached in ``sku_cache``, by default the process-wide cache), with the same
-    connection arguments; the clients it builds are closed before it returns.
+    connection arguments (``emulator=``, or ``FLEXVMSS_BASE_URL`` and ``FLEXVMSS_CA_FILE`` when
+    neither is given); the clients it builds are closed before it returns.
     """
+    endpoint = resolve_endpoint(
+        credential=credential, base_url=base_url, connection_verify=connection_verify, emulator=emulator
+    )
     clients = build(
         subscription_id,
-        credential=credential,
-        base_url=base_url,
-        connection_verify=connection_verify,
+        credential=endpoint.credential,
+        base_url=endpoint.base_url,
+        connection_verify=endpoint.connection_verify,
         throttle=throttle,
+        cloud=cloud,
     )
     try:
         return await read_catalog(clients, subscription_id, location, sku_cache)

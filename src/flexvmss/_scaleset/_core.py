@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
@@ -20,7 +22,7 @@ from typing import Any, TypeVar
 from azure.core.exceptions import HttpResponseError
 from azure.core.rest import HttpRequest
 
-from flexvmss._arm import ArmClients
+from flexvmss._arm import COMPUTE_API_VERSION, ArmClients, Cloud, check_connection, resolve_cloud
 from flexvmss._errors import (
     DeadlineExceededError,
     InvalidInputError,
@@ -33,11 +35,12 @@ from flexvmss._fanout import BatchResult, Expectation, FanOut
 from flexvmss._loops import LoopAffinity
 from flexvmss._pipeline import ThrottleConfig, deadline_scope, time_left
 from flexvmss._progress import ProgressEvent
-from flexvmss._rules import check_address
+from flexvmss._rules import check_address, check_vm_names
 from flexvmss._runtime import DEFAULT_RUNTIME, Runtime
 from flexvmss._scaleset import _clients
 from flexvmss._scaleset._values import ScaleSetInfo, VmInfo, parse, resource_body, same
 from flexvmss._skus import SkuCache, SkuCatalog
+from flexvmss._specs import SET_TAG, set_tag_value, tagged_for
 
 __all__ = [
     "COMPUTE_API_VERSION",
@@ -46,8 +49,10 @@ __all__ = [
     "Batch",
     "OnEvent",
     "ScaleSetCore",
+    "UnclosedScaleSetWarning",
     "VmFilter",
     "VmNames",
+    "close_unclosed",
 ]
 
 T = TypeVar("T")
@@ -59,14 +64,37 @@ VmFilter = Callable[[VmInfo], bool] | None
 #: Receives the fan-out's progress events.
 OnEvent = Callable[[ProgressEvent], None] | None
 
-#: Tag flexvmss puts on what it creates for a set, and on what a set's VMs would leave behind
-#: when deleted (disks, NICs and public IPs whose deleteOption is not Delete). Its value is the
-#: set's resource id; teardown deletes exactly the resources that carry it, so a re-run after
-#: an interruption finds them again and nothing outside the set is ever touched.
-SET_TAG = "flexvmss-set"
 
-#: The Compute api-version of the raw VM list (azure-mgmt-compute 39's default).
-COMPUTE_API_VERSION = "2026-04-01"
+class UnclosedScaleSetWarning(UserWarning):
+    """A scale set's connections were still open when the process ended: flexvmss closed them
+    (the sync face, at exit), but the code should close the set itself."""
+
+
+#: Sets whose own clients (and their aiohttp session) are open; a set leaves when it closes.
+_OPEN: weakref.WeakSet[ScaleSetCore] = weakref.WeakSet()
+
+
+async def close_unclosed() -> list[str]:
+    """Close the clients of every set that was used on the running event loop and never closed,
+    with an :class:`UnclosedScaleSetWarning` that says how to close it; returns their reprs.
+
+    The sync face calls this on its own loop at interpreter exit, so a ``FlexScaleSet`` used
+    without ``with`` or ``close()`` does not leave aiohttp's "Unclosed client session" behind.
+    """
+    closed: list[str] = []
+    for ss in list(_OPEN):
+        if ss._clients is None or ss._clients_loop.moved():
+            continue  # made on another loop: not this loop's to close
+        closed.append(repr(ss))
+        warnings.warn(
+            f"{ss!r} was not closed; flexvmss closed its connections at exit. Use "
+            "`with FlexScaleSet(...) as ss:` (`async with` on the async face) or call ss.close() "
+            "when you are done with it.",
+            UnclosedScaleSetWarning,
+            stacklevel=1,
+        )
+        await ss._close_clients()
+    return closed
 
 
 #: Seconds a per-VM operation may take, the read of the set's VM list included, when the caller
@@ -112,21 +140,33 @@ class ScaleSetCore:
         waive: Iterable[str] = (),
         on_event: Callable[[ProgressEvent], None] | None = None,
         runtime: Runtime | None = None,
+        cloud: str | Cloud | None = None,
+        compute_api_version: str | None = None,
+        emulator: Any = None,
     ) -> None:
         check_address(subscription_id, resource_group, name)
+        endpoint = _clients.resolve_endpoint(
+            credential=credential, base_url=base_url, connection_verify=connection_verify, emulator=emulator
+        )
+        if clients is None:  # refused now, not at the first request (the clients are built then)
+            check_connection(endpoint.base_url, endpoint.connection_verify)
+            resolve_cloud(cloud, endpoint.base_url)
+        self._cloud = cloud
+        self._compute_api_version = compute_api_version
         self.subscription_id = subscription_id
         self.resource_group = resource_group
         self.name = name
         self.location = location
         self.waive = tuple(waive)
         self.on_event = on_event
-        self._credential = credential
-        self._base_url = base_url
-        self._connection_verify = connection_verify
+        self._credential = endpoint.credential
+        self._base_url = endpoint.base_url
+        self._connection_verify = endpoint.connection_verify
         self._throttle = throttle
         self._sku_cache = sku_cache if sku_cache is not None else (runtime or DEFAULT_RUNTIME).sku_cache
         self._runtime = runtime  # None: the clients' own (DEFAULT_RUNTIME for the ones built here)
         self._owns_clients = clients is None
+        self._closed = False  # close() is final: a closed set never reconnects
         self._clients: ArmClients | None = None
         self._clients_loop = LoopAffinity()  # the event loop self._clients are bound to
         if clients is not None:
@@ -140,11 +180,30 @@ class ScaleSetCore:
             f"/providers/Microsoft.Compute/virtualMachineScaleSets/{self.name}"
         )
 
+    @property
+    def _set_tag(self) -> str:
+        """The value of :data:`SET_TAG` on what flexvmss tags for this set: the set's name and a
+        hash of its group and name (never its id, which can pass Azure's 256-character limit)."""
+        return set_tag_value(self.id)
+
+    def _tagged_for_me(self, tags: Mapping[str, Any] | None) -> bool:
+        """Whether ``tags`` carry :data:`SET_TAG` for this set (today's value, or the full id
+        that earlier versions wrote)."""
+        return tagged_for(tags, self.id)
+
     # -- clients -----------------------------------------------------------------------------
 
     def _arm(self) -> ArmClients:
         """The clients, built on first use (constructing a set sends and imports nothing), and
-        built again when used from another event loop than the one they were made on."""
+        built again when used from another event loop than the one they were made on. A closed
+        set raises :class:`~flexvmss.InvalidInputError` instead of reconnecting."""
+        if self._closed:
+            raise InvalidInputError(
+                "scale_set",
+                f"{self.name} (closed)",
+                "use a new FlexScaleSet, or keep this one open for all its work (one `with` block)",
+                message=f"FlexScaleSet {self.name!r} is closed; it does not reconnect.",
+            )
         if self._clients is not None and self._clients_loop.moved():
             # aiohttp sessions belong to the loop they were made on: a second asyncio.run(),
             # or the sync face in a forked child, needs clients of its own loop
@@ -167,7 +226,10 @@ class ScaleSetCore:
                 connection_verify=self._connection_verify,
                 throttle=self._throttle,
                 runtime=self._runtime,
+                cloud=self._cloud,
+                compute_api_version=self._compute_api_version,
             )
+            _OPEN.add(self)
         self._clients_loop.bind()
         return self._clients
 
@@ -181,7 +243,10 @@ class ScaleSetCore:
         return runtime if isinstance(runtime, Runtime) else DEFAULT_RUNTIME
 
     async def _close_clients(self) -> None:
-        """Close the clients flexvmss built (the next use builds new ones); keep borrowed ones."""
+        """Close the clients flexvmss built, keep borrowed ones; the set is closed for good (any
+        later use raises). Closing again does nothing."""
+        self._closed = True
+        _OPEN.discard(self)
         if self._owns_clients and self._clients is not None:
             clients, self._clients = self._clients, None
             if self._clients_loop.moved():  # made on another loop: closed as that loop allows
@@ -211,13 +276,16 @@ class ScaleSetCore:
     # -- reads -------------------------------------------------------------------------------
 
     async def _get_raw(self) -> dict[str, Any] | None:
-        """The set's GET body; None when it does not exist."""
+        """The set's GET body; None when it does not exist. A missing resource group is not a
+        missing set: ARM's ``ResourceGroupNotFound`` is raised as it is, naming the group."""
         try:
             item = await self._call(
                 f"get scale set {self.name}",
                 self._arm().compute.virtual_machine_scale_sets.get(self.resource_group, self.name),
             )
-        except NotFoundError:
+        except NotFoundError as exc:
+            if _group_missing(exc):
+                raise
             return None
         return resource_body(item, f"get scale set {self.name}", "a scale set")
 
@@ -230,13 +298,31 @@ class ScaleSetCore:
     async def _read_set(self) -> ScaleSetInfo:
         body = await self._get_raw()
         if body is None:
-            raise NotFoundError(
-                f"get scale set {self.name}",
-                status=404,
-                code="ResourceNotFound",
-                message=f"scale set {self.name} does not exist in resource group {self.resource_group}.",
-            )
+            raise self._missing(f"get scale set {self.name}")
         return self._info(body, f"get scale set {self.name}")
+
+    def _missing(self, operation: str) -> NotFoundError:
+        """The error for an operation on a set that does not exist: it names what was looked
+        for (subscription, resource group, set), so a mistyped name is never a silent no-op."""
+        return NotFoundError(
+            operation,
+            status=404,
+            code="ResourceNotFound",
+            message=f"scale set {self.name} does not exist in resource group {self.resource_group} "
+            f"of subscription {self.subscription_id}.",
+            remedy="Check the scale set's name, resource group and subscription (flexvmss creates "
+            "nothing for an operation on a set that does not exist).",
+        )
+
+    async def _members(self, instance_view: bool = False) -> list[VmInfo]:
+        """The set's VMs, for an operation that acts on them: an empty list is confirmed to be
+        an empty set (one GET of the set) and never a set that does not exist, which raises
+        :class:`~flexvmss.NotFoundError` naming it. A set with VMs listed exists (Azure refuses
+        to delete a set that still has VMs), so only the empty answer costs a request."""
+        members = await self._read_vms(instance_view=instance_view)
+        if not members and await self._get_raw() is None:
+            raise self._missing(f"list VMs of scale set {self.name}")
+        return members
 
     async def _read_vms(self, instance_view: bool = False) -> list[VmInfo]:
         params = {"$filter": f"'virtualMachineScaleSet/id' eq '{self.id}'"}
@@ -247,6 +333,7 @@ class ScaleSetCore:
         return [parse(VmInfo.from_wire, item, operation, "a VM") for item in items]
 
     async def _read_vm(self, name: str) -> VmInfo:
+        check_vm_names(name, "name")  # "." or ".." would GET the collection or the provider
         operation = f"get vm {name}"
         get = self._arm().compute.virtual_machines.get(self.resource_group, name, expand="instanceView")
         item = await self._call(operation, get)
@@ -273,7 +360,8 @@ class ScaleSetCore:
             f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
             "/providers/Microsoft.Compute/virtualMachines"
         )
-        query: dict[str, str] | None = {"api-version": COMPUTE_API_VERSION, **params}
+        api_version = getattr(self._arm(), "compute_api_version", COMPUTE_API_VERSION)
+        query: dict[str, str] | None = {"api-version": api_version, **params}
         items: list[dict[str, Any]] = []
         while url:
             request = HttpRequest("GET", url, params=query)
@@ -315,10 +403,13 @@ class ScaleSetCore:
 
         Names are checked against the set's VM list first (one list), so an operation never
         touches a VM outside the set: unknown names raise :class:`~flexvmss.InvalidInputError`.
+        A set that does not exist raises :class:`~flexvmss.NotFoundError`, never an empty batch.
         """
         if isinstance(names, str):
             names = [names]
-        members = await self._read_vms(instance_view=where is not None)
+        if names is not None:
+            check_vm_names(names)
+        members = await self._members(instance_view=where is not None)
         by_name = {vm.name.lower(): vm for vm in members}
         if names is None:
             chosen = members
@@ -393,3 +484,9 @@ class ScaleSetCore:
             skip=skip,
             leftovers=leftovers,
         )
+
+
+def _group_missing(error: NotFoundError) -> bool:
+    """Whether a 404 says the resource group is missing (ARM's ``ResourceGroupNotFound``), not
+    the resource in it."""
+    return (error.code or "").lower() == "resourcegroupnotfound"

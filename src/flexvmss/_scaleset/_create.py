@@ -95,11 +95,12 @@ async def add_vms(ss: ScaleSetCore, vm_specs: Sequence[VmSpec], batch: Batch) ->
 
 
 async def _plan_vms(
-    ss: ScaleSetCore, specs: Sequence[VmSpec]
+    ss: ScaleSetCore, vm_specs: Sequence[VmSpec]
 ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    """After the preflight: the rendered models of the VMs to create (tagged for the set), and
-    the bodies of those that already are members (FLEX028 passed: they are ours)."""
-    info, existing = await _preflight.check_vms(ss, specs)
+    """After the preflight: the rendered models of the VMs to create (tagged for the set; what
+    a spec leaves unset comes from the set's profile), and the bodies of those that already are
+    members (FLEX028 passed: they are ours)."""
+    info, existing, specs = await _preflight.check_vms(ss, vm_specs)
     members: dict[str, dict[str, Any]] = {}
     models: dict[str, Any] = {}
     for spec in specs:
@@ -114,8 +115,8 @@ async def _plan_vms(
             scale_set_id=ss.id,
             location=info.location,
         )
-        tags = dict(model.get("tags") or {})
-        tags.setdefault(SET_TAG, ss.id)
+        tags = {k: v for k, v in (model.get("tags") or {}).items() if k.lower() != SET_TAG}
+        tags[SET_TAG] = ss._set_tag  # FLEX033 refused a user's own SET_TAG before this
         model["tags"] = tags
         models[spec.name] = model
     return models, members
@@ -140,7 +141,7 @@ async def _create_vm(ss: ScaleSetCore, name: str, model: Any, *, polling: Any = 
             raise
         item = await ss._call(operation, compute.virtual_machines.get(ss.resource_group, name))
         existing = resource_body(item, operation, "a VM")
-        if not same((existing.get("tags") or {}).get(SET_TAG), ss.id):
+        if not ss._tagged_for_me(existing.get("tags")):
             raise
         return await _await_created(ss, name, existing)
     return await poller.result()

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from flexvmss._errors import NotFoundError
 from flexvmss._fanout import BatchResult
 from flexvmss._progress import ProgressEvent
 from flexvmss._rules import Finding
@@ -44,11 +45,27 @@ class FlexScaleSet(ScaleSetCore):
             result = await ss.deallocate(where=lambda vm: vm.zone == "2")
             result.raise_for_failures()
 
-    Connecting: ``credential`` defaults to ``DefaultAzureCredential``; ``base_url`` and
-    ``connection_verify`` point the clients at another ARM endpoint (the emulator); ``clients``
-    passes your own :class:`~flexvmss._arm.ArmClients` or a ``(compute, network, resource)``
-    tuple of azure-mgmt aio clients (flexvmss then does not close them). Clients are built on
-    first use, so constructing a FlexScaleSet sends nothing and imports no azure-mgmt module.
+    Connecting: ``credential`` defaults to ``DefaultAzureCredential``; ``cloud`` names the
+    Azure cloud once (``"AzurePublicCloud"``, the default, ``"AzureChinaCloud"``,
+    ``"AzureUSGovernment"``, a :class:`~flexvmss.Cloud`, or an ARM endpoint URL), which gives
+    the endpoint, the token scope and the default credential's sign-in authority; ``base_url``
+    and ``connection_verify`` point the clients at another ARM endpoint (a ``base_url`` on a
+    sovereign cloud's host names that cloud); ``emulator`` (a started
+    :class:`flexvmss.emulator.Emulator`) points them at that emulator with its credential. When
+    neither is given, ``FLEXVMSS_BASE_URL`` and ``FLEXVMSS_CA_FILE`` are read from the
+    environment (``flexvmss emulator serve`` prints them). A local endpoint (``127.0.0.1``,
+    ``localhost``) without a ``credential`` gets a static token that holds no secret, which the
+    emulator accepts; any other endpoint gets ``DefaultAzureCredential``.
+    ``compute_api_version`` overrides the api-version of the Compute requests flexvmss builds
+    itself (the VM list). An ``http://`` base URL or a CA file that is missing or unreadable
+    raises :class:`~flexvmss.InvalidInputError` here, and a credential that cannot get a token
+    raises :class:`~flexvmss.CredentialError` at the first request. ``clients`` passes your own
+    :class:`~flexvmss._arm.ArmClients` or a ``(compute, network, resource)`` tuple of
+    azure-mgmt aio clients (flexvmss then does not close them). Clients are built on first
+    use, so constructing a FlexScaleSet sends nothing and imports no azure-mgmt module.
+
+    Every operation on a set that does not exist raises :class:`~flexvmss.NotFoundError`
+    naming it (never an empty batch); :meth:`delete` alone converges on a set already gone.
 
     ``throttle`` (:class:`~flexvmss.ThrottleConfig`) sets how the clients flexvmss builds
     behave under Azure's throttling (wait or fail fast). ``sku_cache`` replaces the
@@ -87,26 +104,33 @@ class FlexScaleSet(ScaleSetCore):
         await self.close()
 
     async def close(self) -> None:
-        """Close the clients flexvmss built (clients you passed in stay open)."""
+        """Close the clients flexvmss built (clients you passed in stay open). A closed set
+        stays closed: using it again raises :class:`~flexvmss.InvalidInputError`."""
         await self._close_clients()
 
     # -- reads -----------------------------------------------------------------------------
 
     async def get(self) -> ScaleSetInfo:
-        """The scale set as Azure reports it; :class:`~flexvmss.NotFoundError` if it does not exist."""
+        """The scale set as Azure reports it; :class:`~flexvmss.NotFoundError` if it does not
+        exist (its ``code`` is ``ResourceGroupNotFound`` when the resource group is missing)."""
         return await self._read_set()
 
     async def exists(self) -> bool:
-        """Whether the scale set exists (one GET)."""
-        return await self._get_raw() is not None
+        """Whether the scale set exists (one GET; False also when its resource group does not)."""
+        try:
+            return await self._get_raw() is not None
+        except NotFoundError:  # the resource group is missing, so is the set
+            return False
 
     async def vms(self, instance_view: bool = False) -> list[VmInfo]:
         """Every VM of the set: one filtered VM list (all pages), never one request per VM.
 
         With ``instance_view=True`` the list carries each VM's power state. A throttled or
-        failed read raises; it is never taken for an empty set.
+        failed read raises; it is never taken for an empty set. A set that does not exist
+        raises :class:`~flexvmss.NotFoundError` (an empty list costs one GET of the set to
+        tell the two apart).
         """
-        return await self._read_vms(instance_view)
+        return await self._members(instance_view)
 
     async def vm(self, name: str) -> VmInfo:
         """One VM of the set, with its instance view; :class:`~flexvmss.NotFoundError` when it
@@ -304,10 +328,15 @@ class FlexScaleSet(ScaleSetCore):
 
     # -- teardown --------------------------------------------------------------------------
 
-    async def delete(self, cascade: bool = True, *, force: bool = False) -> TeardownResult:
+    async def delete(self, cascade: bool = False, *, force: bool = False) -> TeardownResult:
         """Delete the scale set, in order, leaving nothing behind.
 
-        With ``cascade`` (the default): list the VMs; tag what each would leave behind (disks,
+        Without ``cascade`` (the default, as ``flexvmss delete`` without ``--cascade``) only an
+        empty set is deleted: a set that still has VMs raises
+        :class:`~flexvmss.ScaleSetNotEmptyError` locally (after one list) with the remedy, so a
+        call never deletes VMs nobody asked to delete.
+
+        With ``cascade=True``: list the VMs; tag what each would leave behind (disks,
         NICs and public IPs whose deleteOption is not Delete) with ``SET_TAG``; delete the VMs
         (batch, then per VM); wait until the list shows none; delete every resource that
         carries the set's tag; then delete the set. The set's DELETE is never sent while a VM
@@ -316,8 +345,5 @@ class FlexScaleSet(ScaleSetCore):
 
         Safe to re-run after an interruption at any point: a second run converges, and only
         resources referenced by the set's VMs (or tagged for it) are ever deleted.
-
-        ``cascade=False`` deletes only an empty set; with VMs it raises
-        :class:`~flexvmss.ScaleSetNotEmptyError` locally (after one list) with the remedy.
         """
         return await _teardown.delete(self, cascade, force=force)

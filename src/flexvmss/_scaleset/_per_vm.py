@@ -14,8 +14,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flexvmss._actions import ACTIONS, VmAction
-from flexvmss._errors import InvalidInputError
+from flexvmss._errors import InvalidInputError, sent_once_error
 from flexvmss._fanout import BatchResult, Expectation, as_expectation
+from flexvmss._rules import check_vm_tags
+from flexvmss._rules.limits import MAX_USER_DATA_BYTES
 from flexvmss._scaleset import _preflight
 from flexvmss._scaleset._core import SET_TAG, Batch, ScaleSetCore, VmFilter, VmNames
 from flexvmss._scaleset._values import VmInfo, wire
@@ -117,16 +119,23 @@ async def update(
 
     if tags is None and size is None and user_data is None:
         raise InvalidInputError("update", None, "give tags, size and/or user_data")
+    if tags is not None:
+        check_vm_tags(tags)  # Azure's tag limits (FLEX033), with the tag flexvmss keeps
     started = ss._rt.clock()
     properties: dict[str, Any] = {}
     if size is not None:
         await _preflight.check_size(ss, size)
         properties["hardwareProfile"] = {"vmSize": size}
     if user_data is not None:
-        raw = user_data.reveal() if hasattr(user_data, "reveal") else user_data
-        data = raw.encode() if isinstance(raw, str) else bytes(raw)
-        properties["userData"] = base64.b64encode(data).decode()
-    by_name = {vm.name: vm for vm in await ss._within("update", batch, started, ss._select_vms(names, where))}
+        properties["userData"] = _encoded(user_data)  # no plain copy left in this frame
+        if len(properties["userData"]) > MAX_USER_DATA_BYTES:
+            raise InvalidInputError(
+                "user_data",
+                f"<{len(properties['userData'])} bytes encoded>",
+                f"keep user data within {MAX_USER_DATA_BYTES:,} bytes base64-encoded (FLEX041)",
+            )
+    selected = await ss._within("update", batch, started, ss._select_vms(names, where))
+    by_name = {vm.name: vm for vm in selected}
     compute = ss._arm().compute
 
     async def begin(name: str, polling: Any) -> Any:
@@ -143,6 +152,12 @@ async def update(
 
     # an update ends in the state it started from: only its status can say it is done
     return await ss._fan_out("update", list(by_name), begin, ss._remaining(batch, started), expect=None)
+
+
+def _encoded(user_data: str | bytes | Any) -> str:
+    """User data (a :class:`~flexvmss.Secret`, text or bytes) base64-encoded for the wire."""
+    raw = user_data.reveal() if hasattr(user_data, "reveal") else user_data
+    return base64.b64encode(raw.encode() if isinstance(raw, str) else bytes(raw)).decode()
 
 
 async def run_command(
@@ -170,8 +185,11 @@ async def run_command(
         # comes from the operation's final Location GET, which observing through the VM list
         # would skip.
         del polling
-        poller = await compute.virtual_machines.begin_run_command(ss.resource_group, name, body)
-        result = await poller.result()
+        try:
+            poller = await compute.virtual_machines.begin_run_command(ss.resource_group, name, body)
+            result = await poller.result()
+        except Exception as exc:  # never re-issued: a second runCommand runs the script again
+            raise sent_once_error(exc, operation=f"run_command vm {name}", what="the command") from exc
         statuses = (wire(result).get("value") or []) if result is not None else []
         outputs[name] = "\n".join(str(status.get("message") or "") for status in statuses).strip()
         return result

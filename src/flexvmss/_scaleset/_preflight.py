@@ -19,7 +19,7 @@ from flexvmss._errors import InvalidInputError, NotFoundError, PreflightError
 from flexvmss._rules import Finding, capacity_needs_catalog, check_change, evaluate, reads, to_invalid_input
 from flexvmss._scaleset._core import ScaleSetCore
 from flexvmss._scaleset._values import ScaleSetInfo, rg_of, wire
-from flexvmss._specs import ScaleSetSpec, VmSpec
+from flexvmss._specs import ScaleSetSpec, VmSpec, inherit_from_profile
 
 __all__ = ["check_capacity", "check_size", "check_vms", "plan_create", "raise_on_errors"]
 
@@ -34,14 +34,26 @@ async def plan_create(ss: ScaleSetCore, spec: ScaleSetSpec) -> list[Finding]:
 
 
 async def check_vms(
-    ss: ScaleSetCore, specs: Sequence[VmSpec]
-) -> tuple[ScaleSetInfo, dict[str, dict[str, Any]]]:
-    """Check VM specs before any write: the set exists, each VM passes the rules against it
-    (Flexible, zones, fault domains, resource group, SKU catalog, FLEX028: no VM of that name
-    outside the set), and no name repeats. Returns the set and the resource group's VM bodies
-    that already carry a spec's name (members of this set: a re-run creates them no second
-    time), by lower-cased name."""
+    ss: ScaleSetCore, vm_specs: Sequence[VmSpec]
+) -> tuple[ScaleSetInfo, dict[str, dict[str, Any]], list[VmSpec]]:
+    """Check VM specs before any write: the set exists, each VM (with what it leaves unset
+    taken from the set's profile, :func:`~flexvmss._specs.inherit_from_profile`) passes the
+    same rules as the set (Flexible, zones, fault domains, outbound access, resource group, SKU
+    catalog, FLEX028: no VM of that name outside the set), and no name repeats. Returns the
+    set, the resource group's VM bodies that already carry a spec's name (members of this set:
+    a re-run creates them no second time), by lower-cased name, and the completed specs."""
     info = await ss._read_set()
+    specs = [inherit_from_profile(spec, info.raw) for spec in vm_specs]
+    for spec in specs:
+        missing = [f for f in ("vm_size", "image", "network") if getattr(spec, f) is None]
+        if missing and spec.raw is None:
+            raise InvalidInputError(
+                missing[0],
+                None,
+                f"give VM {spec.name} its {', '.join(missing)}: scale set {ss.name} has no VM profile "
+                "to take them from",
+                message=f"VM {spec.name} has no {' or '.join(missing)}.",
+            )
     catalog = await ss._catalog(info.location)
     existing = await ss._list_vm_bodies(f"list VMs in resource group {ss.resource_group}", {})
     existing_by_name = {str(body.get("name", "")).lower(): body for body in existing}
@@ -64,7 +76,7 @@ async def check_vms(
         )
     raise_on_errors(findings)
     names = {spec.name.lower() for spec in specs}
-    return info, {name: body for name, body in existing_by_name.items() if name in names}
+    return info, {name: body for name, body in existing_by_name.items() if name in names}, specs
 
 
 async def check_capacity(ss: ScaleSetCore, info: ScaleSetInfo, capacity: int) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from flexvmss._actions import DELETE_VMS
-from flexvmss._errors import AzureOperationError, NotFoundError, ScaleSetNotEmptyError
+from flexvmss._errors import AzureOperationError, NotFoundError, ScaleSetNotEmptyError, from_azure_error
 from flexvmss._fanout import BatchResult, batch_succeeded, merge_results
 from flexvmss._progress import RequestTally, current_tally
 from flexvmss._scaleset import _per_vm
@@ -119,12 +119,13 @@ async def _delete_names(
     VM (:data:`~flexvmss._actions.DELETE_VMS`), each confirmed by its own operation's status
     (a VM already gone answers 204, then what its deletion takes with it is checked). A list
     read is never taken for a deletion: a VM missing from it may still fail to go. One result
-    per VM."""
+    per VM. Once Azure refused a forced delete, the deletes after it are normal ones (see
+    :func:`_force_refused`)."""
     started = ss._rt.clock()
     tally = RequestTally()
     token = current_tally.set(tally)
     try:
-        confirmed = await _batch_delete(ss, selected, force=force)
+        confirmed, force_refused = await _batch_delete(ss, selected, force=force)
     finally:
         current_tally.reset(token)
     gone = [name for name in selected if name.lower() in confirmed]
@@ -134,30 +135,87 @@ async def _delete_names(
     deleted.throttled = tally.throttled
     if not left:
         return deleted
-    leftover_members = {name: members[name] for name in left if members and name in members}
-    per_vm = await _per_vm.act(ss, DELETE_VMS, left, batch, {"force": force}, members=leftover_members)
+    left_members = {name: members[name] for name in left if members and name in members}
+    per_vm = await _delete_each(ss, left, batch, force=force and not force_refused, members=left_members)
     return merge_results(deleted, per_vm)
 
 
-async def _batch_delete(ss: ScaleSetCore, selected: Sequence[str], *, force: bool) -> set[str]:
+def _force_refused(error: BaseException) -> bool:
+    """Whether Azure refused a forced delete as such (``OperationNotAllowed``, e.g. "Operation
+    'ForceDelete' is not allowed on resource ... since it manages updates using maintenance
+    control" for isolated sizes and dedicated hosts). cluster-autoscaler then sends the same
+    delete without force (kubernetes/autoscaler cluster-autoscaler/cloudprovider/azure/
+    azure_force_delete_scale_set.go, ``deleteInstances``); so does flexvmss."""
+    mapped = error if isinstance(error, AzureOperationError) else from_azure_error(error, operation="delete")
+    return (mapped.code or "").lower() == "operationnotallowed"
+
+
+async def _delete_each(
+    ss: ScaleSetCore,
+    names: Sequence[str],
+    batch: Batch,
+    *,
+    force: bool,
+    members: Mapping[str, VmInfo] | None = None,
+) -> BatchResult:
+    """:data:`~flexvmss._actions.DELETE_VMS` VM by VM through the fan-out: forced when asked,
+    and again without force for a VM whose forced delete Azure refused when asked for it.
+    ``members`` (the VMs as listed) lets each deletion check what it takes with it."""
+    if not force:
+        return await _per_vm.act(ss, DELETE_VMS, names, batch, {"force": False}, members=members)
+    vms = ss._arm().compute.virtual_machines
+
+    async def begin(name: str, polling: Any) -> Any:
+        try:
+            poller = await vms.begin_delete(ss.resource_group, name, force_deletion=True, polling=polling)
+        except Exception as exc:
+            if not _force_refused(exc):
+                raise
+            logger.info("flexvmss: forced delete of %s refused (%s); deleting it without force", name, exc)
+            poller = await vms.begin_delete(ss.resource_group, name, polling=polling)
+        return await poller.result()
+
+    leftovers = {name: _per_vm.deletion_leftovers(vm) for name, vm in (members or {}).items()}
+    return await ss._fan_out(
+        DELETE_VMS.name, list(names), begin, batch, expect=DELETE_VMS.expect, leftovers=leftovers
+    )
+
+
+async def _batch_delete(ss: ScaleSetCore, selected: Sequence[str], *, force: bool) -> tuple[set[str], bool]:
     """DeleteInstances in chunks; returns the (lower-cased) names of the chunks whose operation
-    Azure reported Succeeded."""
+    Azure reported Succeeded, and whether Azure refused a forced delete (the chunk was then sent
+    again without force)."""
     from azure.mgmt.compute.models import VirtualMachineScaleSetVMInstanceRequiredIDs
 
     compute = ss._arm().compute
+    refused: list[bool] = []
     confirmed: set[str] = set()
+
+    async def send(chunk: list[str], forced: bool) -> None:
+        await ss._lro(
+            f"delete {len(chunk)} VMs of {ss.name}",
+            compute.virtual_machine_scale_sets.begin_delete_instances(
+                ss.resource_group,
+                ss.name,
+                VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=chunk),
+                force_deletion=forced or None,
+            ),
+        )
 
     async def delete_chunk(chunk: list[str]) -> None:
         try:
-            await ss._lro(
-                f"delete {len(chunk)} VMs of {ss.name}",
-                compute.virtual_machine_scale_sets.begin_delete_instances(
-                    ss.resource_group,
-                    ss.name,
-                    VirtualMachineScaleSetVMInstanceRequiredIDs(instance_ids=chunk),
-                    force_deletion=force or None,
-                ),
-            )
+            try:
+                await send(chunk, force)
+            except AzureOperationError as exc:
+                if not (force and _force_refused(exc)):
+                    raise
+                refused.append(True)
+                logger.info(
+                    "flexvmss: forced batch delete of %d VMs refused (%s); sending it without force",
+                    len(chunk),
+                    exc.code,
+                )
+                await send(chunk, False)
         except AzureOperationError as exc:
             logger.info(
                 "flexvmss: batch delete of %d VMs refused or failed (%s); falling back per VM",
@@ -169,7 +227,7 @@ async def _batch_delete(ss: ScaleSetCore, selected: Sequence[str], *, force: boo
 
     chunks = [list(selected[i : i + DELETE_CHUNK]) for i in range(0, len(selected), DELETE_CHUNK)]
     await _bounded([delete_chunk(chunk) for chunk in chunks], DELETE_CHUNKS_IN_FLIGHT)
-    return confirmed
+    return confirmed, bool(refused)
 
 
 async def _wait_until_empty(ss: ScaleSetCore) -> None:
@@ -200,7 +258,7 @@ async def _rg_resources(ss: ScaleSetCore) -> tuple[Resources, Resources, Resourc
 
 
 def _tagged_for(ss: ScaleSetCore, resource: Mapping[str, Any]) -> bool:
-    return same((resource.get("tags") or {}).get(SET_TAG), ss.id)
+    return ss._tagged_for_me(resource.get("tags"))
 
 
 async def _mark_leftovers(ss: ScaleSetCore, vms: Sequence[VmInfo]) -> None:
@@ -262,18 +320,24 @@ async def _mark_leftovers(ss: ScaleSetCore, vms: Sequence[VmInfo]) -> None:
 
 
 async def _tag(ss: ScaleSetCore, resource: Mapping[str, Any], kind: str) -> None:
-    """Add :data:`SET_TAG` to one disk (read-modify-write PUT of the body just listed, as
-    ``az disk update`` does), NIC or public IP (tags PATCH)."""
+    """Add :data:`SET_TAG` to one disk, NIC or public IP with a PATCH that carries only the
+    tags (the resource's tags as just listed, plus the set's).
+
+    A PATCH replaces the tags and nothing else: re-PUTting a disk's listed body would also send
+    its read-only and state fields back (Disks - Update, "Updates (patches) a disk", is the
+    tags-and-settings path; NICs and public IPs have UpdateTags)."""
+    from azure.mgmt.compute.models import DiskUpdate
     from azure.mgmt.network.models import TagsObject
 
     rid = str(resource["id"])
     name = str(resource["name"])
     rg = rg_of(rid)
-    tags = {**dict(resource.get("tags") or {}), SET_TAG: ss.id}
+    tags = {k: v for k, v in dict(resource.get("tags") or {}).items() if k.lower() != SET_TAG}
+    tags[SET_TAG] = ss._set_tag
     if kind == "disk":
-        body = {key: value for key, value in resource.items() if key not in ("id", "name", "type")}
-        body["tags"] = tags
-        await ss._lro(f"tag disk {name}", ss._arm().compute.disks.begin_create_or_update(rg, name, body))
+        await ss._lro(
+            f"tag disk {name}", ss._arm().compute.disks.begin_update(rg, name, DiskUpdate(tags=tags))
+        )
     elif kind == "nic":
         await ss._call(
             f"tag network interface {name}",

@@ -9,6 +9,7 @@ which name the bad key or value in an :class:`~flexvmss.InvalidInputError`.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import types
 import typing
@@ -17,8 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
 from flexvmss._errors import InvalidInputError
+from flexvmss._redact import find_secrets, redact_json
 
 __all__ = [
+    "DEFAULT_ADMIN_USERNAME",
     "DEFAULT_NETWORK_API_VERSION",
     "DataDiskSpec",
     "HealthSpec",
@@ -36,6 +39,9 @@ __all__ = [
 
 DEFAULT_NETWORK_API_VERSION = "2020-11-01"
 _MASK = "********"
+#: Largest secret file read (bytes): far above what Azure accepts anywhere a secret goes
+#: (custom and user data are at most 64 KB), small enough that ``{file: /dev/zero}`` fails fast.
+MAX_SECRET_FILE_BYTES = 1024 * 1024
 
 
 class Secret:
@@ -65,12 +71,29 @@ class Secret:
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Secret:
-        """The text content of the file at ``path``."""
+        """The text content (UTF-8) of the file at ``path``, at most
+        :data:`MAX_SECRET_FILE_BYTES` bytes: a larger file, a device such as ``/dev/zero`` or a
+        binary file is refused with :class:`~flexvmss.InvalidInputError` before it fills memory."""
         try:
-            with open(path, encoding="utf-8") as handle:
-                return cls(handle.read())
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_SECRET_FILE_BYTES + 1)
         except OSError as exc:
             raise InvalidInputError("secret.file", str(path), "point to a readable file") from exc
+        if len(data) > MAX_SECRET_FILE_BYTES:
+            del data
+            raise InvalidInputError(
+                "secret.file",
+                str(path),
+                f"point to a file of at most {MAX_SECRET_FILE_BYTES // 1024} KiB (Azure takes at most 64 KB "
+                "of custom or user data)",
+                message=f"secret.file={str(path)!r} holds more than {MAX_SECRET_FILE_BYTES} bytes.",
+            )
+        try:  # newlines translated as a text-mode read would (\r\n and \r become \n)
+            return cls(data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n"))
+        except UnicodeDecodeError:
+            pass
+        del data  # no plain secret in this frame's locals when the error's traceback is shown
+        raise InvalidInputError("secret.file", str(path), "point to a UTF-8 text file")
 
     def reveal(self) -> str:
         """The secret value. Only the renderer should need this."""
@@ -101,6 +124,80 @@ class Secret:
         raise TypeError("flexvmss.Secret refuses to be pickled (it would write the secret in clear)")
 
 
+class PrivateMapping(dict[str, Any]):
+    """A plain ``dict`` whose ``repr`` masks what is secret by name or by shape
+    (:func:`flexvmss._redact.redact_json`): a spec's ``extra_properties`` and ``raw`` may carry
+    ``protectedSettings``, passwords or keys, and a spec's repr must not show them."""
+
+    def __repr__(self) -> str:
+        return repr(redact_json(dict(self)))
+
+    __str__ = __repr__
+
+
+def _check_public_keys(keys: Sequence[str]) -> None:
+    """Refuse a private key where a public key belongs (it would be sent to Azure as is)."""
+    for index, key in enumerate(keys):
+        if any(match.kind == "private-key" for match in find_secrets(key)):
+            raise InvalidInputError(
+                f"ssh_public_keys[{index}]",
+                "<a private key>",
+                "pass the public key instead: the .pub file next to the key, or the output of "
+                "`ssh-keygen -y -f KEY`; a private key never leaves your machine",
+                message=f"ssh_public_keys[{index}] holds a private key, not a public one; nothing was sent.",
+            )
+
+
+def _check_escape_hatches(spec: ScaleSetSpec | VmSpec, model: str) -> None:
+    """``extra_properties`` and ``raw`` checked against the shapes azure-mgmt declares for
+    ``model`` (:mod:`flexvmss._specs._shapes`) and kept as :class:`PrivateMapping` s."""
+    extra = spec.extra_properties
+    if not isinstance(extra, Mapping):
+        raise InvalidInputError(
+            "extra_properties", type(extra).__name__, "give a mapping of ARM body fields (camelCase)"
+        )
+    if extra:
+        from flexvmss._specs._shapes import check_body
+
+        check_body(extra, model, field="extra_properties")
+    if not isinstance(extra, PrivateMapping):
+        object.__setattr__(spec, "extra_properties", PrivateMapping(extra))
+    raw = spec.raw
+    if raw is None:
+        return
+    body = raw.as_dict() if callable(getattr(raw, "as_dict", None)) else raw
+    from flexvmss._specs._shapes import check_body
+
+    check_body(body, model, field="raw")
+    if isinstance(raw, Mapping) and not hasattr(raw, "as_dict") and not isinstance(raw, PrivateMapping):
+        object.__setattr__(spec, "raw", PrivateMapping(raw))
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    """The resolved field annotations of a spec class (resolved once per class)."""
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _check_fields(spec: object) -> None:
+    """Convert and check every field of a spec the way :meth:`ScaleSetSpec.from_mapping` does
+    (a list for a tuple, a string for a :class:`Secret`, a mapping for a nested spec...): a
+    value of the wrong type is an :class:`~flexvmss.InvalidInputError` naming the field when
+    the spec is made, never an ``AttributeError`` deep in the rules or the renderer."""
+    hints = _hints(type(spec))
+    for each in dataclasses.fields(spec):  # type: ignore[arg-type]  # a spec is a dataclass
+        if each.name in ("raw", "extra_properties"):
+            continue
+        value = getattr(spec, each.name)
+        converted = _convert(hints[each.name], value, each.name)
+        if converted is not value:
+            object.__setattr__(spec, each.name, converted)
+
+
 # ---------------------------------------------------------------------------------------------
 # Spec dataclasses
 
@@ -126,6 +223,9 @@ class ImageSpec:
     version: str = "latest"
     id: str | None = None
     os_type: Literal["linux", "windows"] | None = None
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
 
     @classmethod
     def from_urn(cls, urn: str, *, os_type: Literal["linux", "windows"] | None = None) -> ImageSpec:
@@ -186,6 +286,9 @@ class NetworkSpec:
     load_balancer_sku: Literal["Basic", "Standard", "Gateway"] | None = None
     network_api_version: str = DEFAULT_NETWORK_API_VERSION
 
+    def __post_init__(self) -> None:
+        _check_fields(self)
+
     @property
     def outbound_kinds(self) -> tuple[str, ...]:
         """Every outbound path this spec declares (empty: none)."""
@@ -209,6 +312,9 @@ class OsDiskSpec:
     ephemeral: bool = False
     delete_option: Literal["Delete", "Detach"] = "Delete"
     unmanaged_vhd_uri: str | None = None  # only so the rules can refuse it: Flex needs managed disks
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
 
     def to_wire(self) -> dict[str, Any]:
         disk: dict[str, Any] = {
@@ -239,6 +345,9 @@ class DataDiskSpec:
     iops_read_write: int | None = None
     mbps_read_write: int | None = None
 
+    def __post_init__(self) -> None:
+        _check_fields(self)
+
     def to_wire(self) -> dict[str, Any]:
         disk: dict[str, Any] = {
             "lun": self.lun,
@@ -264,6 +373,9 @@ class SpotSpec:
     eviction_policy: Literal["Deallocate", "Delete"] = "Delete"
     max_price: float = -1.0
 
+    def __post_init__(self) -> None:
+        _check_fields(self)
+
 
 @dataclass(frozen=True)
 class PriorityMixSpec:
@@ -272,6 +384,9 @@ class PriorityMixSpec:
 
     base_regular_count: int = 0
     regular_percentage_above_base: int = 50
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
 
 
 @dataclass(frozen=True)
@@ -284,6 +399,9 @@ class SkuProfileSpec:
     vm_sizes: tuple[str, ...]
     allocation_strategy: Literal["LowestPrice", "CapacityOptimized", "Prioritized"] = "LowestPrice"
     ranks: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
 
     def to_wire(self) -> dict[str, Any]:
         sizes: list[dict[str, Any]] = []
@@ -305,6 +423,9 @@ class HealthSpec:
     automatic_repairs: bool = True
     repair_grace_period_minutes: int = 30
     repair_action: Literal["Replace", "Restart", "Reimage"] = "Replace"
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
 
     def extension(self, os_type: str) -> dict[str, Any]:
         settings: dict[str, Any] = {"protocol": self.protocol, "port": self.port}
@@ -330,6 +451,9 @@ class IdentitySpec:
     user_assigned_ids: tuple[str, ...] = ()
     system_assigned: bool = False
 
+    def __post_init__(self) -> None:
+        _check_fields(self)
+
     def to_wire(self) -> dict[str, Any]:
         kinds = []
         if self.system_assigned:
@@ -349,6 +473,20 @@ class ScaleSetSpec:
 
     ``single_placement_group`` is sent as given: False (the default) is what attaching VMs and
     Spot priority mix need; None leaves the choice to Azure.
+
+    ``zone_balance`` is sent only for a set of two or more zones, and only when given: None (the
+    default) leaves Azure's best-effort balancing; True asks for strict balance (rule FLEX030
+    refuses it with fewer than two zones). Azure refuses the property, whatever its value, on a
+    set of one zone or none, so an explicit False there is not sent either.
+
+    ``tags`` must fit Azure's limits (rule FLEX033): at most 50, names up to 512 characters
+    without ``<>%&\\?/``, values up to 256 characters.
+
+    Every field is checked when the spec is made: a value of the wrong type raises
+    :class:`~flexvmss.InvalidInputError` naming the field (a list is taken for a tuple, a string
+    for a :class:`Secret`, a mapping for a nested spec). ``extra_properties`` (deep-merged into
+    the ARM body) and ``raw`` (the whole body) are checked against the shapes azure-mgmt-compute
+    declares; their repr masks secrets. A private key in ``ssh_public_keys`` is refused.
     """
 
     location: str
@@ -362,7 +500,7 @@ class ScaleSetSpec:
     custom_data: Secret | None = None
     user_data: Secret | None = None
     zones: tuple[str, ...] = ()
-    zone_balance: bool = False
+    zone_balance: bool | None = None
     platform_fault_domain_count: int = 1
     single_placement_group: bool | None = False
     priority: Literal["Regular", "Spot", "Low"] = "Regular"
@@ -382,7 +520,12 @@ class ScaleSetSpec:
     overprovision: bool | None = None
     dedicated_host_group_id: str | None = None
     extra_properties: Mapping[str, Any] = field(default_factory=dict)
-    raw: Any = None
+    raw: Any = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
+        _check_public_keys(self.ssh_public_keys)
+        _check_escape_hatches(self, "VirtualMachineScaleSet")
 
     @property
     def has_vm_profile(self) -> bool:
@@ -401,23 +544,34 @@ class ScaleSetSpec:
         return result
 
 
+#: The administrator user name of a VM whose spec and set name none.
+DEFAULT_ADMIN_USERNAME = "azureuser"
+
+
 @dataclass(frozen=True)
 class VmSpec:
     """A VM created directly into a Flex scale set (attach at creation).
 
+    Shaped like its set: ``vm_size``, ``image``, ``network`` (with its outbound path),
+    ``admin_username`` and ``ssh_public_keys`` left unset are taken from the set's VM profile
+    when the VM is created (``FlexScaleSet.add_vm``), so ``VmSpec(name="web-extra")`` is a VM
+    like the set's others. Give any of them to differ from the profile; a set without a VM
+    profile has nothing to give, so its VMs name their own size, image and network.
+
     ``resource_group`` must be the set's (None: the set's). ``platform_fault_domain`` pins the
-    VM to one fault domain (0-based, below the set's count).
+    VM to one fault domain (0-based, below the set's count). ``tags`` must fit Azure's limits
+    with the one flexvmss adds (rule FLEX033: at most 49 of your own).
     """
 
     name: str
-    vm_size: str
-    image: ImageSpec
-    network: NetworkSpec
+    vm_size: str | None = None
+    image: ImageSpec | None = None
+    network: NetworkSpec | None = None
     zone: str | None = None
     platform_fault_domain: int | None = None
     priority: Literal["Regular", "Spot", "Low"] = "Regular"
     spot: SpotSpec | None = None
-    admin_username: str = "azureuser"
+    admin_username: str | None = None
     ssh_public_keys: tuple[str, ...] = ()
     admin_password: Secret | None = None
     custom_data: Secret | None = None
@@ -429,7 +583,12 @@ class VmSpec:
     tags: Mapping[str, str] = field(default_factory=dict)
     resource_group: str | None = None
     extra_properties: Mapping[str, Any] = field(default_factory=dict)
-    raw: Any = None
+    raw: Any = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
+        _check_public_keys(self.ssh_public_keys)
+        _check_escape_hatches(self, "VirtualMachine")
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> VmSpec:
@@ -445,6 +604,15 @@ class VmSpec:
 
 def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
+
+
+def _scalar_text(value: Any, where: str) -> str:
+    """A tag key or value: text, or a number or boolean written unquoted in a spec file."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float, bool)) and not (isinstance(value, float) and not math.isfinite(value)):
+        return str(value)
+    raise InvalidInputError(where, type(value).__name__, "give a string")
 
 
 def _convert(tp: Any, value: Any, path: str) -> Any:
@@ -487,9 +655,13 @@ def _convert(tp: Any, value: Any, path: str) -> Any:
             raise InvalidInputError(where, value, "give a mapping")
         args = typing.get_args(tp)
         if args and args[1] is str:
-            return {str(k): str(v) for k, v in value.items()}
+            return {
+                _scalar_text(k, f"{where}[{k!r}]"): _scalar_text(v, f"{where}.{k}") for k, v in value.items()
+            }
         if args and args[1] is int:
-            return {str(k): _convert(int, v, f"{where}.{k}") for k, v in value.items()}
+            return {
+                _scalar_text(k, f"{where}[{k!r}]"): _convert(int, v, f"{where}.{k}") for k, v in value.items()
+            }
         return dict(value)
     if tp is Secret:
         if isinstance(value, Secret):
@@ -546,9 +718,9 @@ def _convert(tp: Any, value: Any, path: str) -> Any:
             return value
         raise InvalidInputError(where, value, "give a whole number")
     if tp is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
             return float(value)
-        raise InvalidInputError(where, value, "give a number")
+        raise InvalidInputError(where, value, "give a finite number")
     if tp is str:
         if isinstance(value, str):
             return value

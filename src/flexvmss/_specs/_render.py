@@ -14,7 +14,9 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from flexvmss._errors import InvalidInputError
 from flexvmss._specs._model import (
+    DEFAULT_ADMIN_USERNAME,
     DEFAULT_NETWORK_API_VERSION,
     NetworkSpec,
     ScaleSetSpec,
@@ -80,7 +82,8 @@ def _deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any
 def _os_profile(
     spec: ScaleSetSpec | VmSpec, os_type: str, *, name_key: str, name_value: str
 ) -> dict[str, Any]:
-    profile: dict[str, Any] = {name_key: name_value, "adminUsername": spec.admin_username}
+    user = spec.admin_username or DEFAULT_ADMIN_USERNAME
+    profile: dict[str, Any] = {name_key: name_value, "adminUsername": user}
     if spec.admin_password is not None:
         profile["adminPassword"] = spec.admin_password.reveal()
     if spec.custom_data is not None:
@@ -92,7 +95,7 @@ def _os_profile(
         if spec.ssh_public_keys:
             linux["ssh"] = {
                 "publicKeys": [
-                    {"path": f"/home/{spec.admin_username}/.ssh/authorized_keys", "keyData": key}
+                    {"path": f"/home/{user}/.ssh/authorized_keys", "keyData": key}
                     for key in spec.ssh_public_keys
                 ]
             }
@@ -148,6 +151,12 @@ def render_scale_set_body(spec: ScaleSetSpec, *, name: str | None = None) -> dic
     body: dict[str, Any] = {"location": spec.location, "tags": dict(spec.tags), "properties": props}
     if spec.zones:
         body["zones"] = [str(z) for z in spec.zones]
+    # zoneBalance only with two or more zones, and only when the spec says so: the REST spec
+    # says "If there are no zones or only one zone specified, then zoneBalance property should
+    # not be set", and Azure refuses any value there (InvalidParameter "The value of parameter
+    # zoneBalance is invalid", Azure/azure-rest-api-specs#11805, Azure/azure-powershell#6012).
+    # Terraform azurerm sends it only when true.
+    if spec.zone_balance is not None and len({str(z) for z in spec.zones}) >= 2:
         props["zoneBalance"] = spec.zone_balance
     if spec.identity is not None:
         body["identity"] = spec.identity.to_wire()
@@ -235,6 +244,16 @@ def render_vm_body(spec: VmSpec, *, scale_set_id: str, location: str) -> dict[st
     """The ARM wire body for a VM created into the set ``scale_set_id``."""
     if spec.raw is not None:
         return dict(spec.raw.as_dict() if hasattr(spec.raw, "as_dict") else spec.raw)
+    missing = [f for f in ("vm_size", "image", "network") if getattr(spec, f) is None]
+    if missing:
+        raise InvalidInputError(
+            missing[0],
+            None,
+            f"give VM {spec.name} its {', '.join(missing)}, or create it with FlexScaleSet.add_vm() into "
+            "a set with a VM profile, which fills them in from the profile",
+            message=f"VM {spec.name} has no {' or '.join(missing)}.",
+        )
+    assert spec.image is not None and spec.network is not None
     os_type = spec.image.os
     storage: dict[str, Any] = {"osDisk": spec.os_disk.to_wire(), "imageReference": spec.image.to_wire()}
     if spec.data_disks:

@@ -76,16 +76,34 @@ class Application(Terminal):
 
         logger = logging.getLogger("flexvmss")
         handler = RichHandler(console=make_console(stderr=True), show_time=False, show_path=False)
-        handler.setLevel(logging.DEBUG if verbosity > 1 else logging.INFO if verbosity else logging.WARNING)
         previous_level = logger.level
         logger.addHandler(handler)
-        logger.setLevel(min(handler.level, logger.getEffectiveLevel()))
+        self._log_handler = handler
+        self._set_log_level(verbosity)
 
         def restore() -> None:
             logger.removeHandler(handler)
             logger.setLevel(previous_level)
 
         self._closers.append(restore)
+
+    def _set_log_level(self, verbosity: int) -> None:
+        import logging
+
+        logger = logging.getLogger("flexvmss")
+        level = logging.DEBUG if verbosity > 1 else logging.INFO if verbosity else logging.WARNING
+        self._log_handler.setLevel(level)
+        logger.setLevel(min(level, logger.getEffectiveLevel()))
+
+    def override(self, **changes: Any) -> None:
+        """Apply global options typed after the command (``flexvmss ls web -o json``): they
+        win over the same options given before it or by environment variable."""
+        import dataclasses
+
+        self.settings = dataclasses.replace(self.settings, **changes)
+        if "verbosity" in changes:
+            self.verbosity = self.settings.verbosity
+            self._set_log_level(self.verbosity)
 
     # -- settings -------------------------------------------------------------------
     @property
@@ -222,4 +240,11 @@ def make_credential(choice: str) -> Any:
         "managed-identity": identity.ManagedIdentityCredential,
         "environment": identity.EnvironmentCredential,
     }
-    return factories[choice]()
+    try:
+        return factories[choice]()
+    except ValueError as exc:  # e.g. AZURE_CLIENT_ID set but empty: azure-identity refuses it here
+        from flexvmss import CredentialError
+
+        raise CredentialError(
+            f"build the {choice} credential", code=type(exc).__name__, message=str(exc).splitlines()[0]
+        ) from exc

@@ -4,9 +4,7 @@ spec files (YAML or JSON) and ``key=value`` lists."""
 from __future__ import annotations
 
 import fnmatch
-import json
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 import click
@@ -97,14 +95,12 @@ def parse_key_values(values: tuple[str, ...], *, option: str) -> dict[str, str]:
 
 
 def load_spec_file(path: str) -> dict[str, Any]:
-    """Read a spec file: ``.json`` as JSON, anything else as YAML (JSON is valid YAML too)."""
-    import yaml
+    """Read a spec file: ``.json`` as JSON, anything else as YAML (JSON is valid YAML too), with
+    the library's limits (size, YAML aliases: :mod:`flexvmss._specs._load`)."""
+    from flexvmss import InvalidInputError
+    from flexvmss._specs import load_spec_file as load
 
-    text = Path(path).read_text(encoding="utf-8")
     try:
-        data = json.loads(text) if path.lower().endswith(".json") else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="--spec") from exc
-    if not isinstance(data, dict):
-        raise click.BadParameter(f"{path} must hold a mapping of spec fields.", param_hint="--spec")
-    return data
+        return load(path)
+    except InvalidInputError as exc:
+        raise click.BadParameter(exc.message, param_hint="--spec") from None

@@ -9,14 +9,20 @@ library's ``from_mapping``, so the file format and the flags cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from flexvmss.cli._options import load_spec_file, parse_key_values
 
-__all__ = ["build_scale_set_spec", "build_vm_spec", "common_vm_options", "scale_set_options"]
+__all__ = [
+    "build_scale_set_spec",
+    "build_vm_spec",
+    "common_vm_options",
+    "scale_set_options",
+    "set_only_keys",
+    "vm_mapping_from_set_spec",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,12 +104,37 @@ def _network_and_image(mapping: dict[str, Any], flags: dict[str, Any]) -> None:
         mapping["network"] = network
 
 
+#: Largest ``--ssh-key-file`` read: an SSH public key is under 1 KB (RSA 4096: ~750 bytes).
+MAX_KEY_FILE_BYTES = 16 * 1024
+
+
+def _read_public_key(path: str) -> str:
+    """The text of ``--ssh-key-file``, read with a size cap (the spec refuses a private key)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_KEY_FILE_BYTES + 1)
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot read {path}: {exc.strerror or exc}", param_hint="--ssh-key-file"
+        ) from None
+    if len(data) > MAX_KEY_FILE_BYTES:
+        raise click.BadParameter(
+            f"{path} is larger than an SSH public key; pass the .pub file.", param_hint="--ssh-key-file"
+        )
+    try:
+        return data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise click.BadParameter(
+            f"{path} is not a text file; pass the .pub file.", param_hint="--ssh-key-file"
+        ) from None
+
+
 def _common_fields(mapping: dict[str, Any], flags: dict[str, Any]) -> None:
     for key in ("location", "vm_size", "admin_username", "priority"):
         if flags.get(key) is not None:
             mapping[key] = flags[key]
     if flags.get("ssh_key_file"):
-        mapping["ssh_public_keys"] = [Path(flags["ssh_key_file"]).read_text(encoding="utf-8").strip()]
+        mapping["ssh_public_keys"] = [_read_public_key(flags["ssh_key_file"])]
     if flags.get("tags"):
         mapping["tags"] = {**(mapping.get("tags") or {}), **parse_key_values(flags["tags"], option="--tag")}
     _network_and_image(mapping, flags)
@@ -126,11 +157,42 @@ def build_scale_set_spec(flags: dict[str, Any]) -> Any:
     return ScaleSetSpec.from_mapping(mapping)
 
 
-def build_vm_spec(vm_name: str | None, flags: dict[str, Any]) -> Any:
-    """A :class:`flexvmss.VmSpec` from ``--spec`` and the flags (VM_NAME overrides ``name``)."""
+def set_only_keys() -> frozenset[str]:
+    """Keys of a scale set's spec that a VM spec does not have (``location``, ``capacity``,
+    ``zones``...): a VM takes them from its set."""
+    import dataclasses
+
+    from flexvmss import ScaleSetSpec, VmSpec
+
+    vm_keys = {f.name for f in dataclasses.fields(VmSpec)}
+    return frozenset(f.name for f in dataclasses.fields(ScaleSetSpec) if f.name not in vm_keys)
+
+
+def vm_mapping_from_set_spec(mapping: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A set's spec file reused for one of its VMs: the set-only keys go (the VM is created
+    into the set, which has them), and so do ``raw`` and ``extra_properties``, which hold a
+    *set's* body and would be wrong in a VM's. Returns the VM's mapping and the keys left out;
+    a VM spec file (no set-only key) comes back unchanged."""
+    set_keys = set_only_keys()
+    if set_keys.isdisjoint(mapping):
+        return mapping, []
+    dropped = sorted(k for k in mapping if k in set_keys or k in ("raw", "extra_properties"))
+    return {k: v for k, v in mapping.items() if k not in dropped}, dropped
+
+
+def build_vm_spec(vm_name: str | None, flags: dict[str, Any], *, notes: list[str] | None = None) -> Any:
+    """A :class:`flexvmss.VmSpec` from ``--spec`` and the flags (VM_NAME overrides ``name``).
+
+    ``--spec`` may be a VM's spec file or its set's: the set's own keys are left out (and
+    named in ``notes``); what the VM spec leaves unset comes from the set's profile."""
     from flexvmss import VmSpec
 
     mapping = load_spec_file(flags["spec_file"]) if flags.get("spec_file") else {}
+    mapping, dropped = vm_mapping_from_set_spec(mapping)
+    if dropped and notes is not None:
+        notes.append(
+            f"{flags['spec_file']} is a scale set's spec: a VM takes {', '.join(dropped)} from its set."
+        )
     if vm_name:
         mapping["name"] = vm_name
     if flags.get("zone") is not None:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 __all__ = ["add_vm"]
 
 
-@click.command("add-vm", short_help="Create a VM in a scale set (own size, zone, priority).")
+@click.command("add-vm", short_help="Create a VM in a scale set, shaped like the set's profile.")
 @click.argument("name")
 @click.argument("vm_name", required=False)
 @common_vm_options
@@ -30,10 +30,17 @@ __all__ = ["add_vm"]
 def add_vm(app: Application, /, *, name: str, vm_name: str | None, **flags: Any) -> None:
     """Create VM VM_NAME as a member of scale set NAME.
 
-    The VM may differ from the set's profile (size, zone, fault domain, Spot priority): Flex
-    sets are heterogeneous. Existing VMs cannot join a set; only new ones are created in it.
+    The VM is shaped like the set: its size, image, subnet and outbound path, administrator
+    name and SSH keys come from the set's VM profile unless a flag or --spec says otherwise
+    (--spec may be the set's own spec file: its set-only keys are left out). The VM may
+    differ from the profile (size, zone, fault domain, Spot priority): Flex sets are
+    heterogeneous. It passes the same Flex rules as the set. Existing VMs cannot join a set;
+    only new ones are created in it.
     """
-    spec = build_vm_spec(vm_name, flags)
+    notes: list[str] = []
+    spec = build_vm_spec(vm_name, flags, notes=notes)
+    for note in notes:
+        app.display_info(note)
     ss = app.scale_set(name)
     with app.status(f"Creating VM {spec.name} in {name} ..."):
         ss.add_vm(spec)

@@ -20,8 +20,9 @@ def emulator() -> None:
 def serve(args: tuple[str, ...]) -> None:
     """Serve the emulator until Ctrl-C (options: see `flexvmss emulator serve --help`).
 
-    Prints the base URL, the CA file and a ready-to-paste snippet. Same as
-    `python -m flexvmss.emulator serve`.
+    Prints `export` lines (subscription, base URL, CA file; with --with-network also the
+    resource group and the subnet behind a NAT gateway it creates) that point every flexvmss
+    command and script at it. Same as `python -m flexvmss.emulator serve`.
     """
     from flexvmss.emulator._serve import serve as serve_main
 

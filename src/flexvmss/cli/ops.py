@@ -9,6 +9,7 @@ can tell a partial failure from success (0), an error (1) and a usage error (2).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +27,8 @@ __all__ = ["EXIT_INTERRUPTED", "EXIT_VMS_FAILED", "OPERATION_COMMANDS", "report_
 
 #: Exit code when a batch operation finished but some VMs failed.
 EXIT_VMS_FAILED = 3
-#: Exit code after Ctrl-C stopped a batch (the partial result is reported first).
+#: Exit code after Ctrl-C (128 + SIGINT, as shells report it); a batch reports its partial
+#: result first.
 EXIT_INTERRUPTED = 130
 
 
@@ -54,12 +56,14 @@ def run_batch(
             if exc.result is None:
                 raise
             batch, interrupted = exc.result, True
-    if interrupted:
-        app.display_warning(f"Interrupted: no new {operation} requests were sent; what was done so far:")
-    report_batch(app, batch, operation=operation)
-    if interrupted:
-        raise SystemExit(EXIT_INTERRUPTED)
-    return batch
+    if not interrupted:
+        report_batch(app, batch, operation=operation)
+        return batch
+    app.display_warning(f"Interrupted: no new {operation} requests were sent; what was done so far:")
+    # VMs left undone by Ctrl-C are not a failure to exit 3 for: the exit code says Ctrl-C
+    with contextlib.suppress(SystemExit):
+        report_batch(app, batch, operation=operation)
+    raise SystemExit(EXIT_INTERRUPTED)
 
 
 def report_batch(app: Application, batch: BatchResult, *, operation: str) -> None:

@@ -1,5 +1,6 @@
-"""A local Azure Resource Manager for Flexible scale sets: Compute, Network and Resources
-over HTTPS, on an emulated clock, with Azure's throttling and seeded faults.
+"""A local Azure Resource Manager for Flexible scale sets: Compute, Network, Resources and
+ComputeSchedule (Scheduled Actions) over HTTPS, on an emulated clock, with Azure's throttling
+and seeded faults.
 
 Three ways to start it::
 
@@ -13,18 +14,20 @@ Layout (moto's shape: per provider, state apart from HTTP handling)::
 
     core/            the contract between the server and the providers: Request/Response,
                      ArmError, ids, ETags and paging, Clock, Store, operations (LRO),
-                     Router, Provider, Context
-    compute/ network/ resources/    one folder per provider, all the same shape:
+                     Router, Provider, Context, server-side default tables, realism knobs
+    compute/ network/ resources/ computeschedule/    one folder per provider, all the same shape:
         __init__.py  ``provider = Provider(namespace, router, durations, hooks)``
         urls.py      the routing table: method, path, handler, op class, throttling policy
-        models/      state and behaviour as plain functions over the store (no HTTP)
+        models/      state and behaviour as plain functions over the store (no HTTP);
+                     ``models/defaults.py``: what Azure fills in, one sourced table per type
         responses/   thin handlers: parse the request, call models, render ARM's answer
-        api.py       what other providers may call (network's, for compute's NICs)
+        api.py       what other providers may call (network's, for compute's NICs; compute's,
+                     for ComputeSchedule's per-VM work)
     operations.py    the operation-status routes every provider's LROs point at
     _dispatch.py     one request through ARM: clock, auth, faults, throttling, route
     _server.py _admin.py _tls.py    HTTPS, the ``/_emulator/`` admin API, the throwaway CA
     _faults.py _throttle.py         seeded fault injection; Azure's published throttling
-    catalog/         the Resource SKUs data
+    catalog/         the Resource SKUs, from real data (``data/resource_skus.json.gz``)
     testing.py       :class:`TestClient`: requests through the dispatcher, no HTTP
 
 Where a change goes:
@@ -38,13 +41,18 @@ Where a change goes:
 * **A new route** for an existing type: a handler in ``<provider>/responses/`` and a row in
   ``<provider>/urls.py``; a new per-VM action is a row in ``compute/models/operations.py``, a
   function in ``compute/models/actions.py`` and a row in ``compute/urls.py``.
-* **A new provider** (say ``Microsoft.ComputeSchedule``): a new folder in the same shape,
-  named in ``_emulator._PROVIDER_MODULES``; it reaches others only through their ``api.py``
-  and the :class:`~flexvmss.emulator.core.Provider` hooks.
+* **A new provider** (as ``computeschedule/`` was): a new folder in the same shape, named in
+  ``_emulator._PROVIDER_MODULES``; it reaches others only through their ``api.py``, the
+  :class:`~flexvmss.emulator.core.Provider` hooks and the services on
+  :class:`~flexvmss.emulator.core.Context` (``compute_budget``: Compute's throttling buckets).
 * **A new Flex rule**: ``compute/models/flex.py`` (sizes, sets, profiles) or
   ``compute/models/membership.py`` (a VM joining or leaving a set), citing its source.
 * **A new fault kind**: ``_faults.py`` (and, if it acts before the handler, the order in
   ``_dispatch.py``); a new throttling policy: ``_throttle.py`` and the route's row.
+* **A value Azure fills in** that the client did not send: a row in the provider's
+  ``models/defaults.py`` table for that resource type, naming its source.
+* **A new eventual-consistency effect**: a knob in ``core/_realism.py`` (off at level "off"),
+  applied where the provider renders what reads show.
 
 Every behaviour cites where it comes from (REST spec or example, Azure docs, a public
 recording or issue) or says "inferred".
@@ -61,6 +69,7 @@ if TYPE_CHECKING:
     from ._faults import FaultRule
     from ._network_setup import FlexNetwork
     from ._throttle import throttle_lower_bound
+    from .core import Realism
     from .testing import TestClient
 
 __all__ = [
@@ -70,6 +79,7 @@ __all__ = [
     "EmulatorCredential",
     "FaultRule",
     "FlexNetwork",
+    "Realism",
     "TestClient",
     "throttle_lower_bound",
 ]
@@ -81,6 +91,7 @@ _WHERE = {
     "EmulatorClients": "._emulator",
     "FaultRule": "._faults",
     "FlexNetwork": "._network_setup",
+    "Realism": ".core",
     "TestClient": ".testing",
     "throttle_lower_bound": "._throttle",
 }

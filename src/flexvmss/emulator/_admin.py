@@ -1,7 +1,10 @@
-"""The admin API over HTTP, under ``/_emulator/`` (no authentication).
+"""The admin API over HTTP, under ``/_emulator/``, for the emulator's own operator only.
 
-Every endpoint calls the same method of :class:`~flexvmss.emulator.Emulator` a Python
-caller would use:
+Every request needs the emulator's admin token (:attr:`Emulator.admin_token
+<flexvmss.emulator.Emulator.admin_token>`, printed by ``python -m flexvmss.emulator serve``) in
+the ``x-flexvmss-admin-token`` header: the ARM routes accept any bearer token, as a local
+Azure stand-in should, but reset, faults and the clock are the test's, not a neighbour's. In
+process, use the same methods on the :class:`~flexvmss.emulator.Emulator` object instead.
 
 =====================================  =======================================
 ``POST /_emulator/reset``              ``emu.reset()``
@@ -16,21 +19,31 @@ caller would use:
 ``POST /_emulator/lro/complete``       ``emu.complete_all()``
 ``POST /_emulator/throttle``           ``emu.set_throttle(mode)``
 =====================================  =======================================
+
+Inputs are checked before anything changes (JSON objects, finite numbers in range, valid
+regular expressions): a bad one is a 400 in ARM's error shape, and nothing can leave the
+emulator broken until a restart. An unexpected failure is a 500 in the same shape, its details
+in the log only.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 from aiohttp import web
 
 from ._faults import FaultInjector, FaultRule
+from ._inputs import ADMIN_TOKEN_HEADER, AdminInputError, check_fault_fields, check_seconds
 from ._throttle import ThrottleModel
 from .core import Clock
 
-__all__ = ["AdminApi", "Administered"]
+__all__ = ["ADMIN_TOKEN_HEADER", "AdminApi", "Administered"]
+
+log = logging.getLogger("flexvmss.emulator")
 
 
 class Administered(Protocol):
@@ -39,6 +52,9 @@ class Administered(Protocol):
     clock: Clock
     faults: FaultInjector
     throttle: ThrottleModel
+
+    @property
+    def admin_token(self) -> str: ...
 
     def reset(self) -> None: ...
     def snapshot(self) -> str: ...
@@ -56,27 +72,49 @@ def _json(body: Any, status: int = 200) -> web.Response:
     return web.json_response(body, status=status)
 
 
-def _error(status: int, code: str, message: str) -> web.Response:
-    return _json({"error": {"code": code, "message": message}}, status)
+def _error(status: int, code: str, message: str, **headers: str) -> web.Response:
+    response = _json({"error": {"code": code, "message": message}}, status)
+    response.headers.update(headers)
+    return response
+
+
+def _object(payload: Any, what: str) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise AdminInputError(f"{what} takes a JSON object, not {type(payload).__name__}")
+    return payload
 
 
 class AdminApi:
-    """Routes admin requests to an emulator."""
+    """Routes admin requests to an emulator, after checking the admin token."""
 
     def __init__(self, emulator: Administered) -> None:
         self.emu = emulator
 
+    def authorised(self, request: web.Request) -> bool:
+        given = request.headers.get(ADMIN_TOKEN_HEADER, "")
+        return hmac.compare_digest(given.encode(), self.emu.admin_token.encode())
+
     async def __call__(self, request: web.Request, body: bytes) -> web.StreamResponse:
+        if not self.authorised(request):
+            return _error(
+                401,
+                "AuthenticationFailed",
+                f"The admin API needs the emulator's admin token in the '{ADMIN_TOKEN_HEADER}' header "
+                "(printed by `python -m flexvmss.emulator serve`; Emulator.admin_token in Python).",
+            )
         name = request.path[len("/_emulator/") :].strip("/").lower()
         method = request.method.upper()
         try:
             payload: Any = json.loads(body) if body.strip() else {}
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             return _error(400, "InvalidRequestContent", f"The request body is not valid JSON: {exc}")
         try:
             return self._dispatch(method, name, payload)
         except (ValueError, TypeError, KeyError) as exc:
             return _error(400, "InvalidRequest", str(exc))
+        except Exception:
+            log.exception("emulator admin request %s /_emulator/%s failed", method, name)
+            return _error(500, "InternalServerError", "The admin request failed; see the emulator's log.")
 
     def _dispatch(self, method: str, name: str, payload: Any) -> web.Response:
         emu = self.emu
@@ -86,10 +124,10 @@ class AdminApi:
         if (method, name) == ("POST", "snapshot"):
             return _json({"id": emu.snapshot()})
         if (method, name) == ("POST", "restore"):
-            snap_id = payload.get("id") if isinstance(payload, dict) else None
-            if not snap_id:
-                raise ValueError('restore needs {"id": <snapshot id>}')
-            emu.restore(str(snap_id))
+            snap_id = _object(payload, "restore").get("id")
+            if not isinstance(snap_id, str) or not snap_id:
+                raise AdminInputError('restore needs {"id": <snapshot id>}')
+            emu.restore(snap_id)
             return _json({"restored": snap_id})
         if (method, name) == ("GET", "counters"):
             return _json(emu.counters())
@@ -97,8 +135,14 @@ class AdminApi:
             return _json(emu.inventory())
         if name == "faults":
             if method == "POST":
-                rules = payload if isinstance(payload, list) else payload.get("rules", [payload])
-                added = [emu.add_fault(r).to_dict() for r in rules]
+                if isinstance(payload, list):
+                    rules: Any = payload
+                else:
+                    rules = _object(payload, "faults").get("rules", [payload])
+                if not isinstance(rules, list):
+                    raise AdminInputError("rules must be a list of fault rules")
+                checked = [check_fault_fields(rule) for rule in rules]  # all checked before any is added
+                added = [emu.add_fault(rule).to_dict() for rule in checked]
                 return _json({"added": added})
             if method == "GET":
                 return _json({"rules": [r.to_dict() for r in emu.faults.rules]})
@@ -106,11 +150,17 @@ class AdminApi:
                 emu.clear_faults()
                 return _json({"cleared": True})
         if (method, name) == ("POST", "clock/advance"):
-            emu.advance(float(payload["seconds"]))
+            body = _object(payload, "clock/advance")
+            if "seconds" not in body:
+                raise AdminInputError('clock/advance needs {"seconds": <number>}')
+            emu.advance(check_seconds(body["seconds"]))
             return _json({"now": emu.clock.now()})
         if (method, name) == ("POST", "lro/complete"):
             return _json({"completed": emu.complete_all()})
         if (method, name) == ("POST", "throttle"):
-            emu.set_throttle(payload.get("mode"))
+            mode = _object(payload, "throttle").get("mode")
+            if mode is not None and not isinstance(mode, str):
+                raise AdminInputError("mode must be 'azure' or 'off'")
+            emu.set_throttle(mode)
             return _json({"mode": "azure" if emu.throttle.enabled else "off"})
         return _error(404, "NotFound", f"No admin endpoint {method} /_emulator/{name}.")

@@ -97,6 +97,44 @@ def _not_found(method: str, path: str, api_version: str | None) -> ArmError:
     return ArmError(404, "NotFound", f"No HTTP resource was found that matches the request URI '{path}'.")
 
 
+#: Azure's limits on a resource's tags (Microsoft Learn, azure-resource-manager/management/
+#: tag-resources, Limitations): names never hold these characters, values at most 256 characters.
+_TAG_NAME_FORBIDDEN = re.compile(r"[<>%&\\?/\x00-\x1f\x7f]")
+_MAX_TAG_VALUE = 256
+
+
+def _tag_error(req: Request) -> ArmError | None:
+    """ARM's refusal of a PUT or PATCH whose ``tags`` break Azure's limits, checked by ARM before
+    the resource provider sees the request. Texts: ``InvalidTagValueLength`` as quoted from a
+    real answer in Azure-Samples/azure-search-openai-demo#1997; ``InvalidTagNameCharacters`` as
+    quoted in MicrosoftDocs' ``az storage account update`` tag examples."""
+    if req.method not in ("PUT", "PATCH") or b'"tags"' not in req.body:
+        return None
+    try:
+        tags = json.loads(req.body).get("tags")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(tags, dict):
+        return None
+    bad_names = [str(name) for name in tags if _TAG_NAME_FORBIDDEN.search(str(name))]
+    if bad_names:
+        return ArmError(
+            400,
+            "InvalidTagNameCharacters",
+            f"The tag names '{', '.join(bad_names)}' have reserved characters '<,>,%,&,\\,?,/' "
+            "or control characters.",
+        )
+    for value in tags.values():
+        if isinstance(value, str) and len(value) > _MAX_TAG_VALUE:
+            return ArmError(
+                400,
+                "InvalidTagValueLength",
+                f"Tag value too large.  Following tag value '{value}' exceeded the maximum length. "
+                f"Maximum allowed length for tag value - '{_MAX_TAG_VALUE}' characters.",
+            )
+    return None
+
+
 class Dispatcher:
     """Serves requests against one :class:`Context` with a router, throttling and faults."""
 
@@ -206,6 +244,10 @@ class Dispatcher:
                 extra,
             )
 
+        tag_error = _tag_error(req)
+        if tag_error is not None:
+            return self._with(self._error(req, tag_error, extra), drop, delay)
+
         self.faults.serving(req, route.op_class)
         try:
             resp = route.handler(ctx, req)
@@ -277,6 +319,9 @@ class Dispatcher:
         headers.update(resp.headers)
         if req.method == "HEAD" or resp.body is None:
             payload = b""
+        elif isinstance(resp.body, bytes):  # JSON serialized beforehand (a cached answer)
+            payload = resp.body
+            headers["Content-Type"] = "application/json; charset=utf-8"
         else:
             payload = json.dumps(resp.body, separators=(",", ":")).encode()
             headers["Content-Type"] = "application/json; charset=utf-8"

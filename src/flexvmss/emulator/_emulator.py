@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import copy
 import importlib
+import ipaddress
 import logging
 import random
+import secrets
 import uuid
 from collections.abc import Iterable, Mapping
 from types import TracebackType
@@ -26,14 +28,26 @@ from typing import Any
 from ._credential import AsyncEmulatorCredential, EmulatorCredential
 from ._dispatch import Counters, Dispatcher
 from ._faults import FaultInjector, FaultRule
+from ._inputs import ADMIN_TOKEN_HEADER, MAX_CLOCK_SECONDS, check_fault_fields, check_seconds
 from ._network_setup import create_network
 from ._throttle import ThrottleModel
 from ._tls import TlsMaterial, make_tls
-from .core import Clock, Context, OperationManager, Provider, Router, Store
+from .core import (
+    PAGE_SIZE,
+    Clock,
+    Context,
+    OperationManager,
+    Provider,
+    Realism,
+    Router,
+    StaleLists,
+    Store,
+    resolve_realism,
+)
 from .operations import router as operations_router
 from .testing import TestClient
 
-__all__ = ["DEFAULT_SUBSCRIPTION_ID", "DEFAULT_TENANT_ID", "Emulator", "EmulatorClients"]
+__all__ = ["DEFAULT_SUBSCRIPTION_ID", "DEFAULT_TENANT_ID", "Emulator", "EmulatorClients", "is_loopback"]
 
 log = logging.getLogger("flexvmss.emulator")
 
@@ -46,7 +60,18 @@ _PROVIDER_MODULES = (
     "flexvmss.emulator.resources",
     "flexvmss.emulator.compute",
     "flexvmss.emulator.network",
+    "flexvmss.emulator.computeschedule",
 )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the emulator on this machine (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a name other than localhost may resolve to anything
 
 
 def _import_optional(module: str) -> Any | None:
@@ -59,12 +84,14 @@ def _import_optional(module: str) -> Any | None:
         raise
 
 
-def _load_catalog() -> dict[str, list[dict[str, Any]]]:
+def _load_catalog() -> Mapping[str, list[dict[str, Any]]]:
+    """The Resource SKUs catalog (a :class:`flexvmss.emulator.catalog.Catalog`: regions are built
+    on first use), or an empty one when the package is missing."""
     mod = _import_optional("flexvmss.emulator.catalog")
     if mod is None or not hasattr(mod, "load_catalog"):
         log.warning("flexvmss.emulator.catalog is not available; the SKU catalog is empty")
         return {}
-    catalog: dict[str, list[dict[str, Any]]] = mod.load_catalog()
+    catalog: Mapping[str, list[dict[str, Any]]] = mod.load_catalog()
     return catalog
 
 
@@ -144,6 +171,18 @@ class Emulator:
     operation ids, durations and faults reproducible. ``manual_clock=True`` freezes time
     until :meth:`advance`. ``routers`` replaces the built-in providers (tests);
     ``extra_routers`` adds to them.
+
+    ``realism`` is how far reads imitate Azure's eventual consistency: a level name (``"off"``,
+    ``"azure"``) or :class:`~flexvmss.emulator.core.Realism` knobs; None takes the level named by
+    ``FLEXVMSS_EMULATOR_REALISM`` (default ``"off"``). ``throttle_refusals_cost`` makes a
+    throttled request spend its tokens as well (unknown for Azure: off by default).
+    ``page_size`` is the items per list page (Azure's 50 by default).
+
+    The emulator is a local test service: it listens on loopback (``host="127.0.0.1"``). Any
+    other address exposes an ARM that takes any token, on a throwaway CA, to the network, so it
+    needs ``allow_remote=True`` (and logs a warning). The HTTP admin API (``/_emulator/``) needs
+    :attr:`admin_token` (random unless given) in the ``x-flexvmss-admin-token`` header;
+    :meth:`admin_headers` gives it.
     """
 
     def __init__(
@@ -154,13 +193,32 @@ class Emulator:
         seed: int = 0,
         port: int = 0,
         host: str = "127.0.0.1",
-        page_size: int = 100,
+        page_size: int = PAGE_SIZE,
         subscription_id: str = DEFAULT_SUBSCRIPTION_ID,
         tenant_id: str = DEFAULT_TENANT_ID,
         manual_clock: bool = False,
         routers: Iterable[Router] | None = None,
         extra_routers: Iterable[Router] = (),
+        realism: str | Realism | None = None,
+        throttle_refusals_cost: bool = False,
+        allow_remote: bool = False,
+        admin_token: str | None = None,
     ) -> None:
+        if not is_loopback(host):
+            if not allow_remote:
+                raise ValueError(
+                    f"host {host!r} is not a loopback address: the emulator would take requests from the "
+                    "network (any bearer token passes, its CA is throwaway). Bind 127.0.0.1, or pass "
+                    "allow_remote=True (serve --allow-remote) if that is what you want."
+                )
+            log.warning(
+                "flexvmss emulator: binding %s, a non-loopback address; anyone who can reach it can "
+                "use its ARM routes (the admin API still needs the admin token)",
+                host,
+            )
+        if admin_token is not None and (not isinstance(admin_token, str) or len(admin_token) < 16):
+            raise ValueError("admin_token must be a string of at least 16 characters")
+        self._admin_token = admin_token or secrets.token_urlsafe(32)
         self.time_scale = time_scale
         self.seed = seed
         self.host = host
@@ -173,8 +231,9 @@ class Emulator:
         self.lro = OperationManager(self.clock, self.rng)
         self.faults = FaultInjector(seed)
         self.lro.outcome_hook = self.faults.outcome_hook
-        self.throttle = ThrottleModel(self.clock)
+        self.throttle = ThrottleModel(self.clock, refusals_cost=throttle_refusals_cost)
         self.set_throttle(throttle)
+        self.realism = resolve_realism(realism)
         self.missing_providers: list[str] = []
         providers = self._mount(routers, extra_routers)
         for provider in providers:
@@ -188,6 +247,9 @@ class Emulator:
             subscription_id=subscription_id,
             page_size=page_size,
             providers=tuple(providers),
+            compute_budget=self.throttle,
+            realism=self.realism,
+            stale_lists=StaleLists(self.realism, self.clock, seed),
         )
         self.dispatcher = Dispatcher(self.ctx, self.router, self.throttle, self.faults)
         self.credential = EmulatorCredential(tenant_id)
@@ -196,9 +258,22 @@ class Emulator:
         self._tls: TlsMaterial | None = None
         self._server: Any = None
 
+    @property
+    def admin_token(self) -> str:
+        """The token the HTTP admin API (``/_emulator/``) requires, in the
+        ``x-flexvmss-admin-token`` header."""
+        return self._admin_token
+
+    def admin_headers(self) -> dict[str, str]:
+        """The header that authorises a request to the HTTP admin API."""
+        return {ADMIN_TOKEN_HEADER: self._admin_token}
+
     def __repr__(self) -> str:
         state = self.base_url if self._server is not None else "stopped"
-        return f"Emulator({state}, time_scale={self.time_scale}, throttle={self.throttle.enabled})"
+        return (
+            f"Emulator({state}, time_scale={self.time_scale}, throttle={self.throttle.enabled}, "
+            f"realism={self.realism.level!r})"
+        )
 
     def _mount(self, routers: Iterable[Router] | None, extra: Iterable[Router]) -> list[Provider]:
         """The providers found by import (none when ``routers`` replaces them); builds
@@ -314,6 +389,8 @@ class Emulator:
             self.rng.seed(self.seed)
             self.faults.reset()
             self.throttle.reset()
+            if self.ctx.stale_lists is not None:
+                self.ctx.stale_lists.reset()
             self.dispatcher.counters = Counters()
 
     def snapshot(self) -> str:
@@ -338,6 +415,11 @@ class Emulator:
         with self.store.lock:
             out = self.dispatcher.counters.as_dict(self.faults.counts)
             out["in_flight_operations"] = self.lro.in_flight()
+            stale = self.ctx.stale_lists
+            out["realism"] = {
+                "level": self.realism.level,
+                "stale_list_items": stale.served_stale if stale is not None else 0,
+            }
             return copy.deepcopy(out)
 
     def inventory(self) -> dict[str, Any]:
@@ -384,7 +466,9 @@ class Emulator:
             }
 
     def add_fault(self, rule: FaultRule | Mapping[str, Any]) -> FaultRule:
-        """Put a fault rule in force (a :class:`FaultRule` or its fields as a dict)."""
+        """Put a fault rule in force (a :class:`FaultRule` or its fields as a dict); its
+        fields are checked first (``ValueError``: finite numbers in range, a valid regex)."""
+        check_fault_fields(rule.to_dict() if isinstance(rule, FaultRule) else rule)
         with self.store.lock:
             return self.faults.add(rule)
 
@@ -393,8 +477,13 @@ class Emulator:
             self.faults.clear()
 
     def advance(self, seconds: float) -> None:
-        """Move the emulated clock forward and complete what became due."""
+        """Move the emulated clock forward and complete what became due. ``seconds`` is a
+        finite number from 0 to ten years (``ValueError`` otherwise: a NaN or endless clock
+        would break every later operation)."""
+        seconds = check_seconds(seconds)
         with self.store.lock:
+            if self.clock.now() + seconds > MAX_CLOCK_SECONDS:
+                raise ValueError("the emulated clock would run past a thousand years; reset or restart it")
             self.clock.advance(seconds)
             self.lro.tick()
 

@@ -134,7 +134,7 @@ class FaultRule:
         status = self.status or 500
         code = self.code or _DEFAULT_CODES.get(status, "InternalServerError")
         message = self.message or _DEFAULT_MESSAGES.get(status, f"Injected fault ({status} {code}).")
-        headers = clock.retry_after_headers(self.delay or 1.0) if status in (429, 503) else {}
+        headers = clock.throttle_headers(self.delay or 1.0) if status in (429, 503) else {}
         return ArmError(status, code, message, headers=headers)
 
     def lro_outcome(self) -> tuple[str, dict[str, Any]]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import re
 import ssl
 import threading
 from collections.abc import Awaitable, Callable
@@ -18,7 +20,7 @@ from aiohttp import web
 
 from ._dispatch import Dispatcher, Outcome
 
-__all__ = ["ADMIN_PREFIX", "ServerThread"]
+__all__ = ["ADMIN_PREFIX", "MAX_JSON_DEPTH", "ServerThread", "too_deep"]
 
 log = logging.getLogger("flexvmss.emulator")
 
@@ -26,7 +28,36 @@ ADMIN_PREFIX = "/_emulator/"
 #: Largest request body accepted (VM bodies are a few KB; custom data is at most 64 KB).
 MAX_BODY = 32 * 1024 * 1024
 
+#: Deepest JSON nesting accepted in a request body. ARM bodies are about ten levels deep; a
+#: body nested near a thousand levels would make the parser fail (a 500 instead of a 400).
+#: The bound is inferred, not documented by Azure; 64 leaves any real body plenty of room.
+MAX_JSON_DEPTH = 64
+
 AdminHandler = Callable[[web.Request, bytes], Awaitable[web.StreamResponse]]
+
+_JSON_STRING = re.compile(rb'"(?:\\.|[^"\\])*"')
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def too_deep(body: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether ``body`` (JSON, or anything) opens more than ``limit`` brackets at once, outside
+    strings; linear, and cheap for bodies with few brackets."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    depth = 0
+    for match in _BRACKET.finditer(_JSON_STRING.sub(b"", body)):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            if depth > limit:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def _arm_error(status: int, code: str, message: str) -> web.Response:
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    return web.Response(status=status, body=body, content_type="application/json", charset="utf-8")
 
 
 class ServerThread:
@@ -100,6 +131,13 @@ class ServerThread:
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
+        if too_deep(body):
+            return _arm_error(
+                400,
+                "InvalidRequestContent",
+                f"The request content was invalid and could not be deserialized: it is nested deeper "
+                f"than {MAX_JSON_DEPTH} levels.",
+            )
         path = request.path
         if path.startswith(ADMIN_PREFIX):
             return await self.admin(request, body)

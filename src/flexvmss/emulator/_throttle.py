@@ -13,8 +13,11 @@ Two layers, as in Azure:
   (learn.microsoft.com/azure/virtual-machines/compute-throttling-limits). A route names its
   policy (:attr:`Route.policy`); a policy this table doesn't know has no compute bucket.
 
-A throttled request spends no tokens. With the model off (the default) nothing is refused
-and nothing is spent, and the ``x-ms-ratelimit-remaining-*`` headers report full buckets.
+Whether a throttled request costs a token in Azure is not documented (the Compute and ARM
+throttling pages count requests, not refusals): by default a refused request spends nothing;
+``refusals_cost=True`` makes it spend its tokens too, so a client that keeps retrying early
+keeps itself throttled. With the model off (the default) nothing is refused and nothing is
+spent, and the ``x-ms-ratelimit-remaining-*`` headers report full buckets.
 """
 
 from __future__ import annotations
@@ -188,9 +191,11 @@ class Decision:
 class ThrottleModel:
     """Buckets per subscription and resource, consulted once per request."""
 
-    def __init__(self, clock: Clock, *, enabled: bool = False) -> None:
+    def __init__(self, clock: Clock, *, enabled: bool = False, refusals_cost: bool = False) -> None:
         self.clock = clock
         self.enabled = enabled
+        #: A refused (429) request spends its tokens as well (unknown in Azure; off by default).
+        self.refusals_cost = refusals_cost
         self._buckets: dict[tuple[str, ...], TokenBucket] = {}
 
     def reset(self) -> None:
@@ -251,27 +256,54 @@ class ThrottleModel:
                 )
 
         if self.enabled and spend:
+            every = (arm_b, glob_b, *(b for _, b in compute))
+            refusal: Decision | None = None
             for b in (arm_b, glob_b):
                 wait = b.wait_for(now)
                 if wait > 0:
-                    return Decision(
-                        self._arm_error(sub, arm, wait),
-                        self._headers(arm, arm_b, glob_b, compute, now),
-                        kind="arm",
-                        bucket=arm,
-                    )
-            for group, b in compute:
-                wait = b.wait_for(now)
-                if wait > 0:
-                    return Decision(
-                        self._compute_error(group, b, wait, now),
-                        self._headers(arm, arm_b, glob_b, compute, now),
-                        kind="compute",
-                        bucket=group,
-                    )
-            for b in (arm_b, glob_b, *(b for _, b in compute)):
-                b.take()
+                    refusal = Decision(self._arm_error(sub, arm, wait), {}, kind="arm", bucket=arm)
+                    break
+            if refusal is None:
+                for group, b in compute:
+                    wait = b.wait_for(now)
+                    if wait > 0:
+                        error = self._compute_error(group, b, wait, now)
+                        refusal = Decision(error, {}, kind="compute", bucket=group)
+                        break
+            if refusal is None or self.refusals_cost:
+                for b in every:
+                    b.take()
+            if refusal is not None:
+                refusal.headers = self._headers(arm, arm_b, glob_b, compute, now)
+                return refusal
         return Decision(None, self._headers(arm, arm_b, glob_b, compute, now))
+
+    def reserve(self, *, subscription_id: str, policy: str, resource_key: str | None = None) -> float:
+        """A call another resource provider makes to Compute on a caller's behalf (ScheduledActions
+        running a VM's start or deallocate): 0.0 when it may go now, its tokens spent from the
+        same Compute buckets the caller's own requests use; else the emulated seconds until it
+        may, nothing spent. Such a call does not pass ARM's front door, so it spends no ARM
+        tokens (inferred: provider-to-provider calls are not counted against the subscription's
+        ARM limits). With the model off every call may go at once and nothing is spent."""
+        pol = COMPUTE_POLICIES.get(canonical_policy(policy) or "")
+        if not self.enabled or pol is None:
+            return 0.0
+        now = self.clock.now()
+        sub = subscription_id.lower()
+        buckets = [
+            self._bucket(
+                ("compute", sub, pol.name), pol.subscription_capacity, pol.subscription_refill / 60, now
+            )
+        ]
+        if resource_key and pol.resource_capacity is not None and pol.resource_refill is not None:
+            key = ("compute-resource", resource_key.lower(), pol.name)
+            buckets.append(self._bucket(key, pol.resource_capacity, pol.resource_refill / 60, now))
+        wait = max(b.wait_for(now) for b in buckets)
+        if wait > 0:
+            return wait
+        for b in buckets:
+            b.take()
+        return 0.0
 
     # ------------------------------------------------------------------ wire shapes
 
@@ -307,7 +339,7 @@ class ThrottleModel:
             f"Number of '{arm}' requests for subscription '{sub}' exceeded the limit. Please try again "
             f"after '{seconds}' seconds after additional tokens are available. "
             "Refer to https://aka.ms/arm-throttling",
-            headers=self.clock.retry_after_headers(seconds),
+            headers=self.clock.throttle_headers(seconds),
         )
 
     def _compute_error(self, group: str, bucket: TokenBucket, wait: float, now: float) -> ArmError:
@@ -334,5 +366,5 @@ class ThrottleModel:
                 }
             ],
             innererror={"internalErrorCode": "TooManyRequestsReceived"},
-            headers=self.clock.retry_after_headers(seconds),
+            headers=self.clock.throttle_headers(seconds),
         )

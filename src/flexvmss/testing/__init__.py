@@ -32,6 +32,7 @@ _EXPORTS: dict[str, str] = {
     "Scrubber": "._scrub",
     "SleepLog": "._time",
     "Target": "._target",
+    "UnrecordedRequestError": "._vcr",
     "VirtualClock": "._time",
     "ZERO_GUID": "._scrub",
     "block_network": "._vcr",
@@ -70,6 +71,7 @@ if TYPE_CHECKING:  # pragma: no cover
         RECORD_MODES as RECORD_MODES,
         FlexCassette as FlexCassette,
         NetworkBlockedError as NetworkBlockedError,
+        UnrecordedRequestError as UnrecordedRequestError,
         block_network as block_network,
         use_cassette as use_cassette,
     )

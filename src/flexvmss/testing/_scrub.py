@@ -16,7 +16,18 @@ Rules are data. Each has a ``name`` (shown by :meth:`Scrubber.describe`) and one
 ``header``
     these headers' values replaced (or removed when ``replacement`` is ``None``);
 ``drop``
-    interactions whose URL matches ``pattern`` are not recorded at all.
+    interactions whose URL matches ``pattern`` are not recorded at all;
+``shapes``
+    values that look like secrets wherever they are (PEM keys, JWTs, bearer tokens, SAS
+    signatures, connection strings, passwords in command lines, secret query parameters,
+    high-entropy tokens): the detectors of :mod:`flexvmss._redact`, which the scanner uses too;
+``names``
+    values whose key, header or query parameter is named like a secret
+    (:func:`flexvmss._redact.is_secret_key`: ``storageAccountKey``, ``sqlAdminPassword``,
+    ``x-api-key``...);
+``hook``
+    your own predicate ``hook(where, name, value)`` (``where`` is ``"key"``, ``"header"`` or
+    ``"query"``): the values it says are secret are replaced.
 
 :func:`default_scrubber` returns the rules every flexvmss cassette is recorded with;
 :meth:`Scrubber.with_rules` adds your own.
@@ -27,11 +38,19 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from flexvmss._redact import SECRET_KEYS
+from flexvmss._redact import (
+    SECRET_KEYS,
+    SHAPE_KINDS,
+    find_secrets,
+    is_masked,
+    is_secret_header,
+    is_secret_key,
+    merged_spans,
+)
 
 __all__ = [
     "REDACTED",
@@ -48,8 +67,11 @@ ZERO_GUID = "00000000-0000-0000-0000-000000000000"
 
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _GUID_RE = re.compile(rf"^{_GUID}$")
+_QUERY_PARAM = re.compile(r"([?&;])([^=&#\s]+)=([^&#\s\"'<>]*)")
 
-RuleKind = Literal["regex", "json_key", "header", "drop"]
+RuleKind = Literal["regex", "json_key", "header", "drop", "shapes", "names", "hook"]
+#: ``hook(where, name, value)`` -> whether the value is secret (``where``: key, header, query).
+SecretHook = Callable[[str, str, str], bool]
 
 
 @dataclass(frozen=True)
@@ -58,7 +80,8 @@ class ScrubRule:
 
     ``except_status`` exempts responses with those status codes (used to keep
     ``Retry-After`` on 429/503 answers, where it is test data, not a poll hint).
-    ``guid_only`` makes a ``json_key`` rule touch only values that are GUIDs.
+    ``guid_only`` makes a ``json_key`` rule touch only values that are GUIDs. A ``shapes``
+    rule's ``keys`` are the kinds of :func:`flexvmss._redact.find_secrets` it replaces.
     """
 
     name: str
@@ -68,6 +91,7 @@ class ScrubRule:
     replacement: str | None = REDACTED
     except_status: tuple[int, ...] = ()
     guid_only: bool = False
+    predicate: SecretHook | None = field(default=None, compare=False)
     _compiled: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -75,13 +99,19 @@ class ScrubRule:
             if not self.pattern:
                 raise ValueError(f"scrub rule {self.name!r}: kind {self.kind!r} needs a pattern")
             object.__setattr__(self, "_compiled", re.compile(self.pattern))
-        elif self.kind in ("json_key", "header"):
+        elif self.kind in ("json_key", "header", "shapes"):
             if not self.keys:
                 raise ValueError(f"scrub rule {self.name!r}: kind {self.kind!r} needs keys")
-        else:
+            unknown = set(self.keys) - set(SHAPE_KINDS) if self.kind == "shapes" else set()
+            if unknown:
+                raise ValueError(f"scrub rule {self.name!r}: unknown shapes {sorted(unknown)}")
+        elif self.kind == "hook":
+            if not callable(self.predicate):
+                raise ValueError(f"scrub rule {self.name!r}: a hook rule needs a predicate")
+        elif self.kind != "names":
             raise ValueError(f"scrub rule {self.name!r}: unknown kind {self.kind!r}")
-        if self.kind == "regex" and self.replacement is None:
-            raise ValueError(f"scrub rule {self.name!r}: a regex rule needs a replacement")
+        if self.kind in ("regex", "shapes", "names", "hook") and self.replacement is None:
+            raise ValueError(f"scrub rule {self.name!r}: a {self.kind} rule needs a replacement")
 
     # ------------------------------------------------------------------ constructors
 
@@ -124,6 +154,26 @@ class ScrubRule:
         )
 
     @classmethod
+    def shapes(cls, name: str, *kinds: str, replacement: str = REDACTED) -> ScrubRule:
+        """Replace what looks like a secret of these kinds (default: every kind), wherever it
+        is: ``private-key``, ``jwt``, ``bearer-token``, ``sas-signature``,
+        ``connection-string``, ``command-password``, ``secret-query``, ``high-entropy``... (the
+        kinds of :data:`flexvmss._redact.SHAPE_KINDS`)."""
+        return cls(name, "shapes", keys=tuple(kinds or SHAPE_KINDS), replacement=replacement)
+
+    @classmethod
+    def names(cls, name: str, *, replacement: str = REDACTED) -> ScrubRule:
+        """Replace the values of JSON keys and headers named like secrets
+        (:func:`flexvmss._redact.is_secret_key` / :func:`~flexvmss._redact.is_secret_header`)."""
+        return cls(name, "names", replacement=replacement)
+
+    @classmethod
+    def hook(cls, name: str, predicate: SecretHook, *, replacement: str = REDACTED) -> ScrubRule:
+        """Replace the values ``predicate(where, name, value)`` says are secret; ``where`` is
+        ``"key"`` (a JSON key), ``"header"`` or ``"query"`` (a query parameter)."""
+        return cls(name, "hook", predicate=predicate, replacement=replacement)
+
+    @classmethod
     def drop(cls, name: str, url_pattern: str) -> ScrubRule:
         """Record nothing of interactions whose URL matches ``url_pattern`` (``re.search``)."""
         return cls(name, "drop", pattern=url_pattern, replacement=None)
@@ -153,6 +203,12 @@ class Scrubber:
         self._keys = [r for r in self._rules if r.kind == "json_key"]
         self._headers = [r for r in self._rules if r.kind == "header"]
         self._drops = [r for r in self._rules if r.kind == "drop"]
+        self._shapes: dict[str, str] = {}
+        for shape_rule in (r for r in self._rules if r.kind == "shapes"):
+            for kind in shape_rule.keys:
+                self._shapes.setdefault(kind, shape_rule.replacement or REDACTED)
+        self._names = next((r for r in self._rules if r.kind == "names"), None)
+        self._hooks = [r for r in self._rules if r.kind == "hook"]
         self._form_patterns = [
             (
                 re.compile(rf"(?i)(^|[?&;\s]){re.escape(key)}=([^&\s\"']*)"),
@@ -186,12 +242,53 @@ class Scrubber:
     # ------------------------------------------------------------------ text
 
     def scrub_text(self, text: str) -> str:
-        """Apply every regex rule, then ``key=value`` form rules, to free text."""
+        """Apply every regex rule, then ``key=value`` form rules, then the shape detectors
+        (and the hooks' query parameters), to free text."""
         for rule in self._regex:
             text = rule.sub(text)
         for pattern, rule in self._form_patterns:
             text = pattern.sub(lambda m, r=rule: self._form_sub(m, r), text)  # type: ignore[misc]
+        if self._hooks:
+            text = _QUERY_PARAM.sub(self._hook_param, text)
+        if self._shapes:
+            text = self._scrub_shapes(text)
         return text
+
+    def _scrub_shapes(self, text: str) -> str:
+        matches = [m for m in find_secrets(text) if m.kind in self._shapes]
+        if not matches:
+            return text
+        out: list[str] = []
+        last = 0
+        for start, end, kind in merged_spans(matches):
+            out.append(text[last:start])
+            out.append(self._shapes[kind])
+            last = end
+        out.append(text[last:])
+        return "".join(out)
+
+    def _hooked(self, where: str, name: str, value: object) -> ScrubRule | None:
+        if is_masked(value) or not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            return None
+        for rule in self._hooks:
+            if rule.predicate is not None and rule.predicate(where, name, str(value)):
+                return rule
+        return None
+
+    def _hook_param(self, match: re.Match[str]) -> str:
+        rule = self._hooked("query", match.group(2), match.group(3))
+        if rule is None:
+            return match.group(0)
+        return f"{match.group(1)}{match.group(2)}={rule.replacement}"
+
+    def _secret_by_name(self, where: str, name: str, value: object) -> str | None:
+        """The replacement for ``value`` when its key or header name says it is secret."""
+        if is_masked(value) or not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            return None
+        if self._names is not None and (is_secret_header(name) if where == "header" else is_secret_key(name)):
+            return self._names.replacement
+        hooked = self._hooked(where, name, value)
+        return hooked.replacement if hooked is not None else None
 
     @staticmethod
     def _form_sub(match: re.Match[str], rule: ScrubRule) -> str:
@@ -216,6 +313,8 @@ class Scrubber:
                     and not (rule.guid_only and not (isinstance(item, str) and _GUID_RE.match(item)))
                 ):
                     out[key] = rule.replacement
+                elif (by_name := self._secret_by_name("key", key, item)) is not None:
+                    out[key] = by_name
                 else:
                     out[key] = self.scrub_json(item)
             return out
@@ -284,9 +383,15 @@ class Scrubber:
                 continue
             value = headers[name]
             if isinstance(value, list):
-                headers[name] = [self.scrub_text(v) if isinstance(v, str) else v for v in value]
+                headers[name] = [self._scrub_header_value(name, v) for v in value]
             elif isinstance(value, str):
-                headers[name] = self.scrub_text(value)
+                headers[name] = self._scrub_header_value(name, value)
+
+    def _scrub_header_value(self, name: str, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        by_name = self._secret_by_name("header", name, value)
+        return by_name if by_name is not None else self.scrub_text(value)
 
     @staticmethod
     def _fix_content_length(headers: MutableMapping[str, Any], body: bytes | str | None) -> None:
@@ -357,6 +462,11 @@ def default_scrubber() -> Scrubber:
       masks in its own logs and error messages.
     * Anything JWT-shaped (``eyJ...``), bearer tokens, PEM private key blocks anywhere
       and SAS signatures (``sig=``) -> ``Sanitized``. SSH *public* keys are kept.
+    * Values of keys and headers named like secrets (``storageAccountKey``,
+      ``sqlAdminPassword``, ``x-api-key``...) and everything else that looks like a secret
+      (connection strings, passwords in command lines, ``?token=`` / ``?code=`` query values,
+      high-entropy tokens) -> ``Sanitized``: the detectors of :mod:`flexvmss._redact`, which
+      ``python -m flexvmss.testing scan`` uses too.
     """
     return Scrubber(
         [
@@ -384,15 +494,10 @@ def default_scrubber() -> Scrubber:
                 "x-ms-retry-after-ms",
                 except_status=(429, 503),
             ),
-            ScrubRule.regex(
-                "private-keys",
-                r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----",
-            ),
-            ScrubRule.regex("jwt", r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),
-            ScrubRule.regex(
-                "bearer", r"(?i)\bBearer\s+(?!Sanitized\b)[A-Za-z0-9._~+/=-]+", "Bearer Sanitized"
-            ),
-            ScrubRule.regex("sas-signature", r"(?i)([?&;]sig=)[^&\s\"'<>]+", r"\g<1>Sanitized"),
+            ScrubRule.shapes("private-keys", "private-key"),
+            ScrubRule.shapes("jwt", "jwt"),
+            ScrubRule.shapes("bearer", "bearer-token"),
+            ScrubRule.shapes("sas-signature", "sas-signature"),
             ScrubRule.regex("subscription-ids", rf"(?i)(/subscriptions/){_GUID}", rf"\g<1>{ZERO_GUID}"),
             ScrubRule.regex("tenant-ids", rf"(?i)(/tenants/){_GUID}", rf"\g<1>{ZERO_GUID}"),
             ScrubRule.json_key(
@@ -406,5 +511,10 @@ def default_scrubber() -> Scrubber:
             ),
             # the same keys the library masks in its own logs and errors (flexvmss._redact)
             ScrubRule.json_key("secrets", *sorted(SECRET_KEYS)),
+            ScrubRule.names("secret-names"),
+            ScrubRule.shapes(
+                "secret-shapes",
+                *(k for k in SHAPE_KINDS if k not in ("private-key", "jwt", "bearer-token", "sas-signature")),
+            ),
         ]
     )

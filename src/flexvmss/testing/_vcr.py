@@ -8,7 +8,10 @@ vcrpy:
   written, and live requests are scrubbed the same way before they are matched;
 * the ``flexvmss`` matcher (method + normalised URL, see :mod:`flexvmss.testing._match`);
 * :class:`FlexCassette`, which answers a status poll made more often than was recorded
-  with the last recorded answer for that URL (``repeat="polls"``);
+  with the last recorded answer for that URL (``repeat="polls"``), and remembers every
+  request it could not answer: strict by default, the block then fails with
+  :class:`UnrecordedRequestError` naming each one, even when the code under test swallowed
+  vcrpy's error (a fan-out turns it into one failed VM; a background task may drop it);
 * a lock around the ``urllib3`` request path: vcrpy briefly unpatches the connection
   classes whenever it creates a connection and for every live request, so a second
   thread that opens a connection at that moment bypasses the cassette: it is not
@@ -30,7 +33,9 @@ Both transports azure-core ships are covered: ``requests`` (sync clients) throug
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
+import logging
 import os
 import socket
 import threading
@@ -50,6 +55,7 @@ __all__ = [
     "RECORD_MODES",
     "FlexCassette",
     "NetworkBlockedError",
+    "UnrecordedRequestError",
     "block_network",
     "use_cassette",
 ]
@@ -69,6 +75,24 @@ _DELAY_HEADERS = ("retry-after", "retry-after-ms", "x-ms-retry-after-ms")
 
 
 # --------------------------------------------------------------------------- cassette
+
+
+class UnrecordedRequestError(AssertionError):
+    """The code under test sent requests the cassette does not hold (or polled one far more
+    often than it was recorded). ``requests`` lists them as ``"METHOD URL"`` (scrubbed, as
+    they would be recorded); the cassette is ``path``."""
+
+    def __init__(self, path: str, requests: list[str]) -> None:
+        self.path = path
+        self.requests = list(requests)
+        shown = "\n".join(f"    {r}" for r in self.requests[:20])
+        more = f"\n    ... and {len(self.requests) - 20} more" if len(self.requests) > 20 else ""
+        super().__init__(
+            f"{len(self.requests)} request(s) not in the cassette {path}:\n{shown}{more}\n"
+            "The code changed since the cassette was recorded: re-record it (pytest --record-mode=rewrite "
+            "--flexvmss-target=emulator <test>), or, if the test means to tolerate it, mark the test "
+            "@pytest.mark.flexvmss_cassette(lenient=True)."
+        )
 
 
 class FlexCassette(Cassette):  # type: ignore[misc]
@@ -94,6 +118,9 @@ class FlexCassette(Cassette):  # type: ignore[misc]
         self._indexed = 0
         self._play_lock = threading.RLock()
         self._loading = False
+        #: Requests this cassette could not answer, as "METHOD URL" (scrubbed), in order.
+        self.unrecorded: list[str] = []
+        self._unrecorded_reported = False
 
     def _load(self) -> None:
         self._loading = True
@@ -103,11 +130,39 @@ class FlexCassette(Cassette):  # type: ignore[misc]
             self._loading = False
 
     def append(self, request: Any, response: Any) -> None:
-        """Record an interaction; loaded ones were scrubbed when recorded and go in as they are."""
+        """Record an interaction, scrubbed before anything else sees it (vcrpy's own ``append``
+        logs the raw request and response at INFO first); loaded ones were scrubbed when
+        recorded and go in as they are."""
         if self._loading:
             self.data.append((request, response))
             return
-        super().append(request, response)
+        request = self._before_record_request(request)
+        if not request:
+            return
+        response = self._before_record_response(copy.deepcopy(response))
+        if response is None:
+            return
+        self.data.append((request, response))
+        self.dirty = True
+
+    def filter_request(self, request: Any) -> Any:
+        """vcrpy's last step before it refuses a request a write-protected cassette does not
+        hold (``CannotOverwriteExistingCassetteException``): remembered here, so the refusal
+        fails the test even when the code under test catches it."""
+        filtered = super().filter_request(request)
+        if filtered is not None and self.write_protected:
+            self._miss(filtered)
+        return filtered
+
+    def _miss(self, request: Any) -> None:
+        with self._play_lock:
+            self.unrecorded.append(f"{request.method.upper()} {request.uri}")
+
+    def raise_unrecorded(self) -> None:
+        """Raise :class:`UnrecordedRequestError` if a request found no answer (once)."""
+        if self.unrecorded and not self._unrecorded_reported:
+            self._unrecorded_reported = True
+            raise UnrecordedRequestError(str(self._path), self.unrecorded)
 
     def _responses(self, request: Any) -> Iterator[tuple[int, Any]]:
         """Recorded answers matching ``request``, in recording order.
@@ -183,6 +238,7 @@ class FlexCassette(Cassette):  # type: ignore[misc]
                 raise
             self._repeats[index] = self._repeats.get(index, 0) + 1
             if self._repeats[index] > MAX_REPEATS:
+                self._miss(scrubbed)
                 raise UnhandledHTTPRequestError(
                     f"The cassette ({self._path!r}) answered {request.method} {request.uri} "
                     f"{MAX_REPEATS} times more than it was recorded: the code under test is "
@@ -282,6 +338,50 @@ def _serialised_urllib3() -> Iterator[None]:
         HTTPConnectionPool.urlopen = real_urlopen  # type: ignore[method-assign]
 
 
+# --------------------------------------------------------------------------- logs
+
+#: Loggers that print request URLs (and vcrpy's, whole interactions) while a cassette is active.
+_HTTP_LOGGERS = (
+    "vcr.cassette",
+    "vcr.stubs",
+    "vcr.stubs.aiohttp_stubs",
+    "vcr.request",
+    "vcr.matchers",
+    "urllib3.connectionpool",
+)
+
+
+class _ScrubbedRecords(logging.Filter):
+    """Passes each record of the HTTP loggers through the cassette's scrubber, so a log line
+    never shows what the cassette may not hold."""
+
+    def __init__(self, scrubber: Scrubber) -> None:
+        super().__init__()
+        self._scrubber = scrubber
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: drop what it carries rather than log it raw
+            message = str(record.msg)
+        record.msg = self._scrubber.scrub_text(message)
+        record.args = ()
+        return True
+
+
+@contextlib.contextmanager
+def _scrubbed_http_logs(scrubber: Scrubber) -> Iterator[None]:
+    log_filter = _ScrubbedRecords(scrubber)
+    loggers = [logging.getLogger(name) for name in _HTTP_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(log_filter)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(log_filter)
+
+
 # --------------------------------------------------------------------------- use_cassette
 
 
@@ -324,6 +424,7 @@ def use_cassette(
     scrubber: Scrubber | None = None,
     repeat: Repeat | str = "polls",
     instant: bool | None = None,
+    lenient: bool = False,
     **vcr_kwargs: Any,
 ) -> Iterator[Any]:
     """Record or replay Azure traffic in the cassette at ``path``; yields the cassette.
@@ -333,7 +434,10 @@ def use_cassette(
     to :func:`default_scrubber`. ``repeat`` is :class:`FlexCassette`'s. ``instant``
     (default: when replaying) wraps the block in
     :func:`~flexvmss.testing.instant_sleep` (azure-core's waits of the clients the test
-    builds itself; flexvmss's own follow its runtime). Any other
+    builds itself; flexvmss's own follow its runtime). Strict unless ``lenient``: a
+    request the cassette does not hold makes the block raise :class:`UnrecordedRequestError`
+    naming it, even if the code under test caught vcrpy's error (with the block's own error
+    as its cause); ``lenient=True`` leaves it to vcrpy's error alone. Any other
     keyword goes to ``vcr.VCR`` (``match_on``, ``before_record_request``, ...); your
     ``before_record_*`` hooks run before the scrubber, so they see raw values and
     nothing they leave behind escapes it.
@@ -375,10 +479,21 @@ def use_cassette(
         return {**args_getter(), "repeat": repeat}
 
     with contextlib.ExitStack() as stack:
+        stack.enter_context(_scrubbed_http_logs(scrubber))
         stack.enter_context(_serialised_urllib3())
         if instant:
             stack.enter_context(instant_sleep())
         with CassetteContextDecorator(FlexCassette, cassette_args) as cassette:
-            yield cassette
+            try:
+                yield cassette
+            except BaseException as exc:
+                if not lenient and not isinstance(exc, (KeyboardInterrupt, GeneratorExit)):
+                    try:
+                        cassette.raise_unrecorded()
+                    except UnrecordedRequestError as unrecorded:
+                        raise unrecorded from exc
+                raise
         if recording and not path.exists():
             cassette._save(force=True)
+        if not lenient:
+            cassette.raise_unrecorded()

@@ -23,7 +23,10 @@ and ``flexvmss_emulator_server`` when the emulator extra is installed. Marker:
 ``pytest_flexvmss_scrub_rules(config)`` returns extra scrub rules.
 
 A test that uses the kit replays with the network blocked and every sleep instant;
-tests that do not use it are left alone.
+tests that do not use it are left alone. The kit is strict: a request the cassette does not
+hold fails the test and names it, even when the code under test caught vcrpy's error (inside
+a fan-out batch, in a background task). ``lenient=True`` (in the marker or
+``flexvmss_vcr_config``) leaves such a request to vcrpy's error alone.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ _MARKER = "flexvmss_cassette"
 _FORBIDDEN = re.compile(r"[<>?%*:|\"'/\\\s]")
 _MAX_NAME = 150
 _MODES = pytest.StashKey[tuple[str, str]]()
+_CASSETTE = pytest.StashKey[Any]()
 
 
 class _HookSpecs:
@@ -116,7 +120,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{_MARKER}(name=None, **overrides): record/replay this test's Azure traffic in a cassette "
-        "(overrides: vcrpy options, scrub_rules, scrubber, repeat).",
+        "(overrides: vcrpy options, scrub_rules, scrubber, repeat, lenient).",
     )
     config.stash[_MODES] = _resolve_modes(config)
     try:
@@ -187,7 +191,8 @@ def flexvmss_vcr_config() -> dict[str, Any]:
     """Override at any scope to pass options to every cassette: vcrpy keywords
     (``match_on``, ``before_record_response``...), ``scrub_rules`` (extra
     :class:`~flexvmss.testing.ScrubRule` values), ``scrubber`` (replaces the default
-    one) or ``repeat`` (``"polls"``, ``"gets"``, ``"none"``)."""
+    one), ``repeat`` (``"polls"``, ``"gets"``, ``"none"``) or ``lenient`` (True: a request
+    the cassette does not hold does not fail the test by itself)."""
     return {}
 
 
@@ -237,6 +242,7 @@ def _flexvmss_setup(
     extra_rules = list(options.pop("scrub_rules", ()))
     scrubber = options.pop("scrubber", None)
     repeat = options.pop("repeat", "polls")
+    lenient = bool(options.pop("lenient", False))
 
     if target_mode == "replay":
         if not path.exists():
@@ -259,10 +265,32 @@ def _flexvmss_setup(
         if target_mode != "azure"
         else contextlib.nullcontext(),
         use_cassette(
-            path, record_mode=record_mode, scrubber=Scrubber(rules), repeat=repeat, **options
+            path, record_mode=record_mode, scrubber=Scrubber(rules), repeat=repeat, lenient=lenient, **options
         ) as cassette,
     ):
+        if not lenient:
+            request.node.stash[_CASSETTE] = cassette
         yield target, cassette
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """Fail the test itself (not its teardown) when its cassette met a request it does not
+    hold, naming each one; the test's own error, if any, becomes the cause."""
+    try:
+        result = yield
+    except BaseException as exc:
+        cassette = item.stash.get(_CASSETTE, None)
+        if cassette is not None and not isinstance(exc, KeyboardInterrupt):
+            try:
+                cassette.raise_unrecorded()
+            except AssertionError as unrecorded:
+                raise unrecorded from exc
+        raise
+    cassette = item.stash.get(_CASSETTE, None)
+    if cassette is not None:
+        cassette.raise_unrecorded()
+    return result
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ UBUNTU = {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server"
 
 def new_client(*, page_size: int = 100) -> TestClient:
     """A fresh emulator on a manual clock, with resource group ``rg1``."""
-    client = Emulator(manual_clock=True, page_size=page_size).test_client(api_version=API)
+    client = Emulator(manual_clock=True, page_size=page_size, realism="off").test_client(api_version=API)
     client.resource_group(RG, LOC, subscription_id=SUB)
     return client
 

@@ -121,7 +121,7 @@ def test_delete_set_with_attached_vm_refused(h: TestClient, subnet: str) -> None
     status, code, message = h.error("DELETE", SET)
     assert (status, code) == (409, "OperationNotAllowed")
     assert message == (
-        "Deletion of Virtual Machine Scale Set is not allowed as "
+        "Deletion of Virtual Machine Scale Set isn't allowed as "
         "it contains one or more VMs. Please delete or detach "
         "the VM(s) before deleting the Virtual Machine Scale Set."
     )

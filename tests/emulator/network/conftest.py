@@ -14,7 +14,7 @@ from flexvmss.emulator.testing import TestClient
 
 @pytest.fixture
 def h() -> TestClient:
-    client = Emulator(manual_clock=True).test_client(api_version=API, settle_seconds=60.0)
+    client = Emulator(manual_clock=True, realism="off").test_client(api_version=API, settle_seconds=60.0)
     client.resource_group(RG, "eastus", subscription_id=SUB)
     return client
 

@@ -191,7 +191,8 @@ def test_outbound_path(h: TestClient, vnet: dict[str, Any]) -> None:
     h.create(SUBNET, {"properties": {"addressPrefix": "10.0.0.0/24", "defaultOutboundAccess": True}})
     assert net.outbound_path(h.ctx, subnet_id=SUBNET, backend_pool_ids=[], has_public_ip=False) == "default"
     h.create(SUBNET, {"properties": {"addressPrefix": "10.0.0.0/24", "defaultOutboundAccess": False}})
-    # A Standard LB with a load-balancing rule on a public frontend gives outbound access.
+    # A Standard LB with a public frontend gives its backend pools outbound access (with or
+    # without a rule on the pool); an internal one does not.
     pip = h.create(rid("publicIPAddresses", "lbip"), {"location": "eastus", "sku": {"name": "Standard"}})
     lb_id = rid("loadBalancers", "lb")
     fe, pool = f"{lb_id}/frontendIPConfigurations/fe", f"{lb_id}/backendAddressPools/pool"
@@ -222,7 +223,22 @@ def test_outbound_path(h: TestClient, vnet: dict[str, Any]) -> None:
         net.outbound_path(h.ctx, subnet_id=SUBNET, backend_pool_ids=[pool], has_public_ip=False)
         == "loadBalancer"
     )
-    internal = f"{lb_id}/backendAddressPools/internal"
+    no_rule = f"{lb_id}/backendAddressPools/internal"
+    assert (
+        net.outbound_path(h.ctx, subnet_id=SUBNET, backend_pool_ids=[no_rule], has_public_ip=False)
+        == "loadBalancer"
+    )
+    ilb_id = rid("loadBalancers", "ilb")
+    ilb = {
+        "location": "eastus",
+        "sku": {"name": "Standard"},
+        "properties": {
+            "frontendIPConfigurations": [{"name": "fe", "properties": {"subnet": {"id": SUBNET}}}],
+            "backendAddressPools": [{"name": "pool"}],
+        },
+    }
+    h.create(ilb_id, ilb)
+    internal = f"{ilb_id}/backendAddressPools/pool"
     assert (
         net.outbound_path(h.ctx, subnet_id=SUBNET, backend_pool_ids=[internal], has_public_ip=False) is None
     )

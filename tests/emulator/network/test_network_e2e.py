@@ -16,7 +16,7 @@ LOCATION = "eastus"
 
 @pytest.fixture(scope="module")
 def emu() -> Iterator[Any]:
-    with emulator.Emulator(time_scale=0.001, seed=1) as e:
+    with emulator.Emulator(time_scale=0.001, seed=1, realism="off") as e:
         yield e
 
 

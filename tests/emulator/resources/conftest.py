@@ -12,4 +12,6 @@ from flexvmss.emulator.testing import TestClient
 
 @pytest.fixture
 def h() -> TestClient:
-    return Emulator(manual_clock=True).test_client(api_version="2025-04-01", settle_seconds=120.0)
+    return Emulator(manual_clock=True, realism="off").test_client(
+        api_version="2025-04-01", settle_seconds=120.0
+    )

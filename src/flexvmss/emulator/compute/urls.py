@@ -112,6 +112,7 @@ add(
 
 # --------------------------------------------------------------------------- disks
 add("PUT", DISK, disks.put_disk, op_class="write")
+add("PATCH", DISK, disks.patch_disk, op_class="write")
 add("GET", DISK, disks.get_disk, op_class="read")
 add("GET", DISKS, disks.list_disks, op_class="list")
 add("DELETE", DISK, disks.delete_disk, op_class="delete")

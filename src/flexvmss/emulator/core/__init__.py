@@ -18,11 +18,13 @@ One module per concept, all re-exported here:
 ``_errors``        :class:`ArmError` (ARM's error answer)
 ``_ids``           :func:`arm_id`, :func:`parse_arm_id` and other id and name helpers
 ``_wire``          ETag preconditions, paging (ARM's conventions on the wire)
+``_defaults``      :class:`Default`, :func:`fill_defaults` (server-side defaults as tables)
 ``_clock``         :class:`Clock` (emulated time)
 ``_store``         :class:`Store` (all state, snapshots)
 ``_lro``           :class:`Operation`, :class:`OperationManager`
 ``_routing``       :class:`Router`, :class:`Route`, throttling policy resolvers
 ``_provider``      :class:`Provider` (what a provider package declares)
+``_realism``       :class:`Realism` (eventual-consistency knobs), :class:`StaleLists`
 ``_context``       :class:`Context` (what every handler receives)
 =================  ==========================================================
 """
@@ -30,25 +32,33 @@ One module per concept, all re-exported here:
 from __future__ import annotations
 
 from ._clock import Clock
-from ._context import Context
+from ._context import ComputeBudget, Context
+from ._defaults import Default, fill_defaults
 from ._errors import ArmError
 from ._http import JSON, CaseInsensitiveDict, Request, Response
 from ._ids import arm_id, location_of, norm_location, parse_arm_id, rg_of, same_id, top_id
-from ._lro import DEFAULT_DURATION, JITTER, Operation, OperationManager, OutcomeHook
+from ._lro import DEFAULT_DURATION, JITTER, POLL_HINTS, Operation, OperationManager, OutcomeHook
 from ._provider import GroupCheck, Provider, RemovalHook, RemoveResource
+from ._realism import REALISM_ENV, REALISM_LEVELS, Realism, StaleLists, resolve_realism
 from ._routing import OP_CLASSES, Handler, PolicyResolver, Route, Router
 from ._store import Store
-from ._wire import check_preconditions, etag_headers, paginate
+from ._wire import PAGE_SIZE, check_preconditions, etag_headers, paginate
 
 __all__ = [
     "DEFAULT_DURATION",
     "JITTER",
     "JSON",
     "OP_CLASSES",
+    "PAGE_SIZE",
+    "POLL_HINTS",
+    "REALISM_ENV",
+    "REALISM_LEVELS",
     "ArmError",
     "CaseInsensitiveDict",
     "Clock",
+    "ComputeBudget",
     "Context",
+    "Default",
     "GroupCheck",
     "Handler",
     "Operation",
@@ -56,20 +66,24 @@ __all__ = [
     "OutcomeHook",
     "PolicyResolver",
     "Provider",
+    "Realism",
     "RemovalHook",
     "RemoveResource",
     "Request",
     "Response",
     "Route",
     "Router",
+    "StaleLists",
     "Store",
     "arm_id",
     "check_preconditions",
     "etag_headers",
+    "fill_defaults",
     "location_of",
     "norm_location",
     "paginate",
     "parse_arm_id",
+    "resolve_realism",
     "rg_of",
     "same_id",
     "top_id",

@@ -44,12 +44,34 @@ class Clock:
         return emulated_seconds * self.time_scale
 
     def retry_after_headers(self, emulated_seconds: float) -> dict[str, str]:
-        """How long a client should wait, in headers azure-core honours.
+        """How long a client should wait before it polls an operation again, in headers
+        azure-core honours.
 
-        At time scale 1 this is ``Retry-After`` in whole seconds (at least 1). With a scale,
-        ``Retry-After`` is left out and ``retry-after-ms`` carries the *real* milliseconds,
-        which azure-core reads only when ``Retry-After`` is absent."""
-        if self.time_scale == 1.0 and not self.manual:
+        At time scale 1 (running or manual) this is ``Retry-After`` in whole emulated seconds
+        (at least 1), as Azure sends it. On a scaled clock ``Retry-After`` is left out and
+        ``retry-after-ms`` carries the *real* milliseconds: azure-core's pollers read
+        ``Retry-After`` first (``azure.core.pipeline.policies._utils.get_retry_after``, 1.41)
+        and sleep it in real seconds, which at time scale 0.01 would be a hundred times too
+        long; they read ``retry-after-ms`` only when ``Retry-After`` is absent."""
+        if self.time_scale == 1.0:
             return {"Retry-After": str(max(1, math.ceil(emulated_seconds)))}
-        real_ms = max(1, round(self.to_real(emulated_seconds) * 1000))
-        return {"retry-after-ms": str(real_ms)}
+        return {"retry-after-ms": str(self._real_ms(emulated_seconds))}
+
+    def throttle_headers(self, emulated_seconds: float) -> dict[str, str]:
+        """How long a refused (429/503) client should wait: always ``Retry-After`` in whole
+        seconds, as Azure sends it ("every throttling error includes the Retry-After header",
+        MicrosoftDocs/SupportArticles-docs troubleshooting-throttling-errors.md, 2024-04-15).
+
+        azure-core's ``RetryPolicy`` retries a POST or PATCH only when ``Retry-After`` is
+        present (``RetryPolicy.is_retry``, 1.41), so without it a throttled action is never
+        retried as it would be on Azure. On a scaled clock ``Retry-After`` is the *real* wait
+        rounded up (at least 1 s: azure-core sleeps it in real time, so it waits at least as
+        long as needed) and ``retry-after-ms`` carries the exact real milliseconds (what
+        flexvmss reads first)."""
+        if self.time_scale == 1.0:
+            return {"Retry-After": str(max(1, math.ceil(emulated_seconds)))}
+        real_seconds = max(1, math.ceil(self.to_real(emulated_seconds)))
+        return {"Retry-After": str(real_seconds), "retry-after-ms": str(self._real_ms(emulated_seconds))}
+
+    def _real_ms(self, emulated_seconds: float) -> int:
+        return max(1, round(self.to_real(emulated_seconds) * 1000))

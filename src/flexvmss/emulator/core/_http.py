@@ -94,6 +94,9 @@ class Request:
 
 @dataclass
 class Response:
+    """A handler's answer. ``body`` is JSON-shaped data, or ``bytes`` of JSON already
+    serialized (an answer cached whole), or None for no body."""
+
     status: int = 200
     body: JSON = None
     headers: dict[str, str] = field(default_factory=dict)

@@ -3,7 +3,6 @@ reported in ARM's operation-status shapes."""
 
 from __future__ import annotations
 
-import math
 import random
 import uuid
 from collections.abc import Callable, Iterator
@@ -14,13 +13,32 @@ from ._clock import Clock
 from ._errors import ArmError
 from ._http import Request
 
-__all__ = ["DEFAULT_DURATION", "JITTER", "Operation", "OperationManager", "OutcomeHook"]
+__all__ = ["DEFAULT_DURATION", "JITTER", "POLL_HINTS", "Operation", "OperationManager", "OutcomeHook"]
 
 
 #: Emulated seconds of an operation kind no provider gave a duration for.
 DEFAULT_DURATION = 10.0
 #: Relative jitter applied to every duration (+/-).
 JITTER = 0.2
+
+#: The wait (emulated seconds) Azure asks for before the next poll, per provider: on the answer
+#: that starts an operation, and on each poll while it runs. Azure sends fixed hints, not the
+#: time left:
+#:
+#: * Compute: ``Retry-After: 10`` on the 201/202 of a VM PUT and DELETE and of a scale set
+#:   PUT and DELETE, ``30`` on an InProgress poll (Azure/azure-sdk-assets
+#:   ``python/sdk/compute/azure-mgmt-compute`` recordings, 2023-12, api 2023-09-01;
+#:   research/wire-truth.md 2.2-2.3); polls of a Flex set create 30 s apart (Azure/azure-powershell
+#:   ``TestVirtualMachineScaleSetFlexAnyPFDC.json``, 2023-08-31, api 2023-07-01).
+#: * Network: ``Retry-After: 3`` on network PUTs (same recordings, wire-truth.md 2.3); polls
+#:   inferred the same.
+#: * Resources: ``Retry-After: 15`` on a resource group DELETE and on each 202 of its
+#:   ``operationresults`` (TestVirtualMachineScaleSetFlexAnyPFDC.json).
+POLL_HINTS: dict[str, tuple[float, float]] = {
+    "Microsoft.Compute": (10.0, 30.0),
+    "Microsoft.Network": (3.0, 3.0),
+    "Microsoft.Resources": (15.0, 15.0),
+}
 
 
 @dataclass
@@ -42,6 +60,9 @@ class Operation:
     planned: tuple[str, dict[str, Any] | None] = ("Succeeded", None)
     error: dict[str, Any] | None = None
     end: float | None = None
+    #: The ``error.target`` a failure reports when its error names none (Compute names the
+    #: member VM that failed a scale set operation: see :meth:`OperationManager.start`).
+    target: str | None = None
 
     @property
     def terminal(self) -> bool:
@@ -88,10 +109,12 @@ class OperationManager:
         on_fail: Callable[[dict[str, Any]], None] | None = None,
         duration: float | None = None,
         fail_with: tuple[str, dict[str, Any]] | None = None,
+        target: str | None = None,
     ) -> Operation:
         """Begin an operation. ``on_succeed`` runs when it completes successfully; ``on_fail``
         gets the error dict when it ends Failed or Canceled (planned by ``fail_with`` or by
-        the fault injector's :attr:`outcome_hook`)."""
+        the fault injector's :attr:`outcome_hook`). ``target`` is the ``error.target`` a
+        failure carries when its error names none."""
         now = self.clock.now()
         dur = self.duration(kind) if duration is None else duration
         op = Operation(
@@ -105,6 +128,7 @@ class OperationManager:
             done_at=now + dur,
             on_succeed=on_succeed,
             on_fail=on_fail,
+            target=target,
         )
         planned = fail_with
         if planned is None and self.outcome_hook is not None:
@@ -143,7 +167,12 @@ class OperationManager:
                 if op.on_fail:
                     op.on_fail(op.error)
         else:
-            op.status, op.error = status, error or {"code": "InternalExecutionError", "message": "Failed."}
+            op.status, op.error = (
+                status,
+                dict(error or {"code": "InternalExecutionError", "message": "Failed."}),
+            )
+            if op.target and "target" not in op.error:
+                op.error["target"] = op.target
             if op.on_fail:
                 op.on_fail(op.error)
 
@@ -198,14 +227,15 @@ class OperationManager:
         if location:
             headers["Location"] = self.status_url(op, request.api_version, monitor=True)
         headers["Azure-AsyncNotification"] = "Enabled"
-        headers.update(self.clock.retry_after_headers(self.poll_hint(op)))
+        headers.update(self.clock.retry_after_headers(self.poll_hint(op, initial=True)))
         return headers
 
-    def poll_hint(self, op: Operation) -> float:
-        """Emulated seconds a client should wait before the next poll: the time left,
-        bounded to [1, 30] as Compute does."""
-        left = op.done_at - self.clock.now()
-        return float(min(30.0, max(1.0, math.ceil(left))))
+    def poll_hint(self, op: Operation, *, initial: bool = False) -> float:
+        """Emulated seconds a client should wait before its next poll of ``op``: the fixed
+        hint of :data:`POLL_HINTS` for its provider (``initial``: on the answer that started
+        it), never the time left."""
+        first, later = POLL_HINTS.get(op.provider, (DEFAULT_DURATION, DEFAULT_DURATION))
+        return first if initial else later
 
     def status_body(self, op: Operation) -> dict[str, Any]:
         """The operation status body: Compute sends ``{startTime, endTime?, status, name}``

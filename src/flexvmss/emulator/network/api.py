@@ -37,29 +37,26 @@ def get_subnet(ctx: Context, subnet_id: str) -> dict[str, Any] | None:
 
 
 def _lb_gives_outbound(lb: dict[str, Any], pool_id: str) -> bool:
-    """A Standard LB gives the pool outbound access through an outbound rule on the pool,
-    or through a load-balancing rule on the pool whose frontend has a public IP."""
+    """A Standard LB's backend pool is outbound access for a Flex profile when the LB has an
+    outbound rule on the pool, or a public frontend: "add scale set instances to a Load
+    Balancer backend pool" is one of the fixes of OutboundConnectivityNotEnabledOnVM
+    (MicrosoftDocs/SupportArticles-docs vmss-outbound-connectivity-not-enabled.md, 01/31/2023),
+    and Azure created Flex profile sets behind public Standard LBs (Azure/azure-sdk-for-java
+    canCreateVirtualMachineWithExistingScaleSet.json, 2023-03-01; Azure/azure-powershell
+    TestVirtualMachineScaleSetFlexAnyPFDC.json, 2023-07-01). An internal LB gives no way out
+    (inferred from "Default outbound access in Azure")."""
     if str(lb.get("sku", {}).get("name", "")).lower() != "standard":
         return False
     props = lb.get("properties", {})
-    public_fes = {
-        fe["id"].lower()
-        for fe in props.get("frontendIPConfigurations") or []
-        if (fe.get("properties", {}).get("publicIPAddress") or {}).get("id")
-    }
-
-    def on_pool(rule: dict[str, Any]) -> bool:
-        return (
-            str((rule.get("properties", {}).get("backendAddressPool") or {}).get("id", "")).lower()
-            == pool_id.lower()
-        )
-
-    if any(on_pool(r) for r in props.get("outboundRules") or []):
+    if any(
+        str((r.get("properties", {}).get("backendAddressPool") or {}).get("id", "")).lower()
+        == pool_id.lower()
+        for r in props.get("outboundRules") or []
+    ):
         return True
     return any(
-        on_pool(r)
-        and str((r["properties"].get("frontendIPConfiguration") or {}).get("id", "")).lower() in public_fes
-        for r in props.get("loadBalancingRules") or []
+        (fe.get("properties", {}).get("publicIPAddress") or {}).get("id")
+        for fe in props.get("frontendIPConfigurations") or []
     )
 
 
@@ -70,7 +67,7 @@ def outbound_path(
 
     ``"publicIp"`` if it has a public IP; ``"natGateway"`` if the subnet has a NAT gateway;
     ``"loadBalancer"`` if one of ``backend_pool_ids`` belongs to a Standard LB with an
-    outbound rule on that pool or a load-balancing rule with a public frontend;
+    outbound rule on that pool or a public frontend;
     ``"default"`` if the subnet allows default outbound access
     (``properties.defaultOutboundAccess`` is not False); otherwise None."""
     if has_public_ip:

@@ -13,7 +13,7 @@ from typing import Any
 from ...core import ArmError, Context, arm_id, parse_arm_id
 from .state import DISK_TYPE, NS
 
-__all__ = ["attach_disk", "attach_or_create", "delete_disk", "put_disk", "release_disk"]
+__all__ = ["attach_disk", "attach_or_create", "delete_disk", "patch_disk", "put_disk", "release_disk"]
 
 
 def _tier(storage_type: str) -> str:
@@ -204,6 +204,16 @@ def put_disk(ctx: Context, disk_id: str, name: str, payload: dict[str, Any], loc
     if props.get("diskSizeGB"):
         current["properties"]["diskSizeGB"] = int(props["diskSizeGB"])
     return current
+
+
+def patch_disk(current: dict[str, Any], payload: dict[str, Any]) -> None:
+    """A PATCH on a stored disk: ``tags`` replaces its tags (ARM's PATCH semantics for tags),
+    ``properties.diskSizeGB`` its size; other fields are left as they are."""
+    if payload.get("tags") is not None:
+        current["tags"] = dict(payload["tags"])
+    size = (payload.get("properties") or {}).get("diskSizeGB")
+    if size:
+        current["properties"]["diskSizeGB"] = int(size)
 
 
 def delete_disk(ctx: Context, body: dict[str, Any]) -> None:

@@ -92,9 +92,12 @@ def _require_flex_set(ctx: Context, set_id: str, vm_id: str) -> dict[str, Any]:
             target="virtualMachineScaleSet.id",
         )
     if str((vmss.get("properties") or {}).get("orchestrationMode")) != "Flexible":
+        # 409, not 400: Azure/azure-sdk-for-java session record
+        # VirtualMachineOperationsTests.canCreateVirtualMachineWithExistingScaleSet.json
+        # (2023-04-19, api 2023-03-01); azure-core raises ResourceExistsError for it.
         raise ArmError.operation_not_allowed(
-            f"Virtual Machine Scale Set '{vmss['name']}' does not have orchestration mode set to 'Flexible'.",
-            status=400,
+            "This operation is not allowed because referenced Virtual Machine Scale Set "
+            f"'{vmss['name']}' does not have orchestration mode set to 'Flexible'."
         )
     if vmss["properties"].get("provisioningState") == "Deleting":
         raise ArmError.operation_not_allowed(

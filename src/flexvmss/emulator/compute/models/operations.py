@@ -79,9 +79,11 @@ def start_operation(
     on_succeed: Callable[[], None],
     on_fail: Callable[[dict[str, Any]], None],
     duration: float | None = None,
+    target: str | None = None,
 ) -> Operation:
     """Start a compute operation of ``kind`` on the resource ``body`` (a VM or a set);
-    ``request`` is the one that asked for it (fault rules match on it)."""
+    ``request`` is the one that asked for it (fault rules match on it); ``target`` is the
+    ``error.target`` its failure names."""
     resource_id: str = body["id"]
     return ctx.lro.start(
         request,
@@ -93,4 +95,5 @@ def start_operation(
         on_succeed=on_succeed,
         on_fail=on_fail,
         duration=duration,
+        target=target,
     )

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...core import ArmError, Context, Operation, Request
+from .defaults import apply_instance_view_defaults
 from .operations import CREATING_KINDS, DELETING_KINDS, op_name, start_operation
 from .state import book, bump_etag, next_seq, vm_state
 
@@ -25,6 +26,7 @@ __all__ = [
     "power_display",
     "preempt",
     "settled_power",
+    "visible_state",
 ]
 
 PREEMPTED = {
@@ -102,6 +104,18 @@ def end_vm_op(state: dict[str, Any], error: dict[str, Any] | None) -> None:
 
 #: Power states a VM only passes through while an operation runs.
 TRANSITIONAL_POWER = frozenset({"starting", "stopping", "deallocating"})
+#: Provisioning states a VM shows only while an operation runs.
+IN_FLIGHT_STATES = frozenset({"Creating", "Updating", "Deleting", "Migrating"})
+
+
+def visible_state(ctx: Context, vm: dict[str, Any]) -> tuple[str, str]:
+    """The provisioning and power state reads show for ``vm``: its own, or (with realism's
+    visibility lag) what it was before the operation in flight, until the lag has passed."""
+    st = vm_state(ctx, vm["id"])
+    shown = st.get("shown")
+    if shown and shown.get("token") == st.get("token") and ctx.clock.now() < float(shown["until"]):
+        return str(shown["provisioningState"]), str(shown["power"])
+    return str(vm["properties"].get("provisioningState", "Succeeded")), str(st.get("power") or "running")
 
 
 def settled_power(state: dict[str, Any]) -> str:
@@ -135,6 +149,11 @@ def begin_vm_op(
     # A preempted operation leaves a transitional power state behind; what the VM was
     # settling to is the state this operation starts from.
     power_before = settled_power(st)
+    provisioning_before = str(vm["properties"].get("provisioningState") or "Succeeded")
+    if provisioning_before in IN_FLIGHT_STATES:
+        provisioning_before = "Succeeded"
+    realism = ctx.realism
+    keeps_state = realism.failed_ops_leave_state and kind not in CREATING_KINDS
 
     def succeed() -> None:
         cur = owned(ctx, vm_id, token)
@@ -155,6 +174,12 @@ def begin_vm_op(
         if cur is None:
             return
         body, state = cur
+        if keeps_state:
+            # Realism: the failure leaves no mark on the VM; only the operation says it failed.
+            end_vm_op(state, None)
+            state["power"] = power_before
+            body["properties"]["provisioningState"] = provisioning_before
+            return
         end_vm_op(state, error)
         state["power"] = power_before if power_before not in ("starting",) else "stopped"
         body["properties"]["provisioningState"] = "Failed"
@@ -164,6 +189,15 @@ def begin_vm_op(
     st["op_kind"] = kind
     st["op_id"] = None
     st["power_target"] = power_after if power_after is not None else power_before
+    st["shown"] = None
+    if realism.visibility_lag > 0 and kind not in CREATING_KINDS:
+        # Realism: for a while reads still show the VM as it was before this operation.
+        st["shown"] = {
+            "token": token,
+            "until": ctx.clock.now() + realism.visibility_lag,
+            "provisioningState": provisioning_before,
+            "power": st["power"],
+        }
     if power_during is not None:
         st["power"] = power_during
     vm["properties"]["provisioningState"] = provisioning
@@ -178,7 +212,7 @@ def instance_view(ctx: Context, vm: dict[str, Any]) -> dict[str, Any]:
     """The VM's instance view as Compute returns it (statuses, computer name, OS, FD)."""
     st = vm_state(ctx, vm["id"])
     props = vm.get("properties") or {}
-    prov = str(props.get("provisioningState", "Succeeded"))
+    prov, power = visible_state(ctx, vm)
     statuses: list[dict[str, Any]] = []
     failed = st.get("failed")
     if prov == "Failed" and failed:
@@ -202,7 +236,6 @@ def instance_view(ctx: Context, vm: dict[str, Any]) -> dict[str, Any]:
         )
     else:
         statuses.append({"code": f"ProvisioningState/{prov.lower()}", "level": "Info", "displayStatus": prov})
-    power = str(st.get("power") or "running")
     statuses.append({"code": f"PowerState/{power}", "level": "Info", "displayStatus": power_display(power)})
     if st.get("hibernated") and power == "deallocated":  # see actions.deallocate
         statuses.append(
@@ -210,12 +243,17 @@ def instance_view(ctx: Context, vm: dict[str, Any]) -> dict[str, Any]:
         )
     os_profile = props.get("osProfile") or {}
     os_disk = (props.get("storageProfile") or {}).get("osDisk") or {}
-    view: dict[str, Any] = {
-        "computerName": os_profile.get("computerName", vm["name"]),
-        "osName": "Windows" if os_disk.get("osType") == "Windows" else "Linux",
-        "hyperVGeneration": "V2",
-        "statuses": statuses,
-    }
+    windows = os_disk.get("osType") == "Windows"
+    view: dict[str, Any] = {}
+    if power not in ("deallocated", "deallocating"):
+        # A deallocated VM's instance view has no computer name, OS or agent: only disks,
+        # hyperVGeneration and statuses (Java session record canOperateVirtualMachine, 2021-11-01).
+        view["computerName"] = os_profile.get("computerName", vm["name"])
+        view["osName"] = "Windows" if windows else "Linux"
+        if power == "running":
+            apply_instance_view_defaults(view, windows=windows, time=ctx.clock.iso())
+    view["hyperVGeneration"] = "V2"
+    view["statuses"] = statuses
     if "platformFaultDomain" in props:
         view["platformFaultDomain"] = props["platformFaultDomain"]
     disks = []

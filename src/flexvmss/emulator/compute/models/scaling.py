@@ -218,7 +218,11 @@ def begin_set_op(
     sb["token"] = token
     if provisioning:
         vmss["properties"]["provisioningState"] = provisioning
-    op = start_operation(ctx, request, vmss, kind, on_succeed=succeed, on_fail=fail)
+    # A failed set operation names the member VM that failed as error.target (Azure/azure-powershell
+    # TestVirtualMachineScaleSetFlexAnyPFDC.json, 2023-08-31: InternalExecutionError, target
+    # '<set>_<8 hex>'); here that is the first VM it was making.
+    target = created[0]["name"] if created else None
+    op = start_operation(ctx, request, vmss, kind, on_succeed=succeed, on_fail=fail, target=target)
     if sb.get("token") == token:
         sb["op_id"] = op.id
     for vm_id in created_ids + victim_ids:

@@ -1,12 +1,12 @@
 """The Resource SKUs catalog as the compute provider reads it: sizes, capabilities, regions.
 
 ``ctx.catalog`` maps a lower-cased location to its SKU items in wire shape (see
-:mod:`flexvmss.emulator.catalog`). Without a catalog for a location, SKU checks are skipped.
+:mod:`flexvmss.emulator.catalog`: real Resource SKUs data for 56 regions). Without a catalog
+for a location, SKU checks are skipped.
 """
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
@@ -14,6 +14,7 @@ from ...core import ArmError, Context, norm_location
 
 __all__ = [
     "capability",
+    "filtered_location",
     "find_sku",
     "flex_refused_sizes",
     "has_catalog",
@@ -52,6 +53,11 @@ def has_catalog(ctx: Context, location: str) -> bool:
 def find_sku(
     ctx: Context, location: str, name: str, resource_type: str = "virtualMachines"
 ) -> dict[str, Any] | None:
+    """The catalog's item (shared: do not change it) of ``resource_type`` called ``name``."""
+    find = getattr(ctx.catalog, "find", None)
+    if find is not None:
+        item: dict[str, Any] | None = find(norm_location(location), resource_type, name)
+        return item
     for item in _items(ctx, location):
         if item.get("resourceType") == resource_type and str(item.get("name", "")).lower() == name.lower():
             return item
@@ -81,19 +87,26 @@ def max_fault_domains(ctx: Context, location: str) -> int:
         return 3
 
 
+def filtered_location(location_filter: str | None) -> str | None:
+    """The location of a ``$filter=location eq '<loc>'`` (the only ``$filter`` the service
+    supports: skus.json 2021-07-01), normalised; None without a filter; ARM's 400 for another."""
+    if not location_filter:
+        return None
+    m = _LOCATION_FILTER.match(location_filter)
+    if m is None:
+        raise ArmError.invalid_parameter(
+            f"The $filter '{location_filter}' is not supported. Only the location filter is supported "
+            "currently.",
+            target="$filter",
+        )
+    return norm_location(m.group(1))
+
+
 def list_skus(ctx: Context, location_filter: str | None) -> list[dict[str, Any]]:
-    """Every SKU of the catalog, or of one location with ``location eq '<loc>'`` (the only
-    ``$filter`` the service supports), as copies."""
+    """Every SKU of the catalog, or of one location with ``location eq '<loc>'``. The items are
+    the catalog's own (the answer is only serialized, never changed)."""
     catalog: dict[str, list[dict[str, Any]]] = ctx.catalog or {}
-    if location_filter:
-        m = _LOCATION_FILTER.match(location_filter)
-        if m is None:
-            raise ArmError.invalid_parameter(
-                f"The $filter '{location_filter}' is not supported. Only the location filter is supported "
-                "currently.",
-                target="$filter",
-            )
-        items = catalog.get(norm_location(m.group(1)), [])
-    else:
-        items = [item for loc in catalog for item in catalog[loc]]
-    return copy.deepcopy(items)
+    location = filtered_location(location_filter)
+    if location is not None:
+        return list(catalog.get(location, []))
+    return [item for loc in catalog for item in catalog[loc]]

@@ -157,9 +157,13 @@ def profile_vms(ctx: Context, set_id: str, *, include_deleting: bool = False) ->
 
 
 def sync_set_capacity(ctx: Context, set_id: str) -> None:
-    """A profile-based set reports as ``sku.capacity`` the profile VMs it holds (not deleting)."""
+    """A profile-based Flex set reports as ``sku.capacity`` the profile VMs it holds (not
+    deleting). A Uniform set keeps the capacity it was given (it owns no VMs here)."""
     vmss = ctx.store.get(set_id)
-    if vmss is None or not (vmss.get("properties") or {}).get("virtualMachineProfile") or "sku" not in vmss:
+    props = (vmss or {}).get("properties") or {}
+    if vmss is None or not props.get("virtualMachineProfile") or "sku" not in vmss:
+        return
+    if str(props.get("orchestrationMode")) != "Flexible":
         return
     vmss["sku"]["capacity"] = len(profile_vms(ctx, set_id))
 

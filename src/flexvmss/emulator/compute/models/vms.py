@@ -16,10 +16,11 @@ from typing import Any
 from ...core import ArmError, Context, Operation, Request, arm_id, location_of, same_id
 from ...network import api as net
 from . import disks
+from .defaults import apply_vm_defaults
 from .flex import check_size, is_spot
 from .membership import check_join, fault_domain_for
 from .operations import DELETING_KINDS
-from .power import begin_vm_op, guard, instance_view
+from .power import begin_vm_op, guard, instance_view, visible_state
 from .state import (
     NS,
     VM_TYPE,
@@ -49,6 +50,7 @@ _FILTER_RE = re.compile(r"^\s*'?virtualMachineScaleSet/id'?\s+eq\s+'([^']+)'\s*$
 def render_vm(ctx: Context, vm: dict[str, Any], *, expand: str | None = None) -> dict[str, Any]:
     """The VM's wire body, with the instance view / user data when ``expand`` asks for them."""
     out = copy.deepcopy(vm)
+    out["properties"]["provisioningState"] = visible_state(ctx, vm)[0]
     wanted = {e.strip().lower() for e in (expand or "").split(",") if e.strip()}
     if "instanceview" in wanted:
         out["properties"]["instanceView"] = instance_view(ctx, vm)
@@ -67,29 +69,6 @@ def strip_secrets(props: dict[str, Any]) -> Any:
         os_profile.pop("adminPassword", None)
         os_profile.pop("customData", None)
     return props.pop("userData", None)
-
-
-def _os_defaults(props: dict[str, Any]) -> None:
-    storage = props.setdefault("storageProfile", {})
-    image = storage.get("imageReference") or {}
-    os_disk = storage.setdefault("osDisk", {"createOption": "FromImage"})
-    os_profile = props.get("osProfile")
-    windows = "windows" in str(image.get("publisher", "")).lower() or (
-        isinstance(os_profile, dict) and "windowsConfiguration" in os_profile
-    )
-    os_disk.setdefault("osType", "Windows" if windows else "Linux")
-    storage.setdefault("dataDisks", [])
-    if isinstance(os_profile, dict):
-        os_profile.setdefault("secrets", [])
-        os_profile.setdefault("allowExtensionOperations", True)
-        if windows and "linuxConfiguration" not in os_profile:
-            os_profile.setdefault(
-                "windowsConfiguration", {"provisionVMAgent": True, "enableAutomaticUpdates": True}
-            )
-        elif not windows:
-            os_profile.setdefault(
-                "linuxConfiguration", {"disablePasswordAuthentication": False, "provisionVMAgent": True}
-            )
 
 
 # --------------------------------------------------------------------------- create / remove
@@ -124,12 +103,12 @@ def build_vm(
     props: dict[str, Any] = copy.deepcopy(payload.get("properties") or {})
     user_data = strip_secrets(props)
     default_delete = "Delete" if from_profile else "Detach"
-    _os_defaults(props)
+    props.setdefault("storageProfile", {}).setdefault("osDisk", {"createOption": "FromImage"})
+    props = apply_vm_defaults({"properties": props})["properties"]
     zones = [str(z) for z in body.get("zones") or []]
     storage = props["storageProfile"]
     os_disk = storage["osDisk"]
     os_disk.setdefault("deleteOption", default_delete)
-    os_disk.setdefault("caching", "ReadWrite")
     created_disks: list[str] = []
     attached_disks: list[str] = []
     created_nics: list[str] = []
@@ -276,6 +255,15 @@ def _validate_new_vm(
             "Required parameter 'hardwareProfile.vmSize' is missing (null).", target="hardwareProfile.vmSize"
         )
     vmss = check_join(ctx, vm_id=vm_id, name=name, props=props, zones=zones, existing=None)
+    if vmss is not None and ((props.get("storageProfile") or {}).get("osDisk") or {}).get("vhd"):
+        # Azure/azure-sdk-for-java canCreateVirtualMachineWithExistingScaleSet.json (2023-04-19,
+        # api 2023-03-01): 409 with the VM's name as target.
+        raise ArmError(
+            409,
+            "OperationNotAllowed",
+            "Addition of a VM with blob based disks to Virtual Machine Scale Set is not supported.",
+            target=name,
+        )
     network = props.get("networkProfile") or {}
     if network.get("networkInterfaceConfigurations") and not network.get("networkApiVersion"):
         raise ArmError(
@@ -473,7 +461,7 @@ def select_vms(
     ctx: Context, vms: list[dict[str, Any]], *, set_filter: str | None, expand: str | None
 ) -> list[dict[str, Any]]:
     """``vms`` narrowed by a ``$filter`` on ``virtualMachineScaleSet/id`` (the one filter
-    Compute takes), oldest first. ``$expand=instanceView`` needs the filter."""
+    Compute takes), oldest first."""
     if set_filter:
         m = _FILTER_RE.match(set_filter)
         if m is None:
@@ -491,19 +479,14 @@ def select_vms(
                 ((v.get("properties") or {}).get("virtualMachineScaleSet") or {}).get("id"), m.group(1)
             )
         ]
-    if expand:
-        if expand.strip().lower() != "instanceview":
-            raise ArmError.invalid_parameter(
-                f"The value '{expand}' of parameter '$expand' is "
-                "not allowed. Allowed values are: instanceView.",
-                target="$expand",
-            )
-        if not set_filter:
-            raise ArmError.invalid_parameter(
-                "The $expand=instanceView option can only be "
-                "specified if a valid $filter option is specified.",
-                target="$expand",
-            )
+    # The spec says $expand=instanceView "can only be specified if a valid $filter option is
+    # specified", but Azure answers 200 to it without a $filter (kubernetes-sigs/cloud-provider-azure
+    # virtualmachineclient recording, 2026-03, api 2025-04-01).
+    if expand and expand.strip().lower() != "instanceview":
+        raise ArmError.invalid_parameter(
+            f"The value '{expand}' of parameter '$expand' is not allowed. Allowed values are: instanceView.",
+            target="$expand",
+        )
     states = book(ctx)["vms"]
     return sorted(vms, key=lambda v: states.get(v["id"].lower(), {}).get("seq", 0))
 

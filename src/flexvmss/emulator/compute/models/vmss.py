@@ -14,9 +14,10 @@ import copy
 from typing import Any
 
 from ...core import ArmError, Context, Operation, Request, location_of
-from .flex import check_vmss
+from .defaults import apply_profile_defaults, apply_scale_set_defaults
+from .flex import check_force_delete, check_vmss
 from .scaling import begin_set_op, new_profile_vm, scale_in_victims, vm_sizes
-from .skus import is_mpu
+from .skus import capability, find_sku, is_mpu
 from .state import (
     VMSS_TYPE,
     book,
@@ -63,34 +64,31 @@ def marked_for_deletion(name: str, op: str) -> ArmError:
     )
 
 
-def profile_defaults(profile: dict[str, Any]) -> Any:
-    """Fill what Compute adds to a profile; return the profile's user data (kept aside)."""
+def profile_defaults(ctx: Context, body: dict[str, Any]) -> Any:
+    """Fill what Compute adds to the ``virtualMachineProfile`` of the set ``body`` (the table in
+    :mod:`.defaults`); return the profile's user data (kept aside)."""
+    profile = body["properties"]["virtualMachineProfile"]
     user_data = strip_secrets(profile)
-    os_profile = profile.get("osProfile")
-    image = (profile.get("storageProfile") or {}).get("imageReference") or {}
-    if isinstance(os_profile, dict):
-        os_profile.setdefault("secrets", [])
-        if "windows" in str(image.get("publisher", "")).lower() and "linuxConfiguration" not in os_profile:
-            os_profile.setdefault(
-                "windowsConfiguration", {"provisionVMAgent": True, "enableAutomaticUpdates": True}
-            )
-    storage = profile.get("storageProfile")
-    if isinstance(storage, dict) and isinstance(storage.get("osDisk"), dict):
-        storage["osDisk"].setdefault("deleteOption", "Delete")
-        for dd in storage.get("dataDisks") or []:
-            dd.setdefault("deleteOption", "Delete")
-    for cfg in (profile.get("networkProfile") or {}).get("networkInterfaceConfigurations") or []:
-        cprops = cfg.setdefault("properties", {})
-        cprops.setdefault("dnsSettings", {"dnsServers": []})
-        cprops.setdefault("enableAcceleratedNetworking", False)
-        cprops.setdefault("deleteOption", "Delete")
-        for ipc in cprops.get("ipConfigurations") or []:
-            iprops = ipc.setdefault("properties", {})
-            iprops.setdefault("privateIPAddressVersion", "IPv4")
-            pip = iprops.get("publicIPAddressConfiguration")
-            if isinstance(pip, dict):
-                pip.setdefault("properties", {}).setdefault("deleteOption", "Delete")
+    location = str(body.get("location", ""))
+    sizes = vm_sizes(body) if (body.get("sku") or {}).get("name") else []
+    premium = all(capability(find_sku(ctx, location, size), "PremiumIO") != "False" for size in sizes)
+    apply_profile_defaults(body, premium_io=premium)
     return user_data
+
+
+def _require_os_type_for_new_profile(existing: dict[str, Any], payload_props: dict[str, Any]) -> None:
+    """A PUT or PATCH that gives a set without a profile its first ``virtualMachineProfile``
+    must name ``osDisk.osType``: Azure fills it from the image only when the set is created
+    (Java session record VirtualMachineScaleSetOperationsTests.canUpdateVMSSInUpdateMode,
+    2021-07-01: 400 InvalidParameter, target 'osDisk.osType')."""
+    profile_in = payload_props.get("virtualMachineProfile")
+    if not isinstance(profile_in, dict) or existing["properties"].get("virtualMachineProfile"):
+        return
+    os_disk = (profile_in.get("storageProfile") or {}).get("osDisk") or {}
+    if not os_disk.get("osType"):
+        raise ArmError.invalid_parameter(
+            "Required parameter 'osDisk.osType' is missing (null).", target="osDisk.osType"
+        )
 
 
 def write_vmss(
@@ -103,11 +101,12 @@ def write_vmss(
     payload: dict[str, Any],
     method: str,
     subscription_id: str,
-) -> tuple[dict[str, Any], Operation]:
+) -> tuple[dict[str, Any], Operation | None]:
     """Create a set (``existing`` None) or change one with a PUT or PATCH body: defaults, Flex
     rules, then the profile VMs its capacity asks for are made or marked for removal, all
     by one set operation. A VM the profile cannot make refuses the whole request and leaves
-    the set and the network as they were."""
+    the set and the network as they were. A Flex set created without a profile needs no
+    operation (None)."""
     if existing is not None and existing["properties"].get("provisioningState") == "Deleting":
         raise marked_for_deletion(
             existing["name"],
@@ -123,32 +122,39 @@ def write_vmss(
     if isinstance(profile_in, dict) and "userData" in profile_in:
         user_data = profile_in.pop("userData")
     if existing is not None:
+        _require_os_type_for_new_profile(existing, payload_props)
         desired = deep_merge(existing, payload)
         desired.setdefault("properties", {})
     else:
         desired = payload
         desired.setdefault("properties", {})
-        desired["properties"].setdefault("orchestrationMode", "Flexible")
+        # A set PUT without orchestrationMode is a Uniform set at the REST API
+        # (kubernetes-sigs/cloud-provider-azure virtualmachinescalesetclient recording,
+        # 2026-03, api 2025-04-01: answered orchestrationMode 'Uniform').
+        desired["properties"].setdefault("orchestrationMode", "Uniform")
+        apply_scale_set_defaults(desired)
     props = desired["properties"]
     location = location_of(desired if existing is None else existing)
     desired["location"] = location if existing is None else existing["location"]
     flex = str(props.get("orchestrationMode")) == "Flexible"
-    if flex and existing is None:
-        props.setdefault("platformFaultDomainCount", 1)
     if isinstance(props.get("virtualMachineProfile"), dict):
-        profile_user_data = profile_defaults(props["virtualMachineProfile"])
+        # When the profile was first given (kubernetes-sigs/cloud-provider-azure
+        # virtualmachinescalesetclient recording, 2026-03, api 2025-04-01).
+        props["virtualMachineProfile"].setdefault("timeCreated", ctx.clock.iso())
+        profile_user_data = profile_defaults(ctx, desired)
         if user_data is Ellipsis and profile_user_data is not None:
             user_data = profile_user_data
         if not (desired.get("sku") or {}).get("name"):
             raise ArmError.invalid_parameter("Required parameter 'sku' is missing (null).", target="sku")
     check_vmss(ctx, body=desired, existing=existing, set_id=set_id, subscription_id=subscription_id)
     if existing is None:
-        if flex:
-            props.setdefault("upgradePolicy", {"mode": "Manual"})
-            if props.get("virtualMachineProfile") and props.get("singlePlacementGroup") is None:
-                fdc = int(props.get("platformFaultDomainCount") or 1)
-                non_mpu = fdc > 1 and any(not is_mpu(ctx, location, s) for s in vm_sizes(desired))
-                props["singlePlacementGroup"] = non_mpu
+        if flex and props.get("singlePlacementGroup") is None:
+            # Left null, the platform picks: true only for sizes without memory-preserving
+            # updates and FD > 1 (flex-rules-now.md row 1); a set without a profile answers
+            # false (Java session record canUpdateVMSSInUpdateMode, 2021-07-01).
+            fdc = int(props.get("platformFaultDomainCount") or 1)
+            sizes = vm_sizes(desired) if props.get("virtualMachineProfile") else []
+            props["singlePlacementGroup"] = fdc > 1 and any(not is_mpu(ctx, location, s) for s in sizes)
         props["uniqueId"] = ctx.new_guid()
         props["timeCreated"] = ctx.clock.iso()
         desired["etag"] = '"0"'
@@ -194,6 +200,12 @@ def write_vmss(
                 raise
         elif target < len(current):
             victims = scale_in_victims(ctx, vmss, len(current) - target)
+    if existing is None and flex and not isinstance(props.get("virtualMachineProfile"), dict):
+        # A Flex set without a profile is made at once: 201 already Succeeded, no operation to
+        # poll (Java session record VirtualMachineScaleSetOperationsTests.canUpdateVMSSInUpdateMode,
+        # 2021-07-01; issue 12 reports the same on newer API versions).
+        props["provisioningState"] = "Succeeded"
+        return vmss, None
     kind = "vmss.create" if existing is None else "vmss.update"
     op = begin_set_op(
         ctx,
@@ -219,8 +231,10 @@ def delete_vmss(ctx: Context, request: Request, vmss: dict[str, Any]) -> Operati
     states = book(ctx)["vms"]
     members = set_members(ctx, set_id)
     if any(not states.get(vm["id"].lower(), {}).get("profile") for vm in members):
+        # Today's wording (MicrosoftDocs/SupportArticles-docs vmss-operation-not-allowed.md,
+        # 01/31/2023); the 2021 Flex doc spelled it "is not allowed".
         raise ArmError.operation_not_allowed(
-            "Deletion of Virtual Machine Scale Set is not allowed "
+            "Deletion of Virtual Machine Scale Set isn't allowed "
             "as it contains one or more VMs. Please delete or "
             "detach the VM(s) before deleting the Virtual Machine Scale Set."
         )
@@ -263,6 +277,7 @@ def delete_instances(ctx: Context, request: Request, vmss: dict[str, Any]) -> Op
             )
         chosen = [members[str(i).lower()] for i in ids]
     victims = [vm for vm in chosen if vm["properties"].get("provisioningState") != "Deleting"]
+    check_force_delete(request.flag("forceDeletion"), victims, vmss)
     return begin_set_op(
         ctx, request, vmss, "vmss.deleteInstances", created=[], victims=victims, provisioning=""
     )

@@ -47,7 +47,7 @@ def target(ctx: Context, req: Request, type_name: str, name_param: str) -> dict[
     and the request's ``If-Match``/``If-None-Match`` hold."""
     require_rg(ctx, req)
     body = ctx.store.get(resource_id(req, type_name, name_param))
-    check_preconditions(req, body)
+    check_preconditions(req, body, style="compute")
     return body
 
 

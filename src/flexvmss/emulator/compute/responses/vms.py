@@ -1,6 +1,8 @@
 """HTTP handlers for virtual machines: parse the request, call :mod:`..models.vms` or
-:mod:`..models.actions`, answer as Compute does (PUT 201/200 with ``Azure-AsyncOperation``,
-actions and DELETE 202 with ``Location`` too, ``ETag`` on reads and writes)."""
+:mod:`..models.actions`, answer as Compute does (a creating PUT 201 with
+``Azure-AsyncOperation``, a PUT on an existing VM 200 with none, PATCH 200 with
+``Azure-AsyncOperation``, actions and DELETE 202 with ``Location`` too, ``ETag`` on reads and
+writes)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import Any
 
 from ...core import Context, Operation, Request, Response, check_preconditions, etag_headers, paginate
 from ..models import actions, vms
+from ..models.flex import check_force_delete
 from ..models.power import instance_view
 from ..models.state import VM_TYPE
 from .common import accepted, find, in_group, target
@@ -50,15 +53,16 @@ def put_vm(ctx: Context, req: Request) -> Response:
             payload=payload,
         )
         return _written(ctx, req, body, op, 201)
-    op = vms.update_vm(
-        ctx, req, existing, payload, method="PUT", subscription_id=req.params["subscriptionId"]
-    )
-    return _written(ctx, req, existing, op, 200)
+    vms.update_vm(ctx, req, existing, payload, method="PUT", subscription_id=req.params["subscriptionId"])
+    # A PUT on an existing VM answers 200 with the body in 'Updating' and no operation headers:
+    # clients watch the VM itself (kubernetes-sigs/cloud-provider-azure virtualmachineclient
+    # recording, 2026-03, api 2025-04-01). The update still runs as an operation here.
+    return Response.json(vms.render_vm(ctx, existing), 200, etag_headers(existing))
 
 
 def patch_vm(ctx: Context, req: Request) -> Response:
     vm = _vm(ctx, req)
-    check_preconditions(req, vm)
+    check_preconditions(req, vm, style="compute")
     op = vms.update_vm(ctx, req, vm, req.json(), method="PATCH", subscription_id=req.params["subscriptionId"])
     return _written(ctx, req, vm, op, 200)
 
@@ -80,10 +84,14 @@ def _listing(
     # Page first, render after: rendering (a deep copy plus the instance view) is the costly part,
     # and on the emulated clock the emulator's own CPU time is time every client sees.
     body = paginate(req, chosen, ctx.page_size, ctx.base_url)
-    body["value"] = [
-        vms.render_vm(ctx, v, expand="instanceView" if (expand or status_only) else None)
+    fresh = [
+        (v["id"].lower(), vms.render_vm(ctx, v, expand="instanceView" if (expand or status_only) else None))
         for v in body["value"]
     ]
+    # Realism (off by default): a VM may show in a list as the same read showed it before its
+    # last change, for a bounded time.
+    key = (req.path.lower(), tuple(sorted((k, v) for k, v in req.query.items() if k != "api-version")))
+    body["value"] = ctx.listed(key, fresh)
     return Response.json(body)
 
 
@@ -100,6 +108,8 @@ def delete_vm(ctx: Context, req: Request) -> Response:
     vm = target(ctx, req, "virtualMachines", "vmName")
     if vm is None:
         return Response.empty(204)
+    set_id = (vm["properties"].get("virtualMachineScaleSet") or {}).get("id")
+    check_force_delete(req.flag("forceDeletion"), [vm], ctx.store.get(set_id) if set_id else None)
     return accepted(ctx, req, vms.begin_delete(ctx, req, vm))
 
 

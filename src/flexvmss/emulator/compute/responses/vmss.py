@@ -47,7 +47,8 @@ def _write(ctx: Context, req: Request, method: str) -> Response:
         method=method,
         subscription_id=req.params["subscriptionId"],
     )
-    headers = {**ctx.lro.accepted_headers(op, req, location=False), **etag_headers(vmss)}
+    headers = ctx.lro.accepted_headers(op, req, location=False) if op is not None else {}
+    headers.update(etag_headers(vmss))
     return Response.json(model.render_vmss(ctx, vmss), 201 if created else 200, headers)
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from ...core import ArmError, Context
+from ...core import ArmError, Context, top_id
 from .addresses import next_public_ip, subnet_network
 from .checks import child_delete_checks
 from .common import BACKREF_FIELDS, CHILD_TYPES, NS, child_type, find_child, full_type, id_of
+from .defaults import apply_defaults, internal_domain_suffix
 from .refs import validate_internal_refs
 
 __all__ = ["normalize"]
@@ -196,6 +197,9 @@ def normalize(
     body["properties"] = props
 
     seg = collection.lower()
+    if seg in ("publicipaddresses", "natgateways", "loadbalancers") and isinstance(payload.get("sku"), dict):
+        body["sku"] = {k: str(v) for k, v in payload["sku"].items() if v is not None}
+    facts: dict[str, Any] = {}
     if seg == "virtualnetworks":
         _normalize_vnet(ctx, body, old, etag)
     elif seg == "networksecuritygroups":
@@ -204,23 +208,24 @@ def normalize(
         )
         props["defaultSecurityRules"] = _default_nsg_rules(resource_id, etag)
     elif seg == "publicipaddresses":
-        _normalize_pip(ctx, body, payload, old)
+        old_ip = (old or {}).get("properties", {}).get("ipAddress")
+        props["ipAddress"] = old_ip or next_public_ip(ctx)
     elif seg == "natgateways":
-        body["sku"] = {"name": str((payload.get("sku") or {}).get("name") or "Standard")}
-        props.setdefault("idleTimeoutInMinutes", 4)
         props["publicIpAddresses"] = [
             {"id": i} for p in props.get("publicIpAddresses") or [] if (i := id_of(p))
         ]
     elif seg == "networkinterfaces":
         _normalize_nic(ctx, body, old, etag)
+        subnet_ids = [id_of(c["properties"].get("subnet")) for c in props["ipConfigurations"]]
+        vnet_id = top_id(str(subnet_ids[0])) if subnet_ids and subnet_ids[0] else None
+        facts["internal_suffix"] = internal_domain_suffix(vnet_id) if vnet_id else None
     elif seg == "loadbalancers":
-        body["sku"] = {
-            "name": str((payload.get("sku") or {}).get("name") or "Standard"),
-            "tier": str((payload.get("sku") or {}).get("tier") or "Regional"),
-        }
         for coll in CHILD_TYPES["loadBalancers"]:
             props[coll] = _children(ctx, resource_id, "loadBalancers", coll, props.get(coll), old, etag)
         validate_internal_refs(body)
+    apply_defaults(seg, body, facts)
+    if seg == "publicipaddresses":
+        _check_public_ip(body)
     if old is not None:
         for coll in CHILD_TYPES.get(collection, ()):
             kept = {c["name"].lower() for c in props.get(coll) or []}
@@ -243,18 +248,10 @@ def _normalize_vnet(ctx: Context, body: dict[str, Any], old: dict[str, Any] | No
                 "InvalidAddressPrefixFormat",
             ) from None
     props["addressSpace"] = {"addressPrefixes": prefixes}
-    props.setdefault("enableDdosProtection", False)
-    props.setdefault("virtualNetworkPeerings", [])
     subnets = _children(ctx, body["id"], "virtualNetworks", "subnets", props.get("subnets"), old, etag)
     seen: list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]] = []
     for sn in subnets:
         sp = sn["properties"]
-        sp.setdefault("privateEndpointNetworkPolicies", "Disabled")
-        sp.setdefault("privateLinkServiceNetworkPolicies", "Enabled")
-        sp.setdefault("delegations", [])
-        # Azure today: subnets of new virtual networks are private unless told otherwise
-        # ("Default outbound access in Azure", VNets created after 2026-03-31).
-        sp.setdefault("defaultOutboundAccess", False)
         if not sp.get("addressPrefix") and not sp.get("addressPrefixes"):
             raise _bad_request(
                 f"Subnet {sn['name']} must have an address prefix.", "SubnetMissingRequiredProperty"
@@ -298,25 +295,15 @@ def _normalize_vnet(ctx: Context, body: dict[str, Any], old: dict[str, Any] | No
                 )
 
 
-def _normalize_pip(
-    ctx: Context, body: dict[str, Any], payload: dict[str, Any], old: dict[str, Any] | None
-) -> None:
+def _check_public_ip(body: dict[str, Any]) -> None:
+    """A Standard public IP must be allocated statically."""
     props = body["properties"]
-    sku = dict(payload.get("sku") or {})
-    sku_name = str(sku.get("name") or "Standard")
-    body["sku"] = {"name": sku_name, "tier": str(sku.get("tier") or "Regional")}
-    props.setdefault("publicIPAllocationMethod", "Static" if sku_name == "Standard" else "Dynamic")
-    if sku_name == "Standard" and props["publicIPAllocationMethod"] != "Static":
+    if body["sku"]["name"] == "Standard" and props["publicIPAllocationMethod"] != "Static":
         raise ArmError(
             400,
             "StandardSkuPublicIPAddressesMustBeStatic",
             f"Standard sku publicIp {body['id']} must be allocated statically.",
         )
-    props.setdefault("publicIPAddressVersion", "IPv4")
-    props.setdefault("idleTimeoutInMinutes", 4)
-    props.setdefault("ipTags", [])
-    old_ip = (old or {}).get("properties", {}).get("ipAddress")
-    props["ipAddress"] = old_ip or next_public_ip(ctx)
 
 
 def _normalize_nic(ctx: Context, body: dict[str, Any], old: dict[str, Any] | None, etag: str) -> None:
@@ -338,8 +325,7 @@ def _normalize_nic(ctx: Context, body: dict[str, Any], old: dict[str, Any] | Non
         ip = ipc["properties"]
         if not id_of(ip.get("subnet")):
             raise _bad_request(f"IP configuration {ipc['id']} must reference a subnet.", "SubnetIdRequired")
-        ip.setdefault("privateIPAllocationMethod", "Dynamic")
-        ip.setdefault("privateIPAddressVersion", "IPv4")
+        ip.setdefault("privateIPAllocationMethod", "Dynamic")  # read below; the table has it too
         ip["primary"] = bool(ip.get("primary", not primaries and i == 0))
         prev = find_child(old, "ipConfigurations", ipc["name"]) if old else None
         if ip["privateIPAllocationMethod"] != "Static":
@@ -349,15 +335,6 @@ def _normalize_nic(ctx: Context, body: dict[str, Any], old: dict[str, Any] | Non
             )
             ip["privateIPAddress"] = prev_ip.get("privateIPAddress") if same_subnet else None
     props["ipConfigurations"] = ipcs
-    props.setdefault("enableAcceleratedNetworking", False)
-    props.setdefault("enableIPForwarding", False)
-    props.setdefault("disableTcpStateTracking", False)
-    props.setdefault("dnsSettings", {"dnsServers": [], "appliedDnsServers": []})
-    props.setdefault("nicType", "Standard")
-    props.setdefault("auxiliaryMode", "None")
-    props.setdefault("auxiliarySku", "None")
-    props.setdefault("tapConfigurations", [])
-    props.setdefault("hostedWorkloads", [])
     props.pop("virtualMachine", None)
     props.pop("macAddress", None)
     if old is not None:

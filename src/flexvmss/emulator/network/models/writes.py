@@ -20,6 +20,7 @@ from .normalize import normalize
 from .refs import link, unlink, validate_refs
 
 __all__ = [
+    "SYNCHRONOUS_PUT",
     "apply_put",
     "delete_child",
     "delete_resource",
@@ -96,6 +97,12 @@ def _start(
     )
 
 
+#: Collections whose PUT is done when it is answered: 201/200 with the body already
+#: ``Succeeded`` and no operation (a NIC: kubernetes-sigs/cloud-provider-azure
+#: ``interfaceclient`` recording, 2026-03, api 2025-05-01).
+SYNCHRONOUS_PUT = frozenset({"networkinterfaces"})
+
+
 def put_resource(
     ctx: Context,
     request: Request,
@@ -103,9 +110,10 @@ def put_resource(
     resource_id: str,
     payload: dict[str, Any],
     old: dict[str, Any] | None,
-) -> tuple[dict[str, Any], Operation]:
+) -> tuple[dict[str, Any], Operation | None]:
     """Create or replace a top-level resource; its operation settles the provisioning state
-    of the body written now (a later write supersedes it)."""
+    of the body written now (a later write supersedes it). A collection in
+    :data:`SYNCHRONOUS_PUT` is stored ``Succeeded`` with no operation (None)."""
     body = normalize(
         ctx,
         collection=collection,
@@ -114,6 +122,9 @@ def put_resource(
         payload=payload,
         old=old,
     )
+    if collection.lower() in SYNCHRONOUS_PUT:
+        apply_put(ctx, body, old)
+        return body, None
     set_provisioning_state(body, "Updating")
     apply_put(ctx, body, old)
     etag = body["etag"]

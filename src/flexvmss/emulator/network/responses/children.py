@@ -48,7 +48,7 @@ class ChildHandlers:
         payload = req.json()
         parent = self._parent(ctx, req)
         old = find_child(parent, self.collection, req.params["childName"])
-        check_preconditions(req, old)
+        check_preconditions(req, old, style="network")
         child, op = writes.put_child(
             ctx, req, self.parent_collection, parent, self.collection, req.params["childName"], payload, old
         )

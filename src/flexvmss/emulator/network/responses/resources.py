@@ -1,8 +1,9 @@
 """HTTP handlers for the top-level network resources. Every type gets the same six: PUT
 (201 create / 200 update, body in ``provisioningState: "Updating"``, ``Azure-AsyncOperation``
-+ retry hint, ``ETag``), GET, PATCH (tags only, synchronous), DELETE (202 +
-``Azure-AsyncOperation`` + ``Location``; 204 when absent), list by resource group and list in
-the subscription. Network sends ``{"status"}`` operation bodies (``emulator/operations.py``).
++ retry hint, ``ETag``; a NIC's PUT is synchronous), GET, PATCH (tags only, synchronous),
+DELETE (202, a NIC's 200, + ``Azure-AsyncOperation`` + ``Location``; 204 when absent), list by
+resource group and list in the subscription. Network sends ``{"status"}`` operation bodies
+(``emulator/operations.py``).
 """
 
 from __future__ import annotations
@@ -57,11 +58,20 @@ def wire(body: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(body)
 
 
-def put_answer(ctx: Context, req: Request, body: dict[str, Any], op: Operation, *, created: bool) -> Response:
-    """A PUT's answer: the body as written, 201 or 200, ``Azure-AsyncOperation`` and ``ETag``."""
-    headers = ctx.lro.accepted_headers(op, req, location=False)
+def put_answer(
+    ctx: Context, req: Request, body: dict[str, Any], op: Operation | None, *, created: bool
+) -> Response:
+    """A PUT's answer: the body as written, 201 or 200, ``Azure-AsyncOperation`` (when an
+    operation carries it) and ``ETag``."""
+    headers = ctx.lro.accepted_headers(op, req, location=False) if op is not None else {}
     headers.update(etag_headers(body))
     return Response.json(wire(body), status=201 if created else 200, headers=headers)
+
+
+#: The status a DELETE answers per collection (202 unless listed). A NIC's DELETE answers 200,
+#: still with ``Azure-AsyncOperation`` and ``Location`` (kubernetes-sigs/cloud-provider-azure
+#: ``interfaceclient`` recording, 2026-03, api 2025-05-01).
+DELETE_STATUS: dict[str, int] = {"networkinterfaces": 200}
 
 
 class ResourceHandlers:
@@ -83,7 +93,7 @@ class ResourceHandlers:
         payload = req.json()
         rid = self._id(req)
         old = ctx.store.get(rid)
-        check_preconditions(req, old)
+        check_preconditions(req, old, style="network")
         if old is not None:
             rid = old["id"]
         body, op = writes.put_resource(ctx, req, self.collection, rid, payload, old)
@@ -97,7 +107,7 @@ class ResourceHandlers:
     def patch(self, ctx: Context, req: Request) -> Response:
         require_rg(ctx, req, writing=True)
         body = self._find(ctx, req)
-        check_preconditions(req, body)
+        check_preconditions(req, body, style="network")
         writes.patch_tags(ctx, body, req.json())
         return Response.json(wire(body), headers=etag_headers(body))
 
@@ -106,9 +116,10 @@ class ResourceHandlers:
         body = ctx.store.get(self._id(req))
         if body is None:
             return Response.empty(204)
-        check_preconditions(req, body)
+        check_preconditions(req, body, style="network")
         op = writes.delete_resource(ctx, req, body)
-        return Response.empty(202, headers=ctx.lro.accepted_headers(op, req, location=True))
+        status = DELETE_STATUS.get(self.collection.lower(), 202)
+        return Response.empty(status, headers=ctx.lro.accepted_headers(op, req, location=True))
 
     def list_rg(self, ctx: Context, req: Request) -> Response:
         sub, rg = require_rg(ctx, req, writing=False)
