@@ -438,7 +438,9 @@ class ScaleSetCore:
             try:
                 return await awaitable
             except ThrottledError as exc:
-                if time_left() > 0:
+                # the wait Azure asked for would outlast the deadline (the throttle policy does
+                # not start such a wait)
+                if exc.retry_after is not None and exc.retry_after < time_left():
                     raise
                 raise self._past_deadline(operation, batch) from exc
 
