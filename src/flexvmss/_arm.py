@@ -440,7 +440,9 @@ class ArmClients:
                 import aiohttp
 
                 self._session = aiohttp.ClientSession(
-                    trust_env=True, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+                    trust_env=_env_configures_http(),
+                    cookie_jar=aiohttp.DummyCookieJar(),
+                    auto_decompress=False,
                 )
             config.update(session=self._session, session_owner=False)
         sleep = self.settings.runtime.sleep
@@ -556,6 +558,24 @@ _CLIENT_CLASSES: dict[str, tuple[str, str]] = {
 }
 
 _TRANSPORT_CLASS: Any = None
+
+
+#: Environment variables aiohttp's ``trust_env`` reads (its helpers ``get_env_proxy_for_url``
+#: and ``netrc_from_env``, aiohttp 3.14).
+_HTTP_ENV = ("http_proxy", "https_proxy", "all_proxy", "ws_proxy", "wss_proxy", "no_proxy", "netrc")
+
+
+def _env_configures_http() -> bool:
+    """Whether the environment configures aiohttp (a proxy, or a netrc file): only then is the
+    session built with ``trust_env``. With ``trust_env`` aiohttp looks the proxy variables and
+    the netrc file up again on every request, in a worker thread (``ClientSession._request``,
+    aiohttp 3.14): with nothing to find, two thread hops per request for nothing."""
+    import os
+
+    keys = {key.lower() for key in os.environ}
+    if keys.intersection(_HTTP_ENV):
+        return True
+    return os.path.exists(os.path.expanduser("~/.netrc")) or os.path.exists(os.path.expanduser("~/_netrc"))
 
 
 def _transport_class() -> Any:

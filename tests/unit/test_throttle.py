@@ -60,6 +60,8 @@ def test_remaining_counts_are_read_from_arm_and_compute_headers():
         {
             "x-ms-ratelimit-remaining-subscription-reads": "249",
             "X-Ms-Ratelimit-Remaining-Subscription-Writes": "17",
+            # the subscription-wide count of every principal (15x): never the one to pace by
+            "x-ms-ratelimit-remaining-subscription-global-writes": "2999",
             "x-ms-ratelimit-remaining-resource": (
                 "Microsoft.Compute/DeleteVMSubscriptionMaximum;1490,Microsoft.Compute/DeleteVMResource;11,"
                 "Microsoft.Compute/HighCostGet3Min;46,Microsoft.Compute/HighCostGet30Min;300,"

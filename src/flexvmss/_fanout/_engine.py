@@ -198,6 +198,7 @@ class FanOut:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_reason: str | None = None
         self._results: dict[str, VmResult] = {}
+        self._done = 0
         self._accepted: set[str] = set()
         self._requeued: dict[str, str] = {}
         #: VMs waiting out a Retry-After before they are sent again (Azure has not accepted them).
@@ -215,7 +216,7 @@ class FanOut:
         return stream.__aiter__()
 
     def _done_count(self) -> int:
-        return sum(1 for r in self._results.values() if r.outcome is not None)
+        return self._done
 
     def _emit(self, kind: EventKind, vm: str | None, detail: str) -> None:
         event = ProgressEvent(kind, vm, detail, self._done_count(), len(self._results))
@@ -302,6 +303,7 @@ class FanOut:
         scheduled_by_list = expect.power_state is not None or expect.deleted or expect.gone_ok
         self._operation = operation
         self._results = {name: VmResult(name) for name in names}
+        self._done = 0
         self._accepted = set()
         self._requeued = {}
         self._requeue_waiting = set()
@@ -436,6 +438,7 @@ class FanOut:
         result = self._results[name]
         if result.outcome is not None:
             return
+        self._done += 1
         result.outcome = outcome
         result.error = error
         result.detail = detail or (str(error) if error is not None else "")

@@ -1,8 +1,11 @@
 """What a VM looks like once its operation is done, judged from the VM's own JSON.
 
 A look at the VM only *schedules*: it says whether this is a good moment to read the
-operation's own status (``done``: the VM shows the end state; ``check``: it shows something
-else, which only the status can explain), or whether to look again later (``pending``). The
+operation's own status (``done``: the VM shows the end state; ``failed``: its provisioning
+state is Failed, which only the status can explain), or whether to look again later
+(``pending``: in transition; ``check``: settled in another state, most often a read that still
+shows the VM as it was before the operation, so its status is read only once the operation
+has been pending for long). The
 outcome is Azure's operation status (see :mod:`flexvmss._fanout._observe`): a list read can be
 stale (Azure's reads are eventually consistent; the throttling guide's advice is to "track the
 async operation rather than polling provisioningState", SupportArticles-docs
@@ -17,9 +20,10 @@ from typing import Any, Literal
 
 __all__ = ["Expectation", "Verdict", "as_expectation", "hibernation_state", "power_state"]
 
-#: What one look at a VM says: it shows the end state (read the status now), it is still in
-#: transition (look later), or it shows something else (only the status can say why).
-Verdict = Literal["done", "pending", "check"]
+#: What one look at a VM says: it shows the end state (read the status now), it shows a failed
+#: provisioning state (read the status now), it is still in transition (look later), or it is
+#: settled in another state (look later; read the status once the operation is old).
+Verdict = Literal["done", "failed", "pending", "check"]
 
 _SETTLING = frozenset({"creating", "updating", "deleting", "migrating"})
 _TRANSITIONAL_POWER = frozenset({"starting", "stopping", "deallocating"})
@@ -80,14 +84,16 @@ class Expectation:
         return cls(power_state=power.lower() if power else None)
 
     def evaluate(self, vm: Mapping[str, Any] | None) -> Verdict:
-        """``done`` (the VM shows the end state), ``pending`` (still in transition) or
-        ``check`` (anything else: the operation's status must tell). ``vm`` None: the VM is
-        not there."""
+        """``done`` (the VM shows the end state), ``failed`` (its provisioning state is Failed),
+        ``pending`` (still in transition) or ``check`` (settled in another state). ``vm`` None:
+        the VM is not there."""
         if vm is None:
             return "done" if (self.deleted or self.gone_ok) else "check"
         state = str((vm.get("properties") or {}).get("provisioningState") or "").lower()
         if state in _SETTLING:
             return "pending"
+        if state in ("failed", "canceled"):
+            return "failed"
         if state != "succeeded" or self.deleted:
             return "check"
         if self.power_state is None:

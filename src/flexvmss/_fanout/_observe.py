@@ -18,11 +18,13 @@ async operation rather than polling provisioningState").
 
 **The list schedules.** When many VMs of one scale set are pending, the set's filtered VM list
 (``$expand=instanceView``) says *when* to read each status: a VM that shows its end state has
-its status read at once (usually answered ``Succeeded``: one read per VM); one that shows
-something else (failed, another state) has it read once Azure's Retry-After allows; one still
-in transition is looked at again later. Operations whose end state equals their start state
-are not scheduled by the list: their status is read at Azure's hints, first when the
-operations of the batch have been seen to take (:class:`Expectation` says which). A VM that
+its status read at once (usually answered ``Succeeded``: one read per VM); one whose
+provisioning state is Failed has it read once Azure's Retry-After allows; one still in
+transition, or settled in another state (most often a read that still shows the VM as it was:
+Azure's reads lag, and list reads may be a round stale), is looked at again later.
+Operations whose end state equals their start state are not scheduled by the list: their
+status is read at Azure's hints, first when the operations of the batch have been seen to
+take (:class:`Expectation` says which). A VM that
 stays pending in the list past ``pending_bound`` (or three times the shortest duration seen)
 has its status read anyway.
 
@@ -130,12 +132,12 @@ class PendingOperation:
     dead_urls: set[str] = field(default_factory=set)
     prefer_location: bool = False
     result: Any = None
+    #: The scale set it belongs to, as a key (None: no set known).
+    group: tuple[str, str] | None = field(init=False, default=None)
 
-    @property
-    def group(self) -> tuple[str, str] | None:
-        if self.scale_set_id is None:
-            return None
-        return (self.resource_group.lower(), self.scale_set_id.lower())
+    def __post_init__(self) -> None:
+        if self.scale_set_id is not None:
+            self.group = (self.resource_group.lower(), self.scale_set_id.lower())
 
     def urls(self) -> list[tuple[str, bool]]:
         """The operation's live status URLs, preferred first: (url, is_location)."""
@@ -205,6 +207,7 @@ class _ListRound:
     started: float
     targeted: bool = False
     pages: int = 0
+    reserved: int = 0
     to_read: list[PendingOperation] = field(default_factory=list)
     running: list[PendingOperation] = field(default_factory=list)
 
@@ -318,6 +321,7 @@ class ObservationHub:
         #: Per operation kind (and scale set): the shortest time an operation was seen to take.
         self._shortest: dict[tuple[str, tuple[str, str] | None], float] = {}
         self._wake = asyncio.Event()
+        self._dirty = True  # operations came or went: the scheduler's index is rebuilt
         self._task: asyncio.Task[None] | None = None
         self._status_slots = asyncio.Semaphore(status_concurrency)
 
@@ -330,7 +334,12 @@ class ObservationHub:
         op.scheduled_by_list = op.scheduled_by_list and op.group is not None and self.mode != "poll"
         op.due_at = self._first_due(op)
         self._ops.append(op)
+        op.future.add_done_callback(self._gone)
+        self._dirty = True
         self._wake.set()
+
+    def _gone(self, _future: asyncio.Future[Any]) -> None:
+        self._dirty = True
 
     def start(self) -> None:
         if self._task is None:
@@ -399,6 +408,9 @@ class ObservationHub:
 
     # ----------------------------------------------------------------- the scheduler
     def _index(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
         self._ops = self.pending()
         self._members = {}
         self._listable = Counter()
@@ -419,7 +431,9 @@ class ObservationHub:
                 await self._wake.wait()
                 continue
             now = self._clock()
-            due = [op for op in self._ops if op.due_at <= now]
+            # what falls due within the shortest interval goes in this round too: fewer turns
+            horizon = now + self.min_interval
+            due = [op for op in self._ops if op.due_at <= horizon]
             if due:
                 try:
                     await self._round(due)
@@ -430,8 +444,8 @@ class ObservationHub:
                     for op in due:
                         op.due_at = self._clock() + self._jittered(self._hint(op))
                 for op in due:  # never a busy loop: a round that left an operation due waits
-                    if not op.future.done() and op.due_at <= now:
-                        op.due_at = now + self.min_interval
+                    if not op.future.done() and op.due_at <= horizon:
+                        op.due_at = horizon + 0.5 * self.min_interval
                 continue
             wake_at = min(op.due_at for op in self._ops)
             if self._deadline_at is not None:
@@ -502,6 +516,16 @@ class ObservationHub:
             targets = fresh
         members = [op for op in self._members.get(group, ()) if not op.future.done()]
         round_ = _ListRound(state, started)
+        # the pages this round will read, taken from the budget at once (before any await), so
+        # another hub of the subscription sees them spent; a full list that turns out longer
+        # takes the rest page by page
+        if targets is not None:
+            round_.reserved = len(targets)
+        elif state.page_links:
+            round_.reserved = len(state.page_links)
+        else:
+            round_.reserved = max(1, -(-max(len(members), state.size or 0) // self.page_size))
+        self._budget.reserve_pages(round_.reserved)
         try:
             observer = self.observer
             if isinstance(observer, PagedObserver):
@@ -511,7 +535,6 @@ class ObservationHub:
                     round_.targeted = True
                     await self._read_pages(observer, resource_group, scale_set_id, members, targets, round_)
             else:
-                self._budget.reserve_pages(state.pages(self.page_size))
                 vms = await self.observer.list_vms(resource_group, scale_set_id)
                 state.size = len(vms)
                 round_.pages = state.pages(self.page_size)
@@ -561,7 +584,8 @@ class ObservationHub:
         read_at: dict[int, float] = {}
         link: str | None = None
         while True:
-            self._budget.reserve_pages(1)
+            if round_.pages >= round_.reserved:
+                self._budget.reserve_pages(1)
             page_started = self._clock()
             page = await observer.list_page(resource_group, scale_set_id, link)
             round_.pages += 1
@@ -595,7 +619,6 @@ class ObservationHub:
         proves nothing (the list may have shifted): the next round reads every page."""
         state = round_.state
         for index in pages:
-            self._budget.reserve_pages(1)
             page_started = self._clock()
             page = await observer.list_page(resource_group, scale_set_id, state.page_links[index])
             round_.pages += 1
@@ -639,7 +662,7 @@ class ObservationHub:
                 op.status_due = "list"
                 round_.to_read.append(op)
                 return
-        elif verdict == "check" and age >= self.settle_lag and now >= op.next_status_at:
+        elif verdict == "failed" and age >= self.settle_lag and now >= op.next_status_at:
             op.status_due = "check"
             round_.to_read.append(op)
             return

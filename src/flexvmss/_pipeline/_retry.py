@@ -240,6 +240,36 @@ class TransientRetryPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
             # sent once: a second sending after a failure could do the work twice
             response: PipelineResponse[Any, Any] = await self.next.send(request)
             return response
+        first: Any = None
+        if self.policy is transient_http:
+            # The first attempt without tenacity (most requests need no retry, and building a
+            # retrying object per request costs as much as the rest of this policy stack);
+            # a transient outcome is handed to tenacity as its first attempt, so the policy's
+            # attempts and delays count exactly as before.
+            try:
+                response = await self._attempt(request)
+            except BaseException as exc:
+                if not is_transient_exception(exc):
+                    raise
+                first = exc
+            else:
+                if not is_transient_response(response):
+                    return response
+                first = response
+        return await self._retrying(request, first)
+
+    async def _retrying(self, request: PipelineRequest[Any], first: Any) -> PipelineResponse[Any, Any]:
+        """The retry loop; ``first`` (a response or an exception), when given, is the outcome
+        of the first attempt, already made."""
+        pending = [first] if first is not None else []
+
+        async def attempt(request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+            if pending:
+                outcome = pending.pop()
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                return outcome  # type: ignore[no-any-return]
+            return await self._attempt(request)
 
         def give_up(state: RetryCallState) -> Any:
             assert state.outcome is not None
@@ -273,7 +303,7 @@ class TransientRetryPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
             stop=self.policy.stop | stop_when(lambda state: time_left() <= 0),
             wait=wait,
         )
-        retried: PipelineResponse[Any, Any] = await retrying(self._attempt, request)
+        retried: PipelineResponse[Any, Any] = await retrying(attempt, request)
         return retried
 
     async def _attempt(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
@@ -281,4 +311,3 @@ class TransientRetryPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
         if is_transient_response(response):
             await read_body(response.http_response)  # give its connection back to the pool
         return response
-

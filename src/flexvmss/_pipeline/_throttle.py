@@ -284,6 +284,13 @@ class Remaining:
     compute: dict[str, int] = field(default_factory=dict)
 
 
+_ARM_HEADERS = {
+    "x-ms-ratelimit-remaining-subscription-reads": "read",
+    "x-ms-ratelimit-remaining-subscription-writes": "write",
+    "x-ms-ratelimit-remaining-subscription-deletes": "delete",
+}
+
+
 def parse_remaining(headers: Mapping[str, str]) -> Remaining:
     """Read ``x-ms-ratelimit-remaining-subscription-{reads,writes,deletes}`` and every policy of
     ``x-ms-ratelimit-remaining-resource`` (one entry per policy; azure-core joins repeated
@@ -292,11 +299,10 @@ def parse_remaining(headers: Mapping[str, str]) -> Remaining:
     compute: dict[str, int] = {}
     for key, raw in headers.items():
         lowered = key.lower()
-        if lowered.startswith("x-ms-ratelimit-remaining-subscription-"):
-            klass = {"reads": "read", "writes": "write", "deletes": "delete"}.get(lowered.rsplit("-", 1)[1])
-            if klass is not None:
-                with contextlib.suppress(ValueError):
-                    arm[klass] = int(str(raw).strip())
+        klass = _ARM_HEADERS.get(lowered)
+        if klass is not None:  # the per-principal counts, not the ...-global-... ones (15x larger)
+            with contextlib.suppress(ValueError):
+                arm[klass] = int(str(raw).strip())
         elif lowered == "x-ms-ratelimit-remaining-resource" and raw:
             for item in str(raw).split(","):
                 name, _, count = item.strip().partition(";")
@@ -628,8 +634,7 @@ class ThrottleState:
         return self._clock()
 
     # ----------------------------------------------------------------- which gates hold a request
-    def _gate_keys(self, method: str, url: str) -> list[GateKey]:
-        family = family_key(method, url)
+    def _gate_keys(self, method: str, url: str, family: str) -> list[GateKey]:
         keys: list[GateKey] = [("arm", arm_class(method)), ("family", family)]
         resource: str | None = None
         for name in self._families.get(family, ()):
@@ -652,13 +657,19 @@ class ThrottleState:
                 return min(self._scaled(bucket).spacing, 60.0 * self.config.time_scale)
         return self._scaled(ARM_BUCKETS["write"]).spacing
 
-    def admit(self, method: str, url: str, *, mode: str | None = None) -> Admission:
+    def admit(
+        self, method: str, url: str, *, mode: str | None = None, family: str | None = None
+    ) -> Admission:
         """Reserve a send slot: how long to wait, and how much of that is a closed gate.
-        In ``fail_fast`` mode (default: the state's config) a closed gate reserves nothing."""
+        In ``fail_fast`` mode (default: the state's config) a closed gate reserves nothing.
+        ``family`` is :func:`family_key` of the request, when the caller has it already."""
         now = self._clock()
         scope = gate_scope(method)
+        family = family or family_key(method, url)
         with self._lock:
-            gates = [(key, self._gates[key]) for key in self._gate_keys(method, url) if key in self._gates]
+            gates = [
+                (key, self._gates[key]) for key in self._gate_keys(method, url, family) if key in self._gates
+            ]
             closed = [(key, gate.open_at - now) for key, gate in gates if gate.open_at > now]
             gate_wait, gate_name = 0.0, None
             if closed:
@@ -668,23 +679,30 @@ class ThrottleState:
                 return Admission(delay=gate_wait, gate_wait=gate_wait, scope=scope, gate=gate_name)
             delays = [gate.reserve(now) for _, gate in gates]
             delays.append(self._arm[arm_class(method)].reserve(now))
-            for policy in self._families.get(family_key(method, url), ()):
+            for policy in self._families.get(family, ()):
                 pacer = self._compute.get(policy)
                 if pacer is not None:
                     delays.append(pacer.reserve(now))
             return Admission(delay=max(delays), gate_wait=gate_wait, scope=scope, gate=gate_name)
 
     def record(
-        self, method: str, url: str, status: int, headers: Mapping[str, str], body: Any = None
+        self,
+        method: str,
+        url: str,
+        status: int,
+        headers: Mapping[str, str],
+        body: Any = None,
+        *,
+        family: str | None = None,
     ) -> float | None:
         """Learn from one response (``body``: its decoded JSON, read for 429s). Returns the
         Retry-After (seconds, bounded) when it was a 429."""
         now = self._clock()
         remaining = parse_remaining(headers)
-        family = family_key(method, url)
+        family = family or family_key(method, url)
         with self._lock:
             self.requests[arm_class(method)] += 1
-            self._settle(method, url)
+            self._settle(method, family)
             for klass, count in remaining.arm.items():
                 self._arm[klass].observe(count, now)
             if remaining.compute:
@@ -746,25 +764,26 @@ class ThrottleState:
             keys.append(("family", family))
         return keys
 
-    def _settle(self, method: str, url: str) -> None:
-        """The request reserved by :meth:`admit` for ``method url`` is answered (call locked)."""
+    def _settle(self, method: str, family: str) -> None:
+        """The request reserved by :meth:`admit` for ``method`` of ``family`` is answered
+        (call locked)."""
         self._arm[arm_class(method)].settle()
-        for policy in self._families.get(family_key(method, url), ()):
+        for policy in self._families.get(family, ()):
             pacer = self._compute.get(policy)
             if pacer is not None:
                 pacer.settle()
 
-    def release(self, method: str, url: str) -> None:
+    def release(self, method: str, url: str, *, family: str | None = None) -> None:
         """A reserved request was sent but never answered (a transport error)."""
         with self._lock:
-            self._settle(method, url)
+            self._settle(method, family or family_key(method, url))
 
-    def abandon(self, method: str, url: str) -> None:
+    def abandon(self, method: str, url: str, *, family: str | None = None) -> None:
         """A reserved request was given up before it was sent (it raised instead of waiting,
         or its wait was cancelled): nothing was spent."""
         with self._lock:
             self._arm[arm_class(method)].cancel()
-            for policy in self._families.get(family_key(method, url), ()):
+            for policy in self._families.get(family or family_key(method, url), ()):
                 pacer = self._compute.get(policy)
                 if pacer is not None:
                     pacer.cancel()
@@ -911,14 +930,14 @@ class ThrottlePolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
     async def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
         http_request = request.http_request
         method, url = http_request.method, http_request.url
-        operation = _operation_name(method, url)
+        family = family_key(method, url)
         waited = 0.0
         while True:
-            admission = self.state.admit(method, url, mode=self.config.mode)
+            admission = self.state.admit(method, url, mode=self.config.mode, family=family)
             if admission.gate_wait > 0 and self.config.mode == "fail_fast":
                 self.state.note_failed_fast()
                 self._raise(
-                    operation,
+                    _operation_name(method, url),
                     admission.scope,
                     admission.gate_wait,
                     f"the {admission.gate} gate is closed after a 429 for {admission.gate_wait:.1f} s more; "
@@ -927,27 +946,27 @@ class ThrottlePolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
             if admission.delay > 0:
                 left = time_left()
                 if admission.delay > left:  # the wait would outlast the call's deadline
-                    self.state.abandon(method, url)
+                    self.state.abandon(method, url, family=family)
                     self._raise(
-                        operation,
+                        _operation_name(method, url),
                         admission.scope,
                         admission.delay,
                         f"waiting {admission.delay:.1f} s for Azure's limits would pass the deadline "
                         f"({max(0.0, left):.1f} s left); nothing was sent",
                     )
                 if admission.gate_wait > self.config.max_single_sleep:
-                    self.state.abandon(method, url)
+                    self.state.abandon(method, url, family=family)
                     self._raise(
-                        operation,
+                        _operation_name(method, url),
                         admission.scope,
                         admission.gate_wait,
                         f"Azure asked to wait {admission.gate_wait:.0f} s ({admission.gate}), more than "
                         f"max_single_sleep ({self.config.max_single_sleep:.0f} s)",
                     )
                 if waited + admission.delay > self.config.max_total_wait:
-                    self.state.abandon(method, url)
+                    self.state.abandon(method, url, family=family)
                     self._raise(
-                        operation,
+                        _operation_name(method, url),
                         admission.scope,
                         admission.delay,
                         f"waited {waited:.0f} s, max_total_wait is {self.config.max_total_wait:.0f} s",
@@ -962,12 +981,12 @@ class ThrottlePolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
                         await self._wait(chunk, admission.scope)
                         remaining -= chunk
                 except BaseException:
-                    self.state.abandon(method, url)
+                    self.state.abandon(method, url, family=family)
                     raise
             try:
                 response = await self.next.send(request)
             except BaseException:
-                self.state.release(method, url)
+                self.state.release(method, url, family=family)
                 raise
             http_response = response.http_response
             status = http_response.status_code
@@ -975,7 +994,7 @@ class ThrottlePolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
             if status == 429:
                 await read_body(http_response)
                 body = _json_body(http_response)
-            retry_after = self.state.record(method, url, status, http_response.headers, body)
+            retry_after = self.state.record(method, url, status, http_response.headers, body, family=family)
             if retry_after is None:
                 return response
             tally = current_tally.get()
@@ -984,4 +1003,6 @@ class ThrottlePolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
             if self.config.mode == "fail_fast":
                 from azure.core.exceptions import HttpResponseError
 
-                raise from_azure_error(HttpResponseError(response=http_response), operation=operation)
+                raise from_azure_error(
+                    HttpResponseError(response=http_response), operation=_operation_name(method, url)
+                )
