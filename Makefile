@@ -4,10 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo test test-all lint typecheck sync-face docs scan rerecord rerecord-check bench bench-emulator bench-fanout bench-import soak clean
+.PHONY: help demo conformance test test-all lint typecheck sync-face docs scan rerecord rerecord-check bench bench-emulator bench-fanout bench-import soak clean
 
 help:
 	@echo "make demo            the full Flex lifecycle against the embedded emulator"
+	@echo "make conformance SUBSCRIPTION=<id> LOCATION=<region>"
+	@echo "                     compare the emulator with real Azure (creates, then deletes; asks first)"
 	@echo "make test            the test suite (cassette replay + emulator), offline"
 	@echo "make docs            build the documentation site (mkdocs --strict)"
 	@echo "make bench           every benchmark (tables + bench/results/*.json)"
@@ -24,6 +26,16 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/flexvmss demo
+
+# Both on the make command line: a variable from the environment never picks where money is spent.
+conformance: $(STAMP)
+ifneq ($(origin SUBSCRIPTION)/$(origin LOCATION),command line/command line)
+	@echo "usage: make conformance SUBSCRIPTION=<subscription id> LOCATION=<region>" >&2
+	@echo "(both on the command line; it creates, then deletes, Azure resources, and asks first)" >&2
+	@exit 2
+else
+	$(BIN)/flexvmss conformance --subscription "$(SUBSCRIPTION)" --location "$(LOCATION)"
+endif
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -346,6 +346,18 @@ def looks_random(token: str) -> bool:
     return not _b64_plain_text(token)
 
 
+def _random_segment(token: str) -> bool:
+    """Whether a token with ``/`` in it (a URL path, or base64, whose alphabet has ``/``) still
+    looks random once its pieces that are base64 of text are set aside: a URL path that holds
+    ARM's opaque but public operation token (``operationresults/<base64 of JSON>``) is not a
+    secret, while key material decodes to no text and is judged whole."""
+    if "/" not in token:
+        return True
+    pieces = token.split("/")
+    kept = [piece for piece in pieces if not (len(piece) >= 16 and _b64_plain_text(piece))]
+    return len(kept) == len(pieces) or looks_random("/".join(kept))
+
+
 def _value_span(match: re.Match[str], *groups: int) -> tuple[int, int, str] | None:
     for group in groups:
         if match.group(group) is not None:
@@ -445,7 +457,7 @@ def _find(text: str) -> list[Match]:
         if span is not None and not span[2].isdigit():
             add(*span, "command-password")
     for m in _TOKEN.finditer(text):
-        if m.end() - m.start() >= 20 and looks_random(m.group(0)):
+        if m.end() - m.start() >= 20 and looks_random(m.group(0)) and _random_segment(m.group(0)):
             add(m.start(), m.end(), m.group(0), "high-entropy")
     found.sort()
     return found

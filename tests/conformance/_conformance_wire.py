@@ -1,5 +1,6 @@
-"""Plain HTTPS to an emulator, the shape comparison and the SDK-model check used by the
-conformance runner.
+"""Plain HTTPS to an emulator and the SDK-model check used by the conformance runner; the shape
+comparison itself lives in the library (:mod:`flexvmss.testing._shapes`), where
+``flexvmss conformance`` uses it too, and is re-exported here.
 
 Only the emulator's public API is used (``Emulator``, ``base_url``, ``ca_file``,
 ``subscription_id``, ``reset``, ``complete_all``); everything else goes over HTTPS with
@@ -13,17 +14,36 @@ import importlib
 import json
 import typing
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import requests
 
-#: JSON type names used in the case files' body shapes.
-TYPE_NAMES = {str: "string", bool: "boolean", int: "integer", float: "number", type(None): "null"}
+from flexvmss.testing._shapes import (
+    OPAQUE_KEYS,
+    TYPE_NAMES,
+    ShapeDiff,
+    compare_shape,
+    lookup,
+    merge_items,
+    shape_of,
+)
 
-#: Keys whose content is user data (or policy-injected by the recording subscription):
-#: their own key sets are never compared.
-OPAQUE_KEYS = frozenset({"tags"})
+__all__ = [
+    "OPAQUE_KEYS",
+    "TYPE_NAMES",
+    "Arm",
+    "Reply",
+    "ShapeDiff",
+    "compare_shape",
+    "declared",
+    "fill",
+    "lookup",
+    "merge_items",
+    "model_class",
+    "shape_of",
+    "walk_pairs",
+]
 
 
 @dataclass
@@ -111,113 +131,6 @@ def fill(value: Any, names: Mapping[str, str]) -> Any:
 class _Names(dict[str, str]):
     def __missing__(self, key: str) -> str:
         raise KeyError(f"template needs {{{key}}}, which no setup step made")
-
-
-# ---------------------------------------------------------------------------- shapes
-
-
-def shape_of(value: Any, key: str | None = None) -> Any:
-    """The recursive key set and JSON types of ``value`` (the case files' body-shape form):
-    objects keep their keys, arrays keep the shape of their first item, leaves become a
-    type name. ``tags`` content is dropped (user data)."""
-    if isinstance(value, dict):
-        if key in OPAQUE_KEYS:
-            return {}
-        return {k: shape_of(v, k) for k, v in value.items()}
-    if isinstance(value, list):
-        return [shape_of(value[0])] if value else []
-    return TYPE_NAMES.get(type(value), type(value).__name__)
-
-
-@dataclass
-class ShapeDiff:
-    """What differs between Azure's recorded shape and the emulator's body."""
-
-    missing: list[str] = field(default_factory=list)
-    wrong_type: list[str] = field(default_factory=list)
-    extra: list[str] = field(default_factory=list)
-    empty_list: list[str] = field(default_factory=list)
-
-
-def compare_shape(expected: Any, actual: Any, path: str = "", diff: ShapeDiff | None = None) -> ShapeDiff:
-    """Walk Azure's shape (``expected``) against the emulator's body (``actual``).
-
-    A ``"null"`` leaf in Azure's shape is optional (ARM writes null where a client may see
-    absence). Azure's empty lists say nothing about the item shape."""
-    diff = diff if diff is not None else ShapeDiff()
-    if isinstance(expected, dict):
-        if not isinstance(actual, dict):
-            diff.wrong_type.append(f"{path or '<body>'}: Azure object, emulator {_kind(actual)}")
-            return diff
-        if path.rsplit(".", 1)[-1] in OPAQUE_KEYS:
-            return diff
-        for key, sub in expected.items():
-            where = f"{path}.{key}" if path else key
-            if key not in actual:
-                if sub != "null":
-                    diff.missing.append(where)
-                continue
-            compare_shape(sub, actual[key], where, diff)
-        for key in actual:
-            if key not in expected:
-                diff.extra.append(f"{path}.{key}" if path else key)
-        return diff
-    if isinstance(expected, list):
-        if not isinstance(actual, list):
-            diff.wrong_type.append(f"{path}: Azure array, emulator {_kind(actual)}")
-            return diff
-        if expected and not actual:
-            diff.empty_list.append(path)
-        elif expected and actual:
-            compare_shape(expected[0], merge_items(actual), path + "[]", diff)
-        return diff
-    if expected == "null" or actual is None:
-        return diff
-    got = _kind(actual)
-    if got != expected and not (expected == "number" and got == "integer"):
-        diff.wrong_type.append(f"{path}: Azure {expected}, emulator {got}")
-    return diff
-
-
-def merge_items(items: list[Any]) -> Any:
-    """One stand-in for a list's items: the union of their keys (objects merged recursively,
-    arrays concatenated), so Azure's item shape is checked against what any item shows."""
-    if not all(isinstance(i, dict) for i in items):
-        return items[0]
-    merged: dict[str, Any] = {}
-    for item in items:
-        for key, value in item.items():
-            if key not in merged or merged[key] is None:
-                merged[key] = value
-            elif isinstance(merged[key], dict) and isinstance(value, dict):
-                merged[key] = merge_items([merged[key], value])
-            elif isinstance(merged[key], list) and isinstance(value, list):
-                merged[key] = merged[key] + value
-    return merged
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    return str(TYPE_NAMES.get(type(value), type(value).__name__))
-
-
-def lookup(body: Any, dotted: str) -> Any:
-    """``a.b[0].c`` style look-up; raises KeyError when a step is missing."""
-    cur = body
-    for part in dotted.replace("]", "").split("."):
-        name, _, index = part.partition("[")
-        if name:
-            if not isinstance(cur, dict) or name not in cur:
-                raise KeyError(dotted)
-            cur = cur[name]
-        if index:
-            if not isinstance(cur, list) or len(cur) <= int(index):
-                raise KeyError(dotted)
-            cur = cur[int(index)]
-    return cur
 
 
 # ---------------------------------------------------------------------------- SDK models

@@ -63,6 +63,7 @@ flexvmss.params[:0] = group_options()
 
 def _register() -> None:
     from flexvmss.cli.add_vm import add_vm
+    from flexvmss.cli.conformance import conformance
     from flexvmss.cli.create import create
     from flexvmss.cli.delete import delete
     from flexvmss.cli.demo import demo
@@ -73,7 +74,9 @@ def _register() -> None:
     from flexvmss.cli.scale import scale
     from flexvmss.cli.skus import skus
 
-    for command in (create, plan, add_vm, ls, *OPERATION_COMMANDS, scale, delete, skus, emulator, demo):
+    for command in (
+        create, plan, add_vm, ls, *OPERATION_COMMANDS, scale, delete, skus, emulator, demo, conformance
+    ):
         add_late_globals(command)
         flexvmss.add_command(command)
 

@@ -11,35 +11,40 @@ from flexvmss.cli._render import plain
 if TYPE_CHECKING:
     from flexvmss.cli._app import Application
 
-__all__ = ["size_verdicts", "skus"]
+__all__ = ["size_refusals", "size_verdicts", "skus"]
 
 #: A stand-in subnet for the rule check: the verdict is about the size, not the network.
 _PROBE_SUBNET = (
     "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/probe/providers/"
     "Microsoft.Network/virtualNetworks/probe/subnets/probe"
 )
+_PROBE_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIProbeKeyOnlyForTheRuleCheck000000000000 probe"
+
+
+def size_refusals(catalog: Any, location: str, size: str, *, spot: bool = False) -> list[Any]:
+    """The error findings the Flex rules give a one-VM Flex set of ``size`` in ``location``
+    (empty: Flex accepts the size there)."""
+    from flexvmss import ImageSpec, NetworkSpec, ScaleSetSpec
+    from flexvmss._rules import evaluate
+
+    spec = ScaleSetSpec(
+        location=location,
+        vm_size=size,
+        capacity=1,
+        image=ImageSpec.from_urn("Canonical:ubuntu-24_04-lts:server:latest"),
+        network=NetworkSpec(subnet_id=_PROBE_SUBNET, outbound="nat_gateway"),
+        ssh_public_keys=(_PROBE_KEY,),
+        priority="Spot" if spot else "Regular",
+    )
+    return [f for f in evaluate(spec, catalog=catalog) if f.severity == "error"]
 
 
 def size_verdicts(catalog: Any, location: str, *, spot: bool = False) -> list[dict[str, Any]]:
     """For every VM size in ``catalog``: its facts and the error findings a one-VM Flex set of
     that size gets from the rules (empty = Flex accepts it)."""
-    from flexvmss import ImageSpec, NetworkSpec, ScaleSetSpec
-    from flexvmss._rules import evaluate
-
     out = []
     for size in catalog.sizes:
-        spec = ScaleSetSpec(
-            location=location,
-            vm_size=size.name,
-            capacity=1,
-            image=ImageSpec.from_urn("Canonical:ubuntu-24_04-lts:server:latest"),
-            network=NetworkSpec(subnet_id=_PROBE_SUBNET, outbound="nat_gateway"),
-            ssh_public_keys=(
-                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIProbeKeyOnlyForTheRuleCheck000000000000 probe",
-            ),
-            priority="Spot" if spot else "Regular",
-        )
-        errors = [f for f in evaluate(spec, catalog=catalog) if f.severity == "error"]
+        errors = size_refusals(catalog, location, size.name, spot=spot)
         out.append(
             {
                 "name": size.name,

@@ -6,7 +6,9 @@ cassettes offline with the network blocked and no sleeps (flexvmss's own waits r
 :class:`VirtualClock` of the target's runtime). Use it through the pytest
 plugin (installed with flexvmss: the ``flexvmss_target`` fixture and the
 ``flexvmss_cassette`` marker) or directly with :func:`use_cassette`. Check cassettes with
-``python -m flexvmss.testing scan cassettes/``. See ``docs/testing.md``.
+``python -m flexvmss.testing scan cassettes/``. :func:`compare_with_emulator` replays a
+recording of real Azure on a fresh emulator and reports how its answers differ (what
+``flexvmss conformance`` does). See ``docs/testing.md``.
 
 Names are loaded on first use, so the pytest plugin costs nothing when it is not used
 and works without the test extras installed.
@@ -21,6 +23,8 @@ from flexvmss._lazy import lazy_exports
 # public name -> private module that defines it
 _EXPORTS: dict[str, str] = {
     "ARM_ENDPOINT": "._target",
+    "ConformanceReport": "._conformance",
+    "Difference": "._conformance",
     "FakeAsyncCredential": "._target",
     "FakeCredential": "._target",
     "Finding": "._scan",
@@ -34,8 +38,10 @@ _EXPORTS: dict[str, str] = {
     "Target": "._target",
     "UnrecordedRequestError": "._vcr",
     "VirtualClock": "._time",
+    "RecordedStep": "._conformance",
     "ZERO_GUID": "._scrub",
     "block_network": "._vcr",
+    "compare_with_emulator": "._conformance",
     "default_scrubber": "._scrub",
     "instant_sleep": "._time",
     "normalise_url": "._match",
@@ -47,6 +53,12 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._conformance import (
+        ConformanceReport as ConformanceReport,
+        Difference as Difference,
+        RecordedStep as RecordedStep,
+        compare_with_emulator as compare_with_emulator,
+    )
     from ._match import normalise_url as normalise_url
     from ._scan import Finding as Finding, scan_path as scan_path
     from ._scrub import (

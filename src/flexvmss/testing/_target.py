@@ -224,6 +224,47 @@ class Target:
         )
 
     @classmethod
+    def live(
+        cls,
+        subscription_id: str,
+        *,
+        base_url: str | None = None,
+        credential: Any = None,
+        connection_verify: str | bool | None = None,
+    ) -> Target:
+        """A target for the live endpoint a caller names: real Azure (``base_url`` None) or
+        another Azure Resource Manager endpoint, such as a running ``flexvmss emulator serve``.
+
+        ``credential`` is an async credential; without one, flexvmss's rule decides (the one
+        :class:`flexvmss.FlexScaleSet` follows): a local endpoint gets its static token, any
+        other ``DefaultAzureCredential`` (made here; the caller closes it). Nothing is read
+        from the environment: the caller names the subscription and the endpoint. The sync
+        :attr:`credential` is None: a live target of this kind serves async clients.
+        """
+        from flexvmss._scaleset._clients import is_local_endpoint, resolve_endpoint
+
+        endpoint = resolve_endpoint(
+            credential=credential, base_url=base_url, connection_verify=connection_verify, environ={}
+        )
+        async_credential = endpoint.credential
+        if async_credential is None:
+            from azure.identity.aio import DefaultAzureCredential
+
+            async_credential = DefaultAzureCredential()
+        return cls(
+            mode="azure",
+            base_url=(endpoint.base_url or ARM_ENDPOINT).rstrip("/"),
+            subscription_id=subscription_id,
+            tenant_id=ZERO_GUID,
+            credential=None,
+            async_credential=async_credential,
+            connection_verify=endpoint.connection_verify,
+            # a local endpoint (the emulator) sends poll hints at its own time scale; Azure
+            # keeps the SDK's interval (and its Retry-After)
+            polling_interval=0.0 if is_local_endpoint(endpoint.base_url) else None,
+        )
+
+    @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> Target | None:
         """A target for real Azure, or ``None`` when ``AZURE_SUBSCRIPTION_ID`` is not set."""
         env = dict(os.environ if environ is None else environ)

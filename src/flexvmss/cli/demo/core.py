@@ -23,7 +23,6 @@ and counters) come through the :class:`EmulatorAdmin` the caller passes.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -33,6 +32,7 @@ from typing import Any, Literal, Protocol
 from flexvmss import ImageSpec, NetworkSpec, Outcome, ScaleSetSpec, VmSpec
 from flexvmss.aio import FlexScaleSet
 from flexvmss.cli._render import FINDING_COLUMNS, VM_COLUMNS, finding_rows, vm_rows
+from flexvmss.cli._stock import NatNetwork, StockClients
 
 __all__ = [
     "DEMO_SSH_PUBLIC_KEY",
@@ -257,7 +257,7 @@ async def run_demo(
         base_url=target.base_url,
         connection_verify=target.connection_verify,
     )
-    stock = _StockClients(target, credential)
+    stock = _stock_clients(target, credential)
     network = _Network(stock, target.subscription_id, config.resource_group, config.location)
     try:
         try:
@@ -391,7 +391,7 @@ async def _teardown(
     ss: FlexScaleSet,
     network: _Network,
     admin: EmulatorAdmin | None,
-    stock: _StockClients,
+    stock: StockClients,
     reporter: DemoReporter,
     config: DemoConfig,
     summary: DemoSummary,
@@ -415,13 +415,13 @@ async def _teardown(
     )
 
 
-async def _leftovers(admin: EmulatorAdmin | None, clients: _StockClients, resource_group: str) -> list[str]:
+async def _leftovers(admin: EmulatorAdmin | None, clients: StockClients, resource_group: str) -> list[str]:
     """Ids of VMs, NICs, disks and public IPs (other than the NAT gateway's) still there."""
     if admin is not None:
         return [
             rid
             for rid in _inventory_ids(admin.inventory(), resource_group)
-            if not rid.lower().endswith(f"/publicipaddresses/{_Network.pip_name}")
+            if not rid.lower().endswith(f"/publicipaddresses/{_NAT_IP_NAME}")
         ]
     ids: list[str] = []
     async for vm in clients.compute.virtual_machines.list(resource_group):
@@ -431,142 +431,57 @@ async def _leftovers(admin: EmulatorAdmin | None, clients: _StockClients, resour
     async for nic in clients.network.network_interfaces.list(resource_group):
         ids.append(nic.id)
     async for pip in clients.network.public_ip_addresses.list(resource_group):
-        if pip.name != _Network.pip_name:
+        if pip.name != _NAT_IP_NAME:
             ids.append(pip.id)
     return ids
 
 
-class _Network:
-    """The demo's own network: resource group, NAT gateway (+ public IP), virtual network.
+#: The NAT gateway's public IP: the one public IP that is not the scale set's to delete.
+_NAT_IP_NAME = "demo-nat-ip"
 
-    The library does not create networks (they outlive scale sets and belong to whoever runs
-    the subscription); the demo makes its own with the stock azure-mgmt clients.
-    """
 
-    pip_name = "demo-nat-ip"
-    nat_name = "demo-nat"
-    vnet_name = "demo-vnet"
-    subnet_name = "vms"
+class _Network(NatNetwork):
+    """The demo's own network: its resource group, then a NAT gateway (+ public IP) and a virtual
+    network (:class:`~flexvmss.cli._stock.NatNetwork`); deleted in dependency order."""
 
     def __init__(
-        self, clients: _StockClients, subscription_id: str, resource_group: str, location: str
+        self, clients: StockClients, subscription_id: str, resource_group: str, location: str
     ) -> None:
-        self.clients = clients
-        self.rg = resource_group
-        self.location = location
-        self.prefix = (
-            f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.Network"
+        super().__init__(
+            clients,
+            subscription_id,
+            resource_group,
+            location,
+            pip_name=_NAT_IP_NAME,
+            nat_name="demo-nat",
+            vnet_name="demo-vnet",
         )
         self.created_rg = False
 
     async def create(self) -> str:
-        net = self.clients.network
         await self.clients.resource.resource_groups.create_or_update(
-            self.rg, {"location": self.location, "tags": {"purpose": "flexvmss-demo"}}
+            self.resource_group, {"location": self.location, "tags": {"purpose": "flexvmss-demo"}}
         )
         self.created_rg = True
-        pip = await net.public_ip_addresses.begin_create_or_update(
-            self.rg,
-            self.pip_name,
-            {
-                "location": self.location,
-                "sku": {"name": "Standard"},
-                "properties": {"publicIPAllocationMethod": "Static"},
-            },
-        )
-        await pip.result()
-        nat = await net.nat_gateways.begin_create_or_update(
-            self.rg,
-            self.nat_name,
-            {
-                "location": self.location,
-                "sku": {"name": "Standard"},
-                "properties": {
-                    "publicIpAddresses": [{"id": f"{self.prefix}/publicIPAddresses/{self.pip_name}"}]
-                },
-            },
-        )
-        await nat.result()
-        vnet = await net.virtual_networks.begin_create_or_update(
-            self.rg,
-            self.vnet_name,
-            {
-                "location": self.location,
-                "properties": {
-                    "addressSpace": {"addressPrefixes": ["10.42.0.0/16"]},
-                    "subnets": [
-                        {
-                            "name": self.subnet_name,
-                            "properties": {
-                                "addressPrefix": "10.42.0.0/20",
-                                "natGateway": {"id": f"{self.prefix}/natGateways/{self.nat_name}"},
-                                "defaultOutboundAccess": False,
-                            },
-                        }
-                    ],
-                },
-            },
-        )
-        await vnet.result()
-        return f"{self.prefix}/virtualNetworks/{self.vnet_name}/subnets/{self.subnet_name}"
+        return await super().create()
 
     async def delete(self) -> None:
         """Delete in dependency order, then the resource group the demo made."""
         if not self.created_rg:
             return
-        net = self.clients.network
-        for begin, name in (
-            (net.virtual_networks.begin_delete, self.vnet_name),
-            (net.nat_gateways.begin_delete, self.nat_name),
-            (net.public_ip_addresses.begin_delete, self.pip_name),
-        ):
-            poller = await begin(self.rg, name)
-            await poller.result()
-        poller = await self.clients.resource.resource_groups.begin_delete(self.rg)
+        await super().delete()
+        poller = await self.clients.resource.resource_groups.begin_delete(self.resource_group)
         await poller.result()
 
 
-class _StockClients:
-    """azure-mgmt's own aio clients (compute, network, resource) for what the library does not
-    do, built on first use with the demo's endpoint and credential; closed together."""
-
-    def __init__(self, target: DemoTarget, credential: Any) -> None:
-        self._kwargs: dict[str, Any] = {"credential": credential, "subscription_id": target.subscription_id}
-        if target.base_url:
-            self._kwargs["base_url"] = target.base_url
-        if target.connection_verify is not None:
-            self._kwargs["connection_verify"] = target.connection_verify
-        self._made: dict[str, Any] = {}
-
-    _CLASSES = {
-        "compute": ("azure.mgmt.compute.aio", "ComputeManagementClient"),
-        "network": ("azure.mgmt.network.aio", "NetworkManagementClient"),
-        "resource": ("azure.mgmt.resource.resources.aio", "ResourceManagementClient"),
-    }
-
-    def _client(self, key: str) -> Any:
-        if key not in self._made:
-            module, name = self._CLASSES[key]
-            self._made[key] = getattr(importlib.import_module(module), name)(**self._kwargs)
-        return self._made[key]
-
-    @property
-    def compute(self) -> Any:
-        return self._client("compute")
-
-    @property
-    def network(self) -> Any:
-        return self._client("network")
-
-    @property
-    def resource(self) -> Any:
-        return self._client("resource")
-
-    async def close(self) -> None:
-        for client in self._made.values():
-            with contextlib.suppress(Exception):  # closing must not hide the demo's own outcome
-                await client.close()
-        self._made.clear()
+def _stock_clients(target: DemoTarget, credential: Any) -> StockClients:
+    """azure-mgmt's own aio clients on the demo's endpoint and credential."""
+    return StockClients(
+        target.subscription_id,
+        credential,
+        base_url=target.base_url,
+        connection_verify=target.connection_verify,
+    )
 
 
 def _credential(given: Any) -> tuple[Any, bool]:

@@ -85,20 +85,15 @@ add("GET", VM + "/instanceView", vms.get_instance_view, op_class="read", policy=
 add("GET", VMS, vms.list_vms, op_class="list", policy="HighCostGet")
 add("GET", _SUB + "/virtualMachines", vms.list_all_vms, op_class="list", policy="HighCostGet")
 add("DELETE", VM, vms.delete_vm, op_class="delete", policy="DeleteVM")
-# the per-VM actions: one row each (name and duration in models/operations.py)
-add("POST", VM + "/start", vms.action(actions.start), op_class="action", policy="UpdateVM")
-add("POST", VM + "/powerOff", vms.action(actions.power_off), op_class="action", policy="UpdateVM")
-add("POST", VM + "/deallocate", vms.action(actions.deallocate), op_class="action", policy="DeleteVM")
-add("POST", VM + "/restart", vms.action(actions.restart), op_class="action", policy="UpdateVM")
-add("POST", VM + "/redeploy", vms.action(actions.redeploy), op_class="action", policy="UpdateVM")
-add("POST", VM + "/reimage", vms.action(actions.reimage), op_class="action", policy="UpdateVM")
-add(
-    "POST",
-    VM + "/performMaintenance",
-    vms.action(actions.perform_maintenance),
-    op_class="action",
-    policy="UpdateVM",
-)
+# the per-VM actions answered with a 202: each declared in models/actions.py
+for _vm_action in actions.VM_ACTIONS:
+    add(
+        "POST",
+        VM + "/" + _vm_action.path,
+        vms.action(_vm_action.run),
+        op_class="action",
+        policy=_vm_action.policy,
+    )
 add("POST", VM + "/simulateEviction", vms.simulate_eviction, op_class="action", policy="DeleteVM")
 add("POST", VM + "/runCommand", vms.run_command, op_class="action", policy="UpdateVM")
 add(

@@ -1,7 +1,7 @@
 """The compute operation kinds: what each is called in Azure's texts and how long it takes.
 
-One row per kind. A new per-VM action adds its row here, its behaviour in :mod:`.vms` and
-its route in ``compute/urls.py``.
+One row per kind. The per-VM actions register theirs where they are written
+(:func:`.actions.vm_action`), so a new action is one function in :mod:`.actions`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ __all__ = [
     "OPERATIONS",
     "OperationKind",
     "op_name",
+    "register_kind",
     "start_operation",
 ]
 
@@ -33,20 +34,12 @@ class OperationKind:
 
 
 #: Every operation kind the compute provider starts (``vmss.scaleIn`` marks the VMs a set's
-#: own operation removes; it is never started on its own).
+#: own operation removes; it is never started on its own); the per-VM actions' kinds are added
+#: by :func:`register_kind` when :mod:`.actions` is imported.
 OPERATIONS: dict[str, OperationKind] = {
     "vm.create": OperationKind(45.0, "Create VM"),
     "vm.update": OperationKind(15.0, "Update VM"),
     "vm.delete": OperationKind(30.0, "Delete VM"),
-    "vm.start": OperationKind(30.0, "Start"),
-    "vm.powerOff": OperationKind(20.0, "PowerOff"),
-    "vm.deallocate": OperationKind(40.0, "Deallocate"),
-    "vm.restart": OperationKind(30.0, "Restart"),
-    "vm.redeploy": OperationKind(90.0, "Redeploy"),
-    "vm.reimage": OperationKind(60.0, "Reimage"),
-    "vm.performMaintenance": OperationKind(120.0, "PerformMaintenance"),
-    "vm.simulateEviction": OperationKind(10.0, "SimulateEviction"),
-    "vm.runCommand": OperationKind(20.0, "RunCommand"),
     "vmss.create": OperationKind(15.0),
     "vmss.update": OperationKind(10.0),
     "vmss.delete": OperationKind(10.0),
@@ -62,6 +55,14 @@ DURATIONS: dict[str, float] = {kind: op.seconds for kind, op in OPERATIONS.items
 DELETING_KINDS = frozenset({"vm.delete", "vmss.delete", "vmss.deleteInstances", "vmss.scaleIn"})
 #: Kinds during which a VM is being created: only a delete may follow.
 CREATING_KINDS = frozenset({"vm.create", "vmss.create", "vmss.update"})
+
+
+def register_kind(kind: str, row: OperationKind) -> None:
+    """Add an operation kind (a per-VM action declares its own where it is written)."""
+    if kind in OPERATIONS:
+        raise ValueError(f"operation kind {kind!r} is declared twice")
+    OPERATIONS[kind] = row
+    DURATIONS[kind] = row.seconds
 
 
 def op_name(kind: str) -> str:
