@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-
 pytest.importorskip("flexvmss.emulator._emulator")
 
 from _flexlib import RG, TIME_SCALE, Face, Network, build_network, clients_for
