@@ -373,7 +373,7 @@ class _Run:
                     self.finish(action, "not_started", f"the apply stopped earlier: {self.halted}")
                 continue
             if start and self.options.pause:
-                await self.ss._rt.sleep(self.options.pause)
+                await self.ss._wait(self.options.pause)
             await self._replace_batch(chunk)
 
     async def _replace_batch(self, chunk: Sequence[PlanAction]) -> None:
@@ -596,7 +596,7 @@ async def _wait_healthy(ss: ScaleSetCore, name: str, timeout: float) -> str | No
         code = str(status["code"]).lower() if status.get("code") else None
         if code == HEALTHY or waited >= timeout:
             return code
-        await ss._rt.sleep(poll)
+        await ss._wait(poll)
         waited += poll
 
 
