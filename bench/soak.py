@@ -8,7 +8,10 @@
    OperationPreempted, AllocationFailed, InternalExecutionError). After every step each VM's
    reported outcome is compared with its real state; duplicates, leaked resources and touched
    outsiders are counted; the DEBUG log of the whole run is searched for the secrets.
-2. **Crash and rerun.** create, deallocate and teardown run in a subprocess, SIGKILLed at seeded
+2. **Reconcile** (``bench/_soak_reconcile.py``). Plans, drift injected by another actor between
+   plan and apply, guarded applies: ``unsafe_actions`` (writes on a VM the actor had changed
+   after the plan) must be 0.
+3. **Crash and rerun.** create, deallocate and teardown run in a subprocess, SIGKILLed at seeded
    random points (up to 4 per command, 3 cycles: at least 20 kills that land), then rerun to
    completion; the end state must be the intended one with nothing leaked.
 
@@ -34,7 +37,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "reliability"))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from _soak_reconcile import run_reconcile  # noqa: E402
 from crash_rerun import run_crash_cycle  # noqa: E402
 from soak_scenario import run_soak  # noqa: E402
 
@@ -122,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     soak_result = soak(args.vms, args.seed, args.time_scale, args.throttle)
     print(f"crash and rerun: {args.cycles} cycles, up to {args.kills} kill points per command", flush=True)
     crash_result = crash(args.seed, args.kills, args.cycles)
+    print("reconcile: plan, another actor's drift, guarded apply", flush=True)
+    reconcile_result = asyncio.run(run_reconcile(seed=args.seed))
 
     result = {
         "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -129,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "soak": soak_result,
         "crash": crash_result,
+        "reconcile": reconcile_result,
         "summary": {
             "faults_injected": soak_result["faults_injected"],
             "operations_run": soak_result["operations_run"],
@@ -141,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             "secrets_found": len(soak_result["secrets_found"]),
             "crash_points_survived": crash_result["crash_points_survived"],
             "crash_findings": len(crash_result["findings"]),
+            "unsafe_actions": reconcile_result["unsafe_actions"],
         },
     }
     out = Path(args.out)
@@ -164,6 +173,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{summary['crash_points_survived']} of {crash_result['kill_points_tried']}",
         ),
         ("crash findings", summary["crash_findings"]),
+        ("reconcile: unsafe actions", summary["unsafe_actions"]),
+        (
+            "reconcile: stopped by ETag / refused plans",
+            f"{reconcile_result['stopped_by_etag']} / {reconcile_result['refused_plans']}",
+        ),
         ("soak wall time", f"{soak_result['wall_seconds']} s"),
         ("crash wall time", f"{crash_result['wall_seconds']} s"),
     ]
@@ -180,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         for item in items[:20]:
             print(f"  {title}: {item}")
     print(f"\nwrote {out}")
-    return 0 if soak_result["ok"] and crash_result["ok"] else 1
+    return 0 if soak_result["ok"] and crash_result["ok"] and reconcile_result["ok"] else 1
 
 
 if __name__ == "__main__":
