@@ -76,7 +76,9 @@ async def test_apply_stops_on_a_vm_changed_after_the_plan(flexvmss_target, face)
 
         other = arm_clients(flexvmss_target)  # another client retags the VM the plan deletes
         try:
-            poller = await other.compute.virtual_machines.begin_update(RG, doomed.vm, {"tags": {"owner": "ops"}})
+            poller = await other.compute.virtual_machines.begin_update(
+                RG, doomed.vm, {"tags": {"owner": "ops"}}
+            )
             await poller.result()
         finally:
             await other.close()
