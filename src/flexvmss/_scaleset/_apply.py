@@ -150,8 +150,12 @@ class Journal:
                     f"this journal belongs to plan {header.get('plan')!r}, not {plan_id!r}: give a new "
                     "journal file for a new plan",
                 )
-            # a line cut short by a crash is ignored: its step is driven again, idempotently
+            # a line cut short by a crash is ignored: its step is driven again, idempotently;
+            # the next step starts on a line of its own
             self.steps = {str(d["step"]) for d in map(_line, lines[1:]) if d.get("step")}
+            if not self.path.read_bytes().endswith(b"\n"):
+                with self.path.open("a", encoding="utf-8") as f:
+                    f.write("\n")
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._append({"plan": plan_id})
