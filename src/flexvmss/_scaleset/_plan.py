@@ -305,8 +305,13 @@ def _judge_read(vms: Sequence[VmInfo], throttled: int | None) -> PlanRead:
         )
     busy = [vm.name for vm in vms if (vm.provisioning_state or "").lower() in _IN_FLIGHT]
     blind = [vm.name for vm in vms if vm.power_state is None and vm.name not in busy]
-    if busy or blind:
+    # VMs carry an etag from api-version 2023-07-01 (REST spec, VirtualMachine.etag): a VM read
+    # without one could not be guarded against a change between plan and apply
+    untagged = [vm.name for vm in vms if not vm.raw.get("etag")]
+    if busy or blind or untagged:
         parts = []
+        if untagged:
+            parts.append(f"{len(untagged)} VM(s) without an ETag ({', '.join(sorted(untagged)[:5])})")
         if busy:
             parts.append(f"{len(busy)} VM(s) mid-change ({', '.join(sorted(busy)[:5])})")
         if blind:

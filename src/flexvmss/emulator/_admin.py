@@ -18,6 +18,7 @@ process, use the same methods on the :class:`~flexvmss.emulator.Emulator` object
 ``POST /_emulator/clock/advance``      ``emu.advance(seconds)``
 ``POST /_emulator/lro/complete``       ``emu.complete_all()``
 ``POST /_emulator/throttle``           ``emu.set_throttle(mode)``
+``POST /_emulator/health``             ``emu.set_vm_health(state, name)``
 =====================================  =======================================
 
 Inputs are checked before anything changes (JSON objects, finite numbers in range, valid
@@ -66,6 +67,7 @@ class Administered(Protocol):
     def advance(self, seconds: float) -> None: ...
     def complete_all(self) -> int: ...
     def set_throttle(self, mode: str | None) -> None: ...
+    def set_vm_health(self, state: str | None, name: str = "*") -> None: ...
 
 
 def _json(body: Any, status: int = 200) -> web.Response:
@@ -163,4 +165,14 @@ class AdminApi:
                 raise AdminInputError("mode must be 'azure' or 'off'")
             emu.set_throttle(mode)
             return _json({"mode": "azure" if emu.throttle.enabled else "off"})
+        if (method, name) == ("POST", "health"):
+            body = _object(payload, "health")
+            state, vm = body.get("state"), body.get("name", "*")
+            if (state is not None and not isinstance(state, str)) or not isinstance(vm, str) or not vm:
+                raise AdminInputError('health needs {"state": "healthy"|"unhealthy"|..., "name": "<vm>"|"*"}')
+            try:
+                emu.set_vm_health(state, vm)
+            except ValueError as exc:
+                raise AdminInputError(str(exc)) from None
+            return _json({"state": state, "name": vm})
         return _error(404, "NotFound", f"No admin endpoint {method} /_emulator/{name}.")
