@@ -388,15 +388,7 @@ class _Run:
                 fresh.append(action)
                 continue
             try:
-                body = await _current(self.ss, action.vm)
-                if body is None:
-                    raise PreconditionFailedError(
-                        f"replace vm {action.vm}",
-                        status=412,
-                        code="PreconditionFailed",
-                        message=f"VM {action.vm} is gone since the plan read it",
-                    )
-                _check_etag(action, body)
+                _check_etag(action, await _present(self.ss, action))
             except PreconditionFailedError as exc:
                 self.finish(action, "changed", exc.message)
                 continue
@@ -480,6 +472,19 @@ async def _current(ss: ScaleSetCore, name: str) -> dict[str, Any] | None:
     return body
 
 
+async def _present(ss: ScaleSetCore, action: PlanAction) -> dict[str, Any]:
+    """The VM ``action`` changes, as it is now; a VM gone since the plan stops the action."""
+    body = await _current(ss, action.vm)
+    if body is None:
+        raise PreconditionFailedError(
+            f"{action.kind} vm {action.vm}",
+            status=412,
+            code="PreconditionFailed",
+            message=f"VM {action.vm} is gone since the plan read it",
+        )
+    return body
+
+
 def _check_etag(action: PlanAction, body: Mapping[str, Any]) -> None:
     if action.etag is not None and body.get("etag") != action.etag:
         raise PreconditionFailedError(
@@ -510,14 +515,7 @@ async def _delete(ss: ScaleSetCore, action: PlanAction, polling: Any) -> Any:
 
 
 async def _power(ss: ScaleSetCore, action: PlanAction, polling: Any, target: str, method: str) -> Any:
-    body = await _current(ss, action.vm)
-    if body is None:
-        raise PreconditionFailedError(
-            f"{action.kind} vm {action.vm}",
-            status=412,
-            code="PreconditionFailed",
-            message=f"VM {action.vm} is gone since the plan read it",
-        )
+    body = await _present(ss, action)
     if power_state(body) == target:
         raise SkipVm(f"already {target}")
     _check_etag(action, body)
@@ -547,9 +545,7 @@ async def _update(ss: ScaleSetCore, action: PlanAction, polling: Any) -> Any:
         body["properties"] = {"hardwareProfile": {"vmSize": changes["size"]}}
     current: dict[str, Any] | None = None
     if changes.get("tags") is not None:
-        current = await _current(ss, action.vm)  # the tags to keep (set tag, other tags)
-        if current is None:
-            raise SkipVm("gone since the plan read it")
+        current = await _present(ss, action)  # the tags to keep (set tag, other tags)
         body["tags"] = {**(current.get("tags") or {}), **dict(changes["tags"])}
     try:
         poller = await compute.virtual_machines.begin_update(
