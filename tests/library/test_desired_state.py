@@ -169,3 +169,16 @@ async def test_a_journal_skips_what_an_earlier_run_did(make_set, network, tmp_pa
     other = await ss.plan(DesiredState(spec, tags={"team": "api"}))
     with pytest.raises(Exception, match="journal"):
         await ss.apply(other, journal=journal)
+
+
+async def test_a_failed_read_gives_a_plan_without_actions_that_apply_refuses(
+    make_set, network, emu: Emulator
+):
+    ss, spec = await _set(make_set, network)
+    emu.add_fault({"kind": "status", "method": "GET", "path": "virtualMachines$", "status": 403, "times": 1})
+    plan = await ss.plan(DesiredState(spec, vms=(VmGroup(0),)))
+    assert plan.read.status == "failed" and plan.actions == ()
+    assert "403" in plan.read.detail or "Authorization" in plan.read.detail
+    with pytest.raises(PlanRefusedError) as info:
+        await ss.apply(plan)
+    assert info.value.reason == "read_failed"

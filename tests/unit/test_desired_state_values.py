@@ -107,3 +107,23 @@ def test_a_journal_is_tied_to_its_plan_and_skips_a_cut_line(tmp_path: Path) -> N
     with pytest.raises(InvalidInputError):
         Journal(path, "other")
     assert not Journal(None, "abc").done("update:web_1")
+
+
+def test_a_read_with_vms_mid_change_or_without_etags_is_partial() -> None:
+    from flexvmss import VmInfo
+    from flexvmss._scaleset._plan import _judge_read
+
+    def vm(name: str, state: str = "Succeeded", etag: str | None = '"1"', power: str = "running") -> VmInfo:
+        view = {"statuses": [{"code": f"PowerState/{power}"}]}
+        body = {
+            "id": f"/x/{name}", "name": name, "etag": etag,
+            "properties": {"provisioningState": state, "instanceView": view},
+        }  # fmt: skip
+        return VmInfo.from_wire({k: v for k, v in body.items() if v is not None})
+
+    assert _judge_read([vm("a"), vm("b")], 0).status == "ok"
+    busy = _judge_read([vm("a"), vm("b", state="Updating")], 0)
+    assert busy.status == "partial" and "mid-change (b)" in busy.detail
+    assert _judge_read([vm("a", etag=None)], 0).status == "partial"
+    assert _judge_read([vm("a")], 2).status == "throttled"
+    assert _judge_read([vm("a")], None).status == "ok"  # borrowed clients: 429s not seen
