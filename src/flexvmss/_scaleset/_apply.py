@@ -10,7 +10,8 @@ the guardrails that keep a wrong picture from turning into lost VMs.
   wire-truth.md section 1). Azure's VM delete and power actions take no ``If-Match``
   (VirtualMachines_Delete/Start/Deallocate list none in the REST spec), so for them the VM is
   read right before the request and its ETag compared: a changed VM stops that action
-  (outcome ``changed``), and the set is planned again for the user to look at
+  (outcome ``changed``; a delete sends ``If-Match`` as well, in case ARM honours it there),
+  and the set is planned again for the user to look at
   (:attr:`ApplyResult.replanned`). Inferred: the window between that read and the request is
   a few hundred milliseconds, not the minutes between a plan and its apply.
 * **Rolling replacement.** Replacements run ``batch_size`` at a time, ``pause`` seconds apart:
@@ -508,10 +509,16 @@ async def _fenced(ss: ScaleSetCore, action: PlanAction) -> dict[str, Any]:
 
 async def _delete(ss: ScaleSetCore, action: PlanAction, polling: Any) -> Any:
     await _fenced(ss, action)
+    # The DELETE carries If-Match too. Inferred: VirtualMachines_Delete lists no If-Match in the
+    # REST spec, so Azure may ignore it; where ARM honours it, the window after the read closes.
+    headers = {"If-Match": action.etag} if action.etag else None
     poller = await ss._arm().compute.virtual_machines.begin_delete(
-        ss.resource_group, action.vm, polling=polling
+        ss.resource_group, action.vm, polling=polling, headers=headers
     )
-    return await poller.result()
+    try:
+        return await poller.result()
+    except HttpResponseError as exc:
+        raise from_azure_error(exc, operation=f"delete vm {action.vm}") from None
 
 
 async def _power(ss: ScaleSetCore, action: PlanAction, polling: Any, target: str, method: str) -> Any:
