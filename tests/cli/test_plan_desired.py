@@ -73,3 +73,17 @@ def test_the_delete_cap_refuses_and_max_delete_allows(cli: Cli, tmp_path: Any) -
                   "--max-delete", "70%")  # fmt: skip
     assert allowed.exit_code == 0, allowed.output
     assert len(json.loads(cli("-o", "json", "ls", "web").stdout)) == 1
+
+
+def test_a_saved_plan_is_applied_as_it_is_and_its_journal_resumes_it(cli: Cli, tmp_path: Any) -> None:
+    spec, want = _files(cli, tmp_path, "tags: {team: web}\n")
+    saved = tmp_path / "plan.json"
+    assert cli("plan", "web", "--spec", spec, "--desired", want, "--save", str(saved)).exit_code == 0
+    journal = str(tmp_path / "j.jsonl")
+    args = ("-o", "json", "plan", "web", "--spec", spec, "--from-plan", str(saved), "--apply-mode", "rolling")
+    first = cli(*args, "--yes", "--journal", journal)
+    assert first.exit_code == 0, first.output
+    again = cli(*args, "--yes", "--journal", journal)
+    assert again.exit_code == 0, again.output
+    results = json.loads(again.stdout)["apply"]["results"]
+    assert len(results) == 3 and all("journal" in r["detail"] for r in results)

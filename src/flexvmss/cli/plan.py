@@ -94,6 +94,12 @@ def _max_delete(value: str | None) -> int | float | None:
 @click.option(
     "--save", "save_file", type=click.Path(dir_okay=False), help="Write the plan as JSON to this file."
 )
+@click.option(
+    "--from-plan",
+    "plan_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Use this saved plan (--save) instead of reading the set again: resume it with its --journal.",
+)
 @click.pass_obj
 def plan(
     app: Application,
@@ -110,6 +116,7 @@ def plan(
     health_timeout: float,
     journal: str | None,
     save_file: str | None,
+    plan_file: str | None,
     **flags: Any,
 ) -> None:
     """Check scale set NAME's spec against the Flex rules and the region's SKU catalog.
@@ -122,29 +129,34 @@ def plan(
     to the desired state (create, replace, update, start, deallocate, delete), each with its
     reasons (exit 0; 1 when the read was throttled, failed or partial: such a plan is never
     applied). With --apply-mode rolling or all-at-once it applies them after confirmation
-    (exit 3 when an action did not end done).
+    (exit 3 when an action did not end done). --from-plan FILE takes a plan saved with --save
+    instead of reading the set: applied with the same --journal, it skips the steps done.
     """
     spec = build_scale_set_spec(flags)
     ss = app.scale_set(name, waive=waive)
     findings = list(ss.plan_create(spec))
     errors = sum(1 for f in findings if f.severity == "error")
     warnings = len(findings) - errors
-    if desired_file is None or errors:
+    if (desired_file is None and plan_file is None) or errors:
         show_findings(app, findings, name=name)
         if errors:
             app.display_error(f"{errors} error(s), {warnings} warning(s): Azure would refuse this spec.")
             raise SystemExit(1)
         app.display_success(f"No errors ({warnings} warning(s)): the spec passes the Flex rules.")
         return
-    _plan_live(app, ss, spec, findings, desired_file=desired_file, apply_mode=apply_mode, save_file=save_file,
-               options={
-                   "max_delete": _max_delete(max_delete),
-                   "batch_size": batch_size,
-                   "pause": pause,
-                   "health_gate": health_gate,
-                   "health_timeout": health_timeout,
-                   "journal": journal,
-               })  # fmt: skip
+    options = {
+        "max_delete": _max_delete(max_delete),
+        "batch_size": batch_size,
+        "pause": pause,
+        "health_gate": health_gate,
+        "health_timeout": health_timeout,
+        "journal": journal,
+    }
+    _plan_live(
+        app, ss, spec, findings,
+        desired_file=desired_file, plan_file=plan_file, apply_mode=apply_mode, save_file=save_file,
+        options=options,
+    )  # fmt: skip
 
 
 def _plan_live(
@@ -153,7 +165,8 @@ def _plan_live(
     spec: Any,
     findings: list[Any],
     *,
-    desired_file: str,
+    desired_file: str | None,
+    plan_file: str | None,
     apply_mode: str,
     save_file: str | None,
     options: dict[str, Any],
@@ -163,12 +176,18 @@ def _plan_live(
     from flexvmss import DesiredState
     from flexvmss.cli._options import load_spec_file
 
-    try:
-        desired = DesiredState.from_mapping(spec, load_spec_file(desired_file))
-    except click.BadParameter as exc:
-        raise click.BadParameter(exc.message, param_hint="--desired") from None
-    with app.status(f"Reading scale set {ss.name} ..."):
-        the_plan = ss.plan(desired)
+    if plan_file is not None:  # a saved plan, applied as it is (its journal resumes it)
+        from flexvmss import Plan
+
+        the_plan = Plan.from_json(Path(plan_file).read_text(encoding="utf-8"))
+    else:
+        assert desired_file is not None
+        try:
+            desired = DesiredState.from_mapping(spec, load_spec_file(desired_file))
+        except click.BadParameter as exc:
+            raise click.BadParameter(exc.message, param_hint="--desired") from None
+        with app.status(f"Reading scale set {ss.name} ..."):
+            the_plan = ss.plan(desired)
     if save_file:
         Path(save_file).write_text(the_plan.to_json(), encoding="utf-8")
     out: dict[str, Any] = {"findings": findings_to_dicts(findings), "plan": the_plan.to_dict(), "apply": None}
