@@ -360,7 +360,7 @@ def _diff(
         drift = {vm.name: _drift(vm, group) for vm in members}
         excess = len(members) - group.count
         if excess > 0:
-            # remove first what would need replacing, then what is not running, then the newest names
+            # remove first what would need replacing, then what is not running, then by name (a stable order)
             order = sorted(
                 members,
                 key=lambda vm: (
