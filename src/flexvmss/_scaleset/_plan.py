@@ -58,8 +58,10 @@ class PlanRead:
     page: kubernetes/autoscaler#3240 is what follows from trusting such a read),
     ``"partial"`` (a VM was mid-change or had no instance view) or ``"failed"`` (the read
     raised; ``detail`` says why and the plan has no actions). ``vms`` is how many VMs the read
-    saw; ``throttled`` how many 429 answers the set's clients saw during it (None when
-    flexvmss does not see the clients' traffic: clients passed in as a tuple).
+    saw; ``throttled`` how many 429 answers flexvmss's clients for this subscription and
+    endpoint met in this process while the set was read (other work running meanwhile counts
+    too, which errs on the safe side; None when flexvmss does not see the clients' traffic:
+    clients passed in as a tuple).
     """
 
     status: Literal["ok", "throttled", "partial", "failed"]
