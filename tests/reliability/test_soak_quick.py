@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from soak_run import OPERATIONS, TIMING_DEPENDENT, SoakRun, create_phase, operations_phase, run_soak
+from soak_run import OPERATIONS, TIMING_DEPENDENT, SoakRun, create_phase, run_soak
 from soak_scenario import RG, build_world, clients_for, profile_spec
 
 import flexvmss.aio
