@@ -41,7 +41,16 @@ from soak_scenario import (
 from flexvmss import FlexError, SpotSpec
 from flexvmss.emulator import Emulator
 
-__all__ = ["OPERATIONS", "PHASES", "Phase", "SoakReport", "SoakRun", "run_soak"]
+__all__ = [
+    "OPERATIONS",
+    "PHASES",
+    "TIMING_DEPENDENT",
+    "Phase",
+    "SoakReport",
+    "SoakRun",
+    "run_soak",
+    "without_timing",
+]
 
 SET_NAME = "soak"
 
@@ -72,6 +81,8 @@ TIMING_DEPENDENT: dict[str, str] = {
     "retries arrive in an order that depends on scheduling",
     "realism": "stale list items are drawn per list read; how many reads a batch makes depends on timing",
     "operations[].affected": "which VMs an injected LRO failure hits depends on arrival order",
+    "operations[teardown].expected": "a VM whose deletion an injected failure ended stays in the set "
+    "for the teardown",
     "operations[].outcomes": "as affected",
     "operations[].failed": "as affected",
     "operations[].summary": "durations and request counts are measured",
@@ -83,6 +94,24 @@ TIMING_DEPENDENT: dict[str, str] = {
     "log_bytes_searched": "the DEBUG log carries timings and request counts",
     "wall_seconds": "measured",
 }
+
+
+def without_timing(out: dict[str, Any]) -> dict[str, Any]:
+    """``out`` (:meth:`SoakReport.as_dict`) without the fields :data:`TIMING_DEPENDENT` names:
+    what the same seed must reproduce. ``a[].b`` names field ``b`` of every item of list ``a``;
+    ``a[x].b`` of the items whose ``operation`` is ``x``."""
+    out = dict(out)
+    for key in TIMING_DEPENDENT:
+        top, _, rest = key.partition("[")
+        if not rest:
+            out.pop(top, None)
+            continue
+        which, _, sub = rest.partition("].")
+        out[top] = [
+            {k: v for k, v in item.items() if k != sub} if which in ("", item.get("operation")) else item
+            for item in out[top]
+        ]
+    return out
 
 
 @dataclass
@@ -245,15 +274,19 @@ async def create_phase(run: SoakRun) -> None:
         audit.never_completed = None
         audit.attempts_raised.append("create converged through scale_to")
     members = run.set_members()
-    audit.expected = [f"#{i}" for i in range(run.vms)]  # names are the set's to choose
+    # the VMs' names are the set's to choose: expected and reported are counted as slots
+    audit.expected = [f"#{i}" for i in range(run.vms)]
     audit.affected = sorted(n for n, vm in members.items() if vm.power == "running" and vm.in_flight is None)
-    audit.reported = audit.affected if (info or scaled) is not None else []
-    audit.summary = f"create: {len(members)} VMs of {run.vms}"
-    if (info or scaled) is not None and len(audit.affected) != run.vms:
+    claimed = (scaled or info).capacity if (scaled or info) is not None else 0
+    audit.reported = [f"#{i}" for i in range(claimed or 0)]
+    audit.summary = f"create: {len(members)} VMs of {run.vms}, the library says capacity {claimed}"
+    if (info or scaled) is not None and (len(audit.affected) != run.vms or len(members) != run.vms):
         audit.find(
             "false_successes",
             f"returned, but the emulator holds {len(members)} members, {len(audit.affected)} running",
         )
+    if claimed != run.vms and audit.never_completed is None:
+        audit.find("not_reported", f"the library reports capacity {claimed}, not {run.vms}")
     if run.spot:
         specs = [
             vm_spec(

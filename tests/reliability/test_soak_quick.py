@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from soak_run import OPERATIONS, TIMING_DEPENDENT, SoakRun, create_phase, run_soak
+from soak_run import OPERATIONS, SoakRun, create_phase, run_soak, without_timing
 from soak_scenario import RG, build_world, clients_for, profile_spec
 
 import flexvmss.aio
@@ -77,6 +77,11 @@ class DeallocateRaises(flexvmss.aio.FlexScaleSet):
         raise AzureOperationError("deallocate", code="InternalServerError", message="probe")
 
 
+class DeallocateHangs(flexvmss.aio.FlexScaleSet):
+    async def deallocate(self, *args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(3600)
+
+
 class StopsTwo(flexvmss.aio.FlexScaleSet):
     """Stops 2 VMs and reports the batch for all of them, succeeded."""
 
@@ -88,7 +93,7 @@ class StopsTwo(flexvmss.aio.FlexScaleSet):
         return result
 
 
-async def _probe(emu: Emulator, cls: type) -> Any:
+async def _probe(emu: Emulator, cls: type, deadline: float = 60.0) -> Any:
     async def first_ops(run: SoakRun) -> None:
         for name, kinds, target in OPERATIONS[:3]:  # deallocate, start, stop
             await run.batch(name, getattr(run.ss, name), sorted(run.set_members()), kinds, target)
@@ -101,7 +106,7 @@ async def _probe(emu: Emulator, cls: type) -> Any:
         fault_scale=0.0,
         phases=[create_phase, first_ops],
         scale_set=lambda e, clients: cls(e.subscription_id, RG, "soak", clients=clients),
-        deadline=60.0,
+        deadline=deadline,
         log=_log,
     )
 
@@ -123,6 +128,14 @@ async def test_the_soak_fails_when_an_operation_raises_every_time(realistic):
     assert report.as_dict()["operations_never_completed"] == [f"deallocate: {op.never_completed}"]
 
 
+async def test_the_soak_fails_when_an_operation_hangs_past_its_deadline(realistic):
+    report = await _probe(realistic, DeallocateHangs, deadline=2.0)
+    op = next(a for a in report.audits if a.operation == "deallocate")
+    assert not report.ok
+    assert op.never_completed == "no result within the deadline (2 s)"
+    assert report.operations_run == len(report.audits) - 1
+
+
 async def test_the_soak_fails_when_stop_acts_on_2_of_12_vms(realistic):
     report = await _probe(realistic, StopsTwo)
     op = next(a for a in report.audits if a.operation == "stop")
@@ -135,21 +148,10 @@ async def test_the_soak_fails_when_stop_acts_on_2_of_12_vms(realistic):
 async def test_the_same_seed_gives_the_same_report_but_for_the_fields_marked_timing_dependent(realistic):
     async def soak() -> dict[str, Any]:
         report = await run_soak(realistic, vms=20, seed=SEED, spot=2, fault_scale=0.5, log=_log)
-        return _without_timing(report.as_dict())
+        return without_timing(report.as_dict())
 
     first = await soak()
     assert first == await soak()
-
-
-def _without_timing(out: dict[str, Any]) -> dict[str, Any]:
-    out = dict(out)
-    for key in TIMING_DEPENDENT:
-        top, _, sub = key.partition("[].")
-        if not sub:
-            out.pop(top, None)
-        else:
-            out[top] = [{k: v for k, v in item.items() if k != sub} for item in out[top]]
-    return out
 
 
 async def test_a_reimage_resent_after_a_dropped_answer_leaves_the_vm_running(emu):
