@@ -21,7 +21,7 @@ from soak_run import OPERATIONS, SoakRun, create_phase, run_soak, without_timing
 from soak_scenario import RG, build_world, clients_for, profile_spec
 
 import flexvmss.aio
-from flexvmss import AzureOperationError
+from flexvmss import AzureOperationError, Outcome
 from flexvmss.emulator import Emulator, FaultRule
 
 SEED = 20261127
@@ -72,6 +72,17 @@ class DropsVms(flexvmss.aio.FlexScaleSet):
         return result
 
 
+class FailsOneThatWorked(flexvmss.aio.FlexScaleSet):
+    """Reports one deallocated VM as failed."""
+
+    async def deallocate(self, *args: Any, **kwargs: Any) -> Any:
+        result = await super().deallocate(*args, **kwargs)
+        first = result.results[result.succeeded[0]]
+        first.outcome = Outcome.FAILED
+        first.error = AzureOperationError("deallocate", code="AllocationFailed", message="probe")
+        return result
+
+
 class DeallocateRaises(flexvmss.aio.FlexScaleSet):
     async def deallocate(self, *args: Any, **kwargs: Any) -> Any:
         raise AzureOperationError("deallocate", code="InternalServerError", message="probe")
@@ -117,6 +128,14 @@ async def test_the_soak_fails_when_the_library_leaves_vms_out_of_its_report(real
     assert not report.ok
     assert len(op.findings["not_reported"]) == 2
     assert (len(op.expected), len(op.reported)) == (12, 10)
+
+
+async def test_the_soak_fails_when_the_library_reports_a_vm_failed_that_azure_deallocated(realistic):
+    report = await _probe(realistic, FailsOneThatWorked)
+    op = next(a for a in report.audits if a.operation == "deallocate")
+    assert not report.ok
+    assert len(op.findings["false_failures"]) == 1
+    assert report.as_dict()["false_failures"] == 1
 
 
 async def test_the_soak_fails_when_an_operation_raises_every_time(realistic):
