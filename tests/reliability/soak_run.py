@@ -248,7 +248,7 @@ class SoakRun:
         return result
 
     def check_group(self, when: str) -> None:
-        """No VM twice, nothing a VM left behind."""
+        """Nothing a VM left behind: no NIC, disk or public IP that no VM holds."""
         for item in truth.leftovers(self.emu, RG, self.world.baseline):
             self.report.find("resources_leaked", f"after {when}: {item}")
 
