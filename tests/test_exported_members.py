@@ -55,6 +55,13 @@ EXPECTED = {
     "VmInfo",
     "VmResult",
     "VmSpec",
+    "AuditResult",
+    "Leftover",
+    "ResiliencySpec",
+    "SpotRestoreSpec",
+    "SpotReplacement",
+    "SpotStatus",
+    "ZonePlacementSpec",
     "rules_table",
 }
 

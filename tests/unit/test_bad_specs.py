@@ -1056,7 +1056,9 @@ CASES = [
         "zone-allocation-without-auto-placement",
         replace(
             GOOD,
-            extra_properties={"properties": {"resiliencyPolicy": {"zoneAllocationPolicy": {"maxZoneCount": 2}}}},
+            extra_properties={
+                "properties": {"resiliencyPolicy": {"zoneAllocationPolicy": {"maxZoneCount": 2}}}
+            },
         ),
         "FLEX046",
         "error",

@@ -18,6 +18,7 @@ process, use the same methods on the :class:`~flexvmss.emulator.Emulator` object
 ``POST /_emulator/clock/advance``      ``emu.advance(seconds)``
 ``POST /_emulator/lro/complete``       ``emu.complete_all()``
 ``POST /_emulator/throttle``           ``emu.set_throttle(mode)``
+``POST /_emulator/compute/scale-in``   ``emu.simulate_scale_in(id, count)``
 =====================================  =======================================
 
 Inputs are checked before anything changes (JSON objects, finite numbers in range, valid
@@ -66,6 +67,7 @@ class Administered(Protocol):
     def advance(self, seconds: float) -> None: ...
     def complete_all(self) -> int: ...
     def set_throttle(self, mode: str | None) -> None: ...
+    def simulate_scale_in(self, scale_set_id: str, count: int = 1) -> list[str]: ...
 
 
 def _json(body: Any, status: int = 200) -> web.Response:
@@ -163,4 +165,10 @@ class AdminApi:
                 raise AdminInputError("mode must be 'azure' or 'off'")
             emu.set_throttle(mode)
             return _json({"mode": "azure" if emu.throttle.enabled else "off"})
+        if (method, name) == ("POST", "compute/scale-in"):
+            body = _object(payload, "compute/scale-in")
+            set_id, count = body.get("scaleSetId"), body.get("count", 1)
+            if not isinstance(set_id, str) or not set_id:
+                raise AdminInputError('compute/scale-in needs {"scaleSetId": <set id>, "count": <VMs>}')
+            return _json({"removed": emu.simulate_scale_in(set_id, count)})
         return _error(404, "NotFound", f"No admin endpoint {method} /_emulator/{name}.")

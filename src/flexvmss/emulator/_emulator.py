@@ -494,6 +494,17 @@ class Emulator:
             self.lro.complete_all()
             return n
 
+    def simulate_scale_in(self, scale_set_id: str, count: int = 1) -> list[str]:
+        """Play Azure's autoscale lowering a Flexible set's capacity by ``count``: VMs go as the
+        set's scale-in policy picks them, each with what its ``deleteOption`` says (``Detach``
+        leaves disks, NICs and public IPs behind, unattached). Returns the removed VMs' names.
+        ``KeyError`` for a set that does not exist or has no VM profile."""
+        from .compute.models.platform import simulate_scale_in
+
+        with self.store.lock:
+            self.lro.tick()
+            return simulate_scale_in(self.ctx, scale_set_id, count)
+
     def create_network(self, resource_group: str, location: str = "westeurope", **kwargs: Any) -> Any:
         """A resource group, a VNet and a subnet behind a NAT gateway (plus one without outbound
         access), made through the stock clients: what a Flex profile set needs. Returns a
