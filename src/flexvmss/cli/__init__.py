@@ -63,6 +63,7 @@ flexvmss.params[:0] = group_options()
 
 def _register() -> None:
     from flexvmss.cli.add_vm import add_vm
+    from flexvmss.cli.audit import audit
     from flexvmss.cli.conformance import conformance
     from flexvmss.cli.create import create
     from flexvmss.cli.delete import delete
@@ -75,7 +76,7 @@ def _register() -> None:
     from flexvmss.cli.skus import skus
 
     for command in (
-        create, plan, add_vm, ls, *OPERATION_COMMANDS, scale, delete, skus, emulator, demo, conformance
+        create, plan, add_vm, ls, *OPERATION_COMMANDS, scale, delete, audit, skus, emulator, demo, conformance
     ):
         add_late_globals(command)
         flexvmss.add_command(command)
