@@ -62,6 +62,8 @@ EXPECTED = {
     "SpotReplacement",
     "SpotStatus",
     "ZonePlacementSpec",
+    "PlacementReport",
+    "ScaleResult",
     "rules_table",
 }
 

@@ -20,6 +20,8 @@ _EXPORTS: dict[str, str] = {
     "ReentrantCallError": "._sync",
     "AuditResult": "._scaleset",
     "Leftover": "._scaleset",
+    "PlacementReport": "._scaleset",
+    "ScaleResult": "._scaleset",
     "ScaleSetInfo": "._scaleset",
     "SpotReplacement": "._scaleset",
     "SpotStatus": "._scaleset",
@@ -114,6 +116,8 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
     from flexvmss._scaleset import (
         AuditResult as AuditResult,
         Leftover as Leftover,
+        PlacementReport as PlacementReport,
+        ScaleResult as ScaleResult,
         ScaleSetInfo as ScaleSetInfo,
         SpotReplacement as SpotReplacement,
         SpotStatus as SpotStatus,

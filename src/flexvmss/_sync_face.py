@@ -23,8 +23,10 @@ if TYPE_CHECKING:  # pragma: no cover
         BatchResult,
         Cloud,
         Finding,
+        PlacementReport,
         ProgressEvent,
         Runtime,
+        ScaleResult,
         ScaleSetInfo,
         ScaleSetSpec,
         SkuCache,
@@ -231,6 +233,21 @@ class FlexScaleSet:
         it never overwrites blindly.
         """
         return run_sync(self._core.scale_to, capacity)
+
+    def scale(self, capacity: int) -> ScaleResult:
+        """:meth:`scale_to`, and a report of what Azure did: where the VMs are against the
+        capacity asked (:class:`~flexvmss.PlacementReport`: asked 100, placed 80, per zone,
+        and each VM that failed to provision with Azure's code, e.g. a partial allocation under
+        automatic zone placement), the VMs added and removed, and the VMs that resilient VM
+        create replaced under a new name (seen in a list made once Azure accepted the change,
+        gone when it was done). Costs three VM lists beyond :meth:`scale_to`."""
+        return run_sync(self._core.scale, capacity)
+
+    def placement(self) -> PlacementReport:
+        """Where the set's VMs are against its capacity: placed per zone, failed to provision
+        (with Azure's code), still in progress. One GET and one VM list with the instance
+        view."""
+        return run_sync(self._core.placement)
 
     def start(
         self,

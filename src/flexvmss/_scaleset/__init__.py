@@ -10,6 +10,7 @@
 * :mod:`._teardown`: deleting VMs and the ordered teardown;
 * :mod:`._audit`: leftovers of deleted VMs, found and swept;
 * :mod:`._spot`: Spot VMs against the priority mix;
+* :mod:`._placement`: where VMs landed against the capacity asked;
 * :mod:`._facade`: :class:`FlexScaleSet`, one typed, documented method per operation.
 
 Data flows one way: the facade calls the rooms, the rooms call the layers below
@@ -23,6 +24,7 @@ from flexvmss._scaleset._audit import AuditResult, Leftover
 from flexvmss._scaleset._clients import sku_catalog
 from flexvmss._scaleset._core import SET_TAG
 from flexvmss._scaleset._facade import FlexScaleSet
+from flexvmss._scaleset._placement import PlacementReport, ScaleResult
 from flexvmss._scaleset._spot import SpotReplacement, SpotStatus
 from flexvmss._scaleset._values import ScaleSetInfo, TeardownResult, VmInfo
 
@@ -31,6 +33,8 @@ __all__ = [
     "AuditResult",
     "FlexScaleSet",
     "Leftover",
+    "PlacementReport",
+    "ScaleResult",
     "ScaleSetInfo",
     "SpotReplacement",
     "SpotStatus",

@@ -29,9 +29,10 @@ from flexvmss._errors import NotFoundError
 from flexvmss._fanout import BatchResult
 from flexvmss._progress import ProgressEvent
 from flexvmss._rules import Finding
-from flexvmss._scaleset import _audit, _create, _per_vm, _preflight, _spot, _teardown
+from flexvmss._scaleset import _audit, _create, _per_vm, _placement, _preflight, _spot, _teardown
 from flexvmss._scaleset._audit import AuditResult
 from flexvmss._scaleset._core import Batch, ScaleSetCore
+from flexvmss._scaleset._placement import PlacementReport, ScaleResult
 from flexvmss._scaleset._spot import SpotReplacement, SpotStatus
 from flexvmss._scaleset._values import ScaleSetInfo, TeardownResult, VmInfo
 from flexvmss._specs import ScaleSetSpec, VmSpec
@@ -192,6 +193,21 @@ class FlexScaleSet(ScaleSetCore):
         it never overwrites blindly.
         """
         return await _create.scale_to(self, capacity)
+
+    async def scale(self, capacity: int) -> ScaleResult:
+        """:meth:`scale_to`, and a report of what Azure did: where the VMs are against the
+        capacity asked (:class:`~flexvmss.PlacementReport`: asked 100, placed 80, per zone,
+        and each VM that failed to provision with Azure's code, e.g. a partial allocation under
+        automatic zone placement), the VMs added and removed, and the VMs that resilient VM
+        create replaced under a new name (seen in a list made once Azure accepted the change,
+        gone when it was done). Costs three VM lists beyond :meth:`scale_to`."""
+        return await _placement.scale(self, capacity)
+
+    async def placement(self) -> PlacementReport:
+        """Where the set's VMs are against its capacity: placed per zone, failed to provision
+        (with Azure's code), still in progress. One GET and one VM list with the instance
+        view."""
+        return await _placement.placement(self)
 
     # -- per-VM actions (flexvmss._actions.PER_VM_ACTIONS) ----------------------------------
 
