@@ -1,20 +1,30 @@
-"""Deallocate 1,000 VMs of a Flex set under Azure's throttling model, three ways.
+"""Deallocate the VMs of a Flex set under Azure's throttling model: flexvmss against the ways a
+careful programmer would write it, at 1,000 and 3,000 VMs.
 
-1. a sequential azure-mgmt loop: ``begin_deallocate(rg, name).result()`` VM after VM;
-2. a 32-thread pool over the same sync SDK client, with its default retries;
-3. flexvmss: ``FlexScaleSet.deallocate()`` (bounded fan-out, shared throttle gates and pacing,
-   VMs observed through the set's VM list instead of one poll per operation).
+Ways (each a fresh emulator with ``throttle="azure"`` and its realism on, on a scaled clock):
 
-Each way runs against a fresh in-process emulator with ``throttle="azure"`` on a scaled clock,
-and is measured in emulated seconds. The sequential loop is perfectly linear, so by default it
-runs on a sample of VMs and is extrapolated (said so in the table). Printed per way: wall time,
-the lower bound the throttling model allows (admission of the last write at ARM's and Compute's
-rates, plus one deallocation), requests by class, 429s and VMs not deallocated. Targets for
-flexvmss: within 1.2x of the lower bound, zero failed VMs, 429s under 1% of its requests, and
-fewer requests than either naive way. Writes bench/results/fanout.json.
+1. a sequential azure-mgmt loop (``begin_deallocate(...).result()`` VM after VM), on a sample
+   of VMs and extrapolated (said so in the table);
+2. a 32-thread pool over the sync SDK client, with its default retries;
+3. a careful hand-written baseline: ``asyncio.gather`` with a ``Semaphore(200)`` over the aio
+   SDK (``begin_deallocate`` then ``poller.result()`` per VM, azure-core's own polling);
+4. flexvmss: ``FlexScaleSet.deallocate()``, at 1,000 and 3,000 VMs;
+5. two flexvmss processes on one subscription, each deallocating its own set of 1,000 VMs.
 
-    python bench/bench_fanout.py [--vms 1000] [--time-scale 0.25] [--naive-time-scale 0.1]
-                                 [--sequential-sample 20]
+Every client runs in its own process (the emulator stays in this one), so its CPU seconds and
+its peak resident memory (``VmHWM`` in ``/proc/self/status``, read by the client itself) are
+its own. Printed per way: emulated seconds against the **lower bound** (the per-VM writes
+admitted at the earliest moments ARM's and Compute's buckets allow, each followed by the
+deallocation duration the emulator drew for it: the earliest the last VM can be done), requests
+per VM by class (action, list, status), 429s, VMs not deallocated, client CPU milliseconds per
+VM and memory per 1,000 VMs (peak RSS over the batch, less the peak before it).
+
+Targets for flexvmss: within 1.2x of the bound, zero failed VMs, 429s under 1%, list pages at
+most 0.15 per VM, client CPU at most 3 ms per VM, at 1,000 and 3,000 VMs; for two processes:
+429s under 1% and zero failed. Writes bench/results/fanout.json.
+
+    python bench/bench_fanout.py [--sizes 1000,3000] [--time-scale 0.25] [--naive-time-scale 0.1]
+                                 [--sequential-sample 20] [--skip-naive] [--skip-pair]
 """
 
 from __future__ import annotations
@@ -22,271 +32,468 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import platform
+import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from flexvmss.emulator import Emulator, throttle_lower_bound
-
 RG = "rg-bench"
 LOCATION = "westeurope"
-SET = "web"
 SSH_KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC0flexvmsbenchkey bench@example"
+REALISM = "azure"
 
 
-def _member_filter(emu: Emulator) -> str:
-    scale_set_id = (
-        f"/subscriptions/{emu.subscription_id}/resourceGroups/{RG}"
-        f"/providers/Microsoft.Compute/virtualMachineScaleSets/{SET}"
+# ------------------------------------------------------------------------------------ client side
+
+
+def _status_kb(field: str) -> int:
+    """A ``kB`` field of /proc/self/status (VmRSS, VmHWM) of this very process."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu_split() -> tuple[float, float]:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime, usage.ru_stime
+
+
+def _aio_compute(spec: dict[str, Any]) -> Any:
+    """The stock aio ComputeManagementClient a careful programmer builds: one pooled transport."""
+    from azure.mgmt.compute.aio import ComputeManagementClient
+
+    from flexvmss.emulator import AsyncEmulatorCredential
+    from flexvmss.emulator._emulator import _aio_transport
+
+    return ComputeManagementClient(
+        AsyncEmulatorCredential(spec["tenant"]),
+        spec["subscription"],
+        base_url=spec["base_url"],
+        connection_verify=spec["ca_file"],
+        credential_scopes=["https://management.azure.com/.default"],
+        polling_interval=max(0.01, 30.0 * spec["time_scale"]),  # azure-core's default, scaled
+        transport=_aio_transport(spec["ca_file"]),
     )
-    return f"'virtualMachineScaleSet/id' eq '{scale_set_id}'"
 
 
-def prepare(emu: Emulator, vms: int) -> list[str]:
-    """A resource group, a subnet behind a NAT gateway and a profile set of ``vms`` running VMs."""
+def _sync_compute(spec: dict[str, Any]) -> Any:
+    from azure.mgmt.compute import ComputeManagementClient
+
+    from flexvmss.emulator import EmulatorCredential
+
+    return ComputeManagementClient(
+        EmulatorCredential(spec["tenant"]),
+        spec["subscription"],
+        base_url=spec["base_url"],
+        connection_verify=spec["ca_file"],
+        credential_scopes=["https://management.azure.com/.default"],
+        polling_interval=max(0.01, 30.0 * spec["time_scale"]),
+    )
+
+
+def _member_filter(subscription: str, set_name: str) -> str:
+    set_id = f"/subscriptions/{subscription}/resourceGroups/{RG}/providers/Microsoft.Compute/virtualMachineScaleSets/{set_name}"
+    return f"'virtualMachineScaleSet/id' eq '{set_id}'"
+
+
+def client_flexvmss(spec: dict[str, Any]) -> dict[str, Any]:
+    from flexvmss._arm import ArmSettings, build_clients
+    from flexvmss._pipeline import ThrottleConfig
+    from flexvmss.aio import FlexScaleSet
+    from flexvmss.emulator import AsyncEmulatorCredential
+
+    out: dict[str, Any] = {}
+
+    async def go() -> None:
+        scale = spec["time_scale"]
+        clients = build_clients(
+            ArmSettings(
+                spec["subscription"],
+                base_url=spec["base_url"],
+                credential=AsyncEmulatorCredential(spec["tenant"]),
+                connection_verify=spec["ca_file"],
+                polling_interval=max(0.01, 5.0 * scale),
+                throttle=ThrottleConfig(time_scale=scale),
+            )
+        )
+        async with FlexScaleSet(spec["subscription"], RG, spec["set"], clients=clients) as ss:
+            try:
+                await ss.get()  # warm: imports, clients, connections
+                out["rss_before_kb"], out["hwm_before_kb"] = _status_kb("VmRSS"), _status_kb("VmHWM")
+                cpu, wall = _cpu(), time.perf_counter()
+                result = await ss.deallocate()
+                out["cpu_batch_s"], out["wall_batch_s"] = _cpu() - cpu, time.perf_counter() - wall
+                out["summary"] = result.summary()
+                out["failed"] = len(result.failed) + len(result.not_started)
+                out["library_requests"] = result.requests
+            finally:
+                await clients.close()
+
+    asyncio.run(go())
+    return out
+
+
+def client_baseline(spec: dict[str, Any]) -> dict[str, Any]:
+    """``asyncio.gather`` with a ``Semaphore(200)`` over the aio SDK: begin, then wait for the
+    poller, per VM; azure-core polls each operation at its Retry-After."""
+    out: dict[str, Any] = {}
+
+    async def go() -> None:
+        compute = _aio_compute(spec)
+        try:
+            names = [
+                vm.name
+                async for vm in compute.virtual_machines.list(
+                    RG, filter=_member_filter(spec["subscription"], spec["set"])
+                )
+            ]
+            out["rss_before_kb"], out["hwm_before_kb"] = _status_kb("VmRSS"), _status_kb("VmHWM")
+            semaphore = asyncio.Semaphore(200)
+            errors: list[str] = []
+
+            async def one(name: str) -> None:
+                async with semaphore:
+                    try:
+                        poller = await compute.virtual_machines.begin_deallocate(RG, name)
+                        await poller.result()
+                    except Exception as exc:  # counted as failed
+                        errors.append(f"{name}: {type(exc).__name__}")
+
+            cpu, wall = _cpu(), time.perf_counter()
+            await asyncio.gather(*(one(name) for name in names))
+            out["cpu_batch_s"], out["wall_batch_s"] = _cpu() - cpu, time.perf_counter() - wall
+            out["failed"] = len(errors)
+        finally:
+            await compute.close()
+
+    asyncio.run(go())
+    return out
+
+
+def client_pool(spec: dict[str, Any]) -> dict[str, Any]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    compute = _sync_compute(spec)
+    names = [
+        vm.name for vm in compute.virtual_machines.list(RG, filter=_member_filter(spec["subscription"], spec["set"]))
+    ]
+    out: dict[str, Any] = {"rss_before_kb": _status_kb("VmRSS"), "hwm_before_kb": _status_kb("VmHWM")}
+    errors: list[str] = []
+
+    def one(name: str) -> None:
+        try:
+            compute.virtual_machines.begin_deallocate(RG, name).result()
+        except Exception as exc:  # counted as failed
+            errors.append(f"{name}: {type(exc).__name__}")
+
+    cpu, wall = _cpu(), time.perf_counter()
+    with ThreadPoolExecutor(max_workers=spec.get("threads", 32)) as executor:
+        list(executor.map(one, names))
+    out["cpu_batch_s"], out["wall_batch_s"] = _cpu() - cpu, time.perf_counter() - wall
+    out["failed"] = len(errors)
+    compute.close()
+    return out
+
+
+def client_sequential(spec: dict[str, Any]) -> dict[str, Any]:
+    compute = _sync_compute(spec)
+    names = sorted(
+        vm.name for vm in compute.virtual_machines.list(RG, filter=_member_filter(spec["subscription"], spec["set"]))
+    )[: spec["sample"]]
+    out: dict[str, Any] = {"rss_before_kb": _status_kb("VmRSS"), "hwm_before_kb": _status_kb("VmHWM")}
+    cpu, wall = _cpu(), time.perf_counter()
+    for name in names:
+        compute.virtual_machines.begin_deallocate(RG, name).result()
+    out["cpu_batch_s"], out["wall_batch_s"] = _cpu() - cpu, time.perf_counter() - wall
+    out["failed"] = 0
+    out["sample"] = len(names)
+    compute.close()
+    return out
+
+
+CLIENTS = {
+    "flexvmss": client_flexvmss,
+    "baseline": client_baseline,
+    "pool": client_pool,
+    "sequential": client_sequential,
+}
+
+
+def client_main(way: str, spec_json: str) -> int:
+    spec = json.loads(spec_json)
+    result = CLIENTS[way](spec)
+    result["hwm_kb"] = _status_kb("VmHWM")
+    result["cpu_total_s"] = _cpu()
+    result["cpu_user_s"], result["cpu_system_s"] = _cpu_split()
+    print(json.dumps(result))
+    return 0
+
+
+# ------------------------------------------------------------------------------------ bench side
+
+
+def prepare(emu: Any, set_name: str, vms: int) -> list[str]:
+    """A profile set of ``vms`` running VMs (the network is made once per emulator)."""
     from flexvmss._specs import ImageSpec, NetworkSpec, ScaleSetSpec, render_scale_set_body
 
-    network = emu.create_network(RG, LOCATION)
+    if not getattr(emu, "_bench_subnet", None):
+        emu._bench_subnet = emu.create_network(RG, LOCATION).subnet_id
     c = emu.clients()
     spec = ScaleSetSpec(
         location=LOCATION,
         vm_size="Standard_D2s_v5",
         capacity=vms,
         image=ImageSpec.from_urn("Canonical:ubuntu-24_04-lts:server:latest"),
-        network=NetworkSpec(subnet_id=network.subnet_id, outbound="nat_gateway"),
+        network=NetworkSpec(subnet_id=emu._bench_subnet, outbound="nat_gateway"),
         ssh_public_keys=(SSH_KEY,),
     )
     c.compute.virtual_machine_scale_sets.begin_create_or_update(
-        RG, SET, render_scale_set_body(spec, name=SET)
+        RG, set_name, render_scale_set_body(spec, name=set_name)
     ).result()
-    names = [vm.name for vm in c.compute.virtual_machines.list(RG, filter=_member_filter(emu))]
+    emu.complete_all()
+    names = [vm.name for vm in c.compute.virtual_machines.list(RG, filter=_member_filter(emu.subscription_id, set_name))]
+    c.close()
     if len(names) != vms:
-        raise RuntimeError(f"expected {vms} VMs, the emulator made {len(names)}")
+        raise RuntimeError(f"expected {vms} VMs in {set_name}, the emulator made {len(names)}")
     return sorted(names)
 
 
-def not_deallocated(emu: Emulator, names: list[str]) -> int:
-    """VMs of ``names`` whose power state is not deallocated (read with the throttle off)."""
+def not_deallocated(emu: Any, set_names: list[str]) -> int:
+    """VMs of the sets whose power state is not deallocated (the emulator's own record, read
+    after every operation completed)."""
+    emu.complete_all()
     emu.set_throttle("off")
-    c = emu.clients()
-    wanted = {n.lower() for n in names}
     bad = 0
-    for vm in c.compute.virtual_machines.list(RG, filter=_member_filter(emu), expand="instanceView"):
-        if vm.name.lower() not in wanted:
-            continue
-        codes = [s.code for s in (vm.properties.instance_view.statuses or [])]
-        if "PowerState/deallocated" not in codes:
-            bad += 1
+    c = emu.clients()
+    for set_name in set_names:
+        for vm in c.compute.virtual_machines.list(
+            RG, filter=_member_filter(emu.subscription_id, set_name), expand="instanceView"
+        ):
+            codes = [s.code for s in (vm.instance_view.statuses or [])] if vm.instance_view else []
+            if "PowerState/deallocated" not in codes:
+                bad += 1
+    c.close()
     return bad
 
 
-class Run:
-    """Counters and the emulated clock around one way's run."""
+def lower_bound(emu: Any, since: float) -> float:
+    """The least emulated time the throttling model allows for the deallocations this run
+    drew: the i-th accepted deallocation admitted at the earliest moment the buckets allow,
+    lasting what the emulator made it last; the last completion wins."""
+    from flexvmss.emulator import throttle_lower_bound
 
-    def __init__(self, emu: Emulator) -> None:
-        self.emu = emu
-        self.before = emu.counters()
-        self.start = emu.clock.now()
-
-    def actual_bound(self) -> float:
-        """The least emulated time the throttling model allows *for the durations this run
-        drew*: the i-th deallocate admitted at the earliest time the buckets allow it, each
-        lasting what the emulator made it last (durations vary +/-20%), the last completion
-        wins. Pairs slots with operations in the order the client started them."""
-        ops = sorted(
-            (o for o in self.emu.lro.ops.values() if o.kind == "vm.deallocate" and o.start >= self.start),
-            key=lambda o: o.start,
-        )
-        return max(
-            (
-                throttle_lower_bound(i + 1, arm="write", policy="DeleteVM", resources=len(ops))
-                + (o.done_at - o.start)
-                for i, o in enumerate(ops)
-            ),
-            default=0.0,
-        )
-
-    def finish(
-        self, label: str, vms: int, names: list[str], *, scale: float = 1.0, **extra: Any
-    ) -> dict[str, Any]:
-        after = self.emu.counters()
-        elapsed = self.emu.clock.now() - self.start
-        by_class = {
-            k: round((after["by_op_class"].get(k, 0) - self.before["by_op_class"].get(k, 0)) * scale)
-            for k in sorted(set(after["by_op_class"]) | set(self.before["by_op_class"]))
-        }
-        by_class = {k: v for k, v in by_class.items() if v}
-        throttled = round(
-            (after["throttled"].get("total", 0) - self.before["throttled"].get("total", 0)) * scale
-        )
-        failed = not_deallocated(self.emu, names)
-        extra.setdefault("lower_bound_actual_seconds", self.actual_bound())
-        return {
-            "way": label,
-            "vms": vms,
-            "emulated_seconds": elapsed * scale,
-            "requests": sum(by_class.values()),
-            "requests_by_class": by_class,
-            "throttled_429": throttled,
-            "failed_vms": round(failed * scale),
-            **extra,
-        }
-
-
-def sequential(emu: Emulator, names: list[str], vms: int) -> dict[str, Any]:
-    c = emu.clients()
-    run = Run(emu)
-    for name in names:
-        c.compute.virtual_machines.begin_deallocate(RG, name).result()
-    scale = vms / len(names)
-    return run.finish(
-        "sequential SDK loop", vms, names, scale=scale, extrapolated_from=len(names) if scale != 1 else None
+    ops = sorted(
+        (o for o in emu.lro.ops.values() if o.kind == "vm.deallocate" and o.start >= since), key=lambda o: o.start
+    )
+    return max(
+        (
+            throttle_lower_bound(i + 1, arm="write", policy="DeleteVM", resources=len(ops)) + (o.done_at - o.start)
+            for i, o in enumerate(ops)
+        ),
+        default=0.0,
     )
 
 
-def pool(emu: Emulator, names: list[str], threads: int) -> dict[str, Any]:
-    c = emu.clients()
-    run = Run(emu)
-    errors: list[str] = []
-
-    def one(name: str) -> None:
-        try:
-            c.compute.virtual_machines.begin_deallocate(RG, name).result()
-        except Exception as exc:  # counted as a failed VM below
-            errors.append(f"{name}: {type(exc).__name__}")
-
-    with ThreadPoolExecutor(max_workers=threads) as executor:
-        list(executor.map(one, names))
-    return run.finish(f"{threads}-thread SDK pool", len(names), names, errors=len(errors))
-
-
-def flexvmss_way(emu: Emulator, names: list[str], time_scale: float) -> dict[str, Any]:
-    from flexvmss._arm import ArmSettings, build_clients
-    from flexvmss._pipeline import ThrottleConfig
-    from flexvmss.aio import FlexScaleSet
-
-    async def go() -> Any:
-        clients = build_clients(
-            ArmSettings(
-                emu.subscription_id,
-                base_url=emu.base_url,
-                credential=emu.async_credential,
-                connection_verify=emu.ca_file,
-                polling_interval=max(0.01, 5.0 * time_scale),
-                throttle=ThrottleConfig(time_scale=time_scale),
-            )
-        )
-        async with FlexScaleSet(emu.subscription_id, RG, SET, clients=clients) as ss:
-            try:
-                return await ss.deallocate()
-            finally:
-                await clients.close()
-
-    run = Run(emu)
-    result = asyncio.run(go())
-    return run.finish(
-        "flexvmss", len(names), names, batch=result.summary(), library_counted_requests=result.total_requests
+def spawn(way: str, spec: dict[str, Any]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, __file__, "--client", way, json.dumps(spec)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+
+
+def collect(proc: subprocess.Popen[str]) -> dict[str, Any]:
+    stdout, stderr = proc.communicate()
+    if proc.returncode != 0:
+        raise RuntimeError(f"client failed ({proc.returncode}):\n{stderr[-3000:]}")
+    return json.loads(stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def run_way(
+    label: str, way: str, vms: int, time_scale: float, *, sets: int = 1, sample: int = 0, threads: int = 32
+) -> dict[str, Any]:
+    """One row: a fresh emulator, ``sets`` sets of ``vms`` VMs, one client process per set."""
+    from flexvmss.emulator import Emulator
+
+    with Emulator(time_scale=time_scale, throttle="azure", seed=11, realism=REALISM) as emu:
+        set_names = [f"set{i}" for i in range(sets)]
+        for name in set_names:
+            prepare(emu, name, vms)
+        emu.set_throttle("azure")  # fresh buckets for the measured run
+        before = emu.counters()
+        start = emu.clock.now()
+        t0 = time.perf_counter()
+        base = {
+            "base_url": emu.base_url,
+            "ca_file": emu.ca_file,
+            "subscription": emu.subscription_id,
+            "tenant": emu.tenant_id,
+            "time_scale": time_scale,
+            "sample": sample,
+            "threads": threads,
+        }
+        procs = [spawn(way, {**base, "set": name}) for name in set_names]
+        clients = [collect(proc) for proc in procs]
+        real = time.perf_counter() - t0
+        elapsed = emu.clock.now() - start
+        after = emu.counters()
+        bound = lower_bound(emu, start)
+        failed = sum(c["failed"] for c in clients)
+        scale = vms / sample if sample else 1.0  # the sequential loop is extrapolated
+        failed = round(failed * scale) if sample else not_deallocated(emu, set_names)
+    by_class = {
+        k: after["by_op_class"].get(k, 0) - before["by_op_class"].get(k, 0)
+        for k in sorted(set(after["by_op_class"]) | set(before["by_op_class"]))
+    }
+    by_class = {k: round(v * scale) for k, v in by_class.items() if v}
+    throttled = round((after["throttled"].get("total", 0) - before["throttled"].get("total", 0)) * scale)
+    total_vms = vms * sets
+    requests = sum(by_class.values())
+    per_vm = {k: by_class.get(src, 0) / total_vms for k, src in (("action", "action"), ("list", "list"), ("status", "poll"))}
+    per_vm["other"] = (requests - sum(by_class.get(k, 0) for k in ("action", "list", "poll"))) / total_vms
+    emulated = elapsed * scale
+    cpu = sum(c["cpu_batch_s"] for c in clients) * scale
+    hwm_growth = max(c["hwm_kb"] - c["hwm_before_kb"] for c in clients) / 1024
+    if sample:
+        bound_value = throttle_bound_mean(vms)
+    else:
+        bound_value = bound
+    return {
+        "way": label,
+        "vms": total_vms,
+        "processes": sets,
+        "time_scale": time_scale,
+        "realism": REALISM,
+        "emulated_seconds": emulated,
+        "lower_bound_seconds": bound_value,
+        "vs_lower_bound": emulated / bound_value if bound_value else None,
+        "real_seconds": real,
+        "requests": requests,
+        "requests_by_class": by_class,
+        "requests_per_vm": {k: round(v, 3) for k, v in per_vm.items()},
+        "throttled_429": throttled,
+        "throttled_share": throttled / max(1, requests),
+        "failed_vms": failed,
+        "client_cpu_seconds": round(cpu, 2),
+        "client_cpu_ms_per_vm": round(1000 * cpu / total_vms, 2),
+        "client_cpu_seconds_per_1000_vms": round(1000 * cpu / total_vms, 2),
+        "client_peak_rss_mb": round(max(c["hwm_kb"] for c in clients) / 1024, 1),
+        "client_rss_growth_mb_per_1000_vms": round(1000 * hwm_growth / vms, 1),
+        "extrapolated_from": sample or None,
+        "clients": clients,
+    }
+
+
+def throttle_bound_mean(vms: int) -> float:
+    """The bound with the mean deallocation duration (for extrapolated rows)."""
+    from flexvmss.emulator import throttle_lower_bound
+    from flexvmss.emulator.compute import DURATIONS
+
+    return throttle_lower_bound(vms, arm="write", policy="DeleteVM", resources=vms) + DURATIONS["vm.deallocate"]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--vms", type=int, default=1000)
-    parser.add_argument(
-        "--time-scale",
-        type=float,
-        default=0.25,
-        help="real seconds per emulated second for the flexvmss run (large enough that the emulator's "
-        "own CPU time stays small next to emulated time)",
-    )
-    parser.add_argument(
-        "--naive-time-scale",
-        type=float,
-        default=0.1,
-        help="time scale of the two naive runs (they are long; their cost is in waiting, not CPU)",
-    )
-    parser.add_argument("--sequential-sample", type=int, default=20, help="0: run the loop on every VM")
+    parser.add_argument("--sizes", default="1000,3000", help="flexvmss set sizes")
+    parser.add_argument("--time-scale", type=float, default=0.25, help="flexvmss rows (at least 0.1)")
+    parser.add_argument("--naive-time-scale", type=float, default=0.1, help="the naive and baseline rows")
+    parser.add_argument("--sequential-sample", type=int, default=20)
     parser.add_argument("--threads", type=int, default=32)
-    parser.add_argument("--skip-naive", action="store_true", help="run flexvmss only")
+    parser.add_argument("--skip-naive", action="store_true", help="no sequential, pool or baseline rows")
+    parser.add_argument("--skip-pair", action="store_true", help="no two-process row")
     parser.add_argument("--output", default=str(Path(__file__).parent / "results" / "fanout.json"))
     args = parser.parse_args(argv)
+    if min(args.time_scale, args.naive_time_scale) < 0.1:
+        parser.error("throttling rows run at a time scale of at least 0.1 (the emulator's own CPU stays small)")
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    first = sizes[0]
+    load = os.getloadavg()
 
-    from flexvmss.emulator.compute import DURATIONS
+    plan: list[tuple[str, str, int, float, dict[str, Any]]] = []
+    if not args.skip_naive:
+        plan.append(("sequential SDK loop", "sequential", first, args.naive_time_scale, {"sample": args.sequential_sample}))
+        plan.append((f"{args.threads}-thread SDK pool", "pool", first, args.naive_time_scale, {"threads": args.threads}))
+        plan.append(("asyncio+Semaphore(200), aio SDK", "baseline", first, args.naive_time_scale, {}))
+    for size in sizes:
+        plan.append(("flexvmss", "flexvmss", size, args.time_scale, {}))
+    if not args.skip_pair:
+        plan.append(("flexvmss x2 processes", "flexvmss", first, args.time_scale, {"sets": 2}))
 
-    admission = throttle_lower_bound(args.vms, arm="write", policy="DeleteVM", resources=args.vms)
-    bound = admission + DURATIONS["vm.deallocate"]
-    rows: list[dict[str, Any]] = []
-    ways = ["flexvmss"] if args.skip_naive else ["sequential", "pool", "flexvmss"]
-    for way in ways:
-        scale = args.time_scale if way == "flexvmss" else args.naive_time_scale
-        with Emulator(time_scale=scale, throttle="azure", seed=11) as emu:
-            names = prepare(emu, args.vms)
-            emu.set_throttle("azure")  # fresh buckets for the measured run
-            t0 = time.perf_counter()
-            if way == "sequential":
-                sample = names[: args.sequential_sample] if args.sequential_sample else names
-                row = sequential(emu, sample, args.vms)
-            elif way == "pool":
-                row = pool(emu, names, args.threads)
-            else:
-                row = flexvmss_way(emu, names, args.time_scale)
-            row["real_seconds"] = time.perf_counter() - t0
-            row["time_scale"] = scale
-            row["lower_bound_seconds"] = bound
-            row["vs_lower_bound"] = row["emulated_seconds"] / bound
-            actual = row.get("lower_bound_actual_seconds") or bound
-            if row.get("extrapolated_from"):  # the sample's durations don't bound the whole run
-                actual = bound
-            row["lower_bound_actual_seconds"] = actual
-            row["vs_lower_bound_actual"] = row["emulated_seconds"] / actual
-            rows.append(row)
-            print(f"  {row['way']}: {row['emulated_seconds']:.0f} emulated s", file=sys.stderr)
+    rows = []
+    for label, way, vms, scale, extra in plan:
+        print(f"  {label} at {vms * extra.get('sets', 1)} VMs, time scale {scale} ...", file=sys.stderr, flush=True)
+        row = run_way(label, way, vms, scale, **extra)
+        rows.append(row)
+        print(f"    {row['emulated_seconds']:.0f} emulated s, {row['real_seconds']:.0f} real s", file=sys.stderr)
 
+    print(
+        "\nDeallocate the VMs of a Flex set, Azure's throttling model and the emulator's realism on; "
+        f"load average at start {load[0]:.1f}"
+    )
+    print(
+        "bound = the per-VM writes admitted at the earliest moments ARM's and Compute's buckets allow, "
+        "each followed by\nthe deallocation duration the emulator drew for it (x bound: emulated time / bound)\n"
+    )
     header = (
-        f"{'way':<24} {'emulated s':>11} {'x bound':>8} {'x actual':>9} {'requests':>9} {'429s':>6} "
-        f"{'failed':>7}  by class"
-    )
-    print(
-        f"\nDeallocate {args.vms} VMs, Azure throttling model; time scale {args.time_scale} (flexvmss), "
-        f"{args.naive_time_scale} (naive ways)"
-    )
-    print(
-        f"lower bound the model allows: {bound:.0f} emulated s with the mean deallocate duration "
-        f"(x bound); 'x actual' uses the bound for the durations each run actually drew (+/-20% jitter)\n"
+        f"{'way':<32} {'VMs':>5} {'emul. s':>8} {'x bound':>8} {'action/VM':>9} {'list/VM':>8} {'status/VM':>9} "
+        f"{'429s':>6} {'failed':>6} {'CPU ms/VM':>9} {'RSS MB':>7} {'+MB/1kVM':>8}"
     )
     print(header)
     print("-" * len(header))
     for row in rows:
-        note = f" (extrapolated from {row['extrapolated_from']})" if row.get("extrapolated_from") else ""
-        classes = ", ".join(f"{k} {v}" for k, v in row["requests_by_class"].items())
+        per = row["requests_per_vm"]
+        note = f"  (extrapolated from {row['extrapolated_from']})" if row["extrapolated_from"] else ""
         print(
-            f"{row['way']:<24} {row['emulated_seconds']:>11.0f} {row['vs_lower_bound']:>8.2f} "
-            f"{row['vs_lower_bound_actual']:>9.2f} {row['requests']:>9} {row['throttled_429']:>6} "
-            f"{row['failed_vms']:>7}  {classes}{note}"
+            f"{row['way']:<32} {row['vms']:>5} {row['emulated_seconds']:>8.0f} {row['vs_lower_bound']:>8.2f} "
+            f"{per['action']:>9.2f} {per['list']:>8.3f} {per['status']:>9.2f} {row['throttled_429']:>6} "
+            f"{row['failed_vms']:>6} {row['client_cpu_ms_per_vm']:>9.2f} {row['client_peak_rss_mb']:>7.0f} "
+            f"{row['client_rss_growth_mb_per_1000_vms']:>8.1f}{note}"
         )
-    flex = next(r for r in rows if r["way"] == "flexvmss")
-    naive = [r for r in rows if r["way"] != "flexvmss"]
-    checks = {
-        "within_1.2x_of_lower_bound": flex["vs_lower_bound"] <= 1.2,
-        "within_1.2x_of_actual_lower_bound": flex["vs_lower_bound_actual"] <= 1.2,
-        "zero_failed_vms": flex["failed_vms"] == 0,
-        "429s_under_1_percent": flex["throttled_429"] < 0.01 * max(1, flex["requests"]),
-        "fewer_requests_than_naive": all(flex["requests"] < r["requests"] for r in naive) if naive else None,
-    }
-    print("\nflexvmss targets: " + ", ".join(f"{k}={v}" for k, v in checks.items()))
+    flex = [r for r in rows if r["way"] == "flexvmss"]
+    pair = [r for r in rows if r["processes"] == 2]
+    checks: dict[str, Any] = {}
+    for row in flex:
+        n = row["vms"]
+        per = row["requests_per_vm"]
+        checks[f"{n}: within 1.2x of the bound"] = row["vs_lower_bound"] <= 1.2
+        checks[f"{n}: zero failed VMs"] = row["failed_vms"] == 0
+        checks[f"{n}: 429s under 1%"] = row["throttled_share"] < 0.01
+        checks[f"{n}: list pages at most 0.15 per VM"] = per["list"] <= 0.15
+        checks[f"{n}: at most 2.2 requests per VM"] = row["requests"] / n <= 2.2
+        checks[f"{n}: client CPU at most 3 ms per VM"] = row["client_cpu_ms_per_vm"] <= 3.0
+    for row in pair:
+        checks["two processes: 429s under 1%"] = row["throttled_share"] < 0.01
+        checks["two processes: zero failed VMs"] = row["failed_vms"] == 0
+    print("\nflexvmss targets:")
+    for name, ok in checks.items():
+        print(f"  {'ok  ' if ok else 'MISS'} {name}")
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(
         json.dumps(
             {
                 "python": platform.python_version(),
-                "vms": args.vms,
-                "time_scale": args.time_scale,
-                "naive_time_scale": args.naive_time_scale,
-                "lower_bound_seconds": bound,
+                "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "load_average_at_start": load,
+                "cpus": os.cpu_count(),
+                "realism": REALISM,
+                "bound": "per-VM writes admitted at the throttling model's earliest moments, each followed by "
+                "the deallocation duration the emulator drew for it",
                 "ways": rows,
                 "targets": checks,
             },
@@ -294,9 +501,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         + "\n"
     )
-    print(f"wrote {output}")
-    return 0
+    print(f"\nwrote {output}")
+    return 0 if all(checks.values()) else 1
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--client":
+        sys.exit(client_main(sys.argv[2], sys.argv[3]))
     sys.exit(main())

@@ -112,15 +112,22 @@ def actions_table() -> list[str]:
         "",
         "One table (`flexvmss._actions.PER_VM_ACTIONS`) drives the facade's per-VM methods, these",
         "commands and this list. Each acts on every VM of the set, on `--names` or on the VMs",
-        "`--where` selects: one request per VM through the fan-out. A VM's success is what Azure",
-        "confirms: the state the set's VM list shows once the VM has settled (anything else is",
-        "decided by that operation's own status), or the operation's status alone.",
+        "`--where` selects: one request per VM through the fan-out. A VM's outcome is what Azure",
+        "confirms: its operation's own status. When the action changes the VM's state, the set's",
+        "VM list only says *when* to read that status (once the VM shows the end state); when the",
+        "VM ends as it started, Azure's poll hints do. An action Azure answers without an",
+        "operation (simulated eviction) is confirmed by the VM itself.",
         "",
-        "| command | method | azure-mgmt call per VM | success seen as | flags | asks first |",
+        "| command | method | azure-mgmt call per VM | confirmed by | flags | asks first |",
         "|---|---|---|---|---|---|",
     ]
     for action in PER_VM_ACTIONS:
-        confirmed = f"`{action.expect}` in the VM list" if action.expect else "the operation's status"
+        if not action.long_running:
+            confirmed = f"the VM showing `{action.expect}` (Azure gives no operation)"
+        elif action.expect:
+            confirmed = f"the operation's status, read once the VM list shows `{action.expect}`"
+        else:
+            confirmed = "the operation's status, read at Azure's hints"
         flags = ", ".join(f"`{flag.option}`" for flag in action.flags)
         cells = (
             f"`flexvmss {action.command}`",

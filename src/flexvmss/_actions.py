@@ -1,11 +1,12 @@
 """The per-VM actions, as one table: what the facade runs, the CLI offers and the docs list.
 
-Each :class:`VmAction` says which azure-mgmt call acts on one VM, how its success shows in
-the set's VM list, what the command line calls it and whether it destroys something, and which
-yes/no parameters it takes. :class:`flexvmss.aio.FlexScaleSet` has one typed method per row
-(whose body runs the row), ``flexvmss <command>`` is built from the rows, and
-``scripts/gen_docs.py`` writes the table into ``docs/cli.md``. Adding an action is a row here,
-its method on the facade, its behaviour in the emulator and a test.
+Each :class:`VmAction` says which azure-mgmt call acts on one VM, what the VM shows once the
+action is done (which tells the fan-out when to read the operation's status), what the command
+line calls it and whether it destroys something, and which yes/no parameters it takes.
+:class:`flexvmss.aio.FlexScaleSet` has one typed method per row (whose body runs the row),
+``flexvmss <command>`` is built from the rows, and ``scripts/gen_docs.py`` writes the table
+into ``docs/cli.md``. Adding an action is a row here, its method on the facade, its behaviour
+in the emulator and a test.
 
 This module is plain data: the command line reads it while loading, before any Azure code.
 """
@@ -37,10 +38,13 @@ class VmAction:
 
     ``name`` is the operation's name in results and progress events; ``method`` the facade's
     method; ``sdk_method`` the method of ``ComputeManagementClient.virtual_machines``;
-    ``expect`` the power state (or ``"deleted"``) the VM list shows once Azure is done, which
-    lets the fan-out watch many VMs through one list (None: only each operation's own status
-    tells); ``long_running`` is False when Azure answers at once instead of starting a
-    long-running operation.
+    ``expect`` the power state (``"deleted"``, ``"evicted"``) the VM shows once Azure is done,
+    when it differs from the state the VM starts in: the set's VM list then tells the fan-out
+    *when* to read each operation's status, so a thousand operations cost about one status
+    read each. It never decides the outcome: the operation's status does. None when the end
+    state is the start state (restart, redeploy, reimage, maintenance): only Azure's poll hints
+    schedule the status reads. ``long_running`` is False when Azure answers at once (204) and
+    starts no operation to read: the VM itself is then watched until it shows ``expect``.
     """
 
     name: str
@@ -59,12 +63,13 @@ class VmAction:
         return self.method.replace("_", "-")
 
 
-# End states: MicrosoftDocs/azure-compute-docs virtual-machines/states-billing.md (start and
-# restart end Running, power off Stopped, deallocate Deallocated); redeploy "shuts down the
-# virtual machine, moves it to a new node, and powers it back on" (REST reference,
-# Virtual Machines - Redeploy). Reimage, maintenance and eviction end in a state that depends
-# on the VM: their own operation status decides. SDK signatures: azure-mgmt-compute 39
-# (research/real-azure-review.md, "Local checks").
+# End states: MicrosoftDocs/azure-compute-docs virtual-machines/states-billing.md (start ends
+# Running, power off Stopped, deallocate Deallocated; restart ends Running, as it started);
+# redeploy "shuts down the virtual machine, moves it to a new node, and powers it back on" (REST
+# reference, Virtual Machines - Redeploy): it too ends as it started. Reimage and maintenance
+# end in the state the VM was in. A simulated eviction ends deallocated or deleted, as the VM's
+# evictionPolicy says. SDK signatures: azure-mgmt-compute 39 (research/real-azure-review.md,
+# "Local checks").
 PER_VM_ACTIONS: tuple[VmAction, ...] = (
     VmAction("start", "start", "begin_start", "running", "Starting", "Start VMs."),
     VmAction(
@@ -87,8 +92,8 @@ PER_VM_ACTIONS: tuple[VmAction, ...] = (
         destructive=True,
         flags=(ActionFlag("hibernate", "hibernate", "Hibernate: keep the VMs' memory on disk."),),
     ),
-    VmAction("restart", "restart", "begin_restart", "running", "Restarting", "Restart VMs."),
-    VmAction("redeploy", "redeploy", "begin_redeploy", "running", "Redeploying", "Move VMs to a new host."),
+    VmAction("restart", "restart", "begin_restart", None, "Restarting", "Restart VMs."),
+    VmAction("redeploy", "redeploy", "begin_redeploy", None, "Redeploying", "Move VMs to a new host."),
     VmAction(
         "reimage",
         "reimage",
@@ -110,7 +115,7 @@ PER_VM_ACTIONS: tuple[VmAction, ...] = (
         "simulate_eviction",
         "simulate_eviction",
         "simulate_eviction",
-        None,
+        "evicted",
         "Evicting",
         "Simulate the eviction of Spot VMs (Azure refuses it for regular VMs).",
         destructive=True,

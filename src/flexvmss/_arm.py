@@ -440,7 +440,9 @@ class ArmClients:
                 import aiohttp
 
                 self._session = aiohttp.ClientSession(
-                    trust_env=True, cookie_jar=aiohttp.DummyCookieJar(), auto_decompress=False
+                    trust_env=_env_configures_http(),
+                    cookie_jar=aiohttp.DummyCookieJar(),
+                    auto_decompress=False,
                 )
             config.update(session=self._session, session_owner=False)
         sleep = self.settings.runtime.sleep
@@ -558,6 +560,24 @@ _CLIENT_CLASSES: dict[str, tuple[str, str]] = {
 _TRANSPORT_CLASS: Any = None
 
 
+#: Environment variables aiohttp's ``trust_env`` reads (its helpers ``get_env_proxy_for_url``
+#: and ``netrc_from_env``, aiohttp 3.14).
+_HTTP_ENV = ("http_proxy", "https_proxy", "all_proxy", "ws_proxy", "wss_proxy", "no_proxy", "netrc")
+
+
+def _env_configures_http() -> bool:
+    """Whether the environment configures aiohttp (a proxy, or a netrc file): only then is the
+    session built with ``trust_env``. With ``trust_env`` aiohttp looks the proxy variables and
+    the netrc file up again on every request, in a worker thread (``ClientSession._request``,
+    aiohttp 3.14): with nothing to find, two thread hops per request for nothing."""
+    import os
+
+    keys = {key.lower() for key in os.environ}
+    if keys.intersection(_HTTP_ENV):
+        return True
+    return os.path.exists(os.path.expanduser("~/.netrc")) or os.path.exists(os.path.expanduser("~/_netrc"))
+
+
 def _transport_class() -> Any:
     """azure-core's AioHttpTransport with two changes, defined on first use (azure-core's
     aiohttp transport is imported then).
@@ -601,14 +621,24 @@ def _transport_class() -> Any:
 async def send_raw(client: Any, method: str, url: str, *, json: Any = None) -> RawResponse:
     """Send one request through ``client``'s pipeline (any azure-mgmt async client: its
     ``send_request``) and read the whole answer: status, headers and the JSON body (None when
-    it is empty or not JSON)."""
+    it is empty or not JSON).
+
+    The body is decoded once: sent as a stream, azure-core's ContentDecodePolicy leaves it
+    alone (with ``stream=False`` it decodes every JSON answer itself, and ``response.json()``
+    then decodes it a second time)."""
+    import json as json_module
+
     from azure.core.rest import HttpRequest
 
-    response = await client.send_request(HttpRequest(method, url, json=json), stream=False)
+    response = await client.send_request(HttpRequest(method, url, json=json), stream=True)
+    try:
+        data = await response.read()
+    finally:
+        await response.close()
     body: Any = None
-    if response.content:
+    if data:
         try:
-            body = response.json()
+            body = json_module.loads(data)
         except ValueError:
             body = None
     return RawResponse(status=response.status_code, headers=dict(response.headers), json=body)

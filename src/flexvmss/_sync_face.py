@@ -419,9 +419,11 @@ class FlexScaleSet:
         """Delete VMs of the set (all, ``names``, or those ``where`` accepts).
 
         Uses the scale set's batch delete (DeleteInstances, VM names as instance ids,
-        ``forceDeletion`` when ``force``) in chunks of 100, then checks through the VM list
-        which VMs are gone; whatever the batch refused or left is deleted VM by VM through the
-        fan-out engine. One outcome per VM either way.
+        ``forceDeletion`` when ``force``) in chunks of 100: a chunk whose operation Azure
+        reports Succeeded is deleted. The VMs of any chunk Azure refused or failed are deleted
+        VM by VM through the fan-out engine, each confirmed by its own operation's status (or,
+        for a VM already gone, by its 404 and those of the disks and NICs it deletes with it).
+        One outcome per VM either way.
 
         What the VMs leave behind (disks, NICs, public IPs whose deleteOption is not Delete) is
         tagged for the set first, so :meth:`delete` removes it when the set is torn down.

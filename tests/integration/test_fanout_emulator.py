@@ -111,7 +111,7 @@ def _power_states(emu: Any, set_id: str) -> dict[str, str]:
         c.close()
 
 
-async def test_deallocating_a_set_costs_one_action_per_vm_and_a_few_lists(emu, scale_set):
+async def test_deallocating_a_set_costs_one_action_and_one_status_read_per_vm_and_a_few_lists(emu, scale_set):
     set_id, names = scale_set
     before = emu.counters()
     clients = _clients(emu)
@@ -127,7 +127,8 @@ async def test_deallocating_a_set_costs_one_action_per_vm_and_a_few_lists(emu, s
     assert result.succeeded == names, result.summary()
     assert set(_power_states(emu, set_id).values()) == {"PowerState/deallocated"}
     assert spent["action"] == N_VMS  # one POST per VM, nothing re-sent
-    assert spent.get("poll", 0) == 0  # observed through the set's list, not per-operation polls
+    # each VM confirmed by its operation's status, read about once, when the list showed it done
+    assert N_VMS <= spent["poll"] <= 1.3 * N_VMS
     assert 1 <= spent["list"] <= 15
     # flexvmss counted what the emulator served
     assert result.requests["action"] == spent["action"]

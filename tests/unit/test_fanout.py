@@ -1,17 +1,32 @@
-"""The fan-out executor against a fake Azure: outcomes per VM, few observation requests,
-retryable re-issues, deadline, cancellation. Time is a fake clock advanced by the fake sleep."""
+"""The fan-out executor against a fake Azure: an outcome per VM only once its operation's status
+(or a fact that cannot be stale) says so, few observation requests, retryable re-issues,
+re-queues after long Retry-Afters, deadline, cancellation.
+
+The fake Azure is eventually consistent on purpose: a VM shows an accepted change only after a
+lag, list reads may be a round stale, a failed operation may leave its VM untouched, and status
+answers may be lost. Time is a discrete-event virtual clock: sleeping costs nothing, and time
+moves to the next timer once every task waits."""
 
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import json
+import random
 from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
-from flexvmss._errors import ConflictError, DeadlineExceededError, ThrottledError
+from flexvmss._errors import (
+    ConflictError,
+    DeadlineExceededError,
+    ThrottledError,
+    TransportError,
+)
 from flexvmss._fanout import (
     BatchFailedError,
     BatchResult,
@@ -22,42 +37,76 @@ from flexvmss._fanout import (
     ObservationHub,
     OperationStatus,
     Outcome,
-    PendingOperation,
     SkipVm,
+    StatusUnreadable,
     as_expectation,
     batch_succeeded,
     merge_results,
 )
-from flexvmss._fanout._observer import _status_from_response
+from flexvmss._fanout._observer import status_from_response
 from flexvmss._pipeline import retryable_lro
 from flexvmss._runtime import DEFAULT_RUNTIME, Runtime
 
 RG = "rg"
 SET_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/web"
+T = TypeVar("T")
 
 
-class FakeClock:
+class EventClock:
+    """Virtual time: ``sleep(s)`` waits until the clock reaches ``now + s``; :meth:`run` drives
+    the clock, moving it to the next timer whenever no task of the loop is ready to run."""
+
     def __init__(self) -> None:
         self.now = 1000.0
         self.sleeps: list[float] = []
+        self._timers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
 
     def __call__(self) -> float:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
-
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._timers, (self.now + seconds, next(self._seq), future))
+        await future
 
     def runtime(self, **fields: Any) -> Runtime:
-        """A runtime on this clock, for the engine (nothing global is replaced)."""
         return Runtime(clock=self, sleep=self.sleep, **fields)
+
+    async def _drive(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            for _ in range(200):
+                await asyncio.sleep(0)
+                if not loop._ready:  # type: ignore[attr-defined]  # every other task waits
+                    break
+            while self._timers and self._timers[0][2].done():
+                heapq.heappop(self._timers)
+            if not self._timers:
+                continue
+            at = self._timers[0][0]
+            self.now = max(self.now, at)
+            while self._timers and self._timers[0][0] <= self.now:
+                _, _, future = heapq.heappop(self._timers)
+                if not future.done():
+                    future.set_result(None)
+
+    async def run(self, awaitable: Awaitable[T]) -> T:
+        driver = asyncio.ensure_future(self._drive())
+        try:
+            return await awaitable
+        finally:
+            driver.cancel()
+            await asyncio.gather(driver, return_exceptions=True)
 
 
 @pytest.fixture
-def clock():
-    return FakeClock()
+def clock() -> EventClock:
+    return EventClock()
 
 
 class FakeHttpResponse:
@@ -84,57 +133,120 @@ class Plan:
 
     durations: list[float] = field(default_factory=lambda: [10.0])
     fail_codes: list[str | None] = field(default_factory=lambda: [None])
-    initial_error: Exception | None = None
+    initial_errors: list[Exception] = field(default_factory=list)
     never_ends: bool = False
 
 
 @dataclass
 class FakeOp:
     vm: str
+    url: str
+    start: float
     done_at: float
     code: str | None
     never_ends: bool
+    before: tuple[str, str]  # (provisioning, power) before the operation
+
+    def done(self, now: float) -> bool:
+        return not self.never_ends and now >= self.done_at
+
+    def succeeded(self, now: float) -> bool:
+        return self.done(now) and self.code is None
 
 
 class FakeAzure:
-    """VMs, operations and the two observation calls, with request counts."""
+    """Scale-set VMs, their operations and every read the hub makes, with request counts.
 
-    def __init__(self, clock: FakeClock, names: list[str], power: str = "running") -> None:
+    Eventually consistent as configured: ``lag`` (a VM shows an accepted change only that
+    long after the 202), ``stale`` (the chance a list page is answered as it was last time),
+    ``leaves_state`` (a failed operation leaves the VM as it was), ``lose`` (the chance a status
+    read's answer is lost: it raises a TransportError), ``target`` (the power state an
+    operation leaves the VM in; None: unchanged, like a restart)."""
+
+    def __init__(
+        self,
+        clock: EventClock,
+        names: list[str],
+        *,
+        power: str = "running",
+        target: str | None = "deallocated",
+        lag: float = 0.0,
+        stale: float = 0.0,
+        leaves_state: bool = False,
+        lose: float = 0.0,
+        page_size: int = 100,
+        hint: float = 10.0,
+        seed: int = 0,
+    ) -> None:
         self.clock = clock
-        self.vms: dict[str, dict[str, Any]] = {n.lower(): self._vm(n, "Succeeded", power) for n in names}
+        self.names = list(names)
+        self.power = {n.lower(): power for n in names}
         self.plans: dict[str, Plan] = {}
         self.ops: dict[str, FakeOp] = {}
+        self.latest: dict[str, FakeOp] = {}
         self.attempts: Counter[str] = Counter()
         self.calls: Counter[str] = Counter()
         self.in_flight_initial = 0
         self.max_in_flight_initial = 0
         self.list_errors: list[Exception] = []
-        self.target_power = "deallocated"
+        self.status_errors: dict[str, list[Exception]] = {}
+        self.forgotten: set[str] = set()
+        self.deleted: set[str] = set()
+        self.hibernated: set[str] = set()
+        self.leftovers: dict[str, set[str]] = {}
+        self.target = target
+        self.lag = lag
+        self.stale = stale
+        self.leaves_state = leaves_state
+        self.lose = lose
+        self.page_size = page_size
+        self.hint = hint
+        self.rng = random.Random(seed)
+        self._last_page: dict[str | None, ListPage] = {}
+        self.hibernate = False
 
-    @staticmethod
-    def _vm(name: str, state: str, power: str) -> dict[str, Any]:
+    # ------------------------------------------------------------------ truth
+    def vm_json(self, name: str) -> dict[str, Any] | None:
+        """The VM as a read shows it now (lag and failed-operation behaviour applied)."""
+        key = name.lower()
+        now = self.clock.now
+        op = self.latest.get(key)
+        state, power = "Succeeded", self.power[key]
+        if op is not None:
+            if now < op.start + self.lag:
+                state, power = op.before
+            elif not op.done(now):
+                state = "Deleting" if self.target == "deleted" else "Updating"
+                power = {"deallocated": "deallocating", "stopped": "stopping", "running": "starting"}.get(
+                    self.target or "", op.before[1]
+                )
+            elif op.code is None:
+                if self.target == "deleted":
+                    return None
+                state, power = "Succeeded", self.target or op.before[1]
+            elif self.leaves_state:
+                state, power = op.before
+            else:
+                state, power = "Failed", op.before[1]
+        if key in self.deleted:
+            return None
+        statuses = [{"code": f"ProvisioningState/{state.lower()}"}, {"code": f"PowerState/{power}"}]
+        if key in self.hibernated and op is not None and op.succeeded(now):
+            statuses.append({"code": "HibernationState/Hibernated"})
         return {
             "name": name,
-            "properties": {
-                "provisioningState": state,
-                "instanceView": {
-                    "statuses": [
-                        {"code": f"ProvisioningState/{state.lower()}"},
-                        {"code": f"PowerState/{power}"},
-                    ]
-                },
-            },
+            "properties": {"provisioningState": state, "instanceView": {"statuses": statuses}},
         }
 
-    def _settle(self) -> None:
-        for op in self.ops.values():
-            if op.never_ends or op.done_at > self.clock.now:
-                continue
-            if op.code is None:
-                self.vms[op.vm.lower()] = self._vm(op.vm, "Succeeded", self.target_power)
-            else:
-                self.vms[op.vm.lower()] = self._vm(op.vm, "Failed", "running")
+    def succeeded_at(self, name: str, now: float) -> bool:
+        op = self.latest.get(name.lower())
+        return op is not None and op.succeeded(now)
 
+    def failed_at(self, name: str, now: float) -> bool:
+        op = self.latest.get(name.lower())
+        return op is not None and op.done(now) and op.code is not None
+
+    # ------------------------------------------------------------------ the action
     async def begin(self, name: str, polling: HubPolling) -> Any:
         """What a ``begin_deallocate(..., polling=polling)`` + ``result()`` does."""
         plan = self.plans.get(name, Plan())
@@ -147,38 +259,74 @@ class FakeAzure:
             await self.clock.sleep(0.05)  # the initial request's round trip
         finally:
             self.in_flight_initial -= 1
-        if plan.initial_error is not None:
-            raise plan.initial_error
+        if plan.initial_errors:
+            raise plan.initial_errors.pop(0)
         index = min(attempt, len(plan.durations) - 1)
+        key = name.lower()
         url = f"https://emu/ops/{name}-{attempt}"
-        self.ops[url] = FakeOp(
-            name, self.clock.now + plan.durations[index], plan.fail_codes[index], plan.never_ends
+        view = self.vm_json(name) or {"properties": {"provisioningState": "Succeeded"}}
+        before = (
+            str(view["properties"]["provisioningState"]),
+            self.power[key] if self.latest.get(key) is None else self._settled_power(key),
         )
-        self.vms[name.lower()] = self._vm(name, "Updating", "deallocating")
-        polling.initialize(
-            None,
-            FakePipelineResponse(FakeHttpResponse(202, {"Azure-AsyncOperation": url, "Retry-After": "5"})),
-            None,
-        )
+        op = FakeOp(
+            name, url, self.clock.now, self.clock.now + plan.durations[index], plan.fail_codes[index],
+            plan.never_ends, before,
+        )  # fmt: skip
+        self.ops[url] = op
+        self.latest[key] = op
+        if self.hibernate:
+            self.hibernated.add(key)
+        location = url.replace("/ops/", "/opresults/") + "?monitor=true"
+        headers = {"Azure-AsyncOperation": url, "Location": location, "Retry-After": str(self.hint)}
+        polling.initialize(None, FakePipelineResponse(FakeHttpResponse(202, headers)), None)
         await polling.run()
         return polling.resource()
 
-    # Observer protocol
+    def _settled_power(self, key: str) -> str:
+        op = self.latest[key]
+        if op.succeeded(self.clock.now):
+            return self.target or op.before[1]
+        return op.before[1]
+
+    # ------------------------------------------------------------------ the Observer protocol
     async def list_vms(self, resource_group: str, scale_set_id: str) -> dict[str, Any]:
+        raise AssertionError("the fake is read page by page")
+
+    async def list_page(self, resource_group: str, scale_set_id: str, link: str | None) -> ListPage:
         self.calls["list"] += 1
         await asyncio.sleep(0)
         if self.list_errors:
             raise self.list_errors.pop(0)
-        self._settle()
-        return {k: dict(v) for k, v in self.vms.items()}
+        last = self._last_page.get(link)
+        if last is not None and self.rng.random() < self.stale:
+            self.calls["stale"] += 1
+            return last
+        start = int(link.rsplit("=", 1)[1]) if link else 0
+        alive = [n for n in self.names if self.vm_json(n) is not None]
+        chunk = alive[start : start + self.page_size]
+        vms = {n.lower(): self.vm_json(n) for n in chunk}
+        more = start + self.page_size < len(alive)
+        page = ListPage(vms, f"https://emu/list?skip={start + self.page_size}" if more else None)  # type: ignore[arg-type]
+        self._last_page[link] = page
+        return page
 
     async def operation_status(self, url: str, *, location: bool) -> OperationStatus:
         self.calls["poll"] += 1
+        self.calls["poll_location" if location else "poll_async"] += 1
         await asyncio.sleep(0)
-        op = self.ops[url]
-        if op.never_ends or op.done_at > self.clock.now:
-            return OperationStatus("InProgress", retry_after=5.0)
-        self._settle()
+        base = url.split("?", 1)[0]
+        queued = self.status_errors.get(base)
+        if queued:
+            raise queued.pop(0)
+        if base in self.forgotten:
+            raise StatusUnreadable("read operation status", status=404, code="NotFound", message="unknown")
+        if self.lose and self.rng.random() < self.lose:
+            raise TransportError("read operation status", code="ServiceResponseError", message="lost")
+        op = self.ops[base.replace("/opresults/", "/ops/")]
+        now = self.clock.now
+        if not op.done(now):
+            return OperationStatus("InProgress", retry_after=30.0)
         if op.code is None:
             return OperationStatus("Succeeded")
         return OperationStatus(
@@ -187,54 +335,126 @@ class FakeAzure:
             correlation_id=f"corr-{op.vm}",
         )
 
+    async def read_vm(self, resource_group: str, name: str) -> dict[str, Any] | None:
+        self.calls["read_vm"] += 1
+        await asyncio.sleep(0)
+        return self.vm_json(name)
 
-def fanout(azure: FakeAzure, clock: FakeClock, **kwargs: Any) -> FanOut:
+    async def exists(self, resource_id: str) -> bool:
+        self.calls["exists"] += 1
+        await asyncio.sleep(0)
+        return any(resource_id in ids for ids in self.leftovers.values())
+
+
+class Audit:
+    """Every 'done'/'failed' event checked against the truth at the moment it was reported."""
+
+    def __init__(self, azure: FakeAzure) -> None:
+        self.azure = azure
+        self.false_successes: list[str] = []
+        self.false_failures: list[str] = []
+
+    def __call__(self, event: Any) -> None:
+        now = self.azure.clock.now
+        if event.kind == "done" and not self.azure.succeeded_at(event.vm, now):
+            self.false_successes.append(event.vm)
+        if event.kind == "failed" and not self.azure.failed_at(event.vm, now):
+            self.false_failures.append(f"{event.vm}: {event.detail}")
+
+
+def fanout(azure: FakeAzure, clock: EventClock, **kwargs: Any) -> FanOut:
     kwargs.setdefault("default_interval", 5.0)
     return FanOut(None, observer=azure, runtime=clock.runtime(), **kwargs)
 
 
-async def run(engine: FanOut, azure: FakeAzure, names: list[str], **kwargs: Any) -> BatchResult:
-    return await engine.run(
-        "deallocate",
-        names,
-        azure.begin,
-        expect=kwargs.pop("expect", Expectation.power("deallocated")),
-        scale_set_id=SET_ID,
-        resource_group=RG,
-        **kwargs,
+async def run(
+    engine: FanOut, azure: FakeAzure, names: list[str], *, clock: EventClock, **kwargs: Any
+) -> BatchResult:
+    return await clock.run(
+        engine.run(
+            kwargs.pop("operation", "deallocate"),
+            names,
+            kwargs.pop("begin", azure.begin),
+            expect=kwargs.pop("expect", Expectation.power("deallocated")),
+            scale_set_id=kwargs.pop("scale_set_id", SET_ID),
+            resource_group=RG,
+            **kwargs,
+        )
     )
 
 
 NAMES = [f"web_{i:04x}" for i in range(50)]
 
 
-async def test_many_vms_are_observed_with_a_few_list_calls_not_one_poll_each(clock):
-    azure = FakeAzure(clock, NAMES)
-    engine = fanout(azure, clock, concurrency=20)
-    result = await run(engine, azure, NAMES)
-    assert result.succeeded == NAMES
-    assert result.ok and not result.failed
-    assert azure.calls["poll"] == 0
-    assert 1 <= azure.calls["list"] < len(NAMES) / 3  # one request per round for all 50, not one per VM
+# ----------------------------------------------------------------------------- confirmed outcomes
+
+
+async def test_each_vm_is_confirmed_by_one_status_read_scheduled_by_a_few_list_pages(clock):
+    azure = FakeAzure(clock, NAMES, page_size=10)
+    audit = Audit(azure)
+    engine = fanout(azure, clock, concurrency=20, on_event=audit)
+    result = await run(engine, azure, NAMES, clock=clock)
+    assert result.succeeded == NAMES and result.ok
+    assert audit.false_successes == [] and audit.false_failures == []
+    assert azure.calls["poll"] == len(NAMES)  # one status read each, when the list showed it done
+    assert azure.calls["list"] <= 0.3 * len(NAMES)
+    assert engine.hub is not None and engine.hub.stats.resolved_by_status == len(NAMES)
     assert all(
         r.attempts == 1 and r.duration is not None and r.duration >= 10 for r in result.results.values()
     )
 
 
-async def test_a_few_vms_are_polled_individually(clock):
+async def test_a_few_vms_are_read_through_their_status_only(clock):
     names = NAMES[:3]
     azure = FakeAzure(clock, names)
-    result = await run(fanout(azure, clock), azure, names)
+    result = await run(fanout(azure, clock), azure, names, clock=clock)
     assert result.succeeded == names
     assert azure.calls["list"] == 0
     assert azure.calls["poll"] >= 3
 
 
-async def test_initial_requests_never_exceed_the_concurrency_bound(clock):
-    azure = FakeAzure(clock, NAMES)
-    result = await run(fanout(azure, clock, concurrency=7), azure, NAMES)
+async def test_a_vm_that_looks_done_is_not_reported_until_its_status_says_so(clock):
+    """The list shows the end state (the VM was already deallocated, or Azure shows the state
+    before the operation completes) while the operation still runs."""
+    azure = FakeAzure(clock, NAMES[:12], power="deallocated", page_size=5)
+    for name in azure.names:
+        azure.plans[name] = Plan(durations=[60.0])
+    audit = Audit(azure)
+    result = await run(fanout(azure, clock, observe="list", on_event=audit), azure, azure.names, clock=clock)
     assert result.ok
-    assert azure.max_in_flight_initial == 7
+    assert audit.false_successes == []
+    assert all(r.duration is not None and r.duration >= 60 for r in result.results.values())
+
+
+async def test_a_failed_operation_that_left_its_vm_untouched_is_reported_failed(clock):
+    azure = FakeAzure(clock, NAMES[:12], leaves_state=True)
+    azure.plans[NAMES[3]] = Plan(durations=[20.0], fail_codes=["AllocationFailed"])
+    audit = Audit(azure)
+    result = await run(fanout(azure, clock, observe="list", on_event=audit), azure, azure.names, clock=clock)
+    assert result.failed == [NAMES[3]]
+    assert result.results[NAMES[3]].error.code == "AllocationFailed"
+    assert audit.false_successes == [] and audit.false_failures == []
+
+
+@pytest.mark.parametrize("fails", [False, True])
+async def test_an_operation_whose_end_state_is_its_start_state_is_confirmed_by_its_status(clock, fails):
+    """A restart: the VM is running before and after, so the list cannot tell; a failed restart
+    that leaves the VM running is still reported failed."""
+    azure = FakeAzure(clock, NAMES[:20], target=None, leaves_state=True)
+    if fails:
+        azure.plans[NAMES[5]] = Plan(durations=[30.0], fail_codes=["InternalExecutionError"] * 3)
+    audit = Audit(azure)
+    result = await run(
+        fanout(azure, clock, on_event=audit),
+        azure,
+        azure.names,
+        clock=clock,
+        operation="restart",
+        expect=None,
+    )
+    assert audit.false_successes == [] and audit.false_failures == []
+    assert azure.calls["list"] == 0  # a look at the VM cannot tell: only the status is read
+    assert result.failed == ([NAMES[5]] if fails else [])
 
 
 @pytest.mark.parametrize("observe", ["list", "poll"])
@@ -245,7 +465,7 @@ async def test_errors_are_attached_to_their_own_vm_whatever_the_completion_order
     for i, name in enumerate(names):
         code = ("AllocationFailed", "SkuNotAvailable")[i % 2] if i % 3 == 0 else None
         azure.plans[name] = Plan(durations=[100.0 - i * 7], fail_codes=[code])
-    result = await run(fanout(azure, clock, observe=observe), azure, names)
+    result = await run(fanout(azure, clock, observe=observe), azure, names, clock=clock)
     failing = [n for i, n in enumerate(names) if i % 3 == 0]
     assert result.failed == failing
     for name in failing:
@@ -256,13 +476,208 @@ async def test_errors_are_attached_to_their_own_vm_whatever_the_completion_order
     assert sorted(result.succeeded + result.failed) == sorted(names)
 
 
+@pytest.mark.parametrize("seed", range(6))
+async def test_stale_lagged_and_lost_reads_never_produce_a_false_outcome(clock, seed):
+    """Visibility lag, stale list pages, failed operations that leave the VM as it was, and a
+    third of the status answers lost: every VM reported succeeded had succeeded when it was
+    reported, every VM reported failed had failed."""
+    rng = random.Random(seed)
+    names = [f"vm_{i:03d}" for i in range(60)]
+    azure = FakeAzure(clock, names, lag=4.0, stale=0.5, leaves_state=True, lose=0.33, page_size=8, seed=seed)
+    for name in names:
+        code = rng.choice(["AllocationFailed", "InternalExecutionError"]) if rng.random() < 0.15 else None
+        azure.plans[name] = Plan(durations=[rng.uniform(20, 80)], fail_codes=[code])
+    audit = Audit(azure)
+    result = await run(fanout(azure, clock, concurrency=16, on_event=audit), azure, names, clock=clock)
+    assert audit.false_successes == []
+    assert audit.false_failures == []
+    assert not result.not_started and not result.cancelled
+    for name in names:
+        assert (name in result.succeeded) == azure.succeeded_at(name, clock.now)
+
+
+async def test_lost_status_answers_never_fail_a_vm_that_did_deallocate(clock):
+    """Most status answers lost: the hub reads again (alternating between the operation's two
+    URLs), for as long as it takes; nothing is reported failed for a read it could not make."""
+    azure = FakeAzure(clock, NAMES[:3], lose=0.85, seed=3)
+    result = await run(fanout(azure, clock), azure, azure.names, clock=clock)
+    assert result.succeeded == azure.names
+    assert azure.calls["poll_location"] > 0 and azure.calls["poll_async"] > 0
+
+
+async def test_a_status_url_that_forgot_the_operation_is_read_through_the_other_one(clock):
+    azure = FakeAzure(clock, NAMES[:2])
+    azure.forgotten = {f"https://emu/ops/{NAMES[0]}-0"}
+    result = await run(fanout(azure, clock), azure, azure.names, clock=clock)
+    assert result.succeeded == azure.names
+    assert azure.calls["poll_location"] >= 1
+
+
+async def test_a_delete_whose_status_is_gone_is_confirmed_by_the_vm_s_404_and_its_leftovers(clock):
+    names = NAMES[:2]
+    azure = FakeAzure(clock, names, target="deleted")
+    # both status URLs of every operation forgot it: only facts can confirm the deletion
+    azure.forgotten = {f"https://emu/{kind}/{n}-0" for n in names for kind in ("ops", "opresults")}
+    nic = f"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/{names[1]}-nic"
+    azure.leftovers = {names[1]: {nic}}
+    engine = fanout(azure, clock)
+
+    async def nic_goes_later() -> None:
+        await clock.sleep(80.0)
+        azure.leftovers = {}
+
+    result, _ = await clock.run(
+        asyncio.gather(
+            engine.run(
+                "delete", names, azure.begin, expect="deleted", scale_set_id=SET_ID, resource_group=RG,
+                leftovers={names[0]: (), names[1]: (nic,)},
+            ),
+            nic_goes_later(),
+        )
+    )  # fmt: skip
+    assert result.succeeded == names
+    assert result.results[names[1]].finished_at is not None
+    assert result.results[names[1]].finished_at >= 80.0  # not before its NIC was gone
+    assert azure.calls["exists"] >= 2
+
+
+async def test_a_delete_whose_leftover_never_goes_is_reported_failed(clock):
+    names = NAMES[:1]
+    azure = FakeAzure(clock, names, target="deleted")
+    azure.forgotten = {f"https://emu/{kind}/{names[0]}-0" for kind in ("ops", "opresults")}
+    nic = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkInterfaces/stuck"
+    azure.leftovers = {names[0]: {nic}}
+    result = await run(
+        fanout(azure, clock), azure, names, clock=clock, operation="delete", expect="deleted",
+        leftovers={names[0]: (nic,)},
+    )  # fmt: skip
+    assert result.failed == names
+    assert result.results[names[0]].error.code == "LeftoversRemain"
+
+
+async def test_a_vm_pending_in_the_list_past_the_bound_gets_its_status_read(clock):
+    """The list keeps showing a VM in transition (stuck stale): its status is read once the
+    operation is older than the bound, and Azure's answer ends it."""
+    azure = FakeAzure(clock, NAMES[:12], page_size=50)
+    for name in azure.names:
+        azure.plans[name] = Plan(durations=[30.0])
+    frozen = {n.lower(): azure.vm_json(n) for n in azure.names}
+
+    def still_in_transition(name: str) -> dict[str, Any]:
+        return {
+            "name": name,
+            "properties": {
+                "provisioningState": "Updating",
+                "instanceView": {"statuses": [{"code": "PowerState/deallocating"}]},
+            },
+        }
+
+    real = azure.vm_json
+    azure.vm_json = lambda name: still_in_transition(name) if name.lower() in frozen else real(name)  # type: ignore[method-assign]
+    engine = fanout(azure, clock, observe="list")
+    result = await run(engine, azure, azure.names, clock=clock)
+    assert result.ok
+    assert engine.hub is not None and engine.hub.stats.poll_reasons["bound"] >= len(azure.names)
+    assert all(r.duration is not None and r.duration >= 120.0 for r in result.results.values())
+
+
+@pytest.mark.parametrize("hibernates", [True, False])
+async def test_hibernation_is_confirmed_by_the_instance_view(clock, hibernates):
+    names = NAMES[:2]
+    azure = FakeAzure(clock, names)
+    azure.hibernate = hibernates
+    result = await run(
+        fanout(azure, clock),
+        azure,
+        names,
+        clock=clock,
+        expect=Expectation.power("deallocated", hibernated=True),
+    )
+    if hibernates:
+        assert result.succeeded == names
+    else:
+        assert result.failed == names
+        assert {r.error.code for r in result.results.values()} == {"HibernationNotConfirmed"}
+    assert azure.calls["read_vm"] >= 2
+
+
+async def test_an_eviction_without_an_operation_is_confirmed_by_the_vm_itself(clock):
+    """Simulated eviction: Azure answers 204 and gives no operation; the VM showing itself
+    deallocated (or gone) is the confirmation."""
+    names = NAMES[:3]
+    azure = FakeAzure(clock, names)
+
+    async def evict(name: str, polling: HubPolling) -> Any:
+        azure.calls["action"] += 1
+        op = FakeOp(
+            name,
+            f"https://emu/ops/{name}",
+            clock.now,
+            clock.now + 12.0,
+            None,
+            False,
+            ("Succeeded", "running"),
+        )
+        azure.ops[op.url] = op
+        azure.latest[name.lower()] = op
+        return await polling.watch()
+
+    audit = Audit(azure)
+    result = await run(
+        fanout(azure, clock, on_event=audit), azure, names, clock=clock, begin=evict, expect="evicted",
+        operation="simulate_eviction",
+    )  # fmt: skip
+    assert result.succeeded == names
+    assert audit.false_successes == []
+    assert azure.calls["poll"] == 0 and azure.calls["read_vm"] >= 3
+
+
+# ----------------------------------------------------------------------------- throttling, deadline
+
+
+async def test_a_long_retry_after_requeues_the_vm_instead_of_failing_it(clock):
+    names = NAMES[:3]
+    azure = FakeAzure(clock, names)
+    long_wait = ThrottledError(
+        "deallocate", retry_after=300.0, scope="write", status=429, code="ClientThrottled"
+    )
+    azure.plans[names[1]] = Plan(initial_errors=[long_wait])
+    events: list[Any] = []
+    result = await run(fanout(azure, clock, on_event=events.append), azure, names, clock=clock)
+    assert result.succeeded == names
+    assert azure.attempts[names[1]] == 2
+    assert result.results[names[1]].finished_at is not None and result.results[names[1]].finished_at >= 300.0
+    assert any(e.kind == "waiting" and e.vm == names[1] and "re-queued" in e.detail for e in events)
+
+
+async def test_a_vm_still_requeued_at_the_deadline_is_not_started_not_failed(clock):
+    names = NAMES[:2]
+    azure = FakeAzure(clock, names)
+    long_wait = ThrottledError(
+        "deallocate", retry_after=1200.0, scope="write", status=429, code="ClientThrottled"
+    )
+    azure.plans[names[1]] = Plan(initial_errors=[long_wait])
+    result = await run(fanout(azure, clock, deadline=200.0), azure, names, clock=clock)
+    assert result.succeeded == [names[0]]
+    assert result.not_started == [names[1]]
+    assert "throttled" in result.results[names[1]].detail
+    assert result.failed == []
+
+
+async def test_initial_requests_never_exceed_the_concurrency_bound(clock):
+    azure = FakeAzure(clock, NAMES)
+    result = await run(fanout(azure, clock, concurrency=7), azure, NAMES, clock=clock)
+    assert result.ok
+    assert azure.max_in_flight_initial == 7
+
+
 async def test_a_refused_initial_request_fails_only_that_vm(clock):
     names = NAMES[:4]
     azure = FakeAzure(clock, names)
     azure.plans[names[2]] = Plan(
-        initial_error=ConflictError("deallocate vm x", code="OperationNotAllowed", message="busy")
+        initial_errors=[ConflictError("deallocate vm x", code="OperationNotAllowed", message="busy")]
     )
-    result = await run(fanout(azure, clock), azure, names)
+    result = await run(fanout(azure, clock), azure, names, clock=clock)
     assert result.failed == [names[2]]
     assert isinstance(result.results[names[2]].error, ConflictError)
     assert result.succeeded == [names[0], names[1], names[3]]
@@ -273,7 +688,7 @@ async def test_retryable_lro_failures_are_reissued_and_reported(clock):
     azure = FakeAzure(clock, names)
     azure.plans[names[1]] = Plan(durations=[10.0, 10.0], fail_codes=["RetryableError", None])
     events = []
-    result = await run(fanout(azure, clock, on_event=events.append), azure, names)
+    result = await run(fanout(azure, clock, on_event=events.append), azure, names, clock=clock)
     assert result.ok
     assert result.results[names[1]].attempts == 2
     assert azure.attempts[names[1]] == 2
@@ -284,7 +699,7 @@ async def test_retryable_failures_stop_after_the_policy_attempts(clock):
     names = NAMES[:1]
     azure = FakeAzure(clock, names)
     azure.plans[names[0]] = Plan(durations=[5.0], fail_codes=["OperationPreempted"])
-    result = await run(fanout(azure, clock), azure, names)
+    result = await run(fanout(azure, clock), azure, names, clock=clock)
     assert result.failed == names
     assert result.results[names[0]].error.code == "OperationPreempted"
     assert azure.attempts[names[0]] == 3
@@ -294,7 +709,7 @@ async def test_nic_reservation_is_waited_out_before_reissuing(clock):
     names = NAMES[:1]
     azure = FakeAzure(clock, names)
     azure.plans[names[0]] = Plan(durations=[5.0, 5.0], fail_codes=["NicReservedForAnotherVm", None])
-    result = await run(fanout(azure, clock), azure, names)
+    result = await run(fanout(azure, clock), azure, names, clock=clock)
     assert result.ok
     assert max(clock.sleeps) >= 180.0
 
@@ -303,7 +718,7 @@ async def test_non_retryable_failures_are_not_reissued(clock):
     names = NAMES[:1]
     azure = FakeAzure(clock, names)
     azure.plans[names[0]] = Plan(durations=[5.0], fail_codes=["AllocationFailed"])
-    result = await run(fanout(azure, clock), azure, names)
+    result = await run(fanout(azure, clock), azure, names, clock=clock)
     assert azure.attempts[names[0]] == 1
     assert result.results[names[0]].error.code == "AllocationFailed"
 
@@ -313,7 +728,7 @@ async def test_deadline_stops_issuing_and_reports_truthfully(clock):
     azure = FakeAzure(clock, names)
     for name in names:
         azure.plans[name] = Plan(never_ends=True)
-    result = await run(fanout(azure, clock, concurrency=2, deadline=30.0), azure, names)
+    result = await run(fanout(azure, clock, concurrency=2, deadline=30.0), azure, names, clock=clock)
     assert result.interrupted == "deadline"
     assert not result.succeeded
     started = [n for n in names if azure.attempts[n]]
@@ -336,7 +751,7 @@ async def test_cancel_returns_the_partial_result(clock):
             engine.cancel()
 
     engine.on_event = on_event
-    result = await run(engine, azure, names)
+    result = await run(engine, azure, names, clock=clock)
     assert result.interrupted == "cancelled"
     assert result.cancelled == names[:2]
     assert result.not_started == names[2:]
@@ -349,7 +764,7 @@ async def test_task_cancellation_reraises_with_the_partial_result(clock):
     for name in names:
         azure.plans[name] = Plan(durations=[1000.0])
     engine = fanout(azure, clock, concurrency=4)
-    task = asyncio.ensure_future(run(engine, azure, names))
+    task = asyncio.ensure_future(run(engine, azure, names, clock=clock))
     while sum(azure.attempts.values()) < 4:
         await asyncio.sleep(0)
     task.cancel()
@@ -363,7 +778,7 @@ async def test_a_throttled_list_is_never_taken_as_an_empty_answer(clock):
     names = NAMES[:20]
     azure = FakeAzure(clock, names)
     azure.list_errors = [ThrottledError("list VMs", retry_after=30.0, scope="read", status=429)]
-    result = await run(fanout(azure, clock, observe="list"), azure, names)
+    result = await run(fanout(azure, clock, observe="list"), azure, names, clock=clock)
     assert result.succeeded == names
     assert azure.calls["list"] >= 2
 
@@ -377,15 +792,10 @@ async def test_skipped_vms_send_nothing(clock):
             raise SkipVm("already deallocated")
         return await azure.begin(name, polling)
 
-    result = await fanout(azure, clock).run(
-        "deallocate",
-        names,
-        begin,
-        expect="deallocated",
-        scale_set_id=SET_ID,
-        resource_group=RG,
+    result = await run(
+        fanout(azure, clock), azure, names, clock=clock, begin=begin, expect="deallocated",
         skip={names[2]: "protected"},
-    )
+    )  # fmt: skip
     assert result.skipped == [names[0], names[2]]
     assert result.results[names[2]].detail == "protected"
     assert azure.attempts[names[2]] == 0
@@ -398,33 +808,127 @@ async def test_events_stream_ends_with_the_batch(clock):
     azure = FakeAzure(clock, names)
     engine = fanout(azure, clock)
     stream = engine.events()
-    result = await run(engine, azure, names)
+    result = await run(engine, azure, names, clock=clock)
     kinds = [event async for event in stream]
     done = [e for e in kinds if e.kind == "done"]
     assert sorted(e.vm for e in done) == sorted(result.succeeded)
     assert done[-1].done == 3 and done[-1].total == 3
 
 
-async def test_a_list_snapshot_older_than_an_operation_does_not_resolve_it(clock):
-    azure = FakeAzure(clock, ["vm1"], power="deallocated")  # looks done before the op even starts
-    hub = ObservationHub(azure, mode="list", clock=clock, sleep=clock.sleep, default_interval=5.0)
-    loop = asyncio.get_running_loop()
-    op = PendingOperation(
-        vm="vm1",
-        operation="deallocate vm vm1",
-        resource_group=RG,
-        scale_set_id=SET_ID,
-        expect=Expectation.power("deallocated"),
-        status_url="https://emu/ops/x",
-        location=False,
-        accepted_at=clock.now + 1,
-        retry_after=5.0,
-        due_at=clock.now,
-        future=loop.create_future(),
-    )
-    hub._ops.append(op)
-    to_poll = await hub._list_round(RG, SET_ID, op.group, [op])
-    assert to_poll == [] and not op.future.done()
+async def test_waits_go_through_the_runtime_sleep_and_time_through_its_clock(clock):
+    """A deadline of an hour expires in no real time: the engine, its hub and its re-issues
+    only ever slept on the virtual clock."""
+    names = NAMES[:3]
+    azure = FakeAzure(clock, names)
+    for name in names:
+        azure.plans[name] = Plan(durations=[7200.0])
+    started = clock.now
+    result = await run(fanout(azure, clock, deadline=3600.0), azure, names, clock=clock)
+    assert result.interrupted == "deadline" and len(result.failed) == 3
+    assert clock.now - started >= 3600.0
+
+
+async def test_cancel_from_another_thread_returns_the_partial_result(clock):
+    import threading
+
+    names = NAMES[:6]
+    azure = FakeAzure(clock, names)
+    for name in names:
+        azure.plans[name] = Plan(durations=[1000.0])
+    engine = fanout(azure, clock, concurrency=3)
+
+    def on_event(event):
+        if event.kind == "started" and event.vm == names[2]:
+            threading.Thread(target=engine.cancel).start()
+
+    engine.on_event = on_event
+    result = await run(engine, azure, names, clock=clock)
+    assert result.interrupted == "cancelled"
+    assert set(result.cancelled) >= set(names[:3])
+    assert result.cancelled + result.not_started == names
+
+
+async def test_an_empty_batch_is_an_empty_result(clock):
+    azure = FakeAzure(clock, [])
+    result = await run(fanout(azure, clock), azure, [], clock=clock)
+    assert result.ok and result.results == {} and result.total_requests == 0
+
+
+# ----------------------------------------------------------------------------- pages cost linear
+
+
+async def _deallocate_many(
+    clock: EventClock, n: int, *, page_size: int = 50
+) -> tuple[FakeAzure, BatchResult]:
+    """n VMs issued at ARM's write pace (a 200 burst, then 10 a second), lasting 32-48 s."""
+    rng = random.Random(n)
+    names = [f"vm_{i:05d}" for i in range(n)]
+    azure = FakeAzure(clock, names, page_size=page_size, seed=n)
+    issued = itertools.count()
+
+    async def paced(name: str, polling: HubPolling) -> Any:
+        index = next(issued)
+        if index >= 200:
+            await clock.sleep(max(0.0, 1000.0 + (index - 200) / 10 - clock.now))
+        return await azure.begin(name, polling)
+
+    for name in names:
+        azure.plans[name] = Plan(durations=[rng.uniform(32, 48)])
+    engine = fanout(azure, clock, concurrency=32, min_interval=0.2, list_page_interval=1.0)
+    return azure, await run(engine, azure, names, clock=clock, begin=paced)
+
+
+@pytest.mark.parametrize("n", [1000, 3000])
+async def test_list_pages_per_vm_stay_bounded_as_the_set_grows(clock, n):
+    azure, result = await _deallocate_many(clock, n)
+    assert result.ok
+    assert azure.calls["list"] <= 0.15 * n, azure.calls
+    assert azure.calls["poll"] <= 1.05 * n, azure.calls
+
+
+async def test_two_sets_share_one_list_budget(clock):
+    """Two batches on two sets of one subscription draw pages from the same budget: together
+    they read no faster than it allows (each set's first full list may borrow its pages)."""
+    from flexvmss._pipeline import ThrottleConfig, ThrottleState
+
+    state = ThrottleState(ThrottleConfig(list_share=0.2), clock=clock)
+    reads: list[float] = []
+
+    class Recording(FakeAzure):
+        async def list_page(self, resource_group: str, scale_set_id: str, link: str | None) -> ListPage:
+            reads.append(clock.now)
+            return await super().list_page(resource_group, scale_set_id, link)
+
+    async def one(set_name: str) -> BatchResult:
+        names = [f"{set_name}_{i:03d}" for i in range(200)]
+        azure = Recording(clock, names, page_size=10)
+        for name in names:
+            azure.plans[name] = Plan(durations=[40.0])
+        engine = FanOut(
+            None,
+            observer=azure,
+            runtime=clock.runtime(),
+            observe="list",
+            default_interval=5.0,
+            list_budget=state,
+        )
+        return await engine.run(
+            "deallocate",
+            names,
+            azure.begin,
+            expect="deallocated",
+            scale_set_id=SET_ID + set_name,
+            resource_group=RG,
+        )
+
+    results = await clock.run(asyncio.gather(one("a"), one("b")))
+    assert all(r.ok for r in results)
+    start = min(reads)
+    # a fifth of HighCostGet (300/min): one page a second, after a burst of five and the debt
+    # of the two first full lists (20 pages each); with a budget each, they would read twice as fast
+    for i, at in enumerate(sorted(reads)):
+        assert i + 1 <= 5 + 2 * 20 + (at - start) * 1.0 + 1, (i, at - start)
+    assert len(reads) > 5 + 2 * 20 + 20  # long enough a run for the rate to show
 
 
 def test_batch_failed_error_names_each_vm_and_its_code():
@@ -457,25 +961,34 @@ def test_merge_results_keeps_both_batches():
 @pytest.mark.parametrize(
     ("expect", "vm", "verdict"),
     [
-        (Expectation.power("deallocated"), ("Succeeded", "deallocated"), "succeeded"),
+        (Expectation.power("deallocated"), ("Succeeded", "deallocated"), "done"),
         (Expectation.power("deallocated"), ("Updating", "deallocating"), "pending"),
         (Expectation.power("deallocated"), ("Succeeded", "deallocating"), "pending"),
         (Expectation.power("deallocated"), ("Succeeded", "running"), "check"),
-        (Expectation.power("deallocated"), ("Failed", "running"), "check"),
+        (Expectation.power("deallocated"), ("Failed", "running"), "failed"),
         (Expectation.power("deallocated"), None, "check"),
-        (Expectation.gone(), None, "succeeded"),
+        (Expectation.gone(), None, "done"),
         (Expectation.gone(), ("Deleting", "running"), "pending"),
+        (Expectation.gone(), ("Succeeded", "running"), "check"),
+        (Expectation.evicted(), None, "done"),
+        (Expectation.evicted(), ("Succeeded", "deallocated"), "done"),
         (Expectation.provisioned(), ("Creating", "starting"), "pending"),
-        (Expectation.provisioned(), ("Succeeded", "running"), "succeeded"),
+        (Expectation.provisioned(), ("Succeeded", "running"), "done"),
     ],
 )
 def test_expectation_reads_a_listed_vm(expect, vm, verdict):
-    body = None if vm is None else FakeAzure._vm("x", vm[0], vm[1])
+    statuses = [] if vm is None else [{"code": f"PowerState/{vm[1]}"}]
+    body = (
+        None
+        if vm is None
+        else {"properties": {"provisioningState": vm[0], "instanceView": {"statuses": statuses}}}
+    )
     assert expect.evaluate(body) == verdict
 
 
 def test_expectation_from_the_facade_strings():
     assert as_expectation("deleted") == Expectation.gone()
+    assert as_expectation("evicted") == Expectation.evicted()
     assert as_expectation("Deallocated") == Expectation.power("deallocated")
     assert as_expectation(None) == Expectation.provisioned()
 
@@ -490,14 +1003,31 @@ def test_expectation_from_the_facade_strings():
         (202, None, True, "InProgress"),
         (200, None, True, "Succeeded"),
         (204, None, True, "Succeeded"),
-        (404, {"error": {"code": "NotFound", "message": "gone"}}, True, "Failed"),
+        (409, {"error": {"code": "AllocationFailed", "message": "no"}}, True, "Failed"),
     ],
 )
 def test_operation_status_bodies(status, body, location, state):
-    parsed = _status_from_response(status, {"retry-after-ms": "1500"}, body, location=location)
+    parsed = status_from_response(status, {"retry-after-ms": "1500"}, body, location=location)
     assert parsed.state == state
     if state == "InProgress":
         assert parsed.retry_after == 1.5
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "location", "gone"),
+    [
+        (404, {"error": {"code": "NotFound", "message": "gone"}}, True, True),
+        (404, {"error": {"code": "NotFound", "message": "gone"}}, False, True),
+        (500, {"error": {"code": "InternalServerError", "message": "oops"}}, False, False),
+        (503, None, True, False),
+        (200, {"name": "no status here"}, False, False),
+        (200, None, False, False),
+    ],
+)
+def test_a_status_answer_that_is_not_a_status_is_unreadable_never_a_failure(status, body, location, gone):
+    with pytest.raises(StatusUnreadable) as caught:
+        status_from_response(status, {}, body, location=location)
+    assert caught.value.gone is gone
 
 
 async def test_a_synchronous_answer_needs_no_observation(clock):
@@ -521,6 +1051,27 @@ async def test_a_synchronous_answer_needs_no_observation(clock):
     assert hub.pending() == []
 
 
+async def test_a_list_snapshot_older_than_an_operation_does_not_schedule_it(clock):
+    azure = FakeAzure(clock, ["vm1"], power="deallocated")  # looks done before the op even starts
+    hub = ObservationHub(azure, mode="list", clock=clock, sleep=clock.sleep, default_interval=5.0)
+    polling = HubPolling(
+        hub, vm="vm1", operation="deallocate vm vm1", resource_group=RG, scale_set_id=SET_ID,
+        expect=Expectation.power("deallocated"),
+    )  # fmt: skip
+    headers = {"Azure-AsyncOperation": "https://emu/ops/x", "Retry-After": "5"}
+    clock.now += 1
+    polling.initialize(None, FakePipelineResponse(FakeHttpResponse(202, headers)), None)
+    op = hub.pending()[0]
+    from flexvmss._fanout._observe import _ListRound
+
+    state = hub._groups.setdefault(
+        op.group, __import__("flexvmss._fanout._observe", fromlist=["_Group"])._Group()
+    )
+    round_ = _ListRound(state, started=clock.now - 1)
+    hub._judge(op, azure.vm_json("vm1"), clock.now - 1, round_)
+    assert round_.to_read == [] and op.status_due is None and not op.future.done()
+
+
 def test_retryable_lro_is_the_default_policy():
     assert FanOut(None, observer=object()).lro_retry is retryable_lro  # type: ignore[arg-type]
 
@@ -542,215 +1093,3 @@ def test_the_engine_runs_on_the_runtime_it_is_given_else_its_clients():
 def test_a_runtime_refuses_an_unknown_observation_mode():
     with pytest.raises(ValueError, match="observe"):
         Runtime(observe="sometimes")  # type: ignore[arg-type]
-
-
-async def test_waits_go_through_the_runtime_sleep_and_time_through_its_clock(clock):
-    """A deadline of an hour expires in no real time: the engine, its hub and its re-issues
-    only ever slept on the fake clock."""
-    names = NAMES[:3]
-    azure = FakeAzure(clock, names)
-    for name in names:
-        azure.plans[name] = Plan(durations=[7200.0])
-    started = clock.now
-    result = await run(fanout(azure, clock, deadline=3600.0), azure, names)
-    assert result.interrupted == "deadline" and len(result.failed) == 3
-    assert clock.now - started >= 3600.0
-    assert sum(clock.sleeps) == pytest.approx(clock.now - started)
-
-
-async def test_cancel_from_another_thread_returns_the_partial_result(clock):
-    import threading
-
-    names = NAMES[:6]
-    azure = FakeAzure(clock, names)
-    for name in names:
-        azure.plans[name] = Plan(durations=[1000.0])
-    engine = fanout(azure, clock, concurrency=3)
-
-    def on_event(event):
-        if event.kind == "started" and event.vm == names[2]:
-            threading.Thread(target=engine.cancel).start()
-
-    engine.on_event = on_event
-    result = await run(engine, azure, names)
-    assert result.interrupted == "cancelled"
-    assert set(result.cancelled) >= set(names[:3])
-    assert result.cancelled + result.not_started == names
-
-
-async def test_an_empty_batch_is_an_empty_result(clock):
-    azure = FakeAzure(clock, [])
-    result = await run(fanout(azure, clock), azure, [])
-    assert result.ok and result.results == {} and result.total_requests == 0
-
-
-# ----------------------------------------------------------------------------- paged lists
-
-
-class PagedSet:
-    """A scale set's VM list served in pages of ``page_size``, links carrying an offset."""
-
-    def __init__(self, names: list[str], page_size: int = 10) -> None:
-        self.vms = {n.lower(): self.vm(n, "Updating", "deallocating") for n in names}
-        self.page_size = page_size
-        self.reads: list[str | None] = []
-        self.on_page: Any = None
-        self.errors: list[Exception] = []
-
-    @staticmethod
-    def vm(name: str, state: str, power: str) -> dict[str, Any]:
-        statuses = [{"code": f"ProvisioningState/{state.lower()}"}, {"code": f"PowerState/{power}"}]
-        view = {"statuses": statuses}
-        return {"name": name, "properties": {"provisioningState": state, "instanceView": view}}
-
-    def finish(self, *names: str) -> None:
-        for name in names:
-            self.vms[name.lower()] = self.vm(name, "Succeeded", "deallocated")
-
-    async def list_vms(self, resource_group: str, scale_set_id: str) -> dict[str, Any]:
-        raise AssertionError("a paged observer is read page by page")
-
-    async def list_page(self, resource_group: str, scale_set_id: str, link: str | None) -> ListPage:
-        self.reads.append(link)
-        if self.errors:
-            raise self.errors.pop(0)
-        if self.on_page is not None:
-            self.on_page(link)
-        start = int(link.rsplit("=", 1)[1]) if link else 0
-        names = list(self.vms)
-        page = {n: dict(self.vms[n]) for n in names[start : start + self.page_size]}
-        more = start + self.page_size < len(names)
-        return ListPage(page, f"https://emu/list?skip={start + self.page_size}" if more else None)
-
-    async def operation_status(self, url: str, *, location: bool) -> OperationStatus:
-        return OperationStatus("InProgress", retry_after=5.0)
-
-
-def pending_op(name: str, clock: FakeClock, *, accepted_at: float, expect: Expectation | None = None) -> Any:
-    return PendingOperation(
-        vm=name,
-        operation=f"deallocate vm {name}",
-        resource_group=RG,
-        scale_set_id=SET_ID,
-        expect=expect or Expectation.power("deallocated"),
-        status_url=f"https://emu/ops/{name}",
-        location=False,
-        accepted_at=accepted_at,
-        retry_after=30.0,
-        due_at=clock.now,
-        future=asyncio.get_running_loop().create_future(),
-    )
-
-
-def paged_hub(observer: PagedSet, clock: FakeClock) -> tuple[ObservationHub, list[Any]]:
-    hub = ObservationHub(
-        observer, mode="list", clock=clock, sleep=clock.sleep, jitter=0.0, list_page_interval=1.0
-    )
-    ops = [pending_op(name, clock, accepted_at=clock.now - 40) for name in observer.vms]
-    hub._ops.extend(ops)
-    return hub, ops
-
-
-PAGED = [f"web_{i:02d}" for i in range(30)]
-
-
-async def test_a_full_list_settles_each_page_as_it_arrives(clock):
-    observer = PagedSet(PAGED)
-    hub, ops = paged_hub(observer, clock)
-    observer.finish("web_00")
-    done_when_read: list[bool] = []
-    observer.on_page = lambda link: done_when_read.append(ops[0].future.done())
-    await hub._list_round(RG, SET_ID, ops[0].group, ops)
-    assert observer.reads == [None, "https://emu/list?skip=10", "https://emu/list?skip=20"]
-    assert done_when_read == [False, True, True]  # resolved before page 2 was asked for
-    assert hub.stats.pages == 3 and hub.stats.resolved_by_list == 1
-
-
-async def test_later_rounds_read_only_the_pages_holding_due_operations(clock):
-    observer = PagedSet(PAGED)
-    hub, ops = paged_hub(observer, clock)
-    group = ops[0].group
-    await hub._list_round(RG, SET_ID, group, ops)
-    observer.reads.clear()
-    clock.now += 3.0  # the page budget: three pages read, one per second
-    observer.finish("web_12", "web_25")
-    due = [ops[12], ops[13]]  # both on the second page
-    await hub._list_round(RG, SET_ID, group, due)
-    assert observer.reads == ["https://emu/list?skip=10"]
-    assert ops[12].future.done() and not ops[25].future.done()  # page 3 was not read
-
-
-async def test_no_list_starts_before_the_page_budget_allows(clock):
-    observer = PagedSet(PAGED)
-    hub, ops = paged_hub(observer, clock)
-    await hub._list_round(RG, SET_ID, ops[0].group, ops)
-    observer.reads.clear()
-    clock.now += 1.0
-    ops[0].due_at = clock.now
-    assert await hub._list_round(RG, SET_ID, ops[0].group, [ops[0]]) == []
-    assert observer.reads == []
-    assert ops[0].due_at == pytest.approx(clock.now + 2.0)  # three pages read: three seconds
-
-
-async def test_a_vm_missing_from_its_page_is_only_judged_gone_by_a_full_list(clock):
-    observer = PagedSet(PAGED)
-    hub = ObservationHub(observer, mode="list", clock=clock, sleep=clock.sleep, jitter=0.0)
-    ops = [pending_op(n, clock, accepted_at=clock.now - 40, expect=Expectation.gone()) for n in PAGED]
-    hub._ops.extend(ops)
-    group = ops[0].group
-    await hub._list_round(RG, SET_ID, group, ops)
-    clock.now += 3.0
-    del observer.vms["web_00"], observer.vms["web_11"]  # deleted: later VMs move up a page
-    await hub._list_round(RG, SET_ID, group, [ops[15]])  # web_15 is now on page 1
-    assert not ops[15].future.done() and not ops[11].future.done()  # its page no longer holds it
-    clock.now += 3.0
-    observer.reads.clear()
-    await hub._list_round(RG, SET_ID, group, [ops[15]])
-    assert observer.reads == [None, "https://emu/list?skip=10", "https://emu/list?skip=20"]
-    assert ops[0].future.done() and ops[11].future.done()  # gone, by the full list
-    assert not ops[15].future.done()
-
-
-async def test_operations_that_reached_the_shortest_duration_seen_are_looked_at_every_round(clock):
-    observer = PagedSet(PAGED)
-    hub, ops = paged_hub(observer, clock)
-    young = pending_op("web_29", clock, accepted_at=clock.now - 5)
-    hub._ops[-1] = young
-    observer.finish("web_00")
-    group = ops[0].group
-    await hub._list_round(RG, SET_ID, group, ops)
-    state = hub._groups[group]
-    assert state.shortest == pytest.approx(40.0)
-    # old enough: at the next round the page budget allows (three pages, three seconds)
-    assert ops[1].due_at == pytest.approx(clock.now + 3.0)
-    # too young: when it reaches nine tenths of the shortest duration seen
-    assert young.due_at == pytest.approx(young.accepted_at + 36.0)
-
-
-async def test_before_any_operation_finished_a_running_one_is_looked_at_after_a_third_of_its_hint(clock):
-    observer = PagedSet(PAGED[:5])
-    hub, ops = paged_hub(observer, clock)
-    await hub._list_round(RG, SET_ID, ops[0].group, ops)
-    assert ops[0].due_at == pytest.approx(clock.now + 10.0)  # Retry-After 30 / 3
-
-
-async def test_after_a_page_could_not_be_read_the_next_round_reads_from_the_first_page(clock):
-    observer = PagedSet(PAGED)
-    hub, ops = paged_hub(observer, clock)
-    group = ops[0].group
-    await hub._list_round(RG, SET_ID, group, ops)
-    clock.now += 3.0
-    observer.errors = [ConflictError("list VMs", code="InvalidSkipToken", message="expired", status=400)]
-    await hub._list_round(RG, SET_ID, group, [ops[12]])
-    assert not ops[12].future.done()
-    observer.reads.clear()
-    clock.now = ops[12].due_at
-    observer.finish("web_12")
-    await hub._list_round(RG, SET_ID, group, [ops[12]])
-    assert observer.reads[0] is None and ops[12].future.done()
-    # Azure refused a link it gave: links are not reused again, whatever the page map says
-    observer.reads.clear()
-    clock.now += 10.0
-    ops[13].due_at = clock.now
-    await hub._list_round(RG, SET_ID, group, [ops[13]])
-    assert observer.reads[0] is None and len(observer.reads) == 3

@@ -4,7 +4,10 @@ with a scripted transport and a fake clock (no network, no real sleeping)."""
 from __future__ import annotations
 
 import asyncio
+import heapq
 import itertools
+import json
+import math
 import random
 
 import pytest
@@ -16,13 +19,17 @@ from flexvmss._errors import ThrottledError
 from flexvmss._pipeline import (
     ARM_BUCKETS,
     COMPUTE_POLICIES,
+    MAX_RETRY_AFTER,
+    Bucket,
     Gate,
     Pacer,
     ThrottleConfig,
     ThrottlePolicy,
     ThrottleState,
+    bounded_wait,
     family_key,
     gate_scope,
+    parse_policy,
     parse_remaining,
     shared_throttle_state,
 )
@@ -53,6 +60,8 @@ def test_remaining_counts_are_read_from_arm_and_compute_headers():
         {
             "x-ms-ratelimit-remaining-subscription-reads": "249",
             "X-Ms-Ratelimit-Remaining-Subscription-Writes": "17",
+            # the subscription-wide count of every principal (15x): never the one to pace by
+            "x-ms-ratelimit-remaining-subscription-global-writes": "2999",
             "x-ms-ratelimit-remaining-resource": (
                 "Microsoft.Compute/DeleteVMSubscriptionMaximum;1490,Microsoft.Compute/DeleteVMResource;11,"
                 "Microsoft.Compute/HighCostGet3Min;46,Microsoft.Compute/HighCostGet30Min;300,"
@@ -61,8 +70,14 @@ def test_remaining_counts_are_read_from_arm_and_compute_headers():
         }
     )
     assert remaining.arm == {"read": 249, "write": 17}
-    # per-resource and 30-minute windows are not paced; unknown policies are ignored
-    assert remaining.compute == {"DeleteVM": 1490, "HighCostGet": 46}
+    # every policy is read (the gates need them all); which are paced is the policy's own say
+    assert remaining.compute == {
+        "DeleteVMSubscriptionMaximum": 1490,
+        "DeleteVMResource": 11,
+        "HighCostGet3Min": 46,
+        "HighCostGet30Min": 300,
+        "UnknownPolicy": 1,
+    }
 
 
 def test_unreadable_counts_are_ignored():
@@ -127,7 +142,7 @@ def test_the_burst_is_spent_down_to_the_reserve_then_requests_follow_at_the_refi
 
 def test_a_pace_margin_below_one_spaces_paced_requests_slower_than_the_refill_rate():
     pacer = Pacer(ARM_BUCKETS["write"], watermark_fraction=0.25, margin=0.9)
-    pacer.observe(40, now=0.0)  # below the reserve of 50
+    pacer.observe(25, now=0.0)  # below the reserve (a quarter of 200, at most MAX_RESERVE)
     delays = [pacer.reserve(0.0) for _ in range(5)]
     assert delays[0] > 0.0
     steps = [b - a for a, b in itertools.pairwise(delays)]
@@ -172,13 +187,206 @@ def test_compute_policy_buckets_come_from_the_published_table():
 # ----------------------------------------------------------------------------- state
 
 
-def test_a_write_429_closes_only_the_write_gate(clock):
+ARM_429 = {
+    "error": {
+        "code": "SubscriptionRequestsThrottled",
+        "message": "Number of 'write' requests for subscription 's' exceeded the limit.",
+    }
+}
+
+
+def compute_429(policy: str) -> dict:
+    """Compute's throttling answer, shaped as the support article shows it."""
+    group = json.dumps({"operationGroup": policy, "allowedRequestCount": 12, "measuredRequestCount": 13})
+    return {
+        "error": {
+            "code": "OperationNotAllowed",
+            "message": group,
+            "details": [{"code": "TooManyRequests", "target": policy, "message": "throttled"}],
+        }
+    }
+
+
+def test_an_arm_429_closes_arm_s_bucket_of_its_class_only(clock):
     state = state_for(clock)
-    wait = state.record("POST", VM + "/deallocate", 429, {"Retry-After": "7"})
+    wait = state.record("POST", VM + "/deallocate", 429, {"Retry-After": "7"}, ARM_429)
     assert wait == 7.0
     assert state.gate_open_at("write") == clock.now + 7
-    assert state.gate_open_at("read") == 0.0
+    assert state.gate_open_at("read") == 0.0 and state.gate_open_at("delete") == 0.0
     assert state.throttled == 1
+    assert state.admit("PUT", VM).gate_wait == pytest.approx(7.0)  # every write of the subscription
+    assert state.admit("GET", VM).gate_wait == 0.0
+
+
+def test_arm_is_blamed_when_its_remaining_count_for_the_class_is_zero(clock):
+    state = state_for(clock)
+    state.record("GET", VM, 429, {"Retry-After": "3", "x-ms-ratelimit-remaining-subscription-reads": "0"})
+    assert state.gate_open_at("read") == clock.now + 3
+
+
+def test_a_resource_scope_policy_429_holds_back_only_that_vm(clock):
+    state = state_for(clock)
+    headers = {"Retry-After": "20", "x-ms-ratelimit-remaining-subscription-writes": "150"}
+    state.record("POST", VM + "/deallocate", 429, headers, compute_429("DeleteVMResource"))
+    assert state.gate_open_at("write") == 0.0  # ARM was not the one refusing
+    other_vm = VM.replace("web_1", "web_2")
+    assert state.admit("POST", VM + "/deallocate").gate_wait == pytest.approx(20.0)
+    assert state.admit("POST", other_vm + "/deallocate").gate_wait == 0.0
+    assert state.admit("GET", VM).gate_wait == 0.0
+
+
+def test_a_subscription_policy_429_holds_back_what_that_policy_charges(clock):
+    state = state_for(clock)
+    listing = VM.rsplit("/", 1)[0]
+    state.record("GET", listing, 429, {"Retry-After": "30"}, compute_429("HighCostGet3Min"))
+    assert state.gate_open_at("policy", "HighCostGet3Min") == clock.now + 30
+    assert state.admit("GET", listing + "?$skiptoken=2").gate_wait == pytest.approx(30.0)
+    assert state.admit("GET", VM).gate_wait == 0.0  # a single VM's GET is LowCostGet
+    assert state.admit("POST", VM + "/deallocate").gate_wait == 0.0
+    # a family later charged to the same policy is held back too
+    state.record(
+        "GET", VM + "/x", 200, {"x-ms-ratelimit-remaining-resource": "Microsoft.Compute/HighCostGet3Min;4"}
+    )
+    assert state.admit("GET", VM + "/x").gate_wait > 0
+
+
+def test_a_429_that_names_nothing_holds_back_its_own_family(clock):
+    state = state_for(clock)
+    state.record(
+        "POST", VM + "/deallocate", 429, {"Retry-After": "5"}, {"error": {"code": "TooManyRequests"}}
+    )
+    assert state.gate_open_at("family", family_key("POST", VM + "/deallocate")) == clock.now + 5
+    assert state.admit("POST", VM.replace("web_1", "web_9") + "/deallocate").gate_wait == pytest.approx(5.0)
+    assert state.admit("POST", VM + "/start").gate_wait == 0.0
+    assert state.gate_open_at("write") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [("inf", MAX_RETRY_AFTER), ("1e12", MAX_RETRY_AFTER), ("nan", 0.0), ("-5", 0.0), ("1200", 1200.0)],
+)
+def test_retry_after_values_are_clamped_to_a_finite_window(clock, header, expected):
+    state = state_for(clock)
+    wait = state.record("GET", VM, 429, {"Retry-After": header}, ARM_429)
+    assert wait == expected
+    assert math.isfinite(state.gate_open_at("read"))
+
+
+def test_bounded_wait():
+    assert bounded_wait(None, cap=10) is None
+    assert bounded_wait(float("inf"), cap=10) == 10
+    assert bounded_wait(float("nan"), cap=10) == 0.0
+    assert bounded_wait(3.0, cap=10) == 3.0
+
+
+@pytest.mark.parametrize(
+    ("raw", "base", "scope", "window"),
+    [
+        ("Microsoft.Compute/DeleteVMSubscriptionMaximum", "DeleteVM", "subscription", 60.0),
+        ("Microsoft.Compute/DeleteVMResource", "DeleteVM", "resource", 60.0),
+        ("Microsoft.Compute/PutVM30Min", "PutVM", "subscription", 1800.0),
+        ("HighCostGet3Min", "HighCostGet", "subscription", 180.0),
+        ("VMScaleSetBatchedVMRequests5Min", "VMScaleSetBatchedVMRequests", "subscription", 300.0),
+        ("VmssQueuedVMOperations", "VmssQueuedVMOperations", "subscription", None),
+    ],
+)
+def test_policy_names_say_their_scope_and_window(raw, base, scope, window):
+    policy = parse_policy(raw)
+    assert (policy.base, policy.scope, policy.window) == (base, scope, window)
+
+
+def test_which_policies_are_paced_and_by_which_bucket():
+    assert parse_policy("DeleteVMSubscriptionMaximum").bucket() == COMPUTE_POLICIES["DeleteVM"]
+    assert parse_policy("DeleteVMResource").bucket(11) is None  # one VM's count: not paced
+    assert parse_policy("PutVM30Min").bucket() == Bucket(1200, 1200 / 1800)
+    learned = parse_policy("DeleteVMScaleSet30Min").bucket(586)
+    assert learned == Bucket(587, 587 / 1800)
+    assert parse_policy("VmssQueuedVMOperations").bucket(0) is None  # unknown window: never paced
+
+
+async def test_a_legacy_30_minute_budget_is_paced(clock):
+    """``PutVM30Min`` nearly spent: the next VM writes follow its refill (1,200 per 30 minutes),
+    not ARM's 10 per second."""
+    state = state_for(clock)
+    low = {
+        "x-ms-ratelimit-remaining-resource": "Microsoft.Compute/PutVM3Min;200,Microsoft.Compute/PutVM30Min;30"
+    }
+    transport = ScriptedTransport(responder=lambda request: (200, low, {}))
+    pipe = pipeline(state, transport, clock)
+    for i in range(40):
+        await pipe.run(HttpRequest("PUT", f"{VM}{i}"))
+    spacing = 1800 / 1200
+    paced = [s for s in clock.sleeps if s > 0]
+    assert paced, "the 30-minute window was not paced"
+    assert sum(paced) >= 10 * spacing  # at least the requests past the reserve waited a refill each
+
+
+def test_a_pacer_measures_what_other_callers_take_and_leaves_them_their_share():
+    bucket = ARM_BUCKETS["write"]  # 200, 10/s
+    pacer = Pacer(bucket, watermark_fraction=0.05, margin=1.0, window=5.0)
+    remaining, now = 50.0, 0.0
+    pacer.observe(int(remaining), now)
+    # another process takes 4 tokens a second; this one sends 5 a second; Azure refills 10
+    for _ in range(40):
+        now += 1.0
+        for _ in range(5):
+            pacer.reserve(now)
+            pacer.settle()
+        remaining += 10 - 4 - 5
+        pacer.observe(int(remaining), now)
+    assert pacer.others == pytest.approx(4.0, abs=0.5)
+    assert pacer.refill == pytest.approx(6.0, abs=0.5)
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_pacers_on_one_bucket_share_its_refill_without_overdrawing_it(processes):
+    """Processes with 32 requests in flight each, paced from the one remaining count Azure
+    reports to all (answers arrive 25-75 ms after sending): together they overdraw the bucket
+    on under 1% of their requests and still use most of it. Without the reserve and the measure
+    of the others, two such processes overdrew it on a third of their requests."""
+    rng = random.Random(5)
+    bucket = Bucket(200, 10.0)
+    pacers = [Pacer(bucket, watermark_fraction=0.15, margin=1.0) for _ in range(processes)]
+    events: list[tuple[float, int, str, int]] = []
+    seq = itertools.count()
+    for i, pacer in enumerate(pacers):
+        for _ in range(32):
+            heapq.heappush(events, (pacer.reserve(0.0), next(seq), "send", i))
+    tokens, last, sent, overdrawn = 200.0, 0.0, 0, 0
+    while events:
+        t, _, kind, i = heapq.heappop(events)
+        if t > 200.0:
+            break
+        tokens, last = min(200.0, tokens + 10.0 * (t - last)), t
+        if kind == "send":
+            if tokens < 1:
+                overdrawn += 1
+            else:
+                tokens -= 1
+                sent += 1
+            heapq.heappush(events, (t + rng.uniform(0.025, 0.075), next(seq), "answer", i))
+        else:
+            pacers[i].settle()
+            pacers[i].observe(int(tokens), t)
+            heapq.heappush(events, (t + pacers[i].reserve(t), next(seq), "send", i))
+    assert overdrawn <= 0.01 * (sent + overdrawn), (overdrawn, sent)
+    assert sent >= 0.95 * (200 + 10 * 200), sent
+
+
+def test_the_list_budget_is_a_share_of_high_cost_get_and_shrinks_when_others_list(clock):
+    state = state_for(clock, list_share=0.2)
+    assert state.reserve_pages(5) == 0.0  # the burst
+    assert state.reserve_pages(1) == pytest.approx(1.0)  # then a fifth of 300/min: one page a second
+    clock.now += 10.0
+    state.record(
+        "GET",
+        VM.rsplit("/", 1)[0],
+        200,
+        {"x-ms-ratelimit-remaining-resource": "Microsoft.Compute/HighCostGetSubscriptionMaximum;90"},
+    )
+    state.reserve_pages(5)
+    # Azure's bucket at a tenth: other callers list too, so the budget runs slower
+    assert state.reserve_pages(1) > 1.5
 
 
 def test_retry_after_ms_wins_and_a_bare_429_uses_the_default(clock):
@@ -196,7 +404,7 @@ def test_shared_state_is_one_per_endpoint_subscription_and_clock():
     b = shared_throttle_state("https://management.azure.com", "sub-1", clock=other)
     assert b is not a
     assert shared_throttle_state("https://management.azure.com", "sub-1", clock=other) is b
-    b.record("GET", VM, 429, {"Retry-After": "30"})
+    b.record("GET", VM, 429, {"Retry-After": "30"}, ARM_429)
     assert b.gate_open_at("read") == other.now + 30
     assert a.gate_open_at("read") < b.gate_open_at("read")
 
@@ -218,9 +426,7 @@ async def test_wait_mode_resends_the_throttled_request_after_retry_after(clock):
 
 async def test_fail_fast_raises_and_then_sends_nothing_while_the_gate_is_closed(clock):
     state = state_for(clock, mode="fail_fast")
-    transport = ScriptedTransport(
-        [(429, {"Retry-After": "30"}, {"error": {"code": "TooManyRequests", "message": "slow"}})]
-    )
+    transport = ScriptedTransport([(429, {"Retry-After": "30"}, ARM_429)])
     pipe = pipeline(state, transport, clock)
     with pytest.raises(ThrottledError) as first:
         await pipe.run(HttpRequest("POST", VM + "/deallocate"))

@@ -1,11 +1,13 @@
 """One operation on many VMs: the engine, how it observes the operations, and what it returns.
 
-* :mod:`._engine` — :class:`FanOut`, the executor (bounded issuing, re-issues, deadline,
-  cancellation, progress events);
+* :mod:`._engine` — :class:`FanOut`, the executor (bounded issuing, re-issues, re-queues after
+  long Retry-Afters, deadline, cancellation, progress events);
 * :mod:`._observe` — :class:`ObservationHub` and :class:`HubPolling`, which watch every accepted
-  operation from one loop with few requests;
+  operation from one scheduler and report an outcome only once Azure's operation status (or a
+  fact that cannot be stale) confirms it; the set's VM list only schedules the status reads;
 * :mod:`._observer` — where the hub's readings come from (:class:`ArmObserver`, or a fake);
-* :mod:`._expect` — what a VM looks like once its operation succeeded (:class:`Expectation`);
+* :mod:`._expect` — what a VM looks like once its operation is done (:class:`Expectation`),
+  which schedules when to read its status;
 * :mod:`._result` — :class:`BatchResult`, :class:`VmResult`, :class:`Outcome`.
 
 Below it: the pipeline (:mod:`flexvmss._pipeline`) and the clients (:mod:`flexvmss._arm`).
@@ -14,7 +16,7 @@ Below it: the pipeline (:mod:`flexvmss._pipeline`) and the clients (:mod:`flexvm
 from __future__ import annotations
 
 from flexvmss._fanout._engine import Begin, FanOut, SkipVm
-from flexvmss._fanout._expect import Expectation, Verdict, as_expectation, power_state
+from flexvmss._fanout._expect import Expectation, Verdict, as_expectation, hibernation_state, power_state
 from flexvmss._fanout._observe import HubPolling, HubStats, ObservationHub, PendingOperation
 from flexvmss._fanout._observer import (
     COMPUTE_API_VERSION,
@@ -23,6 +25,7 @@ from flexvmss._fanout._observer import (
     Observer,
     OperationStatus,
     PagedObserver,
+    StatusUnreadable,
 )
 from flexvmss._fanout._result import (
     BatchFailedError,
@@ -55,10 +58,12 @@ __all__ = [
     "PendingOperation",
     "ProgressEvent",
     "SkipVm",
+    "StatusUnreadable",
     "Verdict",
     "VmResult",
     "as_expectation",
     "batch_succeeded",
+    "hibernation_state",
     "merge_results",
     "power_state",
 ]

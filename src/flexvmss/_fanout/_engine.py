@@ -21,16 +21,23 @@ polling=polling)).result()``.
   as soon as Azure accepted the operation (the polling method's ``initialize``), not when it
   finished, so a thousand running operations are a thousand awaiting coroutines, not threads.
   Throttling and pacing happen below, in the pipeline (:mod:`flexvmss._pipeline`).
-* **Few observation requests.** Accepted operations are watched by one
-  :class:`~flexvmss._fanout.ObservationHub` (one filtered VM list per round instead of one poll
-  per operation, when many VMs of one set are pending).
+* **Confirmed outcomes, few observation requests.** Accepted operations are watched by one
+  :class:`~flexvmss._fanout.ObservationHub`: each is reported only once its own operation status
+  (or a fact that cannot be stale) says how it ended; the set's filtered VM list only schedules
+  when to read each status, so a thousand operations cost about one status read each.
 * **Retryable failures** (RetryableError, OperationPreempted, InternalExecutionError,
   NicReservedForAnotherVm) are re-issued through :data:`flexvmss._pipeline.retryable_lro`.
+* **Throttled before acceptance, re-queued.** A VM whose request Azure refused with a 429 whose
+  Retry-After is longer than the throttle policy sleeps at once (a
+  :class:`~flexvmss.ThrottledError` in the default ``"wait"`` mode) waits out that Retry-After
+  and is sent again, until the deadline: it is not a failure. With ``ThrottleConfig(mode=
+  "fail_fast")`` it fails at once, as asked.
 * **Errors stay with their VM**: each VM runs in its own task, so an error is never paired
   with a VM by completion order.
-* **Deadline.** When ``deadline`` seconds have passed, nothing new is issued; VMs never sent
-  are ``NOT_STARTED``, VMs in flight are ``FAILED`` with :class:`~flexvmss.DeadlineExceededError`
-  (their operation may still finish in Azure).
+* **Deadline.** When ``deadline`` seconds have passed, nothing new is issued; VMs never accepted
+  by Azure (never sent, or still re-queued after a 429) are ``NOT_STARTED``, VMs whose
+  operation Azure accepted and has not confirmed are ``FAILED`` with
+  :class:`~flexvmss.DeadlineExceededError` (their operation may still finish in Azure).
 * **Cancellation.** :meth:`FanOut.cancel` (e.g. from a Ctrl-C handler) stops issuing and makes
   :meth:`FanOut.run` *return* the partial :class:`BatchResult` (``interrupted="cancelled"``,
   in-flight VMs ``CANCELLED``). If the task running :meth:`FanOut.run` is cancelled instead,
@@ -45,6 +52,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -52,12 +60,12 @@ from typing import TYPE_CHECKING, Any
 
 from azure.core.polling import AsyncPollingMethod
 
-from flexvmss._errors import DeadlineExceededError, FlexError, from_azure_error
+from flexvmss._errors import DeadlineExceededError, FlexError, ThrottledError, from_azure_error
 from flexvmss._fanout._expect import Expectation, as_expectation
-from flexvmss._fanout._observe import HubPolling, ObservationHub
+from flexvmss._fanout._observe import HubPolling, ObservationHub, PageBudgetLike
 from flexvmss._fanout._observer import ArmObserver, Observer
 from flexvmss._fanout._result import BatchResult, Outcome, VmResult, short_error
-from flexvmss._pipeline import NamedRetry, retryable_lro, stop_when
+from flexvmss._pipeline import NamedRetry, deadline_scope, retryable_lro, stop_when, time_left
 from flexvmss._progress import EventKind, ProgressEvent, RequestTally, current_tally, current_vm
 from flexvmss._runtime import DEFAULT_RUNTIME, ObserveMode, Runtime
 
@@ -82,7 +90,6 @@ class SkipVm(Exception):
         self.reason = reason
 
 
-
 @dataclass(frozen=True)
 class _Batch:
     """What every VM's task of one :meth:`FanOut.run` shares."""
@@ -93,6 +100,10 @@ class _Batch:
     expect: Expectation
     scale_set_id: str | None
     resource_group: str
+    leftovers: Mapping[str, Sequence[str]]
+    #: Whether a look at the VM can tell that its operation is done (its end state differs
+    #: from its start state): then the set's list schedules the status reads.
+    scheduled_by_list: bool
 
 
 class _NotIssued(Exception):
@@ -125,7 +136,8 @@ class FanOut:
     or :data:`~flexvmss._runtime.DEFAULT_RUNTIME` without clients. ``observe`` (``"auto"``,
     ``"list"`` or ``"poll"``, see :mod:`flexvmss._fanout._observe`) overrides the runtime's mode
     for this engine.
-    ``observer`` replaces the ARM observer (tests); ``lro_retry`` the re-issue policy;
+    ``observer`` replaces the ARM observer (tests); ``list_budget`` the list-page budget (by
+    default the subscription's, on the clients' throttle state); ``lro_retry`` the re-issue policy;
     ``list_threshold``, ``list_page_interval``, ``min_interval`` and ``default_interval`` shape
     the observation rounds (see :class:`~flexvmss._fanout.ObservationHub`; ``default_interval``
     defaults to the clients' polling interval; the others default to 1 s per list page and
@@ -143,6 +155,7 @@ class FanOut:
         runtime: Runtime | None = None,
         observe: ObserveMode | None = None,
         observer: Observer | None = None,
+        list_budget: PageBudgetLike | None = None,
         lro_retry: NamedRetry = retryable_lro,
         list_threshold: int = 10,
         list_page_interval: float | None = None,
@@ -176,6 +189,7 @@ class FanOut:
         self.last_result: BatchResult | None = None
         self.hub: ObservationHub | None = None
         self._observer = observer
+        self._list_budget = list_budget
         self._clock = runtime.clock
         self._sleep = runtime.sleep
         self._rng = rng
@@ -184,7 +198,13 @@ class FanOut:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_reason: str | None = None
         self._results: dict[str, VmResult] = {}
+        self._done = 0
+        self._accepted: set[str] = set()
+        self._requeued: dict[str, str] = {}
+        #: VMs waiting out a Retry-After before they are sent again (Azure has not accepted them).
+        self._requeue_waiting: set[str] = set()
         self._started = 0.0
+        self._deadline_at: float | None = None
         self._operation = ""
 
     # ----------------------------------------------------------------- events
@@ -196,7 +216,7 @@ class FanOut:
         return stream.__aiter__()
 
     def _done_count(self) -> int:
-        return sum(1 for r in self._results.values() if r.outcome is not None)
+        return self._done
 
     def _emit(self, kind: EventKind, vm: str | None, detail: str) -> None:
         event = ProgressEvent(kind, vm, detail, self._done_count(), len(self._results))
@@ -237,6 +257,16 @@ class FanOut:
             self._stop.set()
 
     def _stopping(self) -> bool:
+        """Whether the batch stops issuing: cancelled, or past its deadline (checked here, when
+        work asks, and by the observation hub's naps: no timer of its own, see
+        :mod:`flexvmss._pipeline._deadline`)."""
+        if self._stop_reason is None and self._deadline_at is not None and self._clock() >= self._deadline_at:
+            self._stop_reason = "deadline"
+            _LOGGER.warning(
+                "%s: deadline of %s s reached; no new work is issued", self._operation, self.deadline
+            )
+            if self._stop is not None:
+                self._stop.set()
         return self._stop_reason is not None
 
     def _elapsed(self) -> float:
@@ -253,24 +283,42 @@ class FanOut:
         scale_set_id: str | None,
         resource_group: str,
         skip: Mapping[str, str] | None = None,
+        leftovers: Mapping[str, Sequence[str]] | None = None,
     ) -> BatchResult:
         """Run ``begin`` for every name; return the :class:`BatchResult` (never raises for VM
         failures: call :meth:`BatchResult.raise_for_failures`).
 
-        ``expect`` is an :class:`Expectation`, or a string: ``"deleted"`` or a power state
-        (``"deallocated"``, ``"running"``, ``"stopped"``); None means "provisioned". ``skip``
-        maps names to record as SKIPPED, with the reason, without sending anything.
+        ``expect`` is what the VM shows once its operation is done (it schedules when each
+        operation's status is read; the status decides): an :class:`Expectation`, or a string:
+        ``"deleted"``, ``"evicted"`` or a power state (``"deallocated"``, ``"running"``,
+        ``"stopped"``); None means "provisioned" and that a look at the VM cannot tell (the end
+        state equals the start state: restart, redeploy, reimage, updates), so only Azure's
+        hints schedule the status reads. ``skip`` maps names to record as SKIPPED, with the
+        reason, without sending anything. ``leftovers`` maps a VM to the resources its deletion
+        takes with it (checked when only the VM's own 404 can confirm the deletion).
         """
         if len({n.lower() for n in names}) != len(names):
             raise ValueError("names must be unique")
         expect = as_expectation(expect)
+        scheduled_by_list = expect.power_state is not None or expect.deleted or expect.gone_ok
         self._operation = operation
         self._results = {name: VmResult(name) for name in names}
+        self._done = 0
+        self._accepted = set()
+        self._requeued = {}
+        self._requeue_waiting = set()
         self._stop = asyncio.Event()
         self._stop_reason = None
         self._loop = asyncio.get_running_loop()
         self._started = self._clock()
+        deadline = self.deadline if self.deadline is not None and not math.isinf(self.deadline) else None
+        self._deadline_at = None if deadline is None else self._started + deadline
         observer = self._observer or ArmObserver(self.clients)  # type: ignore[arg-type]
+        # The list budget is the subscription's, shared with every other batch of the process
+        # (a fake observer without clients gets a budget of its own).
+        budget = self._list_budget
+        if budget is None and self._observer is None and self.clients is not None:
+            budget = self.clients.throttle
         self.hub = hub = ObservationHub(
             observer,
             mode=self.observe,
@@ -278,16 +326,30 @@ class FanOut:
             list_page_interval=self.list_page_interval,
             min_interval=self.min_interval,
             default_interval=self.default_interval,
+            budget=budget,
+            deadline_at=self._deadline_at,
+            on_tick=self._stopping,
             clock=self._clock,
             sleep=self._sleep,
             rng=self._rng,
         )
-        batch = _Batch(begin, asyncio.Semaphore(self.concurrency), hub, expect, scale_set_id, resource_group)
+        batch = _Batch(
+            begin,
+            asyncio.Semaphore(self.concurrency),
+            hub,
+            expect,
+            scale_set_id,
+            resource_group,
+            leftovers or {},
+            scheduled_by_list,
+        )
         tally = RequestTally(on_wait=self._on_wait, on_throttled=self._on_throttled)
         token = current_tally.set(tally)
+        # every wait the batch's tasks (and its hub's) make keeps within the deadline
+        scope = deadline_scope(self._deadline_at, self._clock)
+        scope.__enter__()
         hub.start()  # after the tally is set: the hub's requests count for this batch
         tasks: list[asyncio.Task[None]] = []
-        watcher: asyncio.Task[None] | None = None
         _LOGGER.info(
             "%s: starting on %d VMs (concurrency %d, observe %s)",
             operation,
@@ -301,8 +363,6 @@ class FanOut:
                     self._finish(name, Outcome.SKIPPED, detail=skip[name])
                     continue
                 tasks.append(asyncio.ensure_future(self._run_vm(name, batch)))
-            if self.deadline is not None:
-                watcher = asyncio.ensure_future(self._watch_deadline(self._started + self.deadline))
             all_done: asyncio.Future[Any] = asyncio.ensure_future(
                 asyncio.gather(*tasks, return_exceptions=True)
             )
@@ -321,24 +381,26 @@ class FanOut:
                 task.cancel()
             if tasks:
                 await asyncio.wait(tasks)
-            result = await self._conclude(hub, tally, watcher)
+            result = await self._conclude(hub, tally)
             exc.batch_result = result  # type: ignore[attr-defined]
             raise
         finally:
+            scope.__exit__(None, None, None)
             current_tally.reset(token)
-        return await self._conclude(hub, tally, watcher)
+        return await self._conclude(hub, tally)
 
-    async def _conclude(
-        self, hub: ObservationHub, tally: RequestTally, watcher: asyncio.Task[None] | None
-    ) -> BatchResult:
-        if watcher is not None:
-            watcher.cancel()
+    async def _conclude(self, hub: ObservationHub, tally: RequestTally) -> BatchResult:
         await hub.close()
         for name, vm_result in self._results.items():
             if vm_result.outcome is not None:
                 continue
             if vm_result.started_at is None:
                 self._finish(name, Outcome.NOT_STARTED, detail=f"not issued ({self._stop_reason})")
+            elif name in self._requeue_waiting:
+                reason = self._requeued.get(name, "not accepted")
+                self._finish(
+                    name, Outcome.NOT_STARTED, detail=f"not accepted by Azure ({reason}; {self._stop_reason})"
+                )
             elif self._stop_reason == "deadline":
                 self._finish(
                     name,
@@ -370,26 +432,13 @@ class FanOut:
         self._streams.clear()
         return result
 
-    async def _watch_deadline(self, deadline_at: float) -> None:
-        while True:
-            remaining = deadline_at - self._clock()
-            if remaining <= 0:
-                break
-            await self._sleep(min(remaining, 1.0))
-        if self._stop_reason is None:
-            self._stop_reason = "deadline"
-            _LOGGER.warning(
-                "%s: deadline of %s s reached; no new work is issued", self._operation, self.deadline
-            )
-        if self._stop is not None:
-            self._stop.set()
-
     def _finish(
         self, name: str, outcome: Outcome, *, error: FlexError | None = None, detail: str = ""
     ) -> None:
         result = self._results[name]
         if result.outcome is not None:
             return
+        self._done += 1
         result.outcome = outcome
         result.error = error
         result.detail = detail or (str(error) if error is not None else "")
@@ -439,7 +488,7 @@ class FanOut:
         try:
             async for attempt in retrying:
                 with attempt:
-                    await self._attempt(name, batch)
+                    await self._attempt_until_accepted(name, batch)
         except _NotIssued:
             return  # concluded as NOT_STARTED by _conclude
         except SkipVm as skip:
@@ -455,6 +504,47 @@ class FanOut:
             return
         self._finish(name, Outcome.SUCCEEDED)
 
+    def _requeues(self) -> bool:
+        """Whether a request Azure refused with a long Retry-After is sent again later (the
+        default ``"wait"`` mode) rather than failed at once (``"fail_fast"``)."""
+        if self.clients is None:
+            return True
+        return self.clients.settings.throttle.mode != "fail_fast"
+
+    async def _attempt_until_accepted(self, name: str, batch: _Batch) -> None:
+        """One attempt; a 429 whose wait the throttle policy would not sleep in one go
+        (a :class:`ThrottledError` before Azure accepted the operation) re-queues the VM: it
+        waits Azure's Retry-After (bounded by the deadline's checks) and is sent again."""
+        while True:
+            try:
+                await self._attempt(name, batch)
+                return
+            except ThrottledError as error:
+                if name in self._accepted or not self._requeues():
+                    raise
+                wait = error.retry_after if error.retry_after else self.min_interval
+                self._requeued[name] = f"throttled, Azure asked to wait {wait:.0f} s"
+                self._emit("waiting", name, f"re-queued: {self._requeued[name]}")
+                self._requeue_waiting.add(name)
+                await self._wait_or_stop(wait)
+                if self._stopping():
+                    raise _NotIssued from None
+                self._requeue_waiting.discard(name)
+
+    async def _wait_or_stop(self, seconds: float) -> None:
+        """Sleep ``seconds`` (the runtime's sleep; never past the deadline), or less if the
+        batch stops meanwhile."""
+        stop = self._stop
+        if stop is None or stop.is_set():
+            return
+        sleeping = asyncio.ensure_future(self._sleep(min(seconds, max(0.0, time_left()))))
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({sleeping, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeping, stopping):
+                task.cancel()
+
     async def _attempt(self, name: str, batch: _Batch) -> None:
         if self._stopping():
             raise _NotIssued
@@ -468,6 +558,11 @@ class FanOut:
             if result.started_at is None:
                 result.started_at = self._elapsed()
                 self._emit("started", name, f"{self._operation} sent")
+
+            def on_accepted() -> None:
+                self._accepted.add(name)
+                accepted.set()
+
             polling = HubPolling(
                 batch.hub,
                 vm=name,
@@ -475,7 +570,10 @@ class FanOut:
                 resource_group=batch.resource_group,
                 scale_set_id=batch.scale_set_id,
                 expect=batch.expect,
-                on_accepted=accepted.set,
+                scheduled_by_list=batch.scheduled_by_list,
+                leftovers=batch.leftovers.get(name, ()),
+                kind=self._operation,
+                on_accepted=on_accepted,
             )
             task = asyncio.ensure_future(batch.begin(name, polling))
             accepted_wait = asyncio.ensure_future(accepted.wait())
@@ -489,4 +587,3 @@ class FanOut:
         finally:
             batch.slots.release()
         await task
-

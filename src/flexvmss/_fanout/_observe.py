@@ -1,35 +1,46 @@
-"""Observing many long-running operations with few requests.
+"""Observing many long-running operations with few requests, and reporting only what Azure
+confirms.
 
 azure-core's ARM poller polls each operation on its own (one GET per operation every
-Retry-After). A fan-out over a thousand VMs would spend most of its read budget on those
-polls (research: k8s-azure-flex.md, "Implications"). Here every operation the fan-out starts is
-handed to one :class:`ObservationHub` through a custom azure-core polling method
-(:class:`HubPolling`, passed as ``polling=`` to any ``begin_*`` call), and the hub's single loop
-observes all of them together:
+Retry-After). Here every operation a fan-out starts is handed to one :class:`ObservationHub`
+through a custom azure-core polling method (:class:`HubPolling`, passed as ``polling=`` to any
+``begin_*`` call), and the hub's single scheduler watches all of them together.
 
-* **list** — the scale set's filtered VM list with ``$expand=instanceView`` resolves every VM
-  whose provisioning state has settled, page by page as the pages arrive: Succeeded with the
-  expected power state is success; a Failed VM, a mismatch or a vanished VM costs one GET of
-  that operation's status URL, which carries Azure's error code and message. A page is only
-  used for operations accepted before its request started. The first round reads every page
-  and remembers which page (by its link) holds which VM; later rounds read only the pages that
-  hold operations due for a look. A VM missing from its page proves nothing (the list may have
-  shifted): the next round reads every page again, and only a full list can say a VM is gone.
-  Once Azure refuses a page's link (anything but throttling), links are not reused again.
-* **poll** — one GET of each due operation's status URL (Azure-AsyncOperation, else Location).
-* **auto** — list for a scale set with at least ``list_threshold`` pending operations, else poll;
-  a set already listed stays listed while one list (its pages, ``page_size`` VMs each) costs no
-  more requests than polling its pending operations would.
+**The operation's status decides.** An operation is reported succeeded or failed only when its
+own status (the ``Azure-AsyncOperation`` URL, else ``Location``) says so, or on a fact that
+cannot be stale: a 404 on a deleted VM followed by 404s on what its deletion takes with it
+(disks and NICs whose deleteOption is Delete), or, for a simulated eviction (Azure answers 204
+and gives no operation to read), the VM showing itself evicted. Right after a 202 a read can
+still show the old state, and for restart, redeploy, reimage, maintenance and updates the end
+state equals the start state, so a VM that *looks* done proves nothing (research:
+real-azure-review.md; SupportArticles-docs troubleshooting-throttling-errors.md: "track the
+async operation rather than polling provisioningState").
 
-Rounds follow Azure's Retry-After hints (``retry-after-ms`` honoured), with jitter, never
-faster than ``min_interval``. An operation a list found still running is looked at again after
-a third of its hint until one operation of the set has finished; from then on, operations that
-reached the shortest duration seen (less a tenth) are looked at on every round, and the rest
-when they reach it. A set's list never reads more than one page per ``list_page_interval`` s
-(the default, 1 s per page, spends at most a fifth of Compute's HighCostGet budget of 300
-requests a minute). Observation errors never pass for answers: a throttled or failed
-list leaves its operations pending, and an operation whose status cannot be read five times in
-a row fails with that error.
+**The list schedules.** When many VMs of one scale set are pending, the set's filtered VM list
+(``$expand=instanceView``) says *when* to read each status: a VM that shows its end state has
+its status read at once (usually answered ``Succeeded``: one read per VM); one whose
+provisioning state is Failed has it read once Azure's Retry-After allows; one still in
+transition, or settled in another state (most often a read that still shows the VM as it was:
+Azure's reads lag, and list reads may be a round stale), is looked at again later.
+Operations whose end state equals their start state are not scheduled by the list: their
+status is read at Azure's hints, first when the operations of the batch have been seen to
+take (:class:`Expectation` says which). A VM that
+stays pending in the list past ``pending_bound`` (or three times the shortest duration seen)
+has its status read anyway.
+
+**Pages cost linear.** The first look reads every page and remembers which page holds which
+VM; later looks read only the pages that hold operations due for a look, each page at most
+once per ``page_gap`` (a sixth of the shortest duration seen), and an operation's next look
+follows how long the batch's operations take. Every page comes out of one list budget per
+subscription (:class:`~flexvmss._pipeline.PageBudget`: a share of Compute's HighCostGet
+refill, shared by every scale set the process watches, slower when Azure reports the bucket
+low). A VM missing from a page proves nothing (the list may have shifted): only a full list
+says a VM is gone. Once Azure refuses a page's link, links are not reused again.
+
+**Reading a status never fails an operation.** A status URL that answers an error, times out
+or is lost is read again (with back-off) or through the operation's other URL; a throttled read
+waits for its Retry-After. A 404 on both URLs of a delete falls back to the VM's own 404 and its
+leftovers'. The batch's deadline, not a count of read errors, ends the wait.
 
 The hub reads time from the ``clock`` and waits with the ``sleep`` it is given (the runtime's,
 :class:`~flexvmss._runtime.Runtime`); it reads Azure through an
@@ -41,9 +52,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from azure.core.polling import AsyncPollingMethod
 
@@ -56,8 +68,9 @@ from flexvmss._errors import (
     from_error_body,
     retry_after_seconds,
 )
-from flexvmss._fanout._expect import Expectation
-from flexvmss._fanout._observer import Observer, PagedObserver
+from flexvmss._fanout._expect import Expectation, hibernation_state
+from flexvmss._fanout._observer import Observer, PagedObserver, StatusUnreadable
+from flexvmss._pipeline import MAX_RETRY_AFTER, bounded_wait
 
 if TYPE_CHECKING:  # pragma: no cover
     from flexvmss._runtime import Clock, ObserveMode, Sleep
@@ -71,13 +84,22 @@ __all__ = [
 
 _LOGGER = logging.getLogger("flexvmss.fanout")
 
-_MAX_POLL_ERRORS = 5
 _MAX_LIST_FAILURES = 3
+#: Re-reads of a fact (the hibernation state, leftovers) before a fact that stays untrue fails.
+_FACT_CHECKS = 6
+
+Reason = Literal["list", "check", "bound", "hint", "fact"]
 
 
 @dataclass(eq=False)
 class PendingOperation:
-    """One accepted long-running operation the hub watches until it ends."""
+    """One accepted long-running operation the hub watches until Azure confirms how it ended.
+
+    ``status_url`` is the ``Azure-AsyncOperation`` URL and ``location_url`` the ``Location``
+    URL (either may be None; both None: an answer without an operation, watched through the VM
+    itself). ``leftovers`` are the resources a delete must take with it (checked after the VM's
+    404). ``kind`` groups the operations of one batch (``deallocate``) for what the hub learns
+    about how long they take."""
 
     vm: str
     operation: str
@@ -85,19 +107,43 @@ class PendingOperation:
     scale_set_id: str | None
     expect: Expectation
     status_url: str | None
-    location: bool
+    location_url: str | None
     accepted_at: float
     retry_after: float | None
     due_at: float
     future: asyncio.Future[Any]
-    poll_errors: int = 0
-    observations: int = 0
+    kind: str = ""
+    leftovers: tuple[str, ...] = ()
+    #: False when a look at the VM cannot tell that it is done (its end state is its start
+    #: state): only Azure's hints schedule the status reads.
+    scheduled_by_list: bool = True
+    #: No status read for a "check" or a bound before this (Azure's Retry-After).
+    next_status_at: float = 0.0
+    last_status_read: float | None = None
+    #: Why the next status read is due now (None: it is not).
+    status_due: Reason | None = None
+    read_errors: int = 0
+    status_reads: int = 0
+    looks: int = 0
+    fact_checks: int = 0
+    #: Status said Succeeded; a fact (hibernation state, leftovers) is being confirmed.
+    confirming: bool = False
+    #: The operation's URLs that answered 404 (no longer know it).
+    dead_urls: set[str] = field(default_factory=set)
+    prefer_location: bool = False
+    result: Any = None
+    #: The scale set it belongs to, as a key (None: no set known).
+    group: tuple[str, str] | None = field(init=False, default=None)
 
-    @property
-    def group(self) -> tuple[str, str] | None:
-        if self.scale_set_id is None:
-            return None
-        return (self.resource_group.lower(), self.scale_set_id.lower())
+    def __post_init__(self) -> None:
+        if self.scale_set_id is not None:
+            self.group = (self.resource_group.lower(), self.scale_set_id.lower())
+
+    def urls(self) -> list[tuple[str, bool]]:
+        """The operation's live status URLs, preferred first: (url, is_location)."""
+        found = [(u, False) for u in (self.status_url,) if u and u not in self.dead_urls]
+        located = [(u, True) for u in (self.location_url,) if u and u not in self.dead_urls]
+        return located + found if self.prefer_location else found + located
 
 
 @dataclass
@@ -111,14 +157,12 @@ class _Group:
     page_links: list[str | None] = field(default_factory=list)
     #: Lower-cased VM name -> index of its page in the last full list.
     page_of: dict[str, int] = field(default_factory=dict)
+    #: When each page (by index) was last read.
+    page_read_at: dict[int, float] = field(default_factory=dict)
     #: No page map, or a page no longer held a VM it held: the next list reads every page.
     stale: bool = True
     #: False once a page's link was refused: every round then reads from the first page.
     links_reusable: bool = True
-    #: The page budget: when the next list of this set may start.
-    next_list_at: float = 0.0
-    #: The shortest time an operation of this set has taken, as observed (an upper bound).
-    shortest: float | None = None
 
     def pages(self, page_size: int) -> int:
         if self.page_links:
@@ -140,19 +184,19 @@ class _Group:
             return None
         return sorted(pages)
 
-    def note_done(self, took: float) -> None:
-        self.shortest = took if self.shortest is None else min(self.shortest, took)
-
 
 @dataclass
 class HubStats:
-    """What the hub spent: list rounds, pages read, status polls, and operations resolved by each."""
+    """What the hub spent and how it resolved: list rounds and pages read, status reads (and
+    why each was made), and operations resolved by their status or by a fact."""
 
     lists: int = 0
     pages: int = 0
     polls: int = 0
-    resolved_by_list: int = 0
-    resolved_by_poll: int = 0
+    fact_reads: int = 0
+    resolved_by_status: int = 0
+    resolved_by_fact: int = 0
+    poll_reasons: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass
@@ -163,15 +207,60 @@ class _ListRound:
     started: float
     targeted: bool = False
     pages: int = 0
-    to_poll: list[PendingOperation] = field(default_factory=list)
+    reserved: int = 0
+    to_read: list[PendingOperation] = field(default_factory=list)
     running: list[PendingOperation] = field(default_factory=list)
 
 
+class PageBudgetLike(Protocol):
+    """What the hub needs of a list budget (:class:`~flexvmss._pipeline.ThrottleState` has
+    both): take pages (a debt is allowed: a list round reads all the pages it needs, and the
+    next waits longer), and say how long until one more page is covered."""
+
+    def reserve_pages(self, pages: int = 1) -> float: ...
+
+    def pages_wait(self) -> float: ...
+
+
+class _LocalBudget:
+    """A budget of one page per ``interval`` seconds, for a hub without a shared one."""
+
+    def __init__(self, interval: float, clock: Clock, burst: float = 5.0) -> None:
+        self.interval = interval
+        self.clock = clock
+        self.burst = burst
+        self.tokens = burst
+        self.updated: float | None = None
+
+    def _refill(self) -> float:
+        now = self.clock()
+        if self.updated is not None and self.interval > 0:
+            self.tokens = min(self.burst, self.tokens + (now - self.updated) / self.interval)
+        self.updated = now
+        return now
+
+    def reserve_pages(self, pages: int = 1) -> float:
+        self._refill()
+        if self.interval <= 0:
+            return 0.0
+        self.tokens -= pages
+        return 0.0 if self.tokens >= 0 else -self.tokens * self.interval
+
+    def pages_wait(self) -> float:
+        self._refill()
+        if self.interval <= 0 or self.tokens >= 1:
+            return 0.0
+        return (1 - self.tokens) * self.interval
+
+
 class ObservationHub:
-    """Watches every registered operation from one loop; see the module docstring.
+    """Watches every registered operation from one scheduler; see the module docstring.
 
     Create one per batch, :meth:`start` it inside the event loop, register operations through
-    :class:`HubPolling`, and :meth:`close` it when the batch ends.
+    :class:`HubPolling`, and :meth:`close` it when the batch ends. ``budget`` is the
+    subscription's list budget (None: a local one of a page per ``list_page_interval``).
+    ``on_tick`` is called at every turn of the scheduler, which never naps past
+    ``deadline_at`` (the batch checks its deadline there).
     """
 
     def __init__(
@@ -184,10 +273,17 @@ class ObservationHub:
         list_page_interval: float = 1.0,
         min_interval: float = 0.2,
         default_interval: float = 5.0,
+        settle_lag: float | None = None,
+        pending_bound: float | None = None,
+        max_backoff: float | None = None,
         jitter: float = 0.1,
+        budget: PageBudgetLike | None = None,
+        deadline_at: float | None = None,
+        on_tick: Callable[[], object] | None = None,
         clock: Clock = _clock.monotonic,
         sleep: Sleep = _clock.sleep,
         rng: random.Random | None = None,
+        status_concurrency: int = 32,
     ) -> None:
         if mode not in ("auto", "list", "poll"):
             raise ValueError(f"observe must be 'auto', 'list' or 'poll', not {mode!r}")
@@ -198,24 +294,52 @@ class ObservationHub:
         self.list_page_interval = list_page_interval
         self.min_interval = min_interval
         self.default_interval = default_interval
+        scale = min_interval / 0.2 if min_interval > 0 else 1.0
+        #: A look younger than this that shows the start state proves nothing yet: Azure shows
+        #: an accepted change after a lag (a few seconds, inferred from azure-sdk-for-net#19977's
+        #: ~2 s; the emulator's realism uses 3 s).
+        self.settle_lag = settle_lag if settle_lag is not None else 5.0 * scale
+        #: A VM pending in the list this long after its operation was accepted has its status read.
+        self.pending_bound = pending_bound if pending_bound is not None else 120.0 * scale
+        #: The longest wait between reads of a status that could not be read.
+        self.max_backoff = max_backoff if max_backoff is not None else 30.0 * scale
+        self.hint_cap = MAX_RETRY_AFTER * scale
         self.jitter = jitter
         self.stats = HubStats()
         self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()
+        self._budget: PageBudgetLike = budget or _LocalBudget(list_page_interval, clock)
+        self._deadline_at = deadline_at
+        self._on_tick = on_tick
         self._ops: list[PendingOperation] = []
+        #: Pending operations by scale set, and how many of them the list can schedule
+        #: (rebuilt at every turn of the scheduler).
+        self._members: dict[tuple[str, str], list[PendingOperation]] = {}
+        self._listable: Counter[tuple[str, str]] = Counter()
         self._groups: dict[tuple[str, str], _Group] = {}
+        #: Per operation kind (and scale set): the shortest time an operation was seen to take.
+        self._shortest: dict[tuple[str, tuple[str, str] | None], float] = {}
         self._wake = asyncio.Event()
+        self._dirty = True  # operations came or went: the scheduler's index is rebuilt
         self._task: asyncio.Task[None] | None = None
-        self._poll_slots = asyncio.Semaphore(16)
+        self._status_slots = asyncio.Semaphore(status_concurrency)
 
     def now(self) -> float:
         return self._clock()
 
     # ----------------------------------------------------------------- registration
     def register(self, op: PendingOperation) -> None:
+        op.kind = op.kind or op.operation.split(" vm ", 1)[0]
+        op.scheduled_by_list = op.scheduled_by_list and op.group is not None and self.mode != "poll"
+        op.due_at = self._first_due(op)
         self._ops.append(op)
+        op.future.add_done_callback(self._gone)
+        self._dirty = True
         self._wake.set()
+
+    def _gone(self, _future: asyncio.Future[Any]) -> None:
+        self._dirty = True
 
     def start(self) -> None:
         if self._task is None:
@@ -234,36 +358,82 @@ class ObservationHub:
     def pending(self) -> list[PendingOperation]:
         return [op for op in self._ops if not op.future.done()]
 
-    # ----------------------------------------------------------------- the loop
-    def _interval(self, op: PendingOperation) -> float:
-        base = op.retry_after if op.retry_after else self.default_interval
-        return max(self.min_interval, base) * (1.0 + self._rng.uniform(0.0, self.jitter))
+    # ----------------------------------------------------------------- timing
+    def _jittered(self, seconds: float) -> float:
+        return seconds * (1.0 + self._rng.uniform(0.0, self.jitter))
 
-    def _next_look(self, op: PendingOperation, state: _Group, started: float) -> float:
-        """When to look again at an operation a list (started at ``started``) found running.
+    def _hint(self, op: PendingOperation) -> float:
+        return max(self.min_interval, op.retry_after if op.retry_after else self.default_interval)
 
-        Until one operation of the set has finished, after a third of its Retry-After (a list
-        costs the operation nothing, and its hint is not refreshed the way a poll's would be).
-        After that, from the shortest duration seen on (less a tenth), as soon as the page
-        budget allows: operations started together end together, so the ones that reached that
-        age are looked at on every round. Never before ``list_page_interval`` per page read."""
-        if state.shortest is None:
-            base = (op.retry_after if op.retry_after else self.default_interval) / 3
-            at = started + max(self.min_interval, base)
+    def _shortest_for(self, op: PendingOperation) -> float | None:
+        return self._shortest.get((op.kind, op.group))
+
+    def _note_done(self, op: PendingOperation, took: float) -> None:
+        key = (op.kind, op.group)
+        known = self._shortest.get(key)
+        self._shortest[key] = took if known is None else min(known, took)
+
+    def _first_due(self, op: PendingOperation) -> float:
+        """The first look: after Azure's first hint, or (once the batch's operations have been
+        seen to take some time) a little before the shortest of them, whichever is later."""
+        wait = self._hint(op)
+        shortest = self._shortest_for(op) if self.mode != "poll" else None
+        if shortest is not None:
+            wait = max(wait, 0.9 * shortest)
+        return op.accepted_at + self._jittered(wait)
+
+    def _page_gap(self, op: PendingOperation) -> float:
+        """How soon a page may be read again: a sixth of the shortest duration seen (a third of
+        the hint before any), never under ``list_page_interval`` or ``min_interval``."""
+        shortest = self._shortest_for(op)
+        base = shortest / 6 if shortest is not None else self._hint(op) / 3
+        return max(self.min_interval, self.list_page_interval, base)
+
+    def _next_look(self, op: PendingOperation, started: float) -> float:
+        """When the list looks at a pending operation again (a look started at ``started``
+        found it running). Before any operation of the batch finished: when it is half again
+        as old. After: once it reaches nine tenths of the shortest duration seen, and from then
+        on once per page gap."""
+        age = max(0.0, started - op.accepted_at)
+        shortest = self._shortest_for(op)
+        if shortest is None:
+            at = started + max(self.min_interval, 0.5 * age)
         else:
-            at = op.accepted_at + 0.9 * state.shortest
-        at = max(at, state.next_list_at)
-        return at + (at - started) * self._rng.uniform(0.0, self.jitter)
+            at = max(op.accepted_at + 0.9 * shortest, started + self._page_gap(op))
+        return started + self._jittered(at - started)
+
+    def _bound_age(self, op: PendingOperation) -> float:
+        shortest = self._shortest_for(op)
+        return max(self.pending_bound, 3.0 * shortest if shortest is not None else 0.0)
+
+    # ----------------------------------------------------------------- the scheduler
+    def _index(self) -> None:
+        if not self._dirty:
+            return
+        self._dirty = False
+        self._ops = self.pending()
+        self._members = {}
+        self._listable = Counter()
+        for op in self._ops:
+            group = op.group
+            if group is not None:
+                self._members.setdefault(group, []).append(op)
+                if op.scheduled_by_list:
+                    self._listable[group] += 1
 
     async def _loop(self) -> None:
         while True:
-            self._ops = self.pending()
+            if self._on_tick is not None:
+                self._on_tick()  # the batch checks its deadline at every turn
+            self._index()
             if not self._ops:
                 self._wake.clear()
                 await self._wake.wait()
                 continue
             now = self._clock()
-            due = [op for op in self._ops if op.due_at <= now]
+            # what falls due within the shortest interval goes in this round too: fewer turns
+            horizon = now + self.min_interval
+            due = [op for op in self._ops if op.due_at <= horizon]
             if due:
                 try:
                     await self._round(due)
@@ -272,63 +442,93 @@ class ObservationHub:
                 except Exception:  # a bug in one round must not strand every operation
                     _LOGGER.exception("observation round failed")
                     for op in due:
-                        op.due_at = self._clock() + self._interval(op)
+                        op.due_at = self._clock() + self._jittered(self._hint(op))
+                for op in due:  # never a busy loop: a round that left an operation due waits
+                    if not op.future.done() and op.due_at <= horizon:
+                        op.due_at = horizon + 0.5 * self.min_interval
                 continue
-            next_due = min(op.due_at for op in self._ops)
-            await self._sleep(max(0.0, next_due - now))
+            wake_at = min(op.due_at for op in self._ops)
+            if self._deadline_at is not None:
+                wake_at = min(wake_at, self._deadline_at)
+            # Never longer than the default interval: an operation registered meanwhile may be
+            # due before the ones known now.
+            await self._sleep(max(0.0, min(wake_at - now, max(self.min_interval, self.default_interval))))
 
-    def _use_list(self, group: tuple[str, str] | None) -> bool:
-        if group is None or self.mode == "poll":
+    def _listed(self, op: PendingOperation) -> bool:
+        """Whether the list schedules this operation's status reads right now."""
+        group = op.group
+        if not op.scheduled_by_list or group is None or self.mode == "poll":
             return False
-        if self._groups.get(group, _Group()).list_failures >= _MAX_LIST_FAILURES:
+        state = self._groups.get(group)
+        if state is not None and state.list_failures >= _MAX_LIST_FAILURES:
             return False
-        if self.mode == "list":
+        if self.mode == "list" or (state is not None and state.size is not None):
             return True
-        pending = [op for op in self._ops if op.group == group]
-        if len(pending) >= self.list_threshold:
-            return True
-        # Once a set is listed, keep listing while a list costs no more requests than polls.
-        known = self._groups.get(group)
-        if known is None or known.size is None:
-            return False
-        return len(pending) >= known.pages(self.page_size)
+        return self._listable.get(group, 0) >= self.list_threshold
 
     async def _round(self, due: list[PendingOperation]) -> None:
-        to_poll: list[PendingOperation] = []
-        listed: set[tuple[str, str]] = set()
+        """One round: the list rounds of the sets with operations due for a look, then every
+        status and fact read due (the list's included), concurrently."""
+        to_read: list[PendingOperation] = []
+        by_group: dict[tuple[str, str], list[PendingOperation]] = {}
         for op in due:
-            group = op.group
-            if group is not None and group in listed:
-                continue
-            if self._use_list(group):
-                assert group is not None
-                listed.add(group)
-                group_due = [other for other in due if other.group == group]
-                to_poll.extend(
-                    await self._list_round(op.resource_group, op.scale_set_id or "", group, group_due)
-                )
+            if op.confirming or op.status_due is not None or not self._listed(op):
+                if op.status_due is None and not op.confirming:
+                    op.status_due = "hint"
+                to_read.append(op)
             else:
-                to_poll.append(op)
-        if to_poll:
-            await asyncio.gather(*(self._poll(op) for op in to_poll if not op.future.done()))
+                assert op.group is not None
+                by_group.setdefault(op.group, []).append(op)
+        for group, ops in by_group.items():
+            state = self._groups.setdefault(group, _Group())
+            to_read.extend(
+                await self._list_round(ops[0].resource_group, ops[0].scale_set_id or "", group, state, ops)
+            )
+        reads = [op for op in dict.fromkeys(to_read) if not op.future.done()]
+        if reads:
+            await asyncio.gather(*(self._read(op) for op in reads))
 
     async def _list_round(
-        self, resource_group: str, scale_set_id: str, group: tuple[str, str], due: list[PendingOperation]
+        self,
+        resource_group: str,
+        scale_set_id: str,
+        group: tuple[str, str],
+        state: _Group,
+        due: list[PendingOperation],
     ) -> list[PendingOperation]:
-        """List (every page, or only the pages holding ``due`` operations); resolve what each
-        page settles as it arrives; return the operations to poll."""
-        state = self._groups.setdefault(group, _Group())
+        """Read the pages that hold ``due`` (every page when needed), judge what each page
+        shows as it arrives; return the operations whose status the list calls for."""
         started = self._clock()
-        if started < state.next_list_at:  # the page budget: not yet
+        wait = self._budget.pages_wait()
+        if wait > 0:  # the subscription's list budget: not yet
             for op in due:
-                op.due_at = max(op.due_at, state.next_list_at)
+                op.due_at = max(op.due_at, started + wait)
             return []
-        members = [op for op in self._ops if op.group == group and not op.future.done()]
+        targets = state.target_pages(op.vm for op in due)
+        if targets is not None:
+            gap = self._page_gap(due[0])
+            fresh = [p for p in targets if started - state.page_read_at.get(p, -1e18) >= gap * 0.999]
+            if not fresh:  # every page wanted was read a moment ago: look again once it may be
+                soonest = min(state.page_read_at.get(p, started) for p in targets) + gap
+                for op in due:
+                    op.due_at = max(op.due_at, soonest, started + 0.1 * self.min_interval)
+                return []
+            targets = fresh
+        members = [op for op in self._members.get(group, ()) if not op.future.done()]
         round_ = _ListRound(state, started)
+        # the pages this round will read, taken from the budget at once (before any await), so
+        # another hub of the subscription sees them spent; a full list that turns out longer
+        # takes the rest page by page
+        if targets is not None:
+            round_.reserved = len(targets)
+        elif state.page_links:
+            round_.reserved = len(state.page_links)
+        else:
+            round_.reserved = max(1, -(-max(len(members), state.size or 0) // self.page_size))
+        self._budget.reserve_pages(round_.reserved)
         try:
             observer = self.observer
             if isinstance(observer, PagedObserver):
-                targets = state.target_pages(op.vm for op in due)
                 if targets is None:
                     await self._read_all_pages(observer, resource_group, scale_set_id, members, round_)
                 else:
@@ -348,20 +548,25 @@ class ObservationHub:
             error = exc if isinstance(exc, FlexError) else from_azure_error(exc, operation="list VMs")
             if round_.targeted and not isinstance(error, ThrottledError):
                 state.links_reusable = False  # Azure refused a link it gave: never reuse one again
-            wait = error.retry_after if isinstance(error, ThrottledError) and error.retry_after else None
+            wait = error.retry_after if isinstance(error, ThrottledError) and error.retry_after else 0.0
             _LOGGER.warning("listing scale set %s failed (%s); operations stay pending", scale_set_id, error)
-            for op in members:
-                if not op.future.done() and op not in round_.to_poll:
-                    op.due_at = self._clock() + max(wait or 0.0, self._interval(op))
-            return round_.to_poll
+            for op in due:
+                if not op.future.done() and op.status_due is None:
+                    op.due_at = self._clock() + max(wait, self._jittered(self._hint(op)))
+            return round_.to_read
         state.list_failures = 0
         self.stats.lists += 1
         self.stats.pages += round_.pages
-        state.next_list_at = started + max(self.min_interval, round_.pages * self.list_page_interval)
         for op in round_.running:
-            if not op.future.done():
-                op.due_at = self._next_look(op, state, started)
-        return round_.to_poll
+            if not op.future.done() and op.status_due is None:
+                op.due_at = self._next_look(op, started)
+        now = self._clock()
+        for op in due:  # due, but on a page read too recently to read again: once it may be
+            if not op.future.done() and op.status_due is None and op.due_at <= now:
+                index = state.page_of.get(op.vm.lower())
+                read_at = state.page_read_at.get(index, now) if index is not None else now
+                op.due_at = max(now + self.min_interval, read_at + self._page_gap(op))
+        return round_.to_read
 
     async def _read_all_pages(
         self,
@@ -371,16 +576,20 @@ class ObservationHub:
         members: list[PendingOperation],
         round_: _ListRound,
     ) -> None:
-        """Every page, settling each page's operations as it arrives; remember which page holds
+        """Every page, judging each page's operations as it arrives; remember which page holds
         which VM; then judge the operations whose VM was on no page."""
         by_name = {op.vm.lower(): op for op in members}
         links: list[str | None] = []
         page_of: dict[str, int] = {}
+        read_at: dict[int, float] = {}
         link: str | None = None
         while True:
+            if round_.pages >= round_.reserved:
+                self._budget.reserve_pages(1)
             page_started = self._clock()
             page = await observer.list_page(resource_group, scale_set_id, link)
             round_.pages += 1
+            read_at[len(links)] = page_started
             for name, vm in page.vms.items():
                 page_of[name] = len(links)
                 op = by_name.get(name)
@@ -392,6 +601,7 @@ class ObservationHub:
                 break
         state = round_.state
         state.page_links, state.page_of, state.stale, state.size = links, page_of, False, len(page_of)
+        state.page_read_at = read_at
         for name, op in by_name.items():
             if name not in page_of:
                 self._judge(op, None, round_.started, round_)
@@ -412,6 +622,7 @@ class ObservationHub:
             page_started = self._clock()
             page = await observer.list_page(resource_group, scale_set_id, state.page_links[index])
             round_.pages += 1
+            state.page_read_at[index] = page_started
             for op in members:
                 if state.page_of.get(op.vm.lower()) != index:
                     continue
@@ -425,66 +636,231 @@ class ObservationHub:
     def _judge(
         self, op: PendingOperation, vm: Mapping[str, Any] | None, snapshot_at: float, round_: _ListRound
     ) -> None:
-        """Settle one operation from a list snapshot taken from ``snapshot_at`` on."""
-        if op.future.done():
+        """What one look (a snapshot taken from ``snapshot_at`` on) says about when to read the
+        operation's status. Never an outcome, except for an operation Azure gave no status for
+        (an eviction), whose VM showing its end state is the only confirmation there is."""
+        if op.future.done() or op.status_due is not None:
             return
         if op.accepted_at >= snapshot_at:  # the snapshot may predate this operation
             op.due_at = max(op.due_at, self._clock() + self.min_interval)
             return
         verdict = op.expect.evaluate(vm)
-        op.observations += 1
-        if verdict == "succeeded":
-            round_.state.note_done(snapshot_at - op.accepted_at)
-            self.stats.resolved_by_list += 1
-            op.future.set_result(vm)
-        elif verdict == "check" and op.status_url:
-            round_.to_poll.append(op)
-        elif verdict == "check":
-            op.future.set_exception(
-                AzureOperationError(
-                    op.operation,
-                    code="UnexpectedState",
-                    message=f"the VM is not {op.expect} and Azure gave no operation status URL",
-                )
-            )
-        else:
-            round_.running.append(op)
-
-    async def _poll(self, op: PendingOperation) -> None:
-        if op.status_url is None:  # pragma: no cover - registration guarantees a URL or a group
-            op.due_at = self._clock() + self._interval(op)
-            return
-        async with self._poll_slots:
-            try:
-                status = await self.observer.operation_status(op.status_url, location=op.location)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                error = exc if isinstance(exc, FlexError) else from_azure_error(exc, operation=op.operation)
-                op.poll_errors += 1
-                if op.poll_errors >= _MAX_POLL_ERRORS and not isinstance(error, ThrottledError):
-                    op.future.set_exception(error)
-                    return
-                wait = error.retry_after if isinstance(error, ThrottledError) and error.retry_after else 0.0
-                op.due_at = self._clock() + max(wait, self._interval(op))
+        op.looks += 1
+        age = snapshot_at - op.accepted_at
+        now = self._clock()
+        if verdict == "done":
+            self._note_done(op, age)
+            if not op.urls():  # no operation to read: the VM itself is the confirmation
+                if vm is None:
+                    op.status_due = "fact"  # gone from a full list: confirm with its own 404
+                    round_.to_read.append(op)
+                else:
+                    self._succeed(op, vm, by_fact=True)
                 return
+            recheck = min(self._hint(op), max(self.min_interval, self.settle_lag))
+            if op.last_status_read is None or now - op.last_status_read >= recheck:
+                op.status_due = "list"
+                round_.to_read.append(op)
+                return
+        elif verdict == "failed" and age >= self.settle_lag and now >= op.next_status_at:
+            op.status_due = "check"
+            round_.to_read.append(op)
+            return
+        if age >= self._bound_age(op) and now >= op.next_status_at:
+            op.status_due = "bound"
+            round_.to_read.append(op)
+            return
+        round_.running.append(op)
+
+    # ----------------------------------------------------------------- status reads
+    async def _read(self, op: PendingOperation) -> None:
+        try:
+            async with self._status_slots:
+                if op.future.done():
+                    return
+                if op.confirming or not op.urls():
+                    await self._read_fact(op)
+                else:
+                    await self._read_status(op)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a bug must not strand the operation: look again later
+            _LOGGER.exception("reading the status of %s failed", op.operation)
+            op.due_at = self._clock() + self._jittered(self._hint(op))
+
+    def _back_off(self, op: PendingOperation, at_least: float = 0.0) -> None:
+        """Read again later: a growing wait (never more than ``max_backoff``), or Azure's own."""
+        wait = min(self.max_backoff, self.min_interval * (2 ** min(op.read_errors, 10)))
+        op.due_at = self._clock() + self._jittered(max(at_least, wait))
+
+    async def _read_status(self, op: PendingOperation) -> None:
+        url, location = op.urls()[0]
+        reason = op.status_due or "hint"
+        op.status_due = None
+        started = self._clock()
         self.stats.polls += 1
-        op.poll_errors = 0
-        op.observations += 1
+        self.stats.poll_reasons[reason] += 1
+        op.status_reads += 1
+        op.last_status_read = started
+        try:
+            status = await self.observer.operation_status(url, location=location)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._status_unreadable(op, url, exc)
+            return
+        op.read_errors = 0
+        hint = bounded_wait(status.retry_after, cap=self.hint_cap)
         if status.state == "InProgress":
-            if status.retry_after:
-                op.retry_after = status.retry_after
-            op.due_at = self._clock() + self._interval(op)
-        elif status.state == "Succeeded":
-            self.stats.resolved_by_poll += 1
-            op.future.set_result(status.resource)
-        else:
-            self.stats.resolved_by_poll += 1
-            op.future.set_exception(
-                from_error_body(
-                    dict(status.error or {}), operation=op.operation, correlation_id=status.correlation_id
-                )
+            if hint:
+                op.retry_after = hint
+            op.next_status_at = self._clock() + self._hint(op)
+            if self._listed(op):
+                op.due_at = self._next_look(op, started)
+            else:
+                op.due_at = self._clock() + self._jittered(self._next_hint_wait(op, started))
+            return
+        if status.state == "Succeeded":
+            self._note_done(op, started - op.accepted_at)
+            op.result = status.resource
+            if op.expect.hibernated:
+                op.confirming = True
+                op.due_at = self._clock()
+                return
+            self._succeed(op, status.resource)
+            return
+        self.stats.resolved_by_status += 1
+        op.future.set_exception(
+            from_error_body(
+                dict(status.error or {}), operation=op.operation, correlation_id=status.correlation_id
             )
+        )
+
+    def _next_hint_wait(self, op: PendingOperation, started: float) -> float:
+        """For an operation only its status tells about: Azure's hint, or (when the batch's
+        operations have been seen to take longer) until this one reaches the shortest of them."""
+        wait = self._hint(op)
+        shortest = self._shortest_for(op)
+        if shortest is not None and self.mode != "poll":
+            wait = max(wait, op.accepted_at + 0.9 * shortest - started)
+        return wait
+
+    def _status_unreadable(self, op: PendingOperation, url: str, exc: BaseException) -> None:
+        """A status read answered something that is not the status: never an outcome."""
+        error = exc if isinstance(exc, FlexError) else from_azure_error(exc, operation=op.operation)
+        if isinstance(error, ThrottledError):
+            wait = bounded_wait(error.retry_after, cap=self.hint_cap) or 0.0
+            op.due_at = self._clock() + self._jittered(max(wait, self._hint(op)))
+            op.status_due = op.status_due or "hint"
+            return
+        status = getattr(error, "status", None)
+        if status in (401, 403):  # a credential or permission problem does not fix itself
+            op.future.set_exception(error)
+            return
+        if isinstance(error, StatusUnreadable) and error.gone:
+            op.dead_urls.add(url)
+            _LOGGER.info("%s: %s no longer knows the operation", op.operation, "a status URL")
+            op.status_due = "fact" if not op.urls() else "hint"
+            if not op.urls() and not (op.expect.deleted or op.expect.gone_ok):
+                op.future.set_exception(
+                    AzureOperationError(
+                        op.operation,
+                        code="OperationStatusNotFound",
+                        status=404,
+                        message="Azure no longer knows this operation (its status URLs answer 404), "
+                        "so its outcome cannot be confirmed",
+                        remedy="Check the VM's state, then run the operation again: it is idempotent.",
+                    )
+                )
+                return
+            op.due_at = self._clock() + self.min_interval
+            return
+        op.read_errors += 1
+        if op.location_url and op.status_url:
+            op.prefer_location = not op.prefer_location  # the other URL may answer
+        op.status_due = op.status_due or "hint"
+        _LOGGER.info("%s: status read failed (%s); reading again", op.operation, error)
+        self._back_off(op)
+
+    # ----------------------------------------------------------------- facts
+    async def _read_fact(self, op: PendingOperation) -> None:
+        """Facts that cannot be stale: the VM's own 404 (deletes, evictions) and its leftovers',
+        or its hibernation state once Azure said the deallocation succeeded."""
+        op.status_due = None
+        self.stats.fact_reads += 1
+        try:
+            vm = await self.observer.read_vm(op.resource_group, op.vm)
+            if vm is None and op.leftovers and (op.expect.deleted or op.expect.gone_ok):
+                remaining = [rid for rid in op.leftovers if await self.observer.exists(rid)]
+            else:
+                remaining = []
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            error = exc if isinstance(exc, FlexError) else from_azure_error(exc, operation=op.operation)
+            if getattr(error, "status", None) in (401, 403):
+                op.future.set_exception(error)
+                return
+            op.read_errors += 1
+            wait = error.retry_after if isinstance(error, ThrottledError) and error.retry_after else 0.0
+            self._back_off(op, at_least=bounded_wait(wait, cap=self.hint_cap) or 0.0)
+            return
+        op.read_errors = 0
+        if op.confirming:  # the status said Succeeded: is the VM hibernated?
+            state = hibernation_state(vm) if vm is not None else None
+            if state == "hibernated":
+                self._succeed(op, op.result, by_fact=False)
+                return
+            self._fact_not_yet(
+                op,
+                code="HibernationNotConfirmed",
+                message=(
+                    "Azure says the deallocation succeeded, but the VM's instance view shows no "
+                    f"HibernationState/Hibernated (it shows {state or 'no hibernation state'})"
+                ),
+                remedy="Check that hibernation is enabled on the VM (additionalCapabilities."
+                "hibernationEnabled) and supported by its size and image.",
+            )
+            return
+        if vm is None:
+            if remaining:
+                self._fact_not_yet(
+                    op,
+                    code="LeftoversRemain",
+                    message=f"the VM is gone but {len(remaining)} resource(s) its deletion takes with it "
+                    f"remain: {', '.join(r.rsplit('/', 1)[-1] for r in remaining[:5])}",
+                    remedy="Delete the remaining resources (or run the scale set's teardown, which "
+                    "sweeps them).",
+                )
+                return
+            self._succeed(op, None, by_fact=True)
+            return
+        if op.expect.gone_ok and op.expect.evaluate(vm) == "done":
+            self._succeed(op, vm, by_fact=True)
+            return
+        # The VM is still there: it is not gone yet. Keep looking (the deadline ends the wait).
+        op.due_at = self._clock() + self._jittered(self._hint(op))
+
+    def _fact_not_yet(self, op: PendingOperation, *, code: str, message: str, remedy: str) -> None:
+        op.fact_checks += 1
+        if op.fact_checks >= _FACT_CHECKS:
+            op.future.set_exception(
+                AzureOperationError(op.operation, code=code, message=message, remedy=remedy)
+            )
+            return
+        op.status_due = "fact"
+        # growing waits (about 3.5 minutes over the checks at a 10 s hint): Azure removes what a
+        # deletion takes with it, and shows a hibernation, some time after the VM itself
+        op.due_at = self._clock() + self._jittered(self._hint(op) * 1.5 ** (op.fact_checks - 1))
+
+    def _succeed(self, op: PendingOperation, resource: Any, *, by_fact: bool = False) -> None:
+        if op.future.done():
+            return
+        if by_fact:
+            self.stats.resolved_by_fact += 1
+        else:
+            self.stats.resolved_by_status += 1
+        op.future.set_result(resource)
 
 
 class HubPolling(AsyncPollingMethod[Any]):
@@ -493,10 +869,11 @@ class HubPolling(AsyncPollingMethod[Any]):
     Pass it as ``polling=`` to a ``begin_*`` call. ``initialize`` reads the initial response
     (Azure-AsyncOperation, Location, Retry-After, the body's provisioning state) and registers
     the operation; ``run`` waits for the hub to resolve it and raises the operation's
-    :class:`~flexvmss.AzureOperationError` if it failed. ``resource()`` is the VM's JSON as last
-    observed (list mode) or the status body (poll mode), or None — not a deserialized model.
-    ``on_accepted`` is called once the initial response arrived (the fan-out releases its
-    concurrency slot then).
+    :class:`~flexvmss.AzureOperationError` if it failed. ``resource()`` is the final status
+    body (or the VM's JSON, for an operation confirmed by a fact), or None — not a deserialized
+    model. ``on_accepted`` is called once the initial response arrived (the fan-out releases
+    its concurrency slot then). For an action Azure answers without an operation (a simulated
+    eviction's 204), call :meth:`watch` after the call returned.
     """
 
     def __init__(
@@ -508,6 +885,9 @@ class HubPolling(AsyncPollingMethod[Any]):
         resource_group: str,
         scale_set_id: str | None,
         expect: Expectation,
+        scheduled_by_list: bool = True,
+        leftovers: Sequence[str] = (),
+        kind: str = "",
         on_accepted: Callable[[], None] | None = None,
     ) -> None:
         self._hub = hub
@@ -516,44 +896,52 @@ class HubPolling(AsyncPollingMethod[Any]):
         self._resource_group = resource_group
         self._scale_set_id = scale_set_id
         self._expect = expect
+        self._scheduled_by_list = scheduled_by_list
+        self._leftovers = tuple(leftovers)
+        self._kind = kind
         self._on_accepted = on_accepted
         self._op: PendingOperation | None = None
         self._status = "InProgress"
         self._resource: Any = None
         self._error: AzureOperationError | None = None
 
+    def _register(self, async_url: str | None, location_url: str | None, hint: float | None) -> None:
+        now = self._hub.now()
+        loop = asyncio.get_running_loop()
+        self._op = PendingOperation(
+            vm=self._vm,
+            operation=self._operation,
+            resource_group=self._resource_group,
+            scale_set_id=self._scale_set_id,
+            expect=self._expect,
+            status_url=async_url,
+            location_url=location_url,
+            accepted_at=now,
+            retry_after=bounded_wait(hint, cap=self._hub.hint_cap),
+            due_at=now,
+            future=loop.create_future(),
+            kind=self._kind,
+            leftovers=self._leftovers,
+            scheduled_by_list=self._scheduled_by_list,
+        )
+        self._hub.register(self._op)
+
     def initialize(self, client: Any, initial_response: Any, deserialization_callback: Any) -> None:
         http_response = initial_response.http_response
         headers = {k.lower(): v for k, v in http_response.headers.items()}
         status = http_response.status_code
+        if self._on_accepted is not None:
+            self._on_accepted()
+        async_url = headers.get("azure-asyncoperation")
+        location_url = headers.get("location")
+        if status in (200, 201, 202) and (async_url or location_url):
+            self._register(async_url, location_url, retry_after_seconds(headers))
+            return
         body: Any = None
         try:
             body = http_response.json() if http_response.text() else None
         except Exception:
             body = None
-        async_url = headers.get("azure-asyncoperation")
-        location_url = headers.get("location")
-        now = self._hub.now()
-        if self._on_accepted is not None:
-            self._on_accepted()
-        if status in (200, 201, 202) and (async_url or location_url):
-            hint = retry_after_seconds(headers)
-            loop = asyncio.get_running_loop()
-            self._op = PendingOperation(
-                vm=self._vm,
-                operation=self._operation,
-                resource_group=self._resource_group,
-                scale_set_id=self._scale_set_id,
-                expect=self._expect,
-                status_url=async_url or location_url,
-                location=not async_url,
-                accepted_at=now,
-                retry_after=hint,
-                due_at=now + max(self._hub.min_interval, hint or self._hub.default_interval),
-                future=loop.create_future(),
-            )
-            self._hub.register(self._op)
-            return
         provisioning = ""
         if isinstance(body, Mapping):
             provisioning = str((body.get("properties") or {}).get("provisioningState") or "").lower()
@@ -563,9 +951,26 @@ class HubPolling(AsyncPollingMethod[Any]):
                 {"code": "ProvisioningFailed", "message": f"provisioningState is {provisioning}"},
                 operation=self._operation,
             )
+        elif self._expect.deleted and status == 204 and self._leftovers:
+            # Azure answers a DELETE of a VM that no longer exists with 204: a fact; what its
+            # deletion takes with it is checked before it counts as deleted.
+            self._register(None, None, None)
+            assert self._op is not None
+            self._op.status_due = "fact"
+            self._op.due_at = self._hub.now()
         else:
+            # Azure finished at once and said so (a synchronous 200/201/204 answer).
             self._status = "Succeeded"
             self._resource = body
+
+    async def watch(self) -> Any:
+        """Watch an action Azure accepted without an operation to read (a 204): the VM's own
+        state is the only confirmation. Returns what :meth:`run` would."""
+        if self._on_accepted is not None:
+            self._on_accepted()
+        self._register(None, None, None)
+        await self.run()
+        return self._resource
 
     async def run(self) -> None:
         if self._op is not None:
@@ -586,4 +991,3 @@ class HubPolling(AsyncPollingMethod[Any]):
 
     def resource(self) -> Any:
         return self._resource
-

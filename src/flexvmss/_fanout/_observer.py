@@ -1,18 +1,29 @@
-"""Where the observation hub's readings come from: an operation's status URL and the set's VM list.
+"""Where the observation hub's readings come from: an operation's status URL, the set's VM list,
+one VM, and the resources a deleted VM leaves behind.
 
 :class:`ArmObserver` reads them through :class:`~flexvmss._arm.ArmClients` (the same pipeline as
 every other request: same throttling, retries and counting); tests give the hub fakes that
 follow the :class:`Observer` protocol (and :class:`PagedObserver`, to be read page by page).
+
+**A status read is not an outcome until Azure's status says so.** An operation status URL that
+answers an error (a 5xx that outlasted the transient retries, a 404, a body that is not a
+status) raises :class:`StatusUnreadable`: the hub reads again later or through the other URL,
+it never reports the operation failed because its status could not be read. Only a status body
+that says ``Failed``/``Canceled`` (Azure-AsyncOperation), or a Location URL answering the
+operation's own 4xx error (Azure/azure-resource-manager-rpc async-api-reference.md: "the
+Location URL returns the appropriate error status code with error body" for a failed
+operation), is a failure.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 from urllib.parse import quote
 
-from flexvmss._errors import from_error_body, retry_after_seconds
+from flexvmss._errors import AzureOperationError, from_error_body, retry_after_seconds
 
 if TYPE_CHECKING:  # pragma: no cover
     from flexvmss._arm import ArmClients
@@ -24,6 +35,7 @@ __all__ = [
     "Observer",
     "OperationStatus",
     "PagedObserver",
+    "StatusUnreadable",
 ]
 
 #: The Compute API version azure-mgmt-compute 39 speaks (its operations' default).
@@ -41,6 +53,18 @@ class OperationStatus:
     resource: Any = None
 
 
+class StatusUnreadable(AzureOperationError):
+    """An operation status URL answered something that is not the operation's status (an
+    error status, an unknown operation, a body without ``status``): says nothing about the
+    operation itself. ``gone`` is True for 404/410 (the URL no longer knows the operation)."""
+
+    default_remedy = "flexvmss reads the status again, or through the operation's other URL."
+
+    @property
+    def gone(self) -> bool:
+        return self.status in (404, 410)
+
+
 class Observer(Protocol):
     """Where the hub's observations come from (ARM in production, fakes in tests)."""
 
@@ -49,7 +73,16 @@ class Observer(Protocol):
         ...
 
     async def operation_status(self, url: str, *, location: bool) -> OperationStatus:
-        """Read one operation status URL (``location``: a Location URL, not Azure-AsyncOperation)."""
+        """Read one operation status URL (``location``: a Location URL, not Azure-AsyncOperation);
+        raise :class:`StatusUnreadable` when the answer is not the operation's status."""
+        ...
+
+    async def read_vm(self, resource_group: str, name: str) -> Mapping[str, Any] | None:
+        """One VM with its instance view; None when Azure answers 404 (it does not exist)."""
+        ...
+
+    async def exists(self, resource_id: str) -> bool:
+        """Whether a disk, NIC or public IP exists (a 404 is False; other errors raise)."""
         ...
 
 
@@ -65,30 +98,47 @@ class ListPage:
 class PagedObserver(Observer, Protocol):
     """An observer that can read the list one page at a time, and read a page again by its link.
 
-    With it the hub settles operations page by page as the pages arrive, and later reads only
-    the pages that hold operations due for a look."""
+    With it the hub reads only the pages that hold operations due for a look."""
 
     async def list_page(self, resource_group: str, scale_set_id: str, link: str | None) -> ListPage:
         """The first page (``link`` None) or the page a previous ``nextLink`` named."""
         ...
 
 
-def _status_from_response(
+def _unreadable(status: int, body: Any, correlation: str | None, what: str) -> StatusUnreadable:
+    error = body.get("error") if isinstance(body, Mapping) else None
+    code = str(error.get("code") or "") if isinstance(error, Mapping) else ""
+    message = str(error.get("message") or "") if isinstance(error, Mapping) else ""
+    return StatusUnreadable(
+        "read operation status",
+        status=status,
+        code=code or f"HTTP{status}",
+        message=message or what,
+        correlation_id=correlation,
+    )
+
+
+def status_from_response(
     status: int, headers: Mapping[str, str], body: Any, *, location: bool
 ) -> OperationStatus:
+    """The operation's status from one answer of its status URL (ARM's async-operation
+    protocol, async-api-reference.md); raises :class:`StatusUnreadable` for an answer that is
+    not a status."""
     lowered = {k.lower(): v for k, v in headers.items()}
     hint = retry_after_seconds(headers)
     correlation = lowered.get("x-ms-correlation-request-id")
-    if status >= 400:
-        error = body.get("error") if isinstance(body, Mapping) else None
-        if not isinstance(error, Mapping):
-            error = {"code": f"HTTP{status}", "message": f"operation status answered HTTP {status}"}
-        return OperationStatus("Failed", error=error, retry_after=hint, correlation_id=correlation)
     if location:
         if status == 202:
             return OperationStatus("InProgress", retry_after=hint, correlation_id=correlation)
-        return OperationStatus("Succeeded", correlation_id=correlation, resource=body)
-    raw = str(body.get("status") if isinstance(body, Mapping) else "").lower()
+        if status in (200, 201, 204):
+            return OperationStatus("Succeeded", correlation_id=correlation, resource=body)
+        error = body.get("error") if isinstance(body, Mapping) else None
+        if 400 <= status < 500 and status not in (404, 408, 410, 429) and isinstance(error, Mapping):
+            return OperationStatus("Failed", error=error, correlation_id=correlation)
+        raise _unreadable(status, body, correlation, f"the Location URL answered HTTP {status}")
+    if status != 200:
+        raise _unreadable(status, body, correlation, f"the operation status answered HTTP {status}")
+    raw = str(body.get("status") or "").lower() if isinstance(body, Mapping) else ""
     if raw == "succeeded":
         return OperationStatus("Succeeded", correlation_id=correlation, resource=body)
     if raw in ("failed", "canceled", "cancelled"):
@@ -97,7 +147,13 @@ def _status_from_response(
             error = {"code": "OperationFailed" if raw == "failed" else "OperationCanceled", "message": raw}
         state: Literal["Failed", "Canceled"] = "Failed" if raw == "failed" else "Canceled"
         return OperationStatus(state, error=error, correlation_id=correlation)
+    if not raw:
+        raise _unreadable(status, body, correlation, "the operation status body has no 'status'")
     return OperationStatus("InProgress", retry_after=hint, correlation_id=correlation)
+
+
+#: Kept for the tests and callers of the previous name.
+_status_from_response = status_from_response
 
 
 class ArmObserver:
@@ -142,5 +198,50 @@ class ArmObserver:
 
     async def operation_status(self, url: str, *, location: bool) -> OperationStatus:
         raw = await self._clients.request("GET", url)
-        return _status_from_response(raw.status, raw.headers, raw.json, location=location)
+        return status_from_response(raw.status, raw.headers, raw.json, location=location)
 
+    async def read_vm(self, resource_group: str, name: str) -> Mapping[str, Any] | None:
+        subscription = self._clients.settings.subscription_id
+        url = (
+            f"/subscriptions/{subscription}/resourceGroups/{quote(resource_group)}/providers/Microsoft.Compute"
+            f"/virtualMachines/{quote(name)}?api-version={COMPUTE_API_VERSION}&$expand=instanceView"
+        )
+        raw = await self._clients.request("GET", url)
+        if raw.status == 404:
+            return None
+        if raw.status != 200 or not isinstance(raw.json, Mapping):
+            raise from_error_body(
+                (raw.json or {}).get("error") or {} if isinstance(raw.json, Mapping) else {},
+                operation=f"get vm {name}",
+                status=raw.status,
+            )
+        return raw.json
+
+    async def exists(self, resource_id: str) -> bool:
+        """A GET of the resource through its azure-mgmt client (the SDK picks the api-version)."""
+        from azure.core.exceptions import ResourceNotFoundError
+
+        parts = resource_id.strip("/").split("/")
+        lowered = [p.lower() for p in parts]
+        try:
+            rg = parts[lowered.index("resourcegroups") + 1]
+            kind, name = lowered[-2], parts[-1]
+        except (ValueError, IndexError):
+            return False
+        operations = {
+            "disks": self._clients.compute.disks,
+            "networkinterfaces": self._clients.network.network_interfaces,
+            "publicipaddresses": self._clients.network.public_ip_addresses,
+        }.get(kind)
+        if operations is None:
+            return False
+        try:
+            await operations.get(rg, name)
+        except ResourceNotFoundError:
+            return False
+        return True
+
+
+def decode_json(data: bytes) -> Any:
+    """A body's JSON (None when empty); raises ValueError when it is not JSON."""
+    return json.loads(data) if data else None

@@ -4,7 +4,8 @@ Every client :mod:`flexvmss._arm` builds carries the same stack in front of azur
 policies::
 
     TransientRetryPolicy   re-sends 408/5xx/dropped connections      (_retry: transient_http)
-    ThrottlePolicy         Retry-After gates + pacing; every 429 once  (_throttle)
+    ThrottlePolicy         gates scoped to the throttled policy, pacing
+                           from Azure's remaining counts; every 429 once (_throttle)
     RequestCounterPolicy   counts each request sent, by class         (_count)
     RedactingTracePolicy   an HTTP trace with secrets masked, opt-in  (_trace)
 
@@ -16,6 +17,7 @@ its ``clock``) as a parameter; nothing here reads time from a module global.
 from __future__ import annotations
 
 from flexvmss._pipeline._count import RequestCounterPolicy
+from flexvmss._pipeline._deadline import deadline_scope, time_left
 from flexvmss._pipeline._retry import (
     RETRYABLE_LRO_CODES,
     TRANSIENT_STATUSES,
@@ -32,45 +34,65 @@ from flexvmss._pipeline._retry import (
 from flexvmss._pipeline._throttle import (
     ARM_BUCKETS,
     COMPUTE_POLICIES,
+    LEGACY_POLICIES,
+    MAX_RETRY_AFTER,
     Bucket,
     Gate,
     Pacer,
+    PageBudget,
+    PolicyName,
+    Remaining,
     ThrottleConfig,
     ThrottlePolicy,
     ThrottleState,
     arm_class,
+    bounded_wait,
     family_key,
     gate_scope,
+    parse_policy,
     parse_remaining,
+    resource_key,
     shared_throttle_state,
+    throttled_policies,
 )
 from flexvmss._pipeline._trace import RedactingTracePolicy
 
 __all__ = [
     "ARM_BUCKETS",
     "COMPUTE_POLICIES",
+    "LEGACY_POLICIES",
+    "MAX_RETRY_AFTER",
     "RETRYABLE_LRO_CODES",
     "TRANSIENT_STATUSES",
     "Bucket",
     "Gate",
     "NamedRetry",
     "Pacer",
+    "PageBudget",
+    "PolicyName",
     "RedactingTracePolicy",
+    "Remaining",
     "RequestCounterPolicy",
     "ThrottleConfig",
     "ThrottlePolicy",
     "ThrottleState",
     "TransientRetryPolicy",
     "arm_class",
+    "bounded_wait",
+    "deadline_scope",
     "family_key",
     "gate_scope",
     "is_retryable_lro_error",
     "is_transient_exception",
     "is_transient_response",
+    "parse_policy",
     "parse_remaining",
+    "resource_key",
     "retryable_lro",
     "shared_throttle_state",
     "stop_when",
+    "throttled_policies",
+    "time_left",
     "transient_http",
     "wait_for_code",
 ]

@@ -44,6 +44,7 @@ from tenacity.wait import wait_base
 
 from flexvmss import _clock
 from flexvmss._errors import AzureOperationError, tls_failure
+from flexvmss._pipeline._deadline import time_left
 from flexvmss._pipeline._http import read_body, url_path
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -221,8 +222,10 @@ class TransientRetryPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
     :data:`transient_http`).
 
     It sits outermost among flexvmss's policies; azure-core's own RetryPolicy is configured
-    with no retries. When the attempts run out, the last response is returned (so the SDK
-    raises its usual HttpResponseError with Azure's error body) or the last exception raised.
+    with no retries. It never sleeps past the deadline of the call it serves
+    (:func:`~flexvmss._pipeline.time_left`), and stops retrying once it has passed. When the
+    attempts run out, the last response is returned (so the SDK raises its usual
+    HttpResponseError with Azure's error body) or the last exception raised.
     ``sleep`` is how it waits between attempts (the runtime's sleep; real time by default).
     A request that is not idempotent (:func:`is_idempotent`) is sent once, never re-sent.
     """
@@ -237,6 +240,36 @@ class TransientRetryPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
             # sent once: a second sending after a failure could do the work twice
             response: PipelineResponse[Any, Any] = await self.next.send(request)
             return response
+        first: Any = None
+        if self.policy is transient_http:
+            # The first attempt without tenacity (most requests need no retry, and building a
+            # retrying object per request costs as much as the rest of this policy stack);
+            # a transient outcome is handed to tenacity as its first attempt, so the policy's
+            # attempts and delays count exactly as before.
+            try:
+                response = await self._attempt(request)
+            except BaseException as exc:
+                if not is_transient_exception(exc):
+                    raise
+                first = exc
+            else:
+                if not is_transient_response(response):
+                    return response
+                first = response
+        return await self._retrying(request, first)
+
+    async def _retrying(self, request: PipelineRequest[Any], first: Any) -> PipelineResponse[Any, Any]:
+        """The retry loop; ``first`` (a response or an exception), when given, is the outcome
+        of the first attempt, already made."""
+        pending = [first] if first is not None else []
+
+        async def attempt(request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+            if pending:
+                outcome = pending.pop()
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                return outcome  # type: ignore[no-any-return]
+            return await self._attempt(request)
 
         def give_up(state: RetryCallState) -> Any:
             assert state.outcome is not None
@@ -258,10 +291,19 @@ class TransientRetryPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
                 state.attempt_number,
             )
 
+        base_wait = self.policy.wait
+
+        def wait(state: RetryCallState) -> float:  # never past the call's deadline
+            return max(0.0, min(float(base_wait(state)), time_left()))
+
         retrying = self.policy.retrying(
-            sleep=self._sleep, retry_error_callback=give_up, before_sleep=before_sleep
+            sleep=self._sleep,
+            retry_error_callback=give_up,
+            before_sleep=before_sleep,
+            stop=self.policy.stop | stop_when(lambda state: time_left() <= 0),
+            wait=wait,
         )
-        retried: PipelineResponse[Any, Any] = await retrying(self._attempt, request)
+        retried: PipelineResponse[Any, Any] = await retrying(attempt, request)
         return retried
 
     async def _attempt(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
@@ -269,4 +311,3 @@ class TransientRetryPolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
         if is_transient_response(response):
             await read_body(response.http_response)  # give its connection back to the pool
         return response
-

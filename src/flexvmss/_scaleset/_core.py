@@ -11,20 +11,29 @@ empty.
 
 from __future__ import annotations
 
+import json
+import math
 import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from azure.core.exceptions import HttpResponseError
 from azure.core.rest import HttpRequest
 
 from flexvmss._arm import COMPUTE_API_VERSION, ArmClients, Cloud, check_connection, resolve_cloud
-from flexvmss._errors import InvalidInputError, MalformedResponseError, NotFoundError, from_azure_error
-from flexvmss._fanout import BatchResult, FanOut
+from flexvmss._errors import (
+    DeadlineExceededError,
+    InvalidInputError,
+    MalformedResponseError,
+    NotFoundError,
+    ThrottledError,
+    from_azure_error,
+)
+from flexvmss._fanout import BatchResult, Expectation, FanOut
 from flexvmss._loops import LoopAffinity
-from flexvmss._pipeline import ThrottleConfig
+from flexvmss._pipeline import ThrottleConfig, deadline_scope, time_left
 from flexvmss._progress import ProgressEvent
 from flexvmss._rules import check_address, check_vm_names
 from flexvmss._runtime import DEFAULT_RUNTIME, Runtime
@@ -35,6 +44,7 @@ from flexvmss._specs import SET_TAG, set_tag_value, tagged_for
 
 __all__ = [
     "COMPUTE_API_VERSION",
+    "DEFAULT_DEADLINE",
     "SET_TAG",
     "Batch",
     "OnEvent",
@@ -87,15 +97,27 @@ async def close_unclosed() -> list[str]:
     return closed
 
 
+#: Seconds a per-VM operation may take, the read of the set's VM list included, when the caller
+#: gives no ``deadline``: 30 minutes, the wait cluster-autoscaler gives its scale operations
+#: (research: k8s-azure-flex.md section 2). ``deadline=math.inf`` waits as long as Azure takes.
+DEFAULT_DEADLINE = 1800.0
+
+
 @dataclass(frozen=True)
 class Batch:
     """How a batch over many VMs runs: at most ``concurrency`` requests in flight (None: the
-    fan-out's default), given up after ``deadline`` seconds, progress events to ``on_event``
-    (None: the set's own ``on_event``)."""
+    fan-out's default), given up after ``deadline`` seconds counted from the call, the first
+    read of the set's VMs included (None: :data:`DEFAULT_DEADLINE`; ``math.inf``: none),
+    progress events to ``on_event`` (None: the set's own ``on_event``)."""
 
     concurrency: int | None = None
     deadline: float | None = None
     on_event: OnEvent = None
+
+    @property
+    def seconds(self) -> float:
+        """The deadline in seconds (``math.inf``: none)."""
+        return DEFAULT_DEADLINE if self.deadline is None else self.deadline
 
 
 class ScaleSetCore:
@@ -235,6 +257,13 @@ class ScaleSetCore:
                 self._clients_loop.clear()
                 await clients.close()
 
+    async def _wait(self, seconds: float) -> None:
+        """Wait ``seconds`` of the service's time: Azure's fixed waits (a NIC's reservation, a
+        VM settling) scaled by the clients' ``ThrottleConfig.time_scale``, so a run against an
+        emulator whose clock runs faster waits as long as the emulated Azure would, without
+        tests patching the library's constants."""
+        await self._rt.sleep(seconds * self._arm().settings.throttle.time_scale)
+
     async def _call(self, operation: str, awaitable: Awaitable[T]) -> T:
         """Await one SDK call, turning every Azure error into a flexvmss one."""
         return await _clients.call(operation, awaitable)
@@ -343,11 +372,17 @@ class ScaleSetCore:
         items: list[dict[str, Any]] = []
         while url:
             request = HttpRequest("GET", url, params=query)
-            response = await self._call(operation, compute.send_request(request))
+            # As a stream, so the page is decoded once, here (azure-core's ContentDecodePolicy
+            # decodes every non-streamed JSON answer itself).
+            response = await self._call(operation, compute.send_request(request, stream=True))
+            try:
+                data = await response.read()
+            finally:
+                await response.close()
             if response.status_code != 200:
                 raise from_azure_error(HttpResponseError(response=response), operation=operation)
             try:
-                page = response.json()
+                page = json.loads(data)
             except ValueError as exc:
                 raise MalformedResponseError(
                     operation, message="Azure answered with a page that is not JSON"
@@ -364,6 +399,8 @@ class ScaleSetCore:
                     operation, message="Azure answered with a nextLink that is not a URL"
                 )
             url, query = next_link or None, None
+            if url and time_left() <= 0:  # the call's deadline passed between two pages
+                raise DeadlineExceededError(f"{operation}: the deadline passed while reading its pages.")
         return items
 
     # -- many VMs ----------------------------------------------------------------------------
@@ -396,6 +433,34 @@ class ScaleSetCore:
             chosen = [vm for vm in chosen if where(vm)]
         return chosen
 
+    async def _within(self, operation: str, batch: Batch, started: float, awaitable: Awaitable[T]) -> T:
+        """Await ``awaitable`` (a read before the batch: the set's VM list) within what is left
+        of ``batch``'s deadline counted from ``started`` (a reading of the runtime's clock): its
+        waits (throttling, retries) never outlast it and its pages stop once it passed, raising
+        :class:`~flexvmss.DeadlineExceededError` (nothing was sent to any VM). A read that
+        completes after the deadline lets the batch report every VM NOT_STARTED. No timer races
+        the read (see :mod:`flexvmss._pipeline._deadline`)."""
+        deadline_at = started + batch.seconds
+        with deadline_scope(deadline_at, self._rt.clock):
+            try:
+                return await awaitable
+            except ThrottledError as exc:
+                # the wait Azure asked for would outlast the deadline (the throttle policy does
+                # not start such a wait)
+                if exc.retry_after is not None and exc.retry_after < time_left():
+                    raise
+                raise self._past_deadline(operation, batch) from exc
+
+    def _past_deadline(self, operation: str, batch: Batch) -> DeadlineExceededError:
+        return DeadlineExceededError(
+            f"{operation}: reading the VMs of scale set {self.name} took longer than the deadline "
+            f"({batch.seconds:g} s); no VM was touched."
+        )
+
+    def _remaining(self, batch: Batch, started: float) -> Batch:
+        """``batch`` with the deadline left after what was spent since ``started``."""
+        return replace(batch, deadline=max(0.0, batch.seconds - (self._rt.clock() - started)))
+
     async def _fan_out(
         self,
         operation: str,
@@ -403,14 +468,18 @@ class ScaleSetCore:
         begin: Callable[[str, Any], Awaitable[Any]],
         batch: Batch,
         *,
-        expect: str | None,
+        expect: Expectation | str | None,
         skip: Mapping[str, str] | None = None,
+        leftovers: Mapping[str, Sequence[str]] | None = None,
     ) -> BatchResult:
         """``begin(name, polling)`` for every VM of ``names`` through the fan-out engine, run as
-        ``batch`` says; one result per VM. ``expect`` is the state the VM list shows once a VM's
-        operation is done (None: each operation's own status decides)."""
+        ``batch`` says; one result per VM, each confirmed by its operation's status. ``expect``
+        is what the VM shows once its operation is done, which lets the set's list schedule
+        when each status is read (None: the end state is the start state; Azure's hints
+        schedule). ``leftovers`` maps VMs to what their deletion takes with it."""
         on_event = batch.on_event or self.on_event
-        engine_kwargs: dict[str, Any] = {"deadline": batch.deadline, "on_event": on_event}
+        deadline = None if math.isinf(batch.seconds) else batch.seconds
+        engine_kwargs: dict[str, Any] = {"deadline": deadline, "on_event": on_event}
         if batch.concurrency is not None:
             engine_kwargs["concurrency"] = batch.concurrency
         engine = FanOut(self._arm(), runtime=self._runtime, **engine_kwargs)
@@ -422,6 +491,7 @@ class ScaleSetCore:
             scale_set_id=self.id,
             resource_group=self.resource_group,
             skip=skip,
+            leftovers=leftovers,
         )
 
 

@@ -80,6 +80,11 @@ class FlexScaleSet(ScaleSetCore):
     fan-out's :class:`~flexvmss.ProgressEvent` objects (per call ``on_event`` overrides it).
     ``runtime`` (:class:`~flexvmss.Runtime`) injects time, sleep, the fan-out's observation mode
     and a SKU cache (tests and the cassette kit pass their own; by default real time).
+
+    Per-VM operations (``start``, ``deallocate``, ``delete_vms``...) report a VM succeeded or
+    failed only once Azure's own operation status says so. Their ``deadline`` (seconds) counts
+    from the call, the read of the set's VM list included; it defaults to 30 minutes
+    (``deadline=math.inf`` waits as long as Azure takes).
     """
 
     def __repr__(self) -> str:
@@ -292,9 +297,11 @@ class FlexScaleSet(ScaleSetCore):
         """Delete VMs of the set (all, ``names``, or those ``where`` accepts).
 
         Uses the scale set's batch delete (DeleteInstances, VM names as instance ids,
-        ``forceDeletion`` when ``force``) in chunks of 100, then checks through the VM list
-        which VMs are gone; whatever the batch refused or left is deleted VM by VM through the
-        fan-out engine. One outcome per VM either way.
+        ``forceDeletion`` when ``force``) in chunks of 100: a chunk whose operation Azure
+        reports Succeeded is deleted. The VMs of any chunk Azure refused or failed are deleted
+        VM by VM through the fan-out engine, each confirmed by its own operation's status (or,
+        for a VM already gone, by its 404 and those of the disks and NICs it deletes with it).
+        One outcome per VM either way.
 
         What the VMs leave behind (disks, NICs, public IPs whose deleteOption is not Delete) is
         tagged for the set first, so :meth:`delete` removes it when the set is torn down.

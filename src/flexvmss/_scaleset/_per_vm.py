@@ -2,7 +2,9 @@
 (one generic runner), and the two whose request carries a body (``update``, ``run_command``).
 
 Every one selects its VMs from the set's list first (so it never touches a VM outside the
-set), then runs through the fan-out engine: one result per VM, from what Azure confirms.
+set), then runs through the fan-out engine: one result per VM, from what Azure confirms (each
+operation's own status; see :mod:`flexvmss._fanout._observe`). The batch's deadline counts
+from the call, so it bounds that first read too.
 """
 
 from __future__ import annotations
@@ -13,29 +15,72 @@ from typing import Any
 
 from flexvmss._actions import ACTIONS, VmAction
 from flexvmss._errors import InvalidInputError, sent_once_error
-from flexvmss._fanout import BatchResult
+from flexvmss._fanout import BatchResult, Expectation, as_expectation
 from flexvmss._rules import check_vm_tags
 from flexvmss._rules.limits import MAX_USER_DATA_BYTES
 from flexvmss._scaleset import _preflight
 from flexvmss._scaleset._core import SET_TAG, Batch, ScaleSetCore, VmFilter, VmNames
-from flexvmss._scaleset._values import wire
+from flexvmss._scaleset._values import VmInfo, wire
 
-__all__ = ["act", "run", "run_command", "update"]
+__all__ = ["act", "deletion_leftovers", "run", "run_command", "update"]
 
 
 async def run(
     ss: ScaleSetCore, action: str, names: VmNames, where: VmFilter, batch: Batch, **flags: bool
 ) -> BatchResult:
     """The per-VM action called ``action`` on the VMs ``names`` and ``where`` select."""
-    selected = await ss._select_vms(names, where)
-    return await act(ss, ACTIONS[action], [vm.name for vm in selected], batch, flags)
+    started = ss._rt.clock()
+    selected = await ss._within(action, batch, started, ss._select_vms(names, where))
+    members = {vm.name: vm for vm in selected}
+    return await act(
+        ss, ACTIONS[action], list(members), ss._remaining(batch, started), flags, members=members
+    )
+
+
+def deletion_leftovers(vm: VmInfo) -> tuple[str, ...]:
+    """What deleting ``vm`` takes with it: its disks and NICs whose deleteOption is Delete
+    (compute REST spec, ``deleteOption`` of ``OSDisk``/``DataDisk``/``NetworkInterfaceReference``).
+    Checked when only the VM's own 404 can confirm its deletion."""
+    props = vm.raw.get("properties") or {}
+    storage = props.get("storageProfile") or {}
+    found: list[str] = []
+    os_disk = storage.get("osDisk") or {}
+    os_id = (os_disk.get("managedDisk") or {}).get("id")
+    if os_id and os_disk.get("deleteOption") == "Delete":
+        found.append(str(os_id))
+    for disk in storage.get("dataDisks") or ():
+        disk_id = (disk.get("managedDisk") or {}).get("id")
+        if disk_id and disk.get("deleteOption") == "Delete":
+            found.append(str(disk_id))
+    for ref in (props.get("networkProfile") or {}).get("networkInterfaces") or ():
+        option = ref.get("deleteOption") or (ref.get("properties") or {}).get("deleteOption")
+        if ref.get("id") and option == "Delete":
+            found.append(str(ref["id"]))
+    return tuple(found)
+
+
+def expectation(action: VmAction, flags: Mapping[str, bool]) -> Expectation:
+    """What a VM shows once ``action`` is done: the row's :attr:`VmAction.expect`, plus the
+    hibernation state for ``deallocate(hibernate=True)``."""
+    expect = as_expectation(action.expect)
+    if action.name == "deallocate" and flags.get("hibernate"):
+        return Expectation.power("deallocated", hibernated=True)
+    return expect
 
 
 async def act(
-    ss: ScaleSetCore, action: VmAction, names: Sequence[str], batch: Batch, flags: Mapping[str, bool]
+    ss: ScaleSetCore,
+    action: VmAction,
+    names: Sequence[str],
+    batch: Batch,
+    flags: Mapping[str, bool],
+    *,
+    members: Mapping[str, VmInfo] | None = None,
 ) -> BatchResult:
     """``action`` on exactly ``names`` (already known to be members): its SDK call per VM, its
-    flags sent as True or None, success confirmed as :attr:`VmAction.expect` says."""
+    flags sent as True or None, each outcome confirmed by its operation's status (the VM list
+    only schedules the reads, as :attr:`VmAction.expect` allows). ``members`` (the VMs as
+    listed) lets a deletion check what it takes with it."""
     unknown = set(flags) - {flag.name for flag in action.flags}
     if unknown:
         raise TypeError(f"{action.method}() got unexpected keyword arguments {sorted(unknown)}")
@@ -44,11 +89,19 @@ async def act(
 
     async def begin(name: str, polling: Any) -> Any:
         if not action.long_running:
-            return await sdk_method(ss.resource_group, name, **sdk_kwargs)
+            # Azure answers 204 and starts no operation (simulate eviction): the VM itself is
+            # watched until it shows the action done
+            await sdk_method(ss.resource_group, name, **sdk_kwargs)
+            return await polling.watch()
         poller = await sdk_method(ss.resource_group, name, polling=polling, **sdk_kwargs)
         return await poller.result()
 
-    return await ss._fan_out(action.name, names, begin, batch, expect=action.expect)
+    leftovers = None
+    if action.expect == "deleted" and members:
+        leftovers = {name: deletion_leftovers(vm) for name, vm in members.items()}
+    return await ss._fan_out(
+        action.name, names, begin, batch, expect=expectation(action, flags), leftovers=leftovers
+    )
 
 
 async def update(
@@ -68,6 +121,7 @@ async def update(
         raise InvalidInputError("update", None, "give tags, size and/or user_data")
     if tags is not None:
         check_vm_tags(tags)  # Azure's tag limits (FLEX033), with the tag flexvmss keeps
+    started = ss._rt.clock()
     properties: dict[str, Any] = {}
     if size is not None:
         await _preflight.check_size(ss, size)
@@ -80,7 +134,8 @@ async def update(
                 f"<{len(properties['userData'])} bytes encoded>",
                 f"keep user data within {MAX_USER_DATA_BYTES:,} bytes base64-encoded (FLEX041)",
             )
-    by_name = {vm.name: vm for vm in await ss._select_vms(names, where)}
+    selected = await ss._within("update", batch, started, ss._select_vms(names, where))
+    by_name = {vm.name: vm for vm in selected}
     compute = ss._arm().compute
 
     async def begin(name: str, polling: Any) -> Any:
@@ -95,7 +150,8 @@ async def update(
         )
         return await poller.result()
 
-    return await ss._fan_out("update", list(by_name), begin, batch, expect=None)
+    # an update ends in the state it started from: only its status can say it is done
+    return await ss._fan_out("update", list(by_name), begin, ss._remaining(batch, started), expect=None)
 
 
 def _encoded(user_data: str | bytes | Any) -> str:
@@ -115,9 +171,12 @@ async def run_command(
     """Run a command on the VMs; each succeeded VM's result ``detail`` holds its output."""
     from azure.mgmt.compute.models import RunCommandInput
 
+    started = ss._rt.clock()
     lines = [script] if isinstance(script, str) else list(script)
     body = RunCommandInput(command_id=command_id, script=lines)
-    selected = [vm.name for vm in await ss._select_vms(names, where)]
+    selected = [
+        vm.name for vm in await ss._within("run_command", batch, started, ss._select_vms(names, where))
+    ]
     compute = ss._arm().compute
     outputs: dict[str, str] = {}
 
@@ -135,7 +194,7 @@ async def run_command(
         outputs[name] = "\n".join(str(status.get("message") or "") for status in statuses).strip()
         return result
 
-    result = await ss._fan_out("run_command", selected, begin, batch, expect=None)
+    result = await ss._fan_out("run_command", selected, begin, ss._remaining(batch, started), expect=None)
     for name, text in outputs.items():
         if name in result.results and text:
             result.results[name].detail = text

@@ -50,10 +50,12 @@ async def delete_vms(
     ss: ScaleSetCore, names: VmNames, where: VmFilter, batch: Batch, *, force: bool
 ) -> BatchResult:
     """Tag what the selected VMs leave behind, then delete them (see ``FlexScaleSet.delete_vms``)."""
-    selected = await ss._select_vms(names, where)
+    started = ss._rt.clock()
+    selected = await ss._within("delete_vms", batch, started, ss._select_vms(names, where))
     if selected:
         await _mark_leftovers(ss, selected)
-    return await _delete_names(ss, [vm.name for vm in selected], batch, force=force)
+    members = {vm.name: vm for vm in selected}
+    return await _delete_names(ss, list(members), ss._remaining(batch, started), force=force, members=members)
 
 
 async def delete(ss: ScaleSetCore, cascade: bool, *, force: bool) -> TeardownResult:
@@ -73,8 +75,8 @@ async def delete(ss: ScaleSetCore, cascade: bool, *, force: bool) -> TeardownRes
     result: BatchResult | None = None
     if vms:
         await _mark_leftovers(ss, vms)
-        deleting = [vm.name for vm in vms if not same(vm.provisioning_state, "Deleting")]
-        result = await _delete_names(ss, deleting, Batch(), force=force)
+        deleting = {vm.name: vm for vm in vms if not same(vm.provisioning_state, "Deleting")}
+        result = await _delete_names(ss, list(deleting), Batch(), force=force, members=deleting)
         failed = list(result.failed) + list(getattr(result, "not_started", ()))
         if failed:
             reasons = []
@@ -105,26 +107,37 @@ async def delete(ss: ScaleSetCore, cascade: bool, *, force: bool) -> TeardownRes
 
 
 async def _delete_names(
-    ss: ScaleSetCore, selected: Sequence[str], batch: Batch, *, force: bool
+    ss: ScaleSetCore,
+    selected: Sequence[str],
+    batch: Batch,
+    *,
+    force: bool,
+    members: Mapping[str, VmInfo] | None = None,
 ) -> BatchResult:
-    """Batch-delete ``selected``, then delete VM by VM (:data:`~flexvmss._actions.DELETE_VMS`)
-    whatever the list still shows; one result per VM. Once Azure refused a forced delete, the
-    deletes after it are normal ones (see :func:`_force_refused`)."""
+    """Batch-delete ``selected``; the VMs of every chunk whose DeleteInstances operation Azure
+    reported Succeeded are deleted (its status confirms them). Every other VM is deleted VM by
+    VM (:data:`~flexvmss._actions.DELETE_VMS`), each confirmed by its own operation's status
+    (a VM already gone answers 204, then what its deletion takes with it is checked). A list
+    read is never taken for a deletion: a VM missing from it may still fail to go. One result
+    per VM. Once Azure refused a forced delete, the deletes after it are normal ones (see
+    :func:`_force_refused`)."""
     started = ss._rt.clock()
     tally = RequestTally()
     token = current_tally.set(tally)
     try:
-        remaining, force_refused = await _batch_delete(ss, selected, force=force)
+        confirmed, force_refused = await _batch_delete(ss, selected, force=force)
     finally:
         current_tally.reset(token)
-    gone = [name for name in selected if name.lower() not in remaining]
-    left = [name for name in selected if name.lower() in remaining]
+    gone = [name for name in selected if name.lower() in confirmed]
+    left = [name for name in selected if name.lower() not in confirmed]
     deleted = batch_succeeded("delete", gone, started_at=started, finished_at=ss._rt.clock())
     deleted.requests = tally.by_class()
     deleted.throttled = tally.throttled
     if not left:
         return deleted
-    return merge_results(deleted, await _delete_each(ss, left, batch, force=force and not force_refused))
+    left_members = {name: members[name] for name in left if members and name in members}
+    per_vm = await _delete_each(ss, left, batch, force=force and not force_refused, members=left_members)
+    return merge_results(deleted, per_vm)
 
 
 def _force_refused(error: BaseException) -> bool:
@@ -137,11 +150,19 @@ def _force_refused(error: BaseException) -> bool:
     return (mapped.code or "").lower() == "operationnotallowed"
 
 
-async def _delete_each(ss: ScaleSetCore, names: Sequence[str], batch: Batch, *, force: bool) -> BatchResult:
+async def _delete_each(
+    ss: ScaleSetCore,
+    names: Sequence[str],
+    batch: Batch,
+    *,
+    force: bool,
+    members: Mapping[str, VmInfo] | None = None,
+) -> BatchResult:
     """:data:`~flexvmss._actions.DELETE_VMS` VM by VM through the fan-out: forced when asked,
-    and again without force for a VM whose forced delete Azure refused when asked for it."""
+    and again without force for a VM whose forced delete Azure refused when asked for it.
+    ``members`` (the VMs as listed) lets each deletion check what it takes with it."""
     if not force:
-        return await _per_vm.act(ss, DELETE_VMS, names, batch, {"force": False})
+        return await _per_vm.act(ss, DELETE_VMS, names, batch, {"force": False}, members=members)
     vms = ss._arm().compute.virtual_machines
 
     async def begin(name: str, polling: Any) -> Any:
@@ -154,16 +175,21 @@ async def _delete_each(ss: ScaleSetCore, names: Sequence[str], batch: Batch, *, 
             poller = await vms.begin_delete(ss.resource_group, name, polling=polling)
         return await poller.result()
 
-    return await ss._fan_out(DELETE_VMS.name, list(names), begin, batch, expect=DELETE_VMS.expect)
+    leftovers = {name: _per_vm.deletion_leftovers(vm) for name, vm in (members or {}).items()}
+    return await ss._fan_out(
+        DELETE_VMS.name, list(names), begin, batch, expect=DELETE_VMS.expect, leftovers=leftovers
+    )
 
 
 async def _batch_delete(ss: ScaleSetCore, selected: Sequence[str], *, force: bool) -> tuple[set[str], bool]:
-    """DeleteInstances in chunks; returns the (lower-cased) names still listed afterwards, and
-    whether Azure refused a forced delete (the chunk was then sent again without force)."""
+    """DeleteInstances in chunks; returns the (lower-cased) names of the chunks whose operation
+    Azure reported Succeeded, and whether Azure refused a forced delete (the chunk was then sent
+    again without force)."""
     from azure.mgmt.compute.models import VirtualMachineScaleSetVMInstanceRequiredIDs
 
     compute = ss._arm().compute
     refused: list[bool] = []
+    confirmed: set[str] = set()
 
     async def send(chunk: list[str], forced: bool) -> None:
         await ss._lro(
@@ -196,12 +222,12 @@ async def _batch_delete(ss: ScaleSetCore, selected: Sequence[str], *, force: boo
                 len(chunk),
                 exc.code,
             )
+            return
+        confirmed.update(name.lower() for name in chunk)
 
     chunks = [list(selected[i : i + DELETE_CHUNK]) for i in range(0, len(selected), DELETE_CHUNK)]
     await _bounded([delete_chunk(chunk) for chunk in chunks], DELETE_CHUNKS_IN_FLIGHT)
-    if not selected:
-        return set(), bool(refused)
-    return {vm.name.lower() for vm in await ss._read_vms()}, bool(refused)
+    return confirmed, bool(refused)
 
 
 async def _wait_until_empty(ss: ScaleSetCore) -> None:
@@ -209,7 +235,7 @@ async def _wait_until_empty(ss: ScaleSetCore) -> None:
         remaining = await ss._read_vms()
         if not remaining:
             return
-        await ss._rt.sleep(VANISH_POLL)
+        await ss._wait(VANISH_POLL)
     raise ScaleSetNotEmptyError(
         f"delete scale set {ss.name}",
         code="VmsStillPresent",
@@ -370,7 +396,7 @@ async def _delete_retrying_reservation(
             if (exc.code or "").lower() not in _TRANSIENT_DELETE_CODES or last:
                 raise
             logger.info("flexvmss: %s: %s; retrying in %.0f s", operation, exc.code, NIC_RESERVATION_WAIT)
-            await ss._rt.sleep(NIC_RESERVATION_WAIT)
+            await ss._wait(NIC_RESERVATION_WAIT)
 
 
 async def _bounded(awaitables: Sequence[Awaitable[Any]], limit: int) -> None:

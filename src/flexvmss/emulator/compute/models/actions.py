@@ -77,7 +77,15 @@ __all__ = [
 
 @vm_action("start", policy="UpdateVM", seconds=30.0, azure_name="Start")
 def start(ctx: Context, request: Request, vm: dict[str, Any]) -> Operation:
-    return begin_vm_op(ctx, request, vm, "vm.start", power_during="starting", power_after="running")
+    return begin_vm_op(
+        ctx,
+        request,
+        vm,
+        "vm.start",
+        power_during="starting",
+        power_after="running",
+        apply=lambda _body, state: state.pop("hibernated", None),
+    )
 
 
 @vm_action("powerOff", policy="UpdateVM", seconds=20.0, azure_name="PowerOff")
@@ -90,8 +98,22 @@ def power_off(ctx: Context, request: Request, vm: dict[str, Any]) -> Operation:
 
 @vm_action("deallocate", policy="DeleteVM", seconds=40.0, azure_name="Deallocate")
 def deallocate(ctx: Context, request: Request, vm: dict[str, Any]) -> Operation:
+    """``hibernate=true`` leaves the VM hibernated: its instance view then shows
+    ``HibernationState/Hibernated`` beside ``PowerState/deallocated`` (MicrosoftDocs azure-docs
+    hibernate-resume.md, "View the state of a hibernated VM"), until it is started again."""
+    hibernate = request.flag("hibernate")
+
+    def mark(_body: dict[str, Any], state: dict[str, Any]) -> None:
+        state["hibernated"] = hibernate
+
     return begin_vm_op(
-        ctx, request, vm, "vm.deallocate", power_during="deallocating", power_after="deallocated"
+        ctx,
+        request,
+        vm,
+        "vm.deallocate",
+        power_during="deallocating",
+        power_after="deallocated",
+        apply=mark,
     )
 
 

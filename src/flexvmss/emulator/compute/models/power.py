@@ -237,6 +237,10 @@ def instance_view(ctx: Context, vm: dict[str, Any]) -> dict[str, Any]:
     else:
         statuses.append({"code": f"ProvisioningState/{prov.lower()}", "level": "Info", "displayStatus": prov})
     statuses.append({"code": f"PowerState/{power}", "level": "Info", "displayStatus": power_display(power)})
+    if st.get("hibernated") and power == "deallocated":  # see actions.deallocate
+        statuses.append(
+            {"code": "HibernationState/Hibernated", "level": "Info", "displayStatus": "VM hibernated"}
+        )
     os_profile = props.get("osProfile") or {}
     os_disk = (props.get("storageProfile") or {}).get("osDisk") or {}
     windows = os_disk.get("osType") == "Windows"
