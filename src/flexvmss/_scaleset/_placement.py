@@ -28,8 +28,9 @@ class PlacementReport:
     """The set's capacity against what Azure placed.
 
     ``asked`` is the set's capacity (the VMs it holds, when Azure reports none); ``placed``
-    counts VMs provisioned (``Succeeded``), ``per_zone`` them by zone (``""`` for a regional
-    VM); ``failed`` maps each VM that failed to provision to the code its instance view gives
+    counts VMs provisioned (``Succeeded``: every member, VMs added one by one too, which the
+    capacity does not count), ``per_zone`` them by zone (``""`` for a regional VM); ``failed``
+    maps each VM that failed to provision to the code its instance view gives
     (``ZonalAllocationFailed``, ``OSProvisioningTimedOut``, ...); ``in_progress`` counts VMs
     still being created, updated or deleted."""
 
