@@ -122,3 +122,49 @@ async def test_zone_rebalancing_needs_the_policy(emu, network, make_set):
     await ss.create(profile_spec(network, capacity=2, zones=("1", "2")))
     with pytest.raises(ValueError, match="rebalancing"):
         emu.simulate_zone_rebalance(ss.id)
+
+
+@pytest.mark.parametrize("face", ["aio"])
+async def test_a_failed_batch_delete_is_finished_per_vm_without_resilient_delete(emu, network, make_set):
+    from _flexlib import requests_by_route
+
+    ss = make_set("web")
+    await ss.create(profile_spec(network, capacity=3))
+    names = [vm.name for vm in await ss.vms()][:2]
+    emu.fail_vm_deletion(ss.id, 1)
+
+    result = await ss.delete_vms(names)
+
+    # the batch operation failed for one VM: flexvmss deletes the chunk VM by VM (the VM already
+    # gone answers 204), and both are confirmed
+    assert sorted(result.succeeded) == sorted(names)
+    assert requests_by_route(emu, "/virtualMachines/{vmName}", "DELETE") == 2
+    assert len(await ss.vms()) == 1
+    assert emu.resilient_deletes(ss.id) == []
+
+
+@pytest.mark.parametrize("face", ["aio"])
+async def test_resilient_delete_retries_so_the_batch_delete_is_enough(emu, network, make_set):
+    from _flexlib import requests_by_route
+
+    ss = make_set("web")
+    await ss.create(profile_spec(network, capacity=3, resiliency=ResiliencySpec(resilient_delete=True)))
+    names = [vm.name for vm in await ss.vms()][:2]
+    emu.fail_vm_deletion(ss.id, 1, times=3)
+
+    result = await ss.delete_vms(names)
+
+    assert sorted(result.succeeded) == sorted(names)
+    assert requests_by_route(emu, "/virtualMachines/{vmName}", "DELETE") == 0
+    assert [item["retries"] for item in emu.resilient_deletes(ss.id)] == ["3"]
+
+
+@pytest.mark.parametrize("face", ["aio"])
+async def test_resilient_delete_gives_up_after_five_retries(emu, network, make_set):
+    ss = make_set("web")
+    await ss.create(profile_spec(network, capacity=2, resiliency=ResiliencySpec(resilient_delete=True)))
+    emu.fail_vm_deletion(ss.id, 1, times=6)
+    emu.simulate_scale_in(ss.id, 1)
+    report = await ss.placement()
+    assert list(report.failed.values()) == ["InternalExecutionError"]
+    assert emu.resilient_deletes(ss.id) == []

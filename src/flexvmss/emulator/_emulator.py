@@ -540,6 +540,27 @@ class Emulator:
         with self.store.lock:
             fail_provisioning(self.ctx, find_flex_set(self.ctx, scale_set_id)["id"], count, code)
 
+    def fail_vm_deletion(self, scale_set_id: str, count: int = 1, times: int = 1) -> None:
+        """The next ``count`` VMs the set deletes (scale-in, DeleteInstances, the set's own
+        deletion) each meet ``times`` transient failures: the VM stays, ``Failed``, unless the
+        set enables resilient VM delete, which retries up to five times."""
+        from .compute.models.platform import find_flex_set
+        from .compute.models.resilience import fail_deletions
+
+        for value, what in ((count, "count"), (times, "times")):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{what} must be a whole number, 1 or more")
+        with self.store.lock:
+            fail_deletions(self.ctx, find_flex_set(self.ctx, scale_set_id)["id"], count, times)
+
+    def resilient_deletes(self, scale_set_id: str) -> list[dict[str, str]]:
+        """The VM deletions resilient VM delete retried in the set (``{"vm", "retries"}``):
+        the emulator's own record, for tests."""
+        from .compute.models.state import set_book
+
+        with self.store.lock:
+            return [dict(item) for item in set_book(self.ctx, scale_set_id).get("resilient_deletes") or []]
+
     def resilient_creates(self, scale_set_id: str) -> list[dict[str, str]]:
         """The VMs resilient VM create replaced in the set (``{"failed", "replacement"}``
         names): the emulator's own record, for tests; Azure answers no such list."""

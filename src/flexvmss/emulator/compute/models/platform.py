@@ -51,6 +51,14 @@ def simulate_scale_in(ctx: Context, set_id: str, count: int) -> list[str]:
         raise ValueError(f"scale set {vmss['name']!r} is being deleted")
     victims = scale_in_victims(ctx, vmss, count)
     for vm in victims:
+        error = resilience.deletion_outcome(ctx, vmss["id"], vm["id"])
+        if error is not None:  # the VM stays, Failed (resilient VM delete retried it, or not)
+            state = vm_state(ctx, vm["id"])
+            end_vm_op(state, error)
+            state["power"] = "stopped"
+            vm["properties"]["provisioningState"] = "Failed"
+            bump_etag(vm)
+            continue
         remove_vm(ctx, vm["id"], sync=False)
     sync_set_capacity(ctx, vmss["id"])
     bump_etag(vmss)

@@ -19,7 +19,8 @@ Sources (MicrosoftDocs/azure-compute-docs, the dates of the versions read):
   50 percent by default); when capacity cannot satisfy the policy it places what fits and the
   other VMs fail to provision (a partial allocation).
 
-What a test sets up (``Emulator.limit_zone_capacity``, ``Emulator.fail_vm_provisioning``)
+What a test sets up (``Emulator.limit_zone_capacity``, ``Emulator.fail_vm_provisioning``,
+``Emulator.fail_vm_deletion``)
 stands in for Azure's capacity and for a guest that never reports ready. Inferred, for lack
 of a recording: the error codes of a VM that finds no room (``ZonalAllocationFailed``, Azure's
 code for a zonal allocation failure in its allocation-failure troubleshooting page), that the
@@ -39,6 +40,7 @@ from .state import book, profile_vms, set_book
 __all__ = [
     "RETRIED_BY_RESILIENT_CREATE",
     "auto_placement",
+    "deletion_outcome",
     "pick_zone",
     "policy_enabled",
     "take_provisioning_failure",
@@ -172,3 +174,41 @@ def members_by_zone(ctx: Context, set_id: str) -> dict[str, list[dict[str, Any]]
         for zone in vm.get("zones") or []:
             out.setdefault(str(zone), []).append(vm)
     return out
+
+
+#: Retries of a failed VM deletion under resilient VM delete [RCD].
+RESILIENT_DELETE_RETRIES = 5
+TRANSIENT_DELETE_ERROR = {
+    "code": "InternalExecutionError",
+    "message": "An internal execution error occurred while deleting the VM. Please retry later.",
+}
+
+
+def fail_deletions(ctx: Context, set_id: str, count: int, times: int) -> None:
+    """The next ``count`` VMs the set deletes (scale-in, DeleteInstances, the set's deletion)
+    each fail ``times`` times in a row with a transient error."""
+    set_book(ctx, set_id).setdefault("deletion_failures", []).extend([times] * count)
+
+
+def deletion_outcome(ctx: Context, set_id: str, vm_id: str) -> dict[str, Any] | None:
+    """The error a profile VM's deletion by the set ends with, or None when it is deleted.
+
+    A deletion that meets transient failures fails (the VM stays, ``Failed``) unless the set
+    enables resilient VM delete, which retries it up to five times [RCD] (the VM flipping
+    between Deleting and Failed meanwhile is not shown here: the retries end before anyone
+    reads, inferred). What was retried is recorded for tests (``resilient_deletes``)."""
+    sb = set_book(ctx, set_id)
+    pending: list[int] = sb.get("deletion_failures") or []
+    if not pending:
+        return None
+    times = pending.pop(0)
+    vmss = ctx.store.get(set_id)
+    if (
+        vmss is not None
+        and policy_enabled(vmss, "resilientVMDeletionPolicy")
+        and times <= RESILIENT_DELETE_RETRIES
+    ):
+        vm = ctx.store.get(vm_id) or {}
+        sb.setdefault("resilient_deletes", []).append({"vm": str(vm.get("name")), "retries": str(times)})
+        return None
+    return TRANSIENT_DELETE_ERROR

@@ -252,6 +252,19 @@ def begin_set_op(
         return True
 
     def fail(error: dict[str, Any]) -> None:
+        if undeletable:
+            # the planned failure of some deletions: the other VMs went; the operation fails
+            # with the first VM's error (inferred from a failed set operation naming one VM)
+            for vm_id in victim_ids:
+                if vm_id in undeletable:
+                    finish_vm(vm_id, error=undeletable[vm_id])
+                elif owned(ctx, vm_id, token) is not None:
+                    remove_vm(ctx, vm_id, sync=False)
+            for vm_id in created_ids:
+                finish_vm(vm_id, error=error)
+            sync_set_capacity(ctx, set_id)
+            settle_set("Succeeded")
+            return
         for vm_id in created_ids + victim_ids:
             finish_vm(vm_id, error=error)
         settle_set("Failed")
@@ -273,6 +286,16 @@ def begin_set_op(
     # TestVirtualMachineScaleSetFlexAnyPFDC.json, 2023-08-31: InternalExecutionError, target
     # '<set>_<8 hex>'); here that is the first VM it was making.
     target = created[0]["name"] if created else None
+    # Deletions a test made fail (resilient VM delete retries some first, see .resilience)
+    undeletable: dict[str, dict[str, Any]] = {}
+    for vm in victims:
+        error = resilience.deletion_outcome(ctx, set_id, vm["id"])
+        if error is not None:
+            undeletable[vm["id"]] = error
+    planned: tuple[str, dict[str, Any]] | None = None
+    if undeletable:
+        first = next(iter(undeletable))
+        planned = ("Failed", {**undeletable[first], "target": (ctx.store.get(first) or {}).get("name")})
     # A guest that never reports ready fails only when the provisioning timeout runs out, so a
     # set operation making such a VM lasts that long (inferred: the 20 minutes Azure's
     # OSProvisioningTimedOut troubleshooting names for Linux provisioning).
@@ -289,6 +312,7 @@ def begin_set_op(
         on_fail=fail,
         target=target,
         duration=PROVISIONING_TIMEOUT if timed_out else None,
+        fail_with=planned,
     )
     if sb.get("token") == token:
         sb["op_id"] = op.id
