@@ -168,3 +168,57 @@ async def test_resilient_delete_gives_up_after_five_retries(emu, network, make_s
     report = await ss.placement()
     assert list(report.failed.values()) == ["InternalExecutionError"]
     assert emu.resilient_deletes(ss.id) == []
+
+
+@pytest.mark.parametrize("face", ["aio"])
+async def test_automatic_placement_keeps_to_the_max_zone_count_and_off_excluded_zones(emu, network, make_set):
+    ss = make_set("web")
+    spec = profile_spec(
+        network,
+        capacity=0,
+        zone_placement=ZonePlacementSpec(
+            exclude_zones=("1",), max_zone_count=1, max_instance_percent_per_zone=100
+        ),
+    )
+    await ss.create(spec)
+    report = (await ss.scale(3)).placement
+    assert dict(report.per_zone) == {"2": 3}  # one zone, never the excluded one
+    emu.limit_zone_capacity(LOCATION, {"2": 3})
+    report = (await ss.scale(4)).placement
+    assert (report.placed, list(report.failed.values())) == (3, ["ZonalAllocationFailed"])
+
+
+def test_the_admin_api_drives_the_platforms_own_moves(emu, network):
+    import requests
+
+    from flexvmss._specs import render_scale_set_body
+
+    spec = profile_spec(
+        network,
+        capacity=0,
+        zones=("1", "2"),
+        health=HealthSpec(),
+        resiliency=ResiliencySpec(zone_rebalancing=True),
+    )
+    made = (
+        emu.clients()
+        .compute.virtual_machine_scale_sets.begin_create_or_update(
+            "rg-flex", "web", render_scale_set_body(spec, name="web")
+        )
+        .result()
+    )
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = emu.ca_file
+    session.headers.update(emu.admin_headers())
+
+    def post(route, body):
+        return session.post(f"{emu.base_url}/_emulator/compute/{route}", json=body)
+
+    assert post("zone-capacity", {"location": LOCATION, "limits": {"1": 1}}).status_code == 200
+    assert post("zone-capacity", {"location": LOCATION, "limits": {"1": -1}}).status_code == 400
+    assert post("fail-provisioning", {"scaleSetId": made.id, "count": 1}).status_code == 200
+    assert post("fail-deletion", {"scaleSetId": made.id, "times": 0}).status_code == 400
+    assert post("zone-rebalance", {"scaleSetId": made.id}).json() == {"moved": None}
+    assert post("zone-rebalance", {}).status_code == 400
+    assert post("no-such-thing", {}).status_code == 404

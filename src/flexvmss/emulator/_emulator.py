@@ -523,6 +523,8 @@ class Emulator:
         ``ZonalAllocationFailed``: a partial allocation."""
         from .compute.models.resilience import set_zone_capacity
 
+        if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in limits.values()):
+            raise ValueError("zone limits are whole numbers of VMs, 0 or more")
         with self.store.lock:
             set_zone_capacity(self.ctx, location, {str(z): int(n) for z, n in limits.items()})
 
