@@ -74,9 +74,11 @@ def _register() -> None:
     from flexvmss.cli.plan import plan
     from flexvmss.cli.scale import scale
     from flexvmss.cli.skus import skus
+    from flexvmss.cli.spot import spot
 
     for command in (
-        create, plan, add_vm, ls, *OPERATION_COMMANDS, scale, delete, audit, skus, emulator, demo, conformance
+        create, plan, add_vm, ls, *OPERATION_COMMANDS, scale, delete, audit, spot, skus, emulator, demo,
+        conformance,
     ):
         add_late_globals(command)
         flexvmss.add_command(command)
