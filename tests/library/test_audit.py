@@ -187,3 +187,25 @@ def test_the_admin_api_scale_in_names_the_removed_vms(emu, network):
     assert len(answer.json()["removed"]) == 1
     assert session.post(url, json={"scaleSetId": made.id + "x"}).status_code == 400
     assert session.post(url, json={"scaleSetId": made.id, "count": 0}).status_code == 400
+
+
+@pytest.mark.parametrize("face", ["aio"])
+async def test_a_set_without_a_profile_proves_leftovers_by_tag_only(emu, network, make_set):
+    from _flexlib import LOCATION, vm_spec
+
+    from flexvmss import ScaleSetSpec
+
+    ss = make_set("pool")
+    await ss.create(ScaleSetSpec(location=LOCATION))
+    kept = NetworkSpec(subnet_id=network.subnet_id, outbound="nat_gateway", delete_option="Detach")
+    await ss.add_vms([vm_spec(network, n, network=kept, detach_reason=DETACH) for n in ("pool-1", "pool-2")])
+    assert len((await ss.audit(mark=True)).marked) == 2  # the two NICs kept on delete
+    await ss.add_vm(vm_spec(network, "pool-3", network=kept, detach_reason=DETACH))  # after the mark
+
+    stock = emu.clients().compute.virtual_machines
+    for name in ("pool-1", "pool-3"):
+        stock.begin_delete(RG, name).result()  # deleted behind flexvmss's back
+    result = await ss.audit()
+    # pool-1's NIC carries the set's tag; pool-3's carries nothing that proves it the set's
+    assert [(item.name, item.proof) for item in result.leftovers] == [("pool-1-nic", "tag")]
+    assert result.suspects == ()
