@@ -63,6 +63,15 @@ EXPECTED = {
     "VmInfo",
     "VmResult",
     "VmSpec",
+    "AuditResult",
+    "Leftover",
+    "ResiliencySpec",
+    "SpotRestoreSpec",
+    "SpotReplacement",
+    "SpotStatus",
+    "ZonePlacementSpec",
+    "PlacementReport",
+    "ScaleResult",
     "rules_table",
 }
 
