@@ -11,6 +11,9 @@ import flexvmss
 
 EXPECTED = {
     "Runtime",
+    "ScheduledOptions",
+    "FileStore",
+    "MemoryStore",
     "AzureOperationError",
     "BatchResult",
     "Cloud",

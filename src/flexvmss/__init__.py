@@ -43,6 +43,9 @@ _EXPORTS: dict[str, str] = {
     "BatchResult": "._fanout",
     "Outcome": "._fanout",
     "VmResult": "._fanout",
+    "ScheduledOptions": "._fanout._scheduled",
+    "FileStore": "._fanout._checkpoint",
+    "MemoryStore": "._fanout._checkpoint",
     "ProgressEvent": "._progress",
     "ThrottleConfig": "._pipeline",
     "Runtime": "._runtime",
@@ -97,6 +100,11 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         Outcome as Outcome,
         VmResult as VmResult,
     )
+    from flexvmss._fanout._checkpoint import (
+        FileStore as FileStore,
+        MemoryStore as MemoryStore,
+    )
+    from flexvmss._fanout._scheduled import ScheduledOptions as ScheduledOptions
     from flexvmss._pipeline import ThrottleConfig as ThrottleConfig
     from flexvmss._progress import ProgressEvent as ProgressEvent
     from flexvmss._rules import (

@@ -16,7 +16,8 @@ from flexvmss.aio import FlexScaleSet as AsyncFlexScaleSet
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Callable, Iterable, Mapping, Sequence
-    from typing import Any
+    from os import PathLike
+    from typing import Any, Literal
 
     from flexvmss import (
         BatchResult,
@@ -26,12 +27,14 @@ if TYPE_CHECKING:  # pragma: no cover
         Runtime,
         ScaleSetInfo,
         ScaleSetSpec,
+        ScheduledOptions,
         SkuCache,
         TeardownResult,
         ThrottleConfig,
         VmInfo,
         VmSpec,
     )
+    from flexvmss._fanout._checkpoint import CheckpointStore
 
 
 __all__ = ["FlexScaleSet"]
@@ -237,8 +240,17 @@ class FlexScaleSet:
         concurrency: int | None = None,
         deadline: float | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        checkpoint: str | PathLike[str] | CheckpointStore | None = None,
     ) -> BatchResult:
-        """Start VMs of the set (all, ``names``, or those ``where`` accepts); one result per VM."""
+        """Start VMs of the set (all, ``names``, or those ``where`` accepts); one result per VM.
+
+        ``backend``: ``"per_vm"`` (default: one request per VM), ``"scheduled"`` (Azure's
+        ScheduledActions, 100 VMs per request, ``options`` its execution parameters) or
+        ``"auto"`` (ScheduledActions for large batches, per VM where it is unavailable or
+        refuses a VM; see ``docs/scheduled-actions.md``). ``checkpoint`` (a file path or a
+        store) records progress so another process can resume the batch."""
         return run_sync(
             self._core.start,
             names,
@@ -246,6 +258,9 @@ class FlexScaleSet:
             concurrency=concurrency,
             deadline=deadline,
             on_event=on_event,
+            backend=backend,
+            options=options,
+            checkpoint=checkpoint,
         )
 
     def stop(
@@ -279,8 +294,13 @@ class FlexScaleSet:
         concurrency: int | None = None,
         deadline: float | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        checkpoint: str | PathLike[str] | CheckpointStore | None = None,
     ) -> BatchResult:
-        """Stop VMs and release their compute (no longer billed); ``hibernate`` keeps memory."""
+        """Stop VMs and release their compute (no longer billed); ``hibernate`` keeps memory.
+        ``backend``, ``options`` and ``checkpoint`` as for :meth:`start` (with ``hibernate``,
+        ScheduledActions runs its own hibernate action)."""
         return run_sync(
             self._core.deallocate,
             names,
@@ -289,6 +309,9 @@ class FlexScaleSet:
             concurrency=concurrency,
             deadline=deadline,
             on_event=on_event,
+            backend=backend,
+            options=options,
+            checkpoint=checkpoint,
         )
 
     def restart(
@@ -395,6 +418,9 @@ class FlexScaleSet:
         concurrency: int | None = None,
         deadline: float | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        checkpoint: str | PathLike[str] | CheckpointStore | None = None,
     ) -> BatchResult:
         """Delete VMs of the set (all, ``names``, or those ``where`` accepts).
 
@@ -407,6 +433,10 @@ class FlexScaleSet:
 
         What the VMs leave behind (disks, NICs, public IPs whose deleteOption is not Delete) is
         tagged for the set first, so :meth:`delete` removes it when the set is torn down.
+
+        ``backend="scheduled"`` deletes through ScheduledActions' ExecuteDelete instead (a
+        preview in its 2025-05-01 spec); ``"auto"`` keeps the batch delete above. ``options``
+        and ``checkpoint`` as for :meth:`start`.
         """
         return run_sync(
             self._core.delete_vms,
@@ -416,6 +446,9 @@ class FlexScaleSet:
             concurrency=concurrency,
             deadline=deadline,
             on_event=on_event,
+            backend=backend,
+            options=options,
+            checkpoint=checkpoint,
         )
 
     def update(
