@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint")
     p.add_argument("--concurrency", type=int)
     p.add_argument("--sigint-on-start", action="store_true")
+    p.add_argument("--names", help="comma-separated VM names (default: all of the set's)")
     p.add_argument("action", choices=("deallocate", "start"))
     return p
 
@@ -78,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     kwargs: dict[str, Any] = {"backend": args.backend, "on_event": on_event, "deadline": 300}
     if args.checkpoint:
         kwargs["checkpoint"] = args.checkpoint
+    if args.names:
+        kwargs["names"] = args.names.split(",")
     if args.concurrency:
         kwargs["concurrency"] = args.concurrency
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -225,3 +226,92 @@ async def test_an_unknown_backend_is_refused_before_anything_is_sent(emu: Any, n
         await ss.call("deallocate", backend="server")
     del before
     assert LOC == "eastus"
+
+
+async def _kill_after(proc: subprocess.Popen[str], started: int) -> list[str]:
+    """SIGKILL ``proc`` once it printed ``started`` lines for ``started`` VMs; their names."""
+    assert proc.stdout is not None
+    seen: list[str] = []
+    while len(seen) < started:
+        line = await asyncio.to_thread(proc.stdout.readline)
+        if not line:
+            raise AssertionError(f"the driver ended early: {proc.stderr.read() if proc.stderr else ''}")
+        if line.startswith("started "):
+            seen.append(line.split()[1])
+    proc.send_signal(signal.SIGKILL)
+    await asyncio.to_thread(proc.wait, 60)
+    return seen
+
+
+@pytest.mark.parametrize("face", ["aio", "sync"])
+async def test_a_scheduled_batch_resumes_after_sigkill_without_sending_again(
+    emu: Any, names: list[str], face: str, tmp_path: Path
+) -> None:
+    checkpoint = tmp_path / "deallocate.json"
+    knobs(emu).blocked = True  # the operations wait, so the kill lands while they are in flight
+    first = names[:10]
+    # the killed process was asked for 10 VMs; the resumed call for all 24
+    proc = driver(
+        emu, "--face", "sync" if face == "aio" else "aio", "--backend", "scheduled",
+        "--checkpoint", str(checkpoint), "--names", ",".join(first), "deallocate",
+    )
+    killed = await _kill_after(proc, len(first))
+    assert sorted(killed) == first
+    assert routes(emu, "/virtualMachinesExecuteDeallocate") == 1
+    recorded = json.loads(checkpoint.read_text())["vms"]
+    assert sorted(recorded) == first and all(e["operation_id"] for e in recorded.values())
+    knobs(emu).blocked = False  # the outage ends: the recorded operations run
+
+    ss = scale_set(emu, face)
+    try:
+        result = await ss.call("deallocate", backend="scheduled", checkpoint=str(checkpoint), deadline=120)
+    finally:
+        await ss.close()
+
+    assert result.ok, result.summary()
+    assert sorted(result.succeeded) == names
+    # one more Execute, for the 14 VMs never sent; none of the first 10 was sent again
+    assert routes(emu, "/virtualMachinesExecuteDeallocate") == 2
+    ops = _ops_by_vm(emu)
+    assert all(len(ops[n.lower()]) == 1 and ops[n.lower()][0]["state"] == "Succeeded" for n in names)
+    assert set(power_states(emu).values()) == {"PowerState/deallocated"}
+    done = json.loads(checkpoint.read_text())["vms"]
+    assert {e["state"] for e in done.values()} == {"done"} and len(done) == N
+
+
+@pytest.mark.parametrize("face", ["aio", "sync"])
+async def test_a_per_vm_batch_resumes_after_sigkill_without_redoing_finished_vms(
+    emu: Any, names: list[str], face: str, tmp_path: Path
+) -> None:
+    checkpoint = tmp_path / "deallocate.json"
+    proc = driver(
+        emu, "--face", "sync" if face == "aio" else "aio", "--backend", "per_vm",
+        "--checkpoint", str(checkpoint), "--concurrency", "1", "deallocate",
+    )
+    await _kill_after(proc, 8)
+    recorded = json.loads(checkpoint.read_text())["vms"]
+    finished = {n for n, e in recorded.items() if e["state"] == "done"}
+    in_flight = {n for n, e in recorded.items() if e["state"] == "sent"}
+    with_url = {n for n, e in recorded.items() if e["state"] == "sent" and e.get("status_url")}
+    assert finished and finished | in_flight <= set(names)
+    sent_before = routes(emu, "/deallocate")
+
+    ss = scale_set(emu, face)
+    try:
+        result = await ss.call("deallocate", backend="per_vm", checkpoint=str(checkpoint), deadline=120)
+    finally:
+        await ss.close()
+
+    assert result.ok, result.summary()
+    assert sorted(result.succeeded) == names
+    assert all("from the checkpoint" in result.results[n].detail for n in finished)
+    # an operation the killed run had sent is read through its recorded status URL
+    assert all("resumed" in result.results[n].detail for n in with_url)
+    # the resumed run sent only the VMs the killed one had not finished
+    assert routes(emu, "/deallocate") - sent_before == N - len(finished) - _watched(in_flight, result)
+    assert set(power_states(emu).values()) == {"PowerState/deallocated"}
+
+
+def _watched(in_flight: set[str], result: Any) -> int:
+    """The in-flight VMs the resumed run watched through their recorded operation."""
+    return sum(1 for n in in_flight if "resumed" in result.results[n].detail)

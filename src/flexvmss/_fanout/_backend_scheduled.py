@@ -340,7 +340,6 @@ class ScheduledBackend:
             self._pending[op_id] = _Op(vm.name, location)
             if self.checkpoint is not None:
                 self.checkpoint.sent(vm.name, "scheduled", operation_id=op_id, location=location)
-            self._emit("started", vm.name, f"{action} accepted by ScheduledActions")
         for resource_id, (code, details) in read.refused.items():
             vm = by_id.get(resource_id.lower())
             if vm is None:
@@ -353,7 +352,10 @@ class ScheduledBackend:
                 run.refused[vm.name] = ("NotInAnswer", "ScheduledActions' answer did not name this VM")
                 self._results.pop(vm.name, None)
         if self.checkpoint is not None:
-            self.checkpoint.flush()
+            self.checkpoint.flush()  # before anyone hears of them: a kill after this loses nothing
+        for op in self._pending.values():
+            if op.name in seen and self._results[op.name].outcome is None:
+                self._emit("started", op.name, f"{action} accepted by ScheduledActions")
 
     async def _watch(self) -> None:
         first = True

@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from flexvmss._actions import ACTIONS
-from flexvmss._errors import AzureOperationError, InvalidInputError
+from flexvmss._errors import AzureOperationError, DeadlineExceededError, InvalidInputError
 from flexvmss._fanout import BatchResult, Outcome, VmResult
 from flexvmss._fanout._backend_scheduled import ScheduledBackend, ScheduledRun, ScheduledVm
 from flexvmss._fanout._checkpoint import Checkpoint, CheckpointStore, as_store
@@ -162,26 +162,40 @@ async def _run_per_vm(
     ck: Checkpoint | None,
     force: bool,
 ) -> BatchResult:
-    """The per-VM path for ``names``; with a checkpoint, VMs it recorded done keep their
-    outcome and each outcome is recorded as it comes."""
+    """The per-VM path for ``names``. With a checkpoint: VMs it recorded done keep their
+    outcome, VMs it recorded in flight (with their operation's status URL) are watched through
+    that URL and never sent again, and each new operation and outcome is recorded as it comes."""
     done: dict[str, VmResult] = {}
+    on_accepted = None
     if ck is not None:
+        started = ss._rt.clock()
         for name in names:
             entry = ck.entry(name)
             if entry is not None and entry.get("state") == "done" and entry.get("backend") == "per_vm":
-                outcome = Outcome(entry["outcome"])
-                error = None
-                if outcome is Outcome.FAILED:
-                    error = AzureOperationError(f"{action} vm {name}", code=entry.get("code"), message=entry.get("detail"))
-                done[name] = VmResult(name, outcome, error, detail=f"from the checkpoint: {entry.get('detail') or outcome.value}")
+                done[name] = _recorded(action, name, entry)
+        watched = {
+            n: str(e["status_url"])
+            for n, e in ck.in_flight("per_vm").items()
+            if n in names and n not in done and e.get("status_url")
+        }
+        if watched:
+            done.update(await _watch_recorded(ss, action, watched, batch, ck))
+            batch = ss._remaining(batch, started)
         batch = Batch(batch.concurrency, batch.deadline, _recording(ck, batch.on_event or ss.on_event))
+
+        def on_accepted(name: str, status_url: str | None) -> None:
+            ck.sent(name, "per_vm", status_url=status_url)
+            ck.flush()
+
     todo = [n for n in names if n not in done]
     if todo:
         subset = {n: members[n] for n in todo}
         if action == "delete":
             result = await _teardown._delete_names(ss, todo, batch, force=force, members=subset)
         else:
-            result = await _per_vm.act(ss, ACTIONS[action], todo, batch, flags, members=subset)
+            result = await _per_vm.act(
+                ss, ACTIONS[action], todo, batch, flags, members=subset, on_accepted=on_accepted
+            )
     else:
         result = BatchResult(action, {})
     if ck is not None:
@@ -192,6 +206,70 @@ async def _run_per_vm(
         ck.flush()
     result.results = {**done, **result.results}
     return result
+
+
+def _recorded(action: str, name: str, entry: Mapping[str, Any]) -> VmResult:
+    """A VM's result as a checkpoint recorded it."""
+    outcome = Outcome(entry["outcome"])
+    error = None
+    if outcome is Outcome.FAILED:
+        error = AzureOperationError(f"{action} vm {name}", code=entry.get("code"), message=entry.get("detail"))
+    detail = f"from the checkpoint: {entry.get('detail') or outcome.value}"
+    return VmResult(name, outcome, error, detail=detail, backend=str(entry.get("backend") or "per_vm"))
+
+
+#: The states of an ``Azure-AsyncOperation`` status that end it (ARM's async operation pattern:
+#: learn.microsoft.com/azure/azure-resource-manager/management/async-operations).
+_FINAL = {"succeeded": Outcome.SUCCEEDED, "failed": Outcome.FAILED, "canceled": Outcome.FAILED}
+
+
+async def _watch_recorded(
+    ss: ScaleSetCore, action: str, watched: Mapping[str, str], batch: Batch, ck: Checkpoint
+) -> dict[str, VmResult]:
+    """Read the recorded status URLs of operations another process started until each says how
+    it ended (or the deadline passes); a URL Azure no longer knows (404) leaves its VM to be
+    sent again."""
+    arm = ss._arm()
+    clock = ss._rt.clock
+    deadline_at = clock() + batch.seconds
+    interval = max(arm.settings.polling_interval, 0.01)
+    left = dict(watched)
+    out: dict[str, VmResult] = {}
+    while left:
+        for name, url in list(left.items()):
+            try:
+                answer = await arm.request("GET", url)
+            except Exception:  # a failed read never decides: read again
+                continue
+            if answer.status == 404:
+                del left[name]
+                ck.vms.pop(name, None)
+                continue
+            body = answer.json if isinstance(answer.json, Mapping) else {}
+            outcome = _FINAL.get(str(body.get("status") or "").lower())
+            if answer.status != 200 or outcome is None:
+                continue
+            del left[name]
+            error = None
+            if outcome is Outcome.FAILED:
+                err = body.get("error") if isinstance(body.get("error"), Mapping) else {}
+                error = AzureOperationError(
+                    f"{action} vm {name}", code=str(err.get("code") or body.get("status")), message=err.get("message")
+                )
+            out[name] = VmResult(
+                name, outcome, error, detail="resumed: its recorded operation " + str(body.get("status"))
+            )
+            ck.done(name, outcome.value, code=getattr(error, "code", None), detail=out[name].detail)
+        ck.flush()
+        if not left or clock() >= deadline_at:
+            break
+        await ss._rt.sleep(interval)
+    for name in left:  # past the deadline, still running
+        error = DeadlineExceededError(
+            f"{action} vm {name}: its recorded operation did not finish before the deadline; it may still complete."
+        )
+        out[name] = VmResult(name, Outcome.FAILED, error, detail=str(error))
+    return out
 
 
 def _recording(ck: Checkpoint, on_event: Any) -> Any:
