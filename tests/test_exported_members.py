@@ -13,6 +13,8 @@ EXPECTED = {
     "Runtime",
     "ScheduledOptions",
     "FileStore",
+    "Fleet",
+    "FleetResult",
     "MemoryStore",
     "AzureOperationError",
     "BatchResult",

@@ -16,6 +16,8 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     # the facade (sync face; the async one is flexvmss.aio.FlexScaleSet)
     "FlexScaleSet": "._sync_face",
+    "Fleet": "._sync_face",
+    "FleetResult": "._scaleset._fleet",
     "Interrupted": "._sync",
     "ReentrantCallError": "._sync",
     "ScaleSetInfo": "._scaleset",
@@ -139,4 +141,6 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         Interrupted as Interrupted,
         ReentrantCallError as ReentrantCallError,
     )
+    from flexvmss._scaleset._fleet import FleetResult as FleetResult
     from flexvmss._sync_face import FlexScaleSet as FlexScaleSet
+    from flexvmss._sync_face import Fleet as Fleet
