@@ -119,6 +119,7 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         TeardownResult as TeardownResult,
         VmInfo as VmInfo,
     )
+    from flexvmss._scaleset._fleet import FleetResult as FleetResult
     from flexvmss._skus import (
         SkuCache as SkuCache,
         SkuCatalog as SkuCatalog,
@@ -141,6 +142,4 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         Interrupted as Interrupted,
         ReentrantCallError as ReentrantCallError,
     )
-    from flexvmss._scaleset._fleet import FleetResult as FleetResult
-    from flexvmss._sync_face import FlexScaleSet as FlexScaleSet
-    from flexvmss._sync_face import Fleet as Fleet
+    from flexvmss._sync_face import Fleet as Fleet, FlexScaleSet as FlexScaleSet

@@ -589,9 +589,9 @@ class Fleet:
         return self._core.resource_group
 
     @property
-    def tag(self) -> str | Mapping[str, str] | None:
-        """The async set's ``tag`` (read-only here; set it on :attr:`aio`)."""
-        return self._core.tag
+    def selector(self) -> tuple[str, str | None] | None:
+        """The async set's ``selector`` (read-only here; set it on :attr:`aio`)."""
+        return self._core.selector
 
     @property
     def on_event(self) -> Callable[[ProgressEvent], None] | None:

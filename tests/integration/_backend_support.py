@@ -16,7 +16,9 @@ LOC = "eastus"
 TIME_SCALE = 0.002  # a 40 s deallocate takes 0.08 s
 
 
-def make_set(emu: Any, name: str, capacity: int, *, rg: str = RG, tags: dict[str, str] | None = None) -> list[str]:
+def make_set(
+    emu: Any, name: str, capacity: int, *, rg: str = RG, tags: dict[str, str] | None = None
+) -> list[str]:
     """A Flexible set of ``capacity`` running VMs (stock SDK, never flexvmss); their names."""
     spec = ScaleSetSpec(
         location=LOC,
@@ -34,7 +36,9 @@ def make_set(emu: Any, name: str, capacity: int, *, rg: str = RG, tags: dict[str
         vmss = c.compute.virtual_machine_scale_sets.begin_create_or_update(rg, name, body).result()
         return sorted(
             vm.name
-            for vm in c.compute.virtual_machines.list(rg, filter=f"'virtualMachineScaleSet/id' eq '{vmss.id}'")
+            for vm in c.compute.virtual_machines.list(
+                rg, filter=f"'virtualMachineScaleSet/id' eq '{vmss.id}'"
+            )
         )
     finally:
         c.close()

@@ -13,15 +13,15 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from _backend_support import LOC, RG, TIME_SCALE, Face, make_set, power_states, routes, scale_set
+from _backend_support import RG, TIME_SCALE, Face, make_set, power_states, routes, scale_set
 
 import flexvmss
-from flexvmss import Outcome, ScheduledOptions
+from flexvmss import ScheduledOptions
 
 emulator = pytest.importorskip("flexvmss.emulator")
 from flexvmss.emulator.computeschedule import knobs  # noqa: E402
@@ -52,6 +52,11 @@ async def ss(request: pytest.FixtureRequest, emu: Any) -> AsyncIterator[Face]:
     await face.close()
 
 
+def _vm_ids(emu: Any, vms: list[str]) -> list[str]:
+    group = f"/subscriptions/{emu.subscription_id}/resourceGroups/{RG}"
+    return [f"{group}/providers/Microsoft.Compute/virtualMachines/{n}" for n in vms]
+
+
 def _ops_by_vm(emu: Any) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for op in knobs(emu).operations():
@@ -66,7 +71,9 @@ async def test_every_vm_accepted_runs_through_scheduled_actions(emu: Any, names:
 
     assert result.ok, result.summary()
     assert sorted(result.succeeded) == names
-    assert sorted(result.backends["scheduled"]) == names and len(result.backends) == 1 and result.fallbacks == {}
+    assert (
+        sorted(result.backends["scheduled"]) == names and len(result.backends) == 1 and result.fallbacks == {}
+    )
     # one Execute request for 24 VMs, no per-VM action reached Compute's routes
     assert routes(emu, "/virtualMachinesExecuteDeallocate") == 1
     assert routes(emu, "/deallocate") == 0
@@ -80,8 +87,7 @@ async def test_auto_falls_back_per_vm_for_the_vms_scheduled_actions_refuses(
     emu: Any, names: list[str], ss: Face
 ) -> None:
     refused = names[:2]
-    ids = [f"/subscriptions/{emu.subscription_id}/resourceGroups/{RG}/providers/Microsoft.Compute/virtualMachines/{n}" for n in refused]
-    knobs(emu).refuse(ids, code="OperationConflict")
+    knobs(emu).refuse(_vm_ids(emu, refused), code="OperationConflict")
 
     result = await ss.call("deallocate", backend="auto", deadline=120)
 
@@ -94,8 +100,10 @@ async def test_auto_falls_back_per_vm_for_the_vms_scheduled_actions_refuses(
     assert set(power_states(emu).values()) == {"PowerState/deallocated"}
 
 
-async def test_scheduled_reports_a_refused_vm_failed_with_azures_code(emu: Any, names: list[str], ss: Face) -> None:
-    vm_id = f"/subscriptions/{emu.subscription_id}/resourceGroups/{RG}/providers/Microsoft.Compute/virtualMachines/{names[0]}"
+async def test_scheduled_reports_a_refused_vm_failed_with_azures_code(
+    emu: Any, names: list[str], ss: Face
+) -> None:
+    vm_id = _vm_ids(emu, names[:1])[0]
     knobs(emu).refuse([vm_id], code="OperationConflict")
 
     result = await ss.call("start", names[:3], backend="scheduled", deadline=120)
@@ -105,7 +113,9 @@ async def test_scheduled_reports_a_refused_vm_failed_with_azures_code(emu: Any, 
     assert routes(emu, "/start") == 0
 
 
-async def test_an_unregistered_provider_falls_back_per_vm_under_auto(emu: Any, names: list[str], ss: Face) -> None:
+async def test_an_unregistered_provider_falls_back_per_vm_under_auto(
+    emu: Any, names: list[str], ss: Face
+) -> None:
     knobs(emu).registered = False
 
     result = await ss.call("deallocate", backend="auto", deadline=120)
@@ -116,7 +126,9 @@ async def test_an_unregistered_provider_falls_back_per_vm_under_auto(emu: Any, n
     assert routes(emu, "/deallocate") == N
 
 
-async def test_an_unregistered_provider_fails_every_vm_under_scheduled(emu: Any, names: list[str], ss: Face) -> None:
+async def test_an_unregistered_provider_fails_every_vm_under_scheduled(
+    emu: Any, names: list[str], ss: Face
+) -> None:
     knobs(emu).registered = False
 
     result = await ss.call("deallocate", backend="scheduled", deadline=120)
@@ -134,7 +146,9 @@ async def test_small_batches_under_auto_run_per_vm(emu: Any, names: list[str], s
     assert routes(emu, "/virtualMachinesExecuteDeallocate") == 0
 
 
-async def test_hibernate_and_delete_use_their_scheduled_actions_and_report_their_failures(emu: Any, names: list[str], ss: Face) -> None:
+async def test_hibernate_and_delete_use_their_scheduled_actions_and_report_their_failures(
+    emu: Any, names: list[str], ss: Face
+) -> None:
     hibernated = await ss.call("deallocate", names[:2], hibernate=True, backend="scheduled", deadline=120)
     deleted = await ss.call("delete_vms", names[2:4], backend="scheduled", deadline=120)
 
@@ -167,8 +181,19 @@ def driver(emu: Any, *args: str) -> subprocess.Popen[str]:
     command = [
         sys.executable,
         str(Path(__file__).parent / "backend_driver.py"),
-        "--base-url", emu.base_url, "--ca-file", emu.ca_file, "--subscription", emu.subscription_id,
-        "--resource-group", RG, "--name", "web", "--time-scale", str(emu.time_scale), *args,
+        "--base-url",
+        emu.base_url,
+        "--ca-file",
+        emu.ca_file,
+        "--subscription",
+        emu.subscription_id,
+        "--resource-group",
+        RG,
+        "--name",
+        "web",
+        "--time-scale",
+        str(emu.time_scale),
+        *args,
     ]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -191,7 +216,9 @@ async def test_cancelling_the_call_cancels_the_operations_aio(emu: Any, names: l
             accepted.set()
 
     try:
-        task = asyncio.ensure_future(face.obj.deallocate(backend="scheduled", deadline=120, on_event=on_event))
+        task = asyncio.ensure_future(
+            face.obj.deallocate(backend="scheduled", deadline=120, on_event=on_event)
+        )
         await accepted.wait()
         task.cancel()
         with pytest.raises(asyncio.CancelledError) as info:
@@ -220,12 +247,15 @@ async def test_ctrl_c_cancels_the_operations_sync(emu: Any, names: list[str]) ->
     assert set(power_states(emu).values()) == {"PowerState/running"}
 
 
-async def test_an_unknown_backend_is_refused_before_anything_is_sent(emu: Any, names: list[str], ss: Face) -> None:
-    before = emu.counters()["total"] if "total" in emu.counters() else None
-    with pytest.raises(flexvmss.InvalidInputError, match="backend"):
-        await ss.call("deallocate", backend="server")
-    del before
-    assert LOC == "eastus"
+async def test_an_unknown_backend_is_refused_before_anything_is_sent(emu: Any, names: list[str]) -> None:
+    ss = scale_set(emu, "aio")
+    before = emu.counters()["by_route"]
+    try:
+        with pytest.raises(flexvmss.InvalidInputError, match="backend"):
+            await ss.call("deallocate", backend="server")
+    finally:
+        await ss.close()
+    assert emu.counters()["by_route"] == before
 
 
 async def _kill_after(proc: subprocess.Popen[str], started: int) -> list[str]:
@@ -252,8 +282,16 @@ async def test_a_scheduled_batch_resumes_after_sigkill_without_sending_again(
     first = names[:10]
     # the killed process was asked for 10 VMs; the resumed call for all 24
     proc = driver(
-        emu, "--face", "sync" if face == "aio" else "aio", "--backend", "scheduled",
-        "--checkpoint", str(checkpoint), "--names", ",".join(first), "deallocate",
+        emu,
+        "--face",
+        "sync" if face == "aio" else "aio",
+        "--backend",
+        "scheduled",
+        "--checkpoint",
+        str(checkpoint),
+        "--names",
+        ",".join(first),
+        "deallocate",
     )
     killed = await _kill_after(proc, len(first))
     assert sorted(killed) == first
@@ -285,8 +323,16 @@ async def test_a_per_vm_batch_resumes_after_sigkill_without_redoing_finished_vms
 ) -> None:
     checkpoint = tmp_path / "deallocate.json"
     proc = driver(
-        emu, "--face", "sync" if face == "aio" else "aio", "--backend", "per_vm",
-        "--checkpoint", str(checkpoint), "--concurrency", "1", "deallocate",
+        emu,
+        "--face",
+        "sync" if face == "aio" else "aio",
+        "--backend",
+        "per_vm",
+        "--checkpoint",
+        str(checkpoint),
+        "--concurrency",
+        "1",
+        "deallocate",
     )
     await _kill_after(proc, 8)
     recorded = json.loads(checkpoint.read_text())["vms"]

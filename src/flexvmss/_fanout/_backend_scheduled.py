@@ -278,7 +278,9 @@ class ScheduledBackend:
                     )
                 self._done += 1
             elif entry is not None and entry.get("backend") == "scheduled" and entry.get("operation_id"):
-                self._pending[str(entry["operation_id"])] = _Op(vm.name, str(entry.get("location") or vm.location))
+                self._pending[str(entry["operation_id"])] = _Op(
+                    vm.name, str(entry.get("location") or vm.location)
+                )
                 self._results[vm.name].started_at = 0.0
                 self._results[vm.name].detail = "resumed from the checkpoint"
             else:
@@ -306,10 +308,19 @@ class ScheduledBackend:
                 await self._send_chunk(method, action, location, chunk, run, force=force)
 
     async def _send_chunk(
-        self, method: Any, action: str, location: str, chunk: Sequence[ScheduledVm], run: ScheduledRun, *, force: bool
+        self,
+        method: Any,
+        action: str,
+        location: str,
+        chunk: Sequence[ScheduledVm],
+        run: ScheduledRun,
+        *,
+        force: bool,
     ) -> None:
         operation = f"{action} via ScheduledActions in {location}"
-        body = sa.execute_body(action, [vm.resource_id for vm in chunk], self.options, str(uuid.uuid4()), force=force)
+        body = sa.execute_body(
+            action, [vm.resource_id for vm in chunk], self.options, str(uuid.uuid4()), force=force
+        )
         for vm in chunk:
             self._results[vm.name].started_at = self._clock() - self._started
             self._results[vm.name].attempts += 1
@@ -333,20 +344,20 @@ class ScheduledBackend:
         by_id = {vm.resource_id.lower(): vm for vm in chunk}
         seen: set[str] = set()
         for resource_id, op_id in read.accepted.items():
-            vm = by_id.get(resource_id.lower())
-            if vm is None:
+            accepted = by_id.get(resource_id.lower())
+            if accepted is None:
                 continue
-            seen.add(vm.name)
-            self._pending[op_id] = _Op(vm.name, location)
+            seen.add(accepted.name)
+            self._pending[op_id] = _Op(accepted.name, location)
             if self.checkpoint is not None:
-                self.checkpoint.sent(vm.name, "scheduled", operation_id=op_id, location=location)
+                self.checkpoint.sent(accepted.name, "scheduled", operation_id=op_id, location=location)
         for resource_id, (code, details) in read.refused.items():
-            vm = by_id.get(resource_id.lower())
-            if vm is None:
+            refused = by_id.get(resource_id.lower())
+            if refused is None:
                 continue
-            seen.add(vm.name)
-            run.refused[vm.name] = (code, details)
-            self._results.pop(vm.name, None)
+            seen.add(refused.name)
+            run.refused[refused.name] = (code, details)
+            self._results.pop(refused.name, None)
         for vm in chunk:
             if vm.name not in seen:  # not named in the answer: not accepted (inferred)
                 run.refused[vm.name] = ("NotInAnswer", "ScheduledActions' answer did not name this VM")
@@ -406,7 +417,9 @@ class ScheduledBackend:
             if status.state is sa.ScheduledState.SUCCEEDED:
                 self._finish(op.name, Outcome.SUCCEEDED)
             elif status.state is sa.ScheduledState.FAILED:
-                error = AzureOperationError(operation, code=status.code or "OperationFailed", message=status.details)
+                error = AzureOperationError(
+                    operation, code=status.code or "OperationFailed", message=status.details
+                )
                 self._finish(op.name, Outcome.FAILED, error=error)
             elif status.state is sa.ScheduledState.CANCELLED:
                 if ours is not None:
@@ -417,7 +430,9 @@ class ScheduledBackend:
                     )
                 else:  # someone else cancelled it: the VM did not get what was asked
                     error = AzureOperationError(
-                        operation, code=status.code or "OperationCancelled", message=status.details or "cancelled"
+                        operation,
+                        code=status.code or "OperationCancelled",
+                        message=status.details or "cancelled",
                     )
                     self._finish(op.name, Outcome.FAILED, error=error)
             elif status.state is sa.ScheduledState.EXECUTING:

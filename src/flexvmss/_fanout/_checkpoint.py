@@ -16,6 +16,7 @@ Azure answers as for any repeated power action (a conflict refusal, or the same 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -76,10 +77,8 @@ class FileStore:
                 os.fsync(out.fileno())
             os.replace(temp, self.path)
         except BaseException:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
-            except FileNotFoundError:
-                pass
             raise
 
 
@@ -125,7 +124,9 @@ class Checkpoint:
         if data:
             if data.get("version") != VERSION or not isinstance(data.get("vms"), dict):
                 raise InvalidInputError(
-                    "checkpoint", repr(store), f"give a checkpoint of format version {VERSION} (flexvmss wrote it)"
+                    "checkpoint",
+                    repr(store),
+                    f"give a checkpoint of format version {VERSION} (flexvmss wrote it)",
                 )
             if data.get("operation") != operation:
                 raise InvalidInputError(
@@ -144,7 +145,11 @@ class Checkpoint:
         return self.vms.get(name)
 
     def sent(self, name: str, backend: str, **info: Any) -> None:
-        self.vms[name] = {"state": "sent", "backend": backend, **{k: v for k, v in info.items() if v is not None}}
+        self.vms[name] = {
+            "state": "sent",
+            "backend": backend,
+            **{k: v for k, v in info.items() if v is not None},
+        }
 
     def done(self, name: str, outcome: str, *, code: str | None = None, detail: str = "") -> None:
         entry = self.vms.setdefault(name, {})

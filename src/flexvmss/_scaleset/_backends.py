@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from flexvmss._actions import ACTIONS
-from flexvmss._errors import AzureOperationError, DeadlineExceededError, InvalidInputError
+from flexvmss._errors import AzureOperationError, DeadlineExceededError, FlexError, InvalidInputError
 from flexvmss._fanout import BatchResult, Outcome, VmResult
 from flexvmss._fanout._backend_scheduled import ScheduledBackend, ScheduledRun, ScheduledVm
 from flexvmss._fanout._checkpoint import Checkpoint, CheckpointStore, as_store
@@ -93,7 +93,10 @@ async def power(
         backend == "auto" and action != "delete" and len(members) >= AUTO_MIN_VMS
     )
     scheduled_names = [
-        n for n in members if (wanted and n not in recorded) or n in in_flight
+        n
+        for n in members
+        if (wanted and n not in recorded)
+        or n in in_flight
         or recorded.get(n, {}).get("backend") == "scheduled"
     ]
     results: dict[str, VmResult] = {}
@@ -115,7 +118,9 @@ async def power(
         fallback = _refusals(run, sched_action, results, fallback=backend == "auto")
     per_vm_names = [n for n in members if n not in results]
     if per_vm_names:
-        per_vm = await _run_per_vm(ss, action, per_vm_names, ss._remaining(batch, started), flags, members, ck, force)
+        per_vm = await _run_per_vm(
+            ss, action, per_vm_names, ss._remaining(batch, started), flags, members, ck, force
+        )
         for name, result in per_vm.results.items():
             result.fallback_reason = fallback.get(name, "")
         parts.append(per_vm)
@@ -136,7 +141,9 @@ def _location(ss: ScaleSetCore, vm: VmInfo) -> str:
     return str(vm.raw.get("location") or ss.location or "")
 
 
-def _refusals(run: ScheduledRun, action: str, results: dict[str, VmResult], *, fallback: bool) -> dict[str, str]:
+def _refusals(
+    run: ScheduledRun, action: str, results: dict[str, VmResult], *, fallback: bool
+) -> dict[str, str]:
     """VMs ScheduledActions did not take: with ``fallback`` (``auto``) the reasons they run per
     VM; without (``scheduled``) each is recorded FAILED with Azure's refusal."""
     reasons: dict[str, str] = {}
@@ -144,11 +151,15 @@ def _refusals(run: ScheduledRun, action: str, results: dict[str, VmResult], *, f
         reasons[name] = f"refused by ScheduledActions: {code}" + (f" ({details})" if details else "")
         if not fallback:
             error = AzureOperationError(f"{action} vm {name} (ScheduledActions)", code=code, message=details)
-            results[name] = VmResult(name, Outcome.FAILED, error, attempts=1, detail=str(error), backend="scheduled")
+            results[name] = VmResult(
+                name, Outcome.FAILED, error, attempts=1, detail=str(error), backend="scheduled"
+            )
     for name, error in run.unavailable.items():
         reasons[name] = f"ScheduledActions unavailable: {error.code or error.status}"
         if not fallback:
-            results[name] = VmResult(name, Outcome.FAILED, error, attempts=1, detail=str(error), backend="scheduled")
+            results[name] = VmResult(
+                name, Outcome.FAILED, error, attempts=1, detail=str(error), backend="scheduled"
+            )
     return reasons if fallback else {}
 
 
@@ -202,7 +213,12 @@ async def _run_per_vm(
         for name, vm_result in result.results.items():
             if vm_result.outcome in (Outcome.SUCCEEDED, Outcome.FAILED):
                 ck.vms.setdefault(name, {})["backend"] = "per_vm"
-                ck.done(name, vm_result.outcome.value, code=getattr(vm_result.error, "code", None), detail=vm_result.detail)
+                ck.done(
+                    name,
+                    vm_result.outcome.value,
+                    code=getattr(vm_result.error, "code", None),
+                    detail=vm_result.detail,
+                )
         ck.flush()
     result.results = {**done, **result.results}
     return result
@@ -213,7 +229,9 @@ def _recorded(action: str, name: str, entry: Mapping[str, Any]) -> VmResult:
     outcome = Outcome(entry["outcome"])
     error = None
     if outcome is Outcome.FAILED:
-        error = AzureOperationError(f"{action} vm {name}", code=entry.get("code"), message=entry.get("detail"))
+        error = AzureOperationError(
+            f"{action} vm {name}", code=entry.get("code"), message=entry.get("detail")
+        )
     detail = f"from the checkpoint: {entry.get('detail') or outcome.value}"
     return VmResult(name, outcome, error, detail=detail, backend=str(entry.get("backend") or "per_vm"))
 
@@ -250,11 +268,14 @@ async def _watch_recorded(
             if answer.status != 200 or outcome is None:
                 continue
             del left[name]
-            error = None
+            error: FlexError | None = None
             if outcome is Outcome.FAILED:
-                err = body.get("error") if isinstance(body.get("error"), Mapping) else {}
+                err = body.get("error")
+                err = err if isinstance(err, Mapping) else {}
                 error = AzureOperationError(
-                    f"{action} vm {name}", code=str(err.get("code") or body.get("status")), message=err.get("message")
+                    f"{action} vm {name}",
+                    code=str(err.get("code") or body.get("status")),
+                    message=err.get("message"),
                 )
             out[name] = VmResult(
                 name, outcome, error, detail="resumed: its recorded operation " + str(body.get("status"))
@@ -265,10 +286,11 @@ async def _watch_recorded(
             break
         await ss._rt.sleep(interval)
     for name in left:  # past the deadline, still running
-        error = DeadlineExceededError(
-            f"{action} vm {name}: its recorded operation did not finish before the deadline; it may still complete."
+        late = DeadlineExceededError(
+            f"{action} vm {name}: its recorded operation did not finish before the deadline; "
+            "it may still complete."
         )
-        out[name] = VmResult(name, Outcome.FAILED, error, detail=str(error))
+        out[name] = VmResult(name, Outcome.FAILED, late, detail=str(late))
     return out
 
 

@@ -26,10 +26,10 @@ from typing import Any, Literal
 
 from flexvmss._errors import NotFoundError
 from flexvmss._fanout import BatchResult
-from flexvmss._progress import ProgressEvent
-from flexvmss._rules import Finding
 from flexvmss._fanout._checkpoint import CheckpointStore
 from flexvmss._fanout._scheduled import ScheduledOptions
+from flexvmss._progress import ProgressEvent
+from flexvmss._rules import Finding
 from flexvmss._scaleset import _backends, _create, _per_vm, _preflight, _teardown
 from flexvmss._scaleset._core import Batch, ScaleSetCore
 from flexvmss._scaleset._values import ScaleSetInfo, TeardownResult, VmInfo
@@ -202,8 +202,9 @@ class FlexScaleSet(ScaleSetCore):
     async def start(
         self, names: Sequence[str] | None = None, *, where: Callable[[VmInfo], bool] | None = None,
         concurrency: int | None = None, deadline: float | None = None,
-        on_event: Callable[[ProgressEvent], None] | None = None, backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
-        options: ScheduledOptions | None = None, checkpoint: str | PathLike[str] | CheckpointStore | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm", options: ScheduledOptions | None = None,
+        checkpoint: str | PathLike[str] | CheckpointStore | None = None,
     ) -> BatchResult:
         """Start VMs of the set (all, ``names``, or those ``where`` accepts); one result per VM.
 

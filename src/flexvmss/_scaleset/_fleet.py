@@ -12,9 +12,9 @@ never starves a small one and no set waits for another to finish.
 from __future__ import annotations
 
 import asyncio
-from os import PathLike
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from os import PathLike
 from pathlib import Path
 from typing import Any, Literal
 
@@ -87,7 +87,8 @@ class FleetResult:
             if r.outcome is not None:
                 counts[r.outcome.value] = counts.get(r.outcome.value, 0) + 1
         done = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items()) or "no VMs"
-        text = f"{self.operation} on {len(self.sets)} sets: {done} of {len(self.results)} in {self.duration:.1f} s"
+        text = f"{self.operation} on {len(self.sets)} sets: {done} of {len(self.results)}"
+        text += f" in {self.duration:.1f} s"
         text += f"; {sum(self.requests.values())} requests"
         if self.throttled:
             text += f", {self.throttled} throttled"
@@ -154,7 +155,8 @@ class Fleet:
             )
         self.subscription_id = subscription_id
         self.resource_group = resource_group
-        self.tag = _tag_pair(tag)
+        #: The tag selecting the sets, as (key, value or None for any value); None: no tag.
+        self.selector: tuple[str, str | None] | None = _tag_pair(tag)
         self._names = self._parse_sets(sets) if sets is not None else None
         endpoint = _clients.resolve_endpoint(
             credential=credential, base_url=base_url, connection_verify=connection_verify, emulator=emulator
@@ -197,7 +199,9 @@ class Fleet:
         how = (
             f"sets={[f'{g}/{n}' for g, n in self._names]!r}"
             if self._names is not None
-            else f"tag={self.tag!r}" if self.tag is not None else f"resource_group={self.resource_group!r}"
+            else f"tag={self.selector!r}"
+            if self.selector is not None
+            else f"resource_group={self.resource_group!r}"
         )
         return f"Fleet(subscription_id={self.subscription_id!r}, {how})"
 
@@ -251,8 +255,8 @@ class Fleet:
             props = body.get("properties") or {}
             if str(props.get("orchestrationMode") or "").lower() != "flexible":
                 continue
-            if self.tag is not None:
-                key, value = self.tag
+            if self.selector is not None:
+                key, value = self.selector
                 tags = body.get("tags") or {}
                 if key not in tags or (value is not None and tags[key] != value):
                     continue
@@ -284,7 +288,13 @@ class Fleet:
                 per_set["checkpoint"] = str(Path(checkpoint) / f"{ss.resource_group}.{ss.name}.json")
             if listener is not None:
                 per_set["on_event"] = lambda event: listener(
-                    ProgressEvent(event.kind, f"{key}/{event.vm}" if event.vm else key, event.detail, event.done, event.total)
+                    ProgressEvent(
+                        event.kind,
+                        f"{key}/{event.vm}" if event.vm else key,
+                        event.detail,
+                        event.done,
+                        event.total,
+                    )
                 )
             try:
                 result.sets[key] = await getattr(ss, method)(concurrency=share, **per_set)
@@ -298,9 +308,13 @@ class Fleet:
         return result
 
     async def start(
-        self, *, backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
-        options: ScheduledOptions | None = None, concurrency: int | None = None,
-        deadline: float | None = None, checkpoint: str | PathLike[str] | None = None,
+        self,
+        *,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        checkpoint: str | PathLike[str] | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
     ) -> FleetResult:
         """Start every VM of every set (see :meth:`flexvmss.aio.FlexScaleSet.start`)."""
@@ -309,25 +323,47 @@ class Fleet:
         )
 
     async def deallocate(
-        self, *, hibernate: bool = False, backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
-        options: ScheduledOptions | None = None, concurrency: int | None = None,
-        deadline: float | None = None, checkpoint: str | PathLike[str] | None = None,
+        self,
+        *,
+        hibernate: bool = False,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        checkpoint: str | PathLike[str] | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
     ) -> FleetResult:
         """Deallocate every VM of every set (see :meth:`flexvmss.aio.FlexScaleSet.deallocate`)."""
         return await self._each(
-            "deallocate", concurrency, checkpoint, on_event, hibernate=hibernate, backend=backend,
-            options=options, deadline=deadline,
+            "deallocate",
+            concurrency,
+            checkpoint,
+            on_event,
+            hibernate=hibernate,
+            backend=backend,
+            options=options,
+            deadline=deadline,
         )
 
     async def delete_vms(
-        self, *, force: bool = False, backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
-        options: ScheduledOptions | None = None, concurrency: int | None = None,
-        deadline: float | None = None, checkpoint: str | PathLike[str] | None = None,
+        self,
+        *,
+        force: bool = False,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        checkpoint: str | PathLike[str] | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
     ) -> FleetResult:
         """Delete every VM of every set (see :meth:`flexvmss.aio.FlexScaleSet.delete_vms`)."""
         return await self._each(
-            "delete_vms", concurrency, checkpoint, on_event, force=force, backend=backend,
-            options=options, deadline=deadline,
+            "delete_vms",
+            concurrency,
+            checkpoint,
+            on_event,
+            force=force,
+            backend=backend,
+            options=options,
+            deadline=deadline,
         )

@@ -17,4 +17,4 @@ from __future__ import annotations
 from flexvmss._scaleset import FlexScaleSet, sku_catalog
 from flexvmss._scaleset._fleet import Fleet
 
-__all__ = ["FlexScaleSet", "Fleet", "sku_catalog"]
+__all__ = ["Fleet", "FlexScaleSet", "sku_catalog"]
