@@ -68,6 +68,7 @@ def _register() -> None:
     from flexvmss.cli.delete import delete
     from flexvmss.cli.demo import demo
     from flexvmss.cli.emulator import emulator
+    from flexvmss.cli.fleet import fleet
     from flexvmss.cli.ls import ls
     from flexvmss.cli.ops import OPERATION_COMMANDS
     from flexvmss.cli.plan import plan
@@ -75,7 +76,7 @@ def _register() -> None:
     from flexvmss.cli.skus import skus
 
     for command in (
-        create, plan, add_vm, ls, *OPERATION_COMMANDS, scale, delete, skus, emulator, demo, conformance
+        create, plan, add_vm, ls, *OPERATION_COMMANDS, fleet, scale, delete, skus, emulator, demo, conformance
     ):
         add_late_globals(command)
         flexvmss.add_command(command)
