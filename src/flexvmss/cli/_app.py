@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from flexvmss.cli._terminal import Terminal
 
 if TYPE_CHECKING:
-    from flexvmss import FlexScaleSet, Fleet, SkuCatalog
+    from flexvmss import Fleet, FlexScaleSet, SkuCatalog
 
 __all__ = ["CREDENTIAL_CHOICES", "Application", "Endpoint", "Settings"]
 

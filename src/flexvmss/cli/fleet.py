@@ -104,7 +104,7 @@ def _report(app: Application, result: FleetResult, operation: str) -> None:
                 "errors": {key: str(error) for key, error in result.errors.items()},
             }
         )
-    rows = [
+    rows: list[tuple[Any, ...]] = [
         (key, len(b.succeeded), len(b.failed), len(b.not_started) + len(b.cancelled), b.total_requests)
         for key, b in result.sets.items()
     ]
