@@ -20,8 +20,9 @@ ScheduledActions (``Microsoft.ComputeSchedule``), each outcome what its operatio
 * **Outcome.** A VM succeeded only when its operation says ``Succeeded``; ``Failed`` (and a
   ``Cancelled`` nobody here asked for) is a failure carrying the operation's error code.
   ``Blocked`` keeps waiting: the service may still run it (samples).
-* **Deadline and cancellation.** At the deadline, or on :meth:`ScheduledBackend.cancel` or
-  task cancellation (Ctrl-C), the pending operations are cancelled
+* **Deadline and cancellation.** At the deadline (unless a checkpoint records the operations
+  for a later run: then they run on), or on :meth:`ScheduledBackend.cancel` or task
+  cancellation (Ctrl-C), the pending operations are cancelled
   (``virtualMachinesCancelOperations``); an operation Azure confirms ``Cancelled`` never ran
   (``CANCELLED``), one already ``Executing`` cannot be stopped and is ``FAILED`` with
   :class:`~flexvmss.DeadlineExceededError` at a deadline (it may still complete in Azure), as
@@ -207,7 +208,9 @@ class ScheduledBackend:
             result.finished_at = self._clock() - self._started
         self._pending = {op: p for op, p in self._pending.items() if p.name != name}
         if self.checkpoint is not None:
-            if outcome in (Outcome.SUCCEEDED, Outcome.FAILED):
+            if outcome is Outcome.SUCCEEDED or (
+                outcome is Outcome.FAILED and not isinstance(error, DeadlineExceededError)
+            ):
                 self.checkpoint.done(
                     name, outcome.value, code=getattr(error, "code", None), detail=result.detail
                 )
@@ -439,9 +442,12 @@ class ScheduledBackend:
                 op.executing = True
 
     async def _wind_down(self) -> None:
-        """Cancel what is pending (at most :data:`CANCEL_BUDGET`), then settle every VM."""
+        """Cancel what is pending (at most :data:`CANCEL_BUDGET`), then settle every VM. At the
+        deadline of a batch with a checkpoint nothing is cancelled: the operations run on in
+        Azure, recorded, and the next run over the checkpoint reads how they ended."""
         reason = self._stop_reason or "deadline"
-        if self._pending:
+        keep = reason == "deadline" and self.checkpoint is not None
+        if self._pending and not keep:
             task = asyncio.ensure_future(self._cancel_pending(reason))
             try:
                 await asyncio.wait_for(asyncio.shield(task), timeout=max(self._cancel_budget, 0.01))
@@ -449,12 +455,13 @@ class ScheduledBackend:
                 _LOGGER.warning("%s: the cancel requests did not all finish", self._action)
         for op in list(self._pending.values()):
             if reason == "deadline":
+                still = "runs on, recorded in the checkpoint" if keep else "may still complete"
                 self._finish(
                     op.name,
                     Outcome.FAILED,
                     error=DeadlineExceededError(
                         f"{self._action} vm {op.name} did not finish before the batch deadline "
-                        f"({self.deadline} s); its ScheduledActions operation may still complete in Azure."
+                        f"({self.deadline} s); its ScheduledActions operation {still} in Azure."
                     ),
                 )
             else:

@@ -211,7 +211,12 @@ async def _run_per_vm(
         result = BatchResult(action, {})
     if ck is not None:
         for name, vm_result in result.results.items():
-            if vm_result.outcome in (Outcome.SUCCEEDED, Outcome.FAILED):
+            if isinstance(vm_result.error, DeadlineExceededError):
+                # accepted and unconfirmed at the deadline: still in flight for the next run
+                entry = ck.vms.setdefault(name, {"backend": "per_vm"})
+                entry["state"] = "sent"
+                entry.pop("outcome", None)
+            elif vm_result.outcome in (Outcome.SUCCEEDED, Outcome.FAILED):
                 ck.vms.setdefault(name, {})["backend"] = "per_vm"
                 ck.done(
                     name,
