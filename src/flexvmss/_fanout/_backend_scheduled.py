@@ -249,8 +249,9 @@ class ScheduledBackend:
                 # cancel requests after it do not (they run once it has passed)
                 with deadline_scope(self._deadline_at, self._clock):
                     to_send = self._resume(vms)
+                    resumed = bool(self._pending)
                     await self._send(action, to_send, run, force=force)
-                    await self._watch()
+                    await self._watch(resumed=resumed)
             except asyncio.CancelledError as exc:
                 self._stop_reason = "cancelled"
                 await self._wind_down()
@@ -371,9 +372,16 @@ class ScheduledBackend:
             if op.name in seen and self._results[op.name].outcome is None:
                 self._emit("started", op.name, f"{action} accepted by ScheduledActions")
 
-    async def _watch(self) -> None:
+    async def _watch(self, *, resumed: bool = False) -> None:
         first = True
         progressed = True
+        if resumed and self._pending and not self._stopping():
+            # operations another run sent: how they stand now, before any wait
+            before = len(self._pending)
+            await self._read(probe=False)
+            progressed = len(self._pending) < before
+            if self.checkpoint is not None:
+                self.checkpoint.flush()
         while self._pending and not self._stopping():
             await self._nap(self.first_poll if first else self.poll_interval)
             if self._stopping():
