@@ -18,7 +18,7 @@ import pytest
 pytest.importorskip("azure.durable_functions")
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-from _backend_support import RG, make_set, power_states, routes  # noqa: E402
+from _backend_support import RG, make_set, power_states, routes
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "durable_function" / "function_app.py"
 
