@@ -258,11 +258,12 @@ async def test_an_unknown_backend_is_refused_before_anything_is_sent(emu: Any, n
     assert emu.counters()["by_route"] == before
 
 
-async def _kill_after(proc: subprocess.Popen[str], started: int) -> list[str]:
-    """SIGKILL ``proc`` once it printed ``started`` lines for ``started`` VMs; their names."""
+async def _kill_after(proc: subprocess.Popen[str], started: int, *, done_in: Path | None = None) -> list[str]:
+    """SIGKILL ``proc`` once it printed ``started`` lines for ``started`` VMs (and, with
+    ``done_in``, once that checkpoint records at least 3 VMs done); the VMs it had started."""
     assert proc.stdout is not None
     seen: list[str] = []
-    while len(seen) < started:
+    while len(seen) < started or (done_in is not None and _done(done_in) < 3):
         line = await asyncio.to_thread(proc.stdout.readline)
         if not line:
             raise AssertionError(f"the driver ended early: {proc.stderr.read() if proc.stderr else ''}")
@@ -271,6 +272,13 @@ async def _kill_after(proc: subprocess.Popen[str], started: int) -> list[str]:
     proc.send_signal(signal.SIGKILL)
     await asyncio.to_thread(proc.wait, 60)
     return seen
+
+
+def _done(checkpoint: Path) -> int:
+    try:
+        return sum(1 for e in json.loads(checkpoint.read_text())["vms"].values() if e["state"] == "done")
+    except (OSError, ValueError, KeyError):
+        return 0
 
 
 @pytest.mark.parametrize("face", ["aio", "sync"])
@@ -334,7 +342,7 @@ async def test_a_per_vm_batch_resumes_after_sigkill_without_redoing_finished_vms
         "1",
         "deallocate",
     )
-    await _kill_after(proc, 8)
+    await _kill_after(proc, 8, done_in=checkpoint)
     recorded = json.loads(checkpoint.read_text())["vms"]
     finished = {n for n, e in recorded.items() if e["state"] == "done"}
     in_flight = {n for n, e in recorded.items() if e["state"] == "sent"}
