@@ -94,15 +94,11 @@ def report_batch(app: Application, batch: BatchResult, *, operation: str) -> Non
     app.display_success(summary)
 
 
-#: The operations that can run through Azure's ScheduledActions (``--backend``).
-BACKEND_METHODS = frozenset({"start", "deallocate", "delete_vms"})
-
-
-def _backend_options(method: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """``--backend`` and ``--checkpoint`` for the operations of :data:`BACKEND_METHODS`."""
+def _backend_options(action: VmAction) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--backend`` and ``--checkpoint`` for the actions ScheduledActions runs too."""
 
     def add(command: Callable[..., Any]) -> Callable[..., Any]:
-        if method not in BACKEND_METHODS:
+        if not action.scheduled:
             return command
         command = click.option(
             "--checkpoint",
@@ -126,7 +122,7 @@ def _make_command(action: VmAction) -> click.Command:
     @click.option("--where", metavar="FILTER", help='Only VMs matching, e.g. "power_state=running,zone=1".')
     @click.option("--concurrency", type=click.IntRange(min=1), help="At most this many requests in flight.")
     @click.option("--deadline", type=click.FloatRange(min=0, min_open=True), help="Give up after SECONDS.")
-    @_backend_options(action.method)
+    @_backend_options(action)
     @click.pass_obj
     def command(
         app: Application,
