@@ -10,7 +10,10 @@
    the emulator's in-process truth (tests/reliability/soak_audit.py): expected (read before it
    runs), affected, reported, false successes and false failures; an operation that never
    completes is a finding. The DEBUG log of the whole run is searched for the secrets.
-2. **Crash and rerun.** create, deallocate and teardown run in a subprocess, SIGKILLed once the
+2. **Reconcile** (``bench/_soak_reconcile.py``). Plans, drift injected by another actor between
+   plan and apply, guarded applies: ``unsafe_actions`` (apply writes landing on a VM the actor
+   changed after the plan) must be 0.
+3. **Crash and rerun.** create, deallocate and teardown run in a subprocess, SIGKILLed once the
    emulator has served k of their writes (before the first, between, after the last), then
    rerun to completion; after every kill the end state is verified (nothing leaked, nothing
    duplicated, the promise kept). Kills, checks and convergences are counted apart, per
@@ -39,7 +42,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "reliability"))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from _soak_reconcile import run_reconcile  # noqa: E402
 from crash_rerun import PLACEMENTS, run_crash_cycle  # noqa: E402
 from soak_run import run_soak  # noqa: E402
 
@@ -127,6 +132,7 @@ TIMING_DEPENDENT = {
     "generated": "the time of the run",
     "soak.wall_seconds": "measured",
     "crash.wall_seconds": "measured",
+    "reconcile.wall_seconds": "measured",
     "crash.kills_detail[].rerun_writes": "what a killed run left in flight when its rerun starts "
     "depends on timing",
 }
@@ -154,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
     soak_result = soak(args.vms, args.seed, args.time_scale, args.throttle, args.realism)
     print(f"crash and rerun: {args.cycles} cycles, {args.kills} kill points per command", flush=True)
     crash_result = crash(args.seed, args.kills, args.cycles, args.crash_time_scale)
+    print("reconcile: plans, another actor's drift, guarded applies", flush=True)
+    reconcile_result = asyncio.run(run_reconcile(seed=args.seed))
 
     per_op = {
         f"{i:02d} {op['operation']}": {
@@ -168,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "timing_dependent": TIMING_DEPENDENT,
         "summary": {
-            "ok": soak_result["ok"] and crash_result["ok"],
+            "ok": soak_result["ok"] and crash_result["ok"] and reconcile_result["ok"],
             "realism": soak_result["realism"]["level"],
             "stale_list_items_served": soak_result["realism"]["stale_list_items_served"],
             "faults_injected": soak_result["faults_injected"],
@@ -188,9 +196,11 @@ def main(argv: list[str] | None = None) -> int:
             "crash_convergences": crash_result["convergences"],
             "crash_by_placement": crash_result["by_placement"],
             "crash_findings": len(crash_result["findings"]),
+            "unsafe_actions": reconcile_result["unsafe_actions"],
         },
         "soak": soak_result,
         "crash": crash_result,
+        "reconcile": reconcile_result,
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -228,6 +238,11 @@ def main(argv: list[str] | None = None) -> int:
             for where, row in summary["crash_by_placement"].items()
         ),
         ("crash findings", summary["crash_findings"]),
+        ("reconcile: unsafe actions", summary["unsafe_actions"]),
+        (
+            "reconcile: stopped by ETag / refused plans",
+            f"{reconcile_result['stopped_by_etag']} / {reconcile_result['refused_plans']}",
+        ),
         ("soak wall time", f"{soak_result['wall_seconds']} s"),
         ("crash wall time", f"{crash_result['wall_seconds']} s"),
     ]
@@ -244,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  finding {kind}: {item}")
     for item in crash_result["findings"][:20]:
         print(f"  crash finding: {item}")
+    for item in reconcile_result["unsafe"][:20]:
+        print(f"  unsafe action: {item}")
     print(f"\nwrote {out}")
     return 0 if summary["ok"] else 1
 

@@ -29,6 +29,14 @@ _EXPORTS: dict[str, str] = {
     "SpotStatus": "._scaleset",
     "TeardownResult": "._scaleset",
     "VmInfo": "._scaleset",
+    # desired state: plan and guarded apply
+    "ActionResult": "._scaleset",
+    "ApplyResult": "._scaleset",
+    "DesiredState": "._scaleset",
+    "Plan": "._scaleset",
+    "PlanAction": "._scaleset",
+    "PlanRead": "._scaleset",
+    "VmGroup": "._scaleset",
     # specs
     "DataDiskSpec": "._specs",
     "HealthSpec": "._specs",
@@ -72,6 +80,7 @@ _EXPORTS: dict[str, str] = {
     "MalformedResponseError": "._errors",
     "NotFoundError": "._errors",
     "OutboundConnectivityError": "._errors",
+    "PlanRefusedError": "._errors",
     "PreconditionFailedError": "._errors",
     "PreflightError": "._errors",
     "ScaleSetNotEmptyError": "._errors",
@@ -98,6 +107,7 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         MalformedResponseError as MalformedResponseError,
         NotFoundError as NotFoundError,
         OutboundConnectivityError as OutboundConnectivityError,
+        PlanRefusedError as PlanRefusedError,
         PreconditionFailedError as PreconditionFailedError,
         PreflightError as PreflightError,
         ScaleSetNotEmptyError as ScaleSetNotEmptyError,
@@ -124,14 +134,21 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
     )
     from flexvmss._runtime import Runtime as Runtime
     from flexvmss._scaleset import (
+        ActionResult as ActionResult,
+        ApplyResult as ApplyResult,
         AuditResult as AuditResult,
+        DesiredState as DesiredState,
         Leftover as Leftover,
         PlacementReport as PlacementReport,
+        Plan as Plan,
+        PlanAction as PlanAction,
+        PlanRead as PlanRead,
         ScaleResult as ScaleResult,
         ScaleSetInfo as ScaleSetInfo,
         SpotReplacement as SpotReplacement,
         SpotStatus as SpotStatus,
         TeardownResult as TeardownResult,
+        VmGroup as VmGroup,
         VmInfo as VmInfo,
     )
     from flexvmss._scaleset._fleet import FleetResult as FleetResult

@@ -54,6 +54,7 @@ __all__ = [
     "MalformedResponseError",
     "NotFoundError",
     "OutboundConnectivityError",
+    "PlanRefusedError",
     "PreconditionFailedError",
     "PreflightError",
     "ScaleSetNotEmptyError",
@@ -142,6 +143,19 @@ class PreflightError(FlexError):
         errors = [f for f in self.findings if f.severity == "error"]
         lines = [f"[{f.rule_id}] {f.message.rstrip().rstrip('.')}" for f in errors] or ["no error findings"]
         super().__init__(f"{len(errors)} Flex rule error(s): " + " | ".join(lines) + ".", remedy=remedy)
+
+
+class PlanRefusedError(FlexError):
+    """:meth:`FlexScaleSet.apply` refused a plan before sending anything: its read was
+    throttled, failed or partial, it is for another set, or it deletes or replaces more VMs
+    than the apply's cap allows. ``reason`` is a short code (``read_throttled``,
+    ``read_failed``, ``read_partial``, ``wrong_set``, ``delete_cap``)."""
+
+    default_remedy = "Plan again from a clean read (FlexScaleSet.plan), or raise max_delete if you mean it."
+
+    def __init__(self, reason: str, message: str, *, remedy: str | None = None) -> None:
+        self.reason = reason
+        super().__init__(message, remedy=remedy)
 
 
 class DeadlineExceededError(FlexError):

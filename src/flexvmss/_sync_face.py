@@ -20,12 +20,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Any, Literal
 
     from flexvmss import (
+        ApplyResult,
         AuditResult,
         BatchResult,
         Cloud,
+        DesiredState,
         Finding,
         FleetResult,
         PlacementReport,
+        Plan,
         ProgressEvent,
         Runtime,
         ScaleResult,
@@ -521,6 +524,59 @@ class FlexScaleSet:
             where=where,
             concurrency=concurrency,
             deadline=deadline,
+            on_event=on_event,
+        )
+
+    def plan(self, desired: DesiredState) -> Plan:
+        """Compare the live set with ``desired`` and return the actions that would bring it
+        there (create, replace, update, start, deallocate, delete), each with its reasons, in
+        the order :meth:`apply` runs them. Sends no write.
+
+        Reads the set and its VM list (with the instance view) once. The plan records how that
+        read went (:class:`~flexvmss.PlanRead`): throttled, failed or partial reads give a plan
+        :meth:`apply` refuses. A set that does not exist raises
+        :class:`~flexvmss.NotFoundError` (create it first). Print the plan, or keep it as JSON
+        (:meth:`Plan.to_json <flexvmss.Plan.to_json>`) to apply later.
+        """
+        return run_sync(self._core.plan, desired)
+
+    def apply(
+        self,
+        plan: Plan,
+        *,
+        max_delete: int | float | None = None,
+        batch_size: int = 1,
+        pause: float = 0.0,
+        health_gate: bool = False,
+        health_timeout: float = 600.0,
+        journal: str | PathLike[str] | None = None,
+        concurrency: int | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> ApplyResult:
+        """Run ``plan``'s actions through the fan-out, with guardrails.
+
+        Refused whole (:class:`~flexvmss.PlanRefusedError`, nothing sent) when the plan's read
+        was not clean, the plan is for another set, or it deletes or replaces more than
+        ``max_delete`` VMs (a count, a fraction of the set, or by default 10% of it or 5,
+        whichever is larger). Every action on an existing VM is conditional on the ETag the
+        plan read: a VM changed since stops that action (outcome ``changed``) and the result
+        carries a fresh plan (:attr:`ApplyResult.replanned <flexvmss.ApplyResult.replanned>`).
+        Replacements roll ``batch_size`` VMs at a time, ``pause`` seconds apart: new VMs first;
+        with ``health_gate`` each must report ``HealthState/healthy`` (Application Health
+        extension) within ``health_timeout`` seconds, or the apply halts and the old VMs stay.
+        With ``journal`` (a file path) finished steps are recorded, and applying the same plan
+        with the same journal after a crash skips them.
+        """
+        return run_sync(
+            self._core.apply,
+            plan,
+            max_delete=max_delete,
+            batch_size=batch_size,
+            pause=pause,
+            health_gate=health_gate,
+            health_timeout=health_timeout,
+            journal=journal,
+            concurrency=concurrency,
             on_event=on_event,
         )
 

@@ -261,3 +261,9 @@ def test_http_response_error_keeps_the_arm_code(emu: Emulator) -> None:
         emu.clients().resource.resource_groups.create_or_update("rg1", {})
     assert info.value.error is not None
     assert info.value.error.code
+
+
+def test_admin_vm_health(raw: Raw) -> None:
+    assert raw.post("/_emulator/health", {"state": "unhealthy"}).json() == {"state": "unhealthy", "name": "*"}
+    assert raw.post("/_emulator/health", {"state": "sick"}).status_code == 400
+    assert raw.post("/_emulator/health", {"state": None, "name": "*"}).status_code == 200

@@ -8,6 +8,8 @@
 * :mod:`._create`: the set, VMs into it, its capacity;
 * :mod:`._per_vm`: per-VM operations from the one table, :data:`flexvmss._actions.PER_VM_ACTIONS`;
 * :mod:`._teardown`: deleting VMs and the ordered teardown;
+* :mod:`._desired`, :mod:`._plan`, :mod:`._apply`: a desired state, the plan that reaches it
+  from the live set, and its guarded apply;
 * :mod:`._audit`: leftovers of deleted VMs, found and swept;
 * :mod:`._spot`: Spot VMs against the priority mix;
 * :mod:`._placement`: where VMs landed against the capacity asked;
@@ -20,25 +22,35 @@ Data flows one way: the facade calls the rooms, the rooms call the layers below
 
 from __future__ import annotations
 
+from flexvmss._scaleset._apply import ActionResult, ApplyResult
 from flexvmss._scaleset._audit import AuditResult, Leftover
 from flexvmss._scaleset._clients import sku_catalog
 from flexvmss._scaleset._core import SET_TAG
+from flexvmss._scaleset._desired import DesiredState, VmGroup
 from flexvmss._scaleset._facade import FlexScaleSet
 from flexvmss._scaleset._placement import PlacementReport, ScaleResult
+from flexvmss._scaleset._plan import Plan, PlanAction, PlanRead
 from flexvmss._scaleset._spot import SpotReplacement, SpotStatus
 from flexvmss._scaleset._values import ScaleSetInfo, TeardownResult, VmInfo
 
 __all__ = [
     "SET_TAG",
+    "ActionResult",
+    "ApplyResult",
     "AuditResult",
+    "DesiredState",
     "FlexScaleSet",
     "Leftover",
     "PlacementReport",
+    "Plan",
+    "PlanAction",
+    "PlanRead",
     "ScaleResult",
     "ScaleSetInfo",
     "SpotReplacement",
     "SpotStatus",
     "TeardownResult",
+    "VmGroup",
     "VmInfo",
     "sku_catalog",
 ]

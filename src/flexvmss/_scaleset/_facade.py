@@ -32,10 +32,24 @@ from flexvmss._fanout._checkpoint import CheckpointStore
 from flexvmss._fanout._scheduled import ScheduledOptions
 from flexvmss._progress import ProgressEvent
 from flexvmss._rules import Finding
-from flexvmss._scaleset import _audit, _backends, _create, _per_vm, _placement, _preflight, _spot, _teardown
+from flexvmss._scaleset import (
+    _apply,
+    _audit,
+    _backends,
+    _create,
+    _per_vm,
+    _placement,
+    _plan,
+    _preflight,
+    _spot,
+    _teardown,
+)
+from flexvmss._scaleset._apply import ApplyResult
 from flexvmss._scaleset._audit import AuditResult
 from flexvmss._scaleset._core import Batch, ScaleSetCore
+from flexvmss._scaleset._desired import DesiredState
 from flexvmss._scaleset._placement import PlacementReport, ScaleResult
+from flexvmss._scaleset._plan import Plan
 from flexvmss._scaleset._spot import SpotReplacement, SpotStatus
 from flexvmss._scaleset._values import ScaleSetInfo, TeardownResult, VmInfo
 from flexvmss._specs import ScaleSetSpec, VmSpec
@@ -380,6 +394,60 @@ class FlexScaleSet(ScaleSetCore):
         ``RunCommandResult``)."""
         batch = Batch(concurrency, deadline, on_event)
         return await _per_vm.run_command(self, command_id, script, names, where, batch)
+
+    # -- desired state ---------------------------------------------------------------------
+
+    async def plan(self, desired: DesiredState) -> Plan:
+        """Compare the live set with ``desired`` and return the actions that would bring it
+        there (create, replace, update, start, deallocate, delete), each with its reasons, in
+        the order :meth:`apply` runs them. Sends no write.
+
+        Reads the set and its VM list (with the instance view) once. The plan records how that
+        read went (:class:`~flexvmss.PlanRead`): throttled, failed or partial reads give a plan
+        :meth:`apply` refuses. A set that does not exist raises
+        :class:`~flexvmss.NotFoundError` (create it first). Print the plan, or keep it as JSON
+        (:meth:`Plan.to_json <flexvmss.Plan.to_json>`) to apply later.
+        """
+        return await _plan.make_plan(self, desired)
+
+    async def apply(
+        self,
+        plan: Plan,
+        *,
+        max_delete: int | float | None = None,
+        batch_size: int = 1,
+        pause: float = 0.0,
+        health_gate: bool = False,
+        health_timeout: float = 600.0,
+        journal: str | PathLike[str] | None = None,
+        concurrency: int | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> ApplyResult:
+        """Run ``plan``'s actions through the fan-out, with guardrails.
+
+        Refused whole (:class:`~flexvmss.PlanRefusedError`, nothing sent) when the plan's read
+        was not clean, the plan is for another set, or it deletes or replaces more than
+        ``max_delete`` VMs (a count, a fraction of the set, or by default 10% of it or 5,
+        whichever is larger). Every action on an existing VM is conditional on the ETag the
+        plan read: a VM changed since stops that action (outcome ``changed``) and the result
+        carries a fresh plan (:attr:`ApplyResult.replanned <flexvmss.ApplyResult.replanned>`).
+        Replacements roll ``batch_size`` VMs at a time, ``pause`` seconds apart: new VMs first;
+        with ``health_gate`` each must report ``HealthState/healthy`` (Application Health
+        extension) within ``health_timeout`` seconds, or the apply halts and the old VMs stay.
+        With ``journal`` (a file path) finished steps are recorded, and applying the same plan
+        with the same journal after a crash skips them.
+        """
+        options = _apply.ApplyOptions(
+            max_delete=max_delete,
+            batch_size=batch_size,
+            pause=pause,
+            health_gate=health_gate,
+            health_timeout=health_timeout,
+            journal=journal,
+            concurrency=concurrency,
+            on_event=on_event,
+        )
+        return await _apply.apply(self, plan, options)
 
     # -- teardown --------------------------------------------------------------------------
 

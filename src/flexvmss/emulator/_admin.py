@@ -18,6 +18,7 @@ process, use the same methods on the :class:`~flexvmss.emulator.Emulator` object
 ``POST /_emulator/clock/advance``      ``emu.advance(seconds)``
 ``POST /_emulator/lro/complete``       ``emu.complete_all()``
 ``POST /_emulator/throttle``           ``emu.set_throttle(mode)``
+``POST /_emulator/health``             ``emu.set_vm_health(state, name)``
 ``POST /_emulator/compute/scale-in``   ``emu.simulate_scale_in(id, count)``
 ``POST .../compute/zone-rebalance``    ``emu.simulate_zone_rebalance(id)``
 ``POST .../compute/zone-capacity``     ``emu.limit_zone_capacity(location, limits)``
@@ -71,6 +72,7 @@ class Administered(Protocol):
     def advance(self, seconds: float) -> None: ...
     def complete_all(self) -> int: ...
     def set_throttle(self, mode: str | None) -> None: ...
+    def set_vm_health(self, state: str | None, name: str = "*") -> None: ...
     def simulate_scale_in(self, scale_set_id: str, count: int = 1) -> list[str]: ...
     def simulate_zone_rebalance(self, scale_set_id: str) -> dict[str, str] | None: ...
     def limit_zone_capacity(self, location: str, limits: Mapping[str, int]) -> None: ...
@@ -180,6 +182,16 @@ class AdminApi:
                 raise AdminInputError("mode must be 'azure' or 'off'")
             emu.set_throttle(mode)
             return _json({"mode": "azure" if emu.throttle.enabled else "off"})
+        if (method, name) == ("POST", "health"):
+            body = _object(payload, "health")
+            state, vm = body.get("state"), body.get("name", "*")
+            if (state is not None and not isinstance(state, str)) or not isinstance(vm, str) or not vm:
+                raise AdminInputError('health needs {"state": "healthy"|"unhealthy"|..., "name": "<vm>"|"*"}')
+            try:
+                emu.set_vm_health(state, vm)
+            except ValueError as exc:
+                raise AdminInputError(str(exc)) from None
+            return _json({"state": state, "name": vm})
         if method == "POST" and name.startswith("compute/"):
             return self._platform(name, _object(payload, name))
         return _error(404, "NotFound", f"No admin endpoint {method} /_emulator/{name}.")

@@ -578,6 +578,16 @@ class Emulator:
         :func:`~flexvmss.emulator._network_setup.create_network` for the options."""
         return create_network(self, resource_group, location, **kwargs)
 
+    def set_vm_health(self, state: str | None, name: str = "*") -> None:
+        """What the Application Health extension reports in VM ``name``'s instance view
+        (``vmHealth``): ``"initializing"``, ``"healthy"``, ``"unhealthy"``, ``"unknown"``, or None
+        for no extension. ``name="*"`` applies to every VM without its own entry, those created
+        later included. Cleared by :meth:`reset`."""
+        from flexvmss.emulator.compute.models.power import set_health
+
+        with self.store.lock:
+            set_health(self.ctx, state, name)
+
     def set_throttle(self, mode: str | None) -> None:
         """``"azure"`` turns Azure's throttling on; ``"off"`` or None turns it off (and
         refills the buckets)."""

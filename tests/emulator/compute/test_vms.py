@@ -312,3 +312,23 @@ def test_actions_on_a_vm_the_set_is_still_creating_conflict(h: TestClient, subne
     assert h.request("DELETE", vm_id).status == 202
     h.settle()
     assert h.get(SET)["sku"]["capacity"] == 0
+
+
+def test_vm_health_shows_in_the_instance_view_of_running_vms(h: TestClient, subnet: str) -> None:
+    _vm(h, subnet)
+    assert "vmHealth" not in h.get(VM + "/instanceView")  # no extension: no health
+    h.emulator.set_vm_health("unhealthy")
+    view = h.get(VM, query={"$expand": "instanceView"})["properties"]["instanceView"]
+    assert view["vmHealth"]["status"]["code"] == "HealthState/unhealthy"
+    h.emulator.set_vm_health("healthy", "VM1")  # its own entry wins over "*"
+    assert h.get(VM + "/instanceView")["vmHealth"]["status"]["code"] == "HealthState/healthy"
+    listed = h.get(VMS, query={"$expand": "instanceView"})["value"][0]["properties"]["instanceView"]
+    assert listed["vmHealth"]["status"]["code"] == "HealthState/healthy"
+    h.ok("POST", VM + "/deallocate")
+    h.settle()
+    assert "vmHealth" not in h.get(VM + "/instanceView")  # a deallocated VM's extension is not running
+    h.emulator.set_vm_health(None, "vm1")
+    h.emulator.set_vm_health(None)
+    h.ok("POST", VM + "/start")
+    h.settle()
+    assert "vmHealth" not in h.get(VM + "/instanceView")

@@ -25,8 +25,10 @@ __all__ = [
     "owned",
     "power_display",
     "preempt",
+    "set_health",
     "settled_power",
     "visible_state",
+    "vm_health",
 ]
 
 PREEMPTED = {
@@ -263,4 +265,43 @@ def instance_view(ctx: Context, vm: dict[str, Any]) -> dict[str, Any]:
         if dd.get("name"):
             disks.append({"name": dd["name"], "statuses": [statuses[0]]})
     view["disks"] = disks
+    health = vm_health(ctx, vm["name"]) if power == "running" else None
+    if health is not None:
+        view["vmHealth"] = {"status": health}
     return view
+
+
+#: The Application Health extension's states as a VM's instance view reports them
+#: (``vmHealth.status``, REST spec VirtualMachineInstanceView.vmHealth / VirtualMachineHealthStatus;
+#: the states Initializing, Healthy, Unhealthy, Unknown from learn.microsoft.com "Application
+#: Health extension"). Inferred: the level and display text of each.
+_HEALTH = {
+    "initializing": ("Info", "The VM health is initializing"),
+    "healthy": ("Info", "The VM is healthy"),
+    "unhealthy": ("Warning", "The VM is unhealthy"),
+    "unknown": ("Warning", "The VM health is unknown"),
+}
+
+
+def set_health(ctx: Context, state: str | None, name: str = "*") -> None:
+    """What the emulated Application Health extension reports for VM ``name`` ("*": every VM
+    without its own entry); None removes the entry (no extension: no ``vmHealth``). The
+    emulator runs no application, so a test says what the extension would see."""
+    entries: dict[str, str] = book(ctx).setdefault("health", {})
+    if state is None:
+        entries.pop(name.lower(), None)
+        return
+    if state.lower() not in _HEALTH:
+        raise ValueError(f"health state must be one of {', '.join(_HEALTH)}, not {state!r}")
+    entries[name.lower()] = state.lower()
+
+
+def vm_health(ctx: Context, name: str) -> dict[str, Any] | None:
+    """The ``vmHealth.status`` of a running VM, None when no health entry applies to it.
+    Inferred: a VM that is not running reports no health (its extension is not running)."""
+    entries: dict[str, str] = book(ctx).get("health") or {}
+    state = entries.get(name.lower(), entries.get("*"))
+    if state is None:
+        return None
+    level, text = _HEALTH[state]
+    return {"code": f"HealthState/{state}", "level": level, "displayStatus": text}
