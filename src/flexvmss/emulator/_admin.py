@@ -17,7 +17,7 @@ process, use the same methods on the :class:`~flexvmss.emulator.Emulator` object
 ``DELETE /_emulator/faults``           ``emu.clear_faults()``
 ``POST /_emulator/clock/advance``      ``emu.advance(seconds)``
 ``POST /_emulator/lro/complete``       ``emu.complete_all()``
-``POST /_emulator/throttle``           ``emu.set_throttle(mode)``
+``POST /_emulator/throttle``           ``emu.set_throttle(mode, limits=ThrottleLimits(...))``
 =====================================  =======================================
 
 Inputs are checked before anything changes (JSON objects, finite numbers in range, valid
@@ -38,7 +38,7 @@ from aiohttp import web
 
 from ._faults import FaultInjector, FaultRule
 from ._inputs import ADMIN_TOKEN_HEADER, AdminInputError, check_fault_fields, check_seconds
-from ._throttle import ThrottleModel
+from ._throttle import ThrottleLimits, ThrottleModel
 from .core import Clock
 
 __all__ = ["ADMIN_TOKEN_HEADER", "AdminApi", "Administered"]
@@ -65,7 +65,7 @@ class Administered(Protocol):
     def clear_faults(self) -> None: ...
     def advance(self, seconds: float) -> None: ...
     def complete_all(self) -> int: ...
-    def set_throttle(self, mode: str | None) -> None: ...
+    def set_throttle(self, mode: str | None, *, limits: ThrottleLimits | None = None) -> None: ...
 
 
 def _json(body: Any, status: int = 200) -> web.Response:
@@ -158,9 +158,19 @@ class AdminApi:
         if (method, name) == ("POST", "lro/complete"):
             return _json({"completed": emu.complete_all()})
         if (method, name) == ("POST", "throttle"):
-            mode = _object(payload, "throttle").get("mode")
+            body = _object(payload, "throttle")
+            mode = body.get("mode")
             if mode is not None and not isinstance(mode, str):
                 raise AdminInputError("mode must be 'azure' or 'off'")
-            emu.set_throttle(mode)
-            return _json({"mode": "azure" if emu.throttle.enabled else "off"})
+            raw_limits = body.get("limits")
+            limits = None
+            if raw_limits is not None:
+                try:
+                    limits = ThrottleLimits.from_dict(_object(raw_limits, "limits"))
+                except ValueError as exc:
+                    raise AdminInputError(str(exc)) from None
+            emu.set_throttle(mode, limits=limits)
+            return _json(
+                {"mode": "azure" if emu.throttle.enabled else "off", "limits": emu.throttle.limits.to_dict()}
+            )
         return _error(404, "NotFound", f"No admin endpoint {method} /_emulator/{name}.")
