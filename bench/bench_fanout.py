@@ -30,7 +30,7 @@ most 0.15 per VM, client CPU at most 3 ms per VM, at 1,000 and 3,000 VMs; for tw
 and under unknown limits: 429s under 1% and zero failed (and within 1.2x for one process).
 Writes bench/results/fanout.json.
 
-    python bench/bench_fanout.py [--sizes 1000,3000] [--time-scale 0.1] [--sequential-sample 10]
+    python bench/bench_fanout.py [--sizes 1000,3000] [--time-scale 0.25] [--sequential-sample 10]
                                  [--skip-naive] [--skip-pair] [--skip-unknown]
 """
 
@@ -474,7 +474,7 @@ UNKNOWN_LIMITS: dict[str, dict[str, Any]] = {
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,3000", help="flexvmss set sizes")
-    parser.add_argument("--time-scale", type=float, default=0.1, help="every row (at least 0.1)")
+    parser.add_argument("--time-scale", type=float, default=0.25, help="every row (at least 0.1)")
     parser.add_argument("--sequential-sample", type=int, default=10)
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--skip-naive", action="store_true", help="no sequential, pool or baseline rows")

@@ -150,8 +150,8 @@ class ThrottleLimits:
         known = {name.lower(): name for name in bucket_names()}
         others: dict[str, float] = {}
         for key, rate in self.others.items():
-            name = known.get(str(key).lower())
-            if name is None:
+            bucket = known.get(str(key).lower())
+            if bucket is None:
                 raise ValueError(
                     f"ThrottleLimits.others: unknown bucket {key!r} (one of {', '.join(known.values())})"
                 )
@@ -161,7 +161,7 @@ class ThrottleLimits:
                 or not (math.isfinite(rate) and rate >= 0)
             ):
                 raise ValueError(f"ThrottleLimits.others[{key!r}] must be a finite number >= 0, not {rate!r}")
-            others[name] = float(rate)
+            others[bucket] = float(rate)
         object.__setattr__(self, "others", others)
 
     @classmethod
