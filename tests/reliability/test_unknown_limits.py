@@ -136,10 +136,8 @@ async def _deallocate(emu: Emulator, face: str, name: str) -> Any:
     ("label", "face"),
     [
         ("halved", "aio"),
+        ("burst x0.25, refill x0.3", "aio"),
         ("others take half the refill", "sync"),
-        # 15 s each on a scaled clock: with make soak
-        pytest.param("burst x0.25, refill x0.3", "aio", marks=pytest.mark.slow),
-        pytest.param("others take half the refill", "aio", marks=pytest.mark.slow),
     ],
 )
 async def test_limits_the_library_does_not_know_are_met_with_few_429s_and_no_failure(
