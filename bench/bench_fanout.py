@@ -142,18 +142,28 @@ def client_flexvmss(spec: dict[str, Any]) -> dict[str, Any]:
                 throttle=ThrottleConfig(time_scale=scale),
             )
         )
-        async with FlexScaleSet(spec["subscription"], RG, spec["set"], clients=clients) as ss:
-            try:
+        # a Flex set holds at most 1,000 VMs: more VMs in one process are several sets, each
+        # deallocated at once, sharing the process's clients and throttle state
+        names = spec.get("sets") or [spec["set"]]
+        sets = [FlexScaleSet(spec["subscription"], RG, name, clients=clients) for name in names]
+        try:
+            for ss in sets:
                 await ss.get()  # warm: imports, clients, connections
-                out["rss_before_kb"], out["hwm_before_kb"] = _status_kb("VmRSS"), _status_kb("VmHWM")
-                cpu, out["batch_start"] = _cpu(), time.monotonic()
-                result = await ss.deallocate()
-                out["cpu_batch_s"], out["batch_end"] = _cpu() - cpu, time.monotonic()
-                out["summary"] = result.summary()
-                out["failed"] = len(result.failed) + len(result.not_started)
-                out["library_requests"] = result.requests
-            finally:
-                await clients.close()
+            out["rss_before_kb"], out["hwm_before_kb"] = _status_kb("VmRSS"), _status_kb("VmHWM")
+            cpu, out["batch_start"] = _cpu(), time.monotonic()
+            results = await asyncio.gather(*(ss.deallocate() for ss in sets))
+            out["cpu_batch_s"], out["batch_end"] = _cpu() - cpu, time.monotonic()
+            out["summary"] = "; ".join(result.summary() for result in results)
+            out["failed"] = sum(len(result.failed) + len(result.not_started) for result in results)
+            requests: dict[str, int] = {}
+            for result in results:
+                for key, count in result.requests.items():
+                    requests[key] = requests.get(key, 0) + count
+            out["library_requests"] = requests
+        finally:
+            for ss in sets:
+                await ss.close()
+            await clients.close()
 
     asyncio.run(go())
     return out
@@ -366,6 +376,7 @@ def run_way(
     sample: int = 0,
     threads: int = 32,
     limits: dict[str, Any] | None = None,
+    per_process: int = 1,
 ) -> dict[str, Any]:
     """One row: a fresh emulator, ``sets`` sets of ``vms`` VMs, one client process per set.
     The measured window is the batch itself (first client's start to last client's end, read
@@ -381,9 +392,9 @@ def run_way(
         realism=REALISM,
         throttle_limits=ThrottleLimits(**limits),
     ) as emu:
-        set_names = [f"set{i}" for i in range(sets)]
+        set_names = [f"set{i}" for i in range(sets * per_process)]
         for name in set_names:
-            prepare(emu, name, vms)
+            prepare(emu, name, vms // per_process)
         before = emu.counters()
         t0 = time.perf_counter()
         base = {
@@ -395,7 +406,8 @@ def run_way(
             "sample": sample,
             "threads": threads,
         }
-        procs = [spawn(way, {**base, "set": name}) for name in set_names]
+        groups = [set_names[i : i + per_process] for i in range(0, len(set_names), per_process)]
+        procs = [spawn(way, {**base, "set": group[0], "sets": group}) for group in groups]
         emu.set_throttle("azure")  # fresh buckets for the measured run (the clients are still starting)
         clients = [collect(proc) for proc in procs]
         real = time.perf_counter() - t0
@@ -483,6 +495,9 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-unknown", action="store_true", help="no rows under limits the library does not know"
     )
     parser.add_argument("--output", default=str(Path(__file__).parent / "results" / "fanout.json"))
+    parser.add_argument(
+        "--resume", action="store_true", help="keep the rows the output already holds at this time scale"
+    )
     args = parser.parse_args(argv)
     if args.time_scale < 0.1:
         parser.error(
@@ -507,22 +522,29 @@ def main(argv: list[str] | None = None) -> int:
         plan.append((f"{args.threads}-thread SDK pool", "pool", first, {"threads": args.threads}))
         plan.append(("asyncio+Semaphore(200), aio SDK", "baseline", first, {}))
     for size in sizes:
-        plan.append(("flexvmss", "flexvmss", size, {}))
+        plan.append(("flexvmss", "flexvmss", size, {"per_process": -(-size // 1000)}))
     if not args.skip_pair:
         plan.append(("flexvmss x2 processes", "flexvmss", first, {"sets": 2}))
     if not args.skip_unknown:
         for label, limits in UNKNOWN_LIMITS.items():
             plan.append((f"flexvmss, {label}", "flexvmss", first, {"limits": limits}))
 
+    output = Path(args.output)
+    done: dict[tuple[str, int], dict[str, Any]] = {}
+    if args.resume and output.exists():
+        kept = json.loads(output.read_text())
+        done = {(r["way"], r["vms"]): r for r in kept.get("ways", []) if r.get("time_scale") == scale}
     rows = []
     for label, way, vms, extra in plan:
-        print(
-            f"  {label} at {vms * extra.get('sets', 1)} VMs, time scale {scale} ...",
-            file=sys.stderr,
-            flush=True,
-        )
+        total = vms * extra.get("sets", 1)
+        if (label, total) in done:
+            rows.append(done[(label, total)])
+            continue
+        print(f"  {label} at {total} VMs, time scale {scale} ...", file=sys.stderr, flush=True)
         row = run_way(label, way, vms, scale, **extra)
         rows.append(row)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps({"partial": True, "time_scale": scale, "ways": rows}, indent=2) + "\n")
         print(
             f"    {row['emulated_seconds']:.0f} emulated s, {row['real_seconds']:.0f} real s", file=sys.stderr
         )
@@ -570,8 +592,6 @@ def main(argv: list[str] | None = None) -> int:
     print("\nflexvmss targets:")
     for name, ok in checks.items():
         print(f"  {'ok  ' if ok else 'MISS'} {name}")
-    output = Path(args.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(
         json.dumps(
             {
