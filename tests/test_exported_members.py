@@ -11,6 +11,11 @@ import flexvmss
 
 EXPECTED = {
     "Runtime",
+    "ScheduledOptions",
+    "FileStore",
+    "Fleet",
+    "FleetResult",
+    "MemoryStore",
     "AzureOperationError",
     "BatchResult",
     "Cloud",
@@ -55,6 +60,15 @@ EXPECTED = {
     "VmInfo",
     "VmResult",
     "VmSpec",
+    "AuditResult",
+    "Leftover",
+    "ResiliencySpec",
+    "SpotRestoreSpec",
+    "SpotReplacement",
+    "SpotStatus",
+    "ZonePlacementSpec",
+    "PlacementReport",
+    "ScaleResult",
     "rules_table",
 }
 

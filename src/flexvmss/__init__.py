@@ -16,9 +16,17 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     # the facade (sync face; the async one is flexvmss.aio.FlexScaleSet)
     "FlexScaleSet": "._sync_face",
+    "Fleet": "._sync_face",
+    "FleetResult": "._scaleset._fleet",
     "Interrupted": "._sync",
     "ReentrantCallError": "._sync",
+    "AuditResult": "._scaleset",
+    "Leftover": "._scaleset",
+    "PlacementReport": "._scaleset",
+    "ScaleResult": "._scaleset",
     "ScaleSetInfo": "._scaleset",
+    "SpotReplacement": "._scaleset",
+    "SpotStatus": "._scaleset",
     "TeardownResult": "._scaleset",
     "VmInfo": "._scaleset",
     # specs
@@ -29,11 +37,14 @@ _EXPORTS: dict[str, str] = {
     "NetworkSpec": "._specs",
     "OsDiskSpec": "._specs",
     "PriorityMixSpec": "._specs",
+    "ResiliencySpec": "._specs",
     "ScaleSetSpec": "._specs",
     "Secret": "._specs",
     "SkuProfileSpec": "._specs",
+    "SpotRestoreSpec": "._specs",
     "SpotSpec": "._specs",
     "VmSpec": "._specs",
+    "ZonePlacementSpec": "._specs",
     # rules and the SKU catalog
     "Finding": "._rules",
     "rules_table": "._rules",
@@ -43,6 +54,9 @@ _EXPORTS: dict[str, str] = {
     "BatchResult": "._fanout",
     "Outcome": "._fanout",
     "VmResult": "._fanout",
+    "ScheduledOptions": "._fanout._scheduled",
+    "FileStore": "._fanout._checkpoint",
+    "MemoryStore": "._fanout._checkpoint",
     "ProgressEvent": "._progress",
     "ThrottleConfig": "._pipeline",
     "Runtime": "._runtime",
@@ -97,6 +111,11 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         Outcome as Outcome,
         VmResult as VmResult,
     )
+    from flexvmss._fanout._checkpoint import (
+        FileStore as FileStore,
+        MemoryStore as MemoryStore,
+    )
+    from flexvmss._fanout._scheduled import ScheduledOptions as ScheduledOptions
     from flexvmss._pipeline import ThrottleConfig as ThrottleConfig
     from flexvmss._progress import ProgressEvent as ProgressEvent
     from flexvmss._rules import (
@@ -105,10 +124,17 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
     )
     from flexvmss._runtime import Runtime as Runtime
     from flexvmss._scaleset import (
+        AuditResult as AuditResult,
+        Leftover as Leftover,
+        PlacementReport as PlacementReport,
+        ScaleResult as ScaleResult,
         ScaleSetInfo as ScaleSetInfo,
+        SpotReplacement as SpotReplacement,
+        SpotStatus as SpotStatus,
         TeardownResult as TeardownResult,
         VmInfo as VmInfo,
     )
+    from flexvmss._scaleset._fleet import FleetResult as FleetResult
     from flexvmss._skus import (
         SkuCache as SkuCache,
         SkuCatalog as SkuCatalog,
@@ -121,14 +147,17 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         NetworkSpec as NetworkSpec,
         OsDiskSpec as OsDiskSpec,
         PriorityMixSpec as PriorityMixSpec,
+        ResiliencySpec as ResiliencySpec,
         ScaleSetSpec as ScaleSetSpec,
         Secret as Secret,
         SkuProfileSpec as SkuProfileSpec,
+        SpotRestoreSpec as SpotRestoreSpec,
         SpotSpec as SpotSpec,
         VmSpec as VmSpec,
+        ZonePlacementSpec as ZonePlacementSpec,
     )
     from flexvmss._sync import (
         Interrupted as Interrupted,
         ReentrantCallError as ReentrantCallError,
     )
-    from flexvmss._sync_face import FlexScaleSet as FlexScaleSet
+    from flexvmss._sync_face import Fleet as Fleet, FlexScaleSet as FlexScaleSet

@@ -12,29 +12,38 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flexvmss._sync import run_sync
-from flexvmss.aio import FlexScaleSet as AsyncFlexScaleSet
+from flexvmss.aio import Fleet as AsyncFleet, FlexScaleSet as AsyncFlexScaleSet
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Callable, Iterable, Mapping, Sequence
-    from typing import Any
+    from os import PathLike
+    from typing import Any, Literal
 
     from flexvmss import (
+        AuditResult,
         BatchResult,
         Cloud,
         Finding,
+        FleetResult,
+        PlacementReport,
         ProgressEvent,
         Runtime,
+        ScaleResult,
         ScaleSetInfo,
         ScaleSetSpec,
+        ScheduledOptions,
         SkuCache,
+        SpotReplacement,
+        SpotStatus,
         TeardownResult,
         ThrottleConfig,
         VmInfo,
         VmSpec,
     )
+    from flexvmss._fanout._checkpoint import CheckpointStore
 
 
-__all__ = ["FlexScaleSet"]
+__all__ = ["Fleet", "FlexScaleSet"]
 
 
 class FlexScaleSet:
@@ -229,6 +238,21 @@ class FlexScaleSet:
         """
         return run_sync(self._core.scale_to, capacity)
 
+    def scale(self, capacity: int) -> ScaleResult:
+        """:meth:`scale_to`, and a report of what Azure did: where the VMs are against the
+        capacity asked (:class:`~flexvmss.PlacementReport`: asked 100, placed 80, per zone,
+        and each VM that failed to provision with Azure's code, e.g. a partial allocation under
+        automatic zone placement), the VMs added and removed, and the VMs that resilient VM
+        create replaced under a new name (seen in a list made once Azure accepted the change,
+        gone when it was done). Costs three VM lists beyond :meth:`scale_to`."""
+        return run_sync(self._core.scale, capacity)
+
+    def placement(self) -> PlacementReport:
+        """Where the set's VMs are against its capacity: placed per zone, failed to provision
+        (with Azure's code), still in progress. One GET and one VM list with the instance
+        view."""
+        return run_sync(self._core.placement)
+
     def start(
         self,
         names: Sequence[str] | None = None,
@@ -237,8 +261,17 @@ class FlexScaleSet:
         concurrency: int | None = None,
         deadline: float | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        checkpoint: str | PathLike[str] | CheckpointStore | None = None,
     ) -> BatchResult:
-        """Start VMs of the set (all, ``names``, or those ``where`` accepts); one result per VM."""
+        """Start VMs of the set (all, ``names``, or those ``where`` accepts); one result per VM.
+
+        ``backend``: ``"per_vm"`` (default: one request per VM), ``"scheduled"`` (Azure's
+        ScheduledActions, 100 VMs per request, ``options`` its execution parameters) or
+        ``"auto"`` (ScheduledActions for large batches, per VM where it is unavailable or
+        refuses a VM; see ``docs/scheduled-actions.md``). ``checkpoint`` (a file path or a
+        store) records progress so another process can resume the batch."""
         return run_sync(
             self._core.start,
             names,
@@ -246,6 +279,9 @@ class FlexScaleSet:
             concurrency=concurrency,
             deadline=deadline,
             on_event=on_event,
+            backend=backend,
+            options=options,
+            checkpoint=checkpoint,
         )
 
     def stop(
@@ -279,8 +315,13 @@ class FlexScaleSet:
         concurrency: int | None = None,
         deadline: float | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        checkpoint: str | PathLike[str] | CheckpointStore | None = None,
     ) -> BatchResult:
-        """Stop VMs and release their compute (no longer billed); ``hibernate`` keeps memory."""
+        """Stop VMs and release their compute (no longer billed); ``hibernate`` keeps memory.
+        ``backend``, ``options`` and ``checkpoint`` as for :meth:`start` (with ``hibernate``,
+        ScheduledActions runs its own hibernate action)."""
         return run_sync(
             self._core.deallocate,
             names,
@@ -289,6 +330,9 @@ class FlexScaleSet:
             concurrency=concurrency,
             deadline=deadline,
             on_event=on_event,
+            backend=backend,
+            options=options,
+            checkpoint=checkpoint,
         )
 
     def restart(
@@ -395,6 +439,9 @@ class FlexScaleSet:
         concurrency: int | None = None,
         deadline: float | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        checkpoint: str | PathLike[str] | CheckpointStore | None = None,
     ) -> BatchResult:
         """Delete VMs of the set (all, ``names``, or those ``where`` accepts).
 
@@ -407,6 +454,10 @@ class FlexScaleSet:
 
         What the VMs leave behind (disks, NICs, public IPs whose deleteOption is not Delete) is
         tagged for the set first, so :meth:`delete` removes it when the set is torn down.
+
+        ``backend="scheduled"`` deletes through ScheduledActions' ExecuteDelete instead (a
+        preview in its 2025-05-01 spec); ``"auto"`` keeps the batch delete above. ``options``
+        and ``checkpoint`` as for :meth:`start`.
         """
         return run_sync(
             self._core.delete_vms,
@@ -416,6 +467,9 @@ class FlexScaleSet:
             concurrency=concurrency,
             deadline=deadline,
             on_event=on_event,
+            backend=backend,
+            options=options,
+            checkpoint=checkpoint,
         )
 
     def update(
@@ -490,7 +544,219 @@ class FlexScaleSet:
         """
         return run_sync(self._core.delete, cascade, force=force)
 
+    def audit(self, *, mark: bool = False) -> AuditResult:
+        """Find the disks, NICs and public IPs that VMs of the set left behind when someone
+        deleted them (Azure's autoscale, a Spot eviction with Delete, resilient delete, zone
+        rebalancing, a user), and the detached NICs that hold the set's subnets. Sends reads
+        only (three resource-group lists, one GET of the set, one list of the group's sets),
+        unless ``mark``.
+
+        A resource counts as the set's only when nothing references it any more (no
+        ``managedBy``, no ``virtualMachine``) and it is proven the set's: it carries
+        :data:`~flexvmss.SET_TAG` with the set's value, or is named as Azure names what the
+        set's profile makes (see :class:`~flexvmss.Leftover`). A detached NIC on the set's
+        subnets that is not proven is a *suspect*: reported, never swept.
+
+        ``mark=True`` first tags, for the set, what each live VM would leave behind (its
+        disks, NICs and public IPs whose deleteOption is not Delete), so that whoever deletes
+        those VMs later, a later audit proves their leftovers by tag. Works on a set already
+        deleted too (its tagged leftovers are still found).
+        """
+        return run_sync(self._core.audit, mark=mark)
+
+    def sweep(self, confirmed: AuditResult | None = None) -> AuditResult:
+        """Delete what :meth:`audit` proved the set's: audits again first and deletes only
+        leftovers proven in that fresh audit *and* in ``confirmed`` (the audit you showed and
+        confirmed; None: whatever the fresh audit proves). NICs first, waiting out Azure's
+        NIC reservation after a VM deletion, then public IPs, then disks. Suspects are never
+        deleted. The result's ``deleted`` and ``failed`` say what happened to each."""
+        return run_sync(self._core.sweep, confirmed)
+
+    def spot_status(self) -> SpotStatus:
+        """The set's VMs by priority (Regular, Spot running, Spot evicted) against its Spot
+        priority mix, and the capacity that serves (:class:`~flexvmss.SpotStatus`). One GET of
+        the set and one VM list with the instance view."""
+        return run_sync(self._core.spot_status)
+
+    def replace_evicted(
+        self,
+        *,
+        recreate: bool = True,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> SpotReplacement:
+        """Delete the set's evicted Spot VMs (stopped and deallocated; what they leave behind
+        is tagged for the set first, see :meth:`audit`) and, with ``recreate`` (the default,
+        only for a set with a VM profile), scale the set back to its capacity so Azure makes
+        new VMs to the priority mix. ``recreate=False`` only cleans them up."""
+        return run_sync(
+            self._core.replace_evicted,
+            recreate=recreate,
+            concurrency=concurrency,
+            deadline=deadline,
+            on_event=on_event,
+        )
+
     @property
     def id(self) -> str:
         """The scale set's ARM resource id."""
         return self._core.id
+
+
+class Fleet:
+    """Many Flexible scale sets of one subscription, operated on together (synchronous).
+
+    Takes the same arguments as :class:`flexvmss.aio.Fleet` and offers the same methods, which
+    block until done and return the same values::
+
+        with flexvmss.Fleet(sub, resource_group="rg") as fleet:
+            fleet.deallocate(backend="auto").raise_for_failures()
+
+    ``aio`` is the async object underneath.
+    """
+
+    def __init__(
+        self,
+        subscription_id: str,
+        *,
+        resource_group: str | None = None,
+        tag: str | Mapping[str, str] | None = None,
+        sets: Sequence[str] | None = None,
+        credential: Any = None,
+        base_url: str | None = None,
+        connection_verify: str | bool | None = None,
+        clients: Any = None,
+        emulator: Any = None,
+        throttle: ThrottleConfig | None = None,
+        runtime: Runtime | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> None:
+        self._core = AsyncFleet(
+            subscription_id,
+            resource_group=resource_group,
+            tag=tag,
+            sets=sets,
+            credential=credential,
+            base_url=base_url,
+            connection_verify=connection_verify,
+            clients=clients,
+            emulator=emulator,
+            throttle=throttle,
+            runtime=runtime,
+            on_event=on_event,
+        )
+
+    @property
+    def aio(self) -> AsyncFleet:
+        """The async :class:`flexvmss.aio.Fleet` this face drives."""
+        return self._core
+
+    @property
+    def subscription_id(self) -> str:
+        """The async set's ``subscription_id`` (read-only here; set it on :attr:`aio`)."""
+        return self._core.subscription_id
+
+    @property
+    def resource_group(self) -> str | None:
+        """The async set's ``resource_group`` (read-only here; set it on :attr:`aio`)."""
+        return self._core.resource_group
+
+    @property
+    def selector(self) -> tuple[str, str | None] | None:
+        """The async set's ``selector`` (read-only here; set it on :attr:`aio`)."""
+        return self._core.selector
+
+    @property
+    def on_event(self) -> Callable[[ProgressEvent], None] | None:
+        """The async set's ``on_event`` (read-only here; set it on :attr:`aio`)."""
+        return self._core.on_event
+
+    def __repr__(self) -> str:
+        return repr(self._core)
+
+    def __enter__(self) -> Fleet:
+        run_sync(self._core.__aenter__)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        run_sync(self._core.__aexit__, *exc_info)
+
+    def close(self) -> None:
+        """Close the sets and the clients flexvmss built (clients passed in stay open)."""
+        run_sync(self._core.close)
+
+    def refresh(self) -> list[str]:
+        """Read which sets the fleet holds now; their ``group/name``."""
+        return run_sync(self._core.refresh)
+
+    def scale_sets(self) -> list[str]:
+        """The fleet's sets as ``group/name`` (read once, at first use)."""
+        return run_sync(self._core.scale_sets)
+
+    def start(
+        self,
+        *,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        checkpoint: str | PathLike[str] | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> FleetResult:
+        """Start every VM of every set (see :meth:`flexvmss.aio.FlexScaleSet.start`)."""
+        return run_sync(
+            self._core.start,
+            backend=backend,
+            options=options,
+            concurrency=concurrency,
+            deadline=deadline,
+            checkpoint=checkpoint,
+            on_event=on_event,
+        )
+
+    def deallocate(
+        self,
+        *,
+        hibernate: bool = False,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        checkpoint: str | PathLike[str] | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> FleetResult:
+        """Deallocate every VM of every set (see :meth:`flexvmss.aio.FlexScaleSet.deallocate`)."""
+        return run_sync(
+            self._core.deallocate,
+            hibernate=hibernate,
+            backend=backend,
+            options=options,
+            concurrency=concurrency,
+            deadline=deadline,
+            checkpoint=checkpoint,
+            on_event=on_event,
+        )
+
+    def delete_vms(
+        self,
+        *,
+        force: bool = False,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        checkpoint: str | PathLike[str] | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> FleetResult:
+        """Delete every VM of every set (see :meth:`flexvmss.aio.FlexScaleSet.delete_vms`)."""
+        return run_sync(
+            self._core.delete_vms,
+            force=force,
+            backend=backend,
+            options=options,
+            concurrency=concurrency,
+            deadline=deadline,
+            checkpoint=checkpoint,
+            on_event=on_event,
+        )

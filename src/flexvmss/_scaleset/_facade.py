@@ -11,7 +11,9 @@ one room of this package:
 * :mod:`~flexvmss._scaleset._create`: the set, VMs into it, its capacity;
 * :mod:`~flexvmss._scaleset._per_vm`: per-VM operations on many VMs, from the table
   :data:`flexvmss._actions.PER_VM_ACTIONS`, through the fan-out engine (:mod:`flexvmss._fanout`);
-* :mod:`~flexvmss._scaleset._teardown`: VM deletion and the ordered teardown.
+* :mod:`~flexvmss._scaleset._teardown`: VM deletion and the ordered teardown;
+* :mod:`~flexvmss._scaleset._audit`: what deleted VMs left behind, and its sweep;
+* :mod:`~flexvmss._scaleset._spot`: Spot VMs against the priority mix, evicted ones replaced.
 
 Reads never pretend: a throttled or failed list raises, it never comes back empty. Teardown
 is ordered (VMs, then what they left behind, then the set) and converges when re-run after an
@@ -21,14 +23,20 @@ interruption at any point.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from os import PathLike
+from typing import Any, Literal
 
 from flexvmss._errors import NotFoundError
 from flexvmss._fanout import BatchResult
+from flexvmss._fanout._checkpoint import CheckpointStore
+from flexvmss._fanout._scheduled import ScheduledOptions
 from flexvmss._progress import ProgressEvent
 from flexvmss._rules import Finding
-from flexvmss._scaleset import _create, _per_vm, _preflight, _teardown
+from flexvmss._scaleset import _audit, _backends, _create, _per_vm, _placement, _preflight, _spot, _teardown
+from flexvmss._scaleset._audit import AuditResult
 from flexvmss._scaleset._core import Batch, ScaleSetCore
+from flexvmss._scaleset._placement import PlacementReport, ScaleResult
+from flexvmss._scaleset._spot import SpotReplacement, SpotStatus
 from flexvmss._scaleset._values import ScaleSetInfo, TeardownResult, VmInfo
 from flexvmss._specs import ScaleSetSpec, VmSpec
 
@@ -194,16 +202,43 @@ class FlexScaleSet(ScaleSetCore):
         """
         return await _create.scale_to(self, capacity)
 
+    async def scale(self, capacity: int) -> ScaleResult:
+        """:meth:`scale_to`, and a report of what Azure did: where the VMs are against the
+        capacity asked (:class:`~flexvmss.PlacementReport`: asked 100, placed 80, per zone,
+        and each VM that failed to provision with Azure's code, e.g. a partial allocation under
+        automatic zone placement), the VMs added and removed, and the VMs that resilient VM
+        create replaced under a new name (seen in a list made once Azure accepted the change,
+        gone when it was done). Costs three VM lists beyond :meth:`scale_to`."""
+        return await _placement.scale(self, capacity)
+
+    async def placement(self) -> PlacementReport:
+        """Where the set's VMs are against its capacity: placed per zone, failed to provision
+        (with Azure's code), still in progress. One GET and one VM list with the instance
+        view."""
+        return await _placement.placement(self)
+
     # -- per-VM actions (flexvmss._actions.PER_VM_ACTIONS) ----------------------------------
 
     async def start(
         self, names: Sequence[str] | None = None, *, where: Callable[[VmInfo], bool] | None = None,
         concurrency: int | None = None, deadline: float | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm", options: ScheduledOptions | None = None,
+        checkpoint: str | PathLike[str] | CheckpointStore | None = None,
     ) -> BatchResult:
-        """Start VMs of the set (all, ``names``, or those ``where`` accepts); one result per VM."""
+        """Start VMs of the set (all, ``names``, or those ``where`` accepts); one result per VM.
+
+        ``backend``: ``"per_vm"`` (default: one request per VM), ``"scheduled"`` (Azure's
+        ScheduledActions, 100 VMs per request, ``options`` its execution parameters) or
+        ``"auto"`` (ScheduledActions for large batches, per VM where it is unavailable or
+        refuses a VM; see ``docs/scheduled-actions.md``). ``checkpoint`` (a file path or a
+        store) records progress so another process can resume the batch."""
         batch = Batch(concurrency, deadline, on_event)
-        return await _per_vm.run(self, "start", names, where, batch)
+        if backend == "per_vm" and checkpoint is None:
+            return await _per_vm.run(self, "start", names, where, batch)
+        return await _backends.power(
+            self, "start", names, where, batch, backend=backend, options=options, checkpoint=checkpoint
+        )
 
     async def stop(
         self, names: Sequence[str] | None = None, *, skip_shutdown: bool = False,
@@ -219,10 +254,19 @@ class FlexScaleSet(ScaleSetCore):
         self, names: Sequence[str] | None = None, *, hibernate: bool = False,
         where: Callable[[VmInfo], bool] | None = None, concurrency: int | None = None,
         deadline: float | None = None, on_event: Callable[[ProgressEvent], None] | None = None,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm", options: ScheduledOptions | None = None,
+        checkpoint: str | PathLike[str] | CheckpointStore | None = None,
     ) -> BatchResult:
-        """Stop VMs and release their compute (no longer billed); ``hibernate`` keeps memory."""
+        """Stop VMs and release their compute (no longer billed); ``hibernate`` keeps memory.
+        ``backend``, ``options`` and ``checkpoint`` as for :meth:`start` (with ``hibernate``,
+        ScheduledActions runs its own hibernate action)."""
         batch = Batch(concurrency, deadline, on_event)
-        return await _per_vm.run(self, "deallocate", names, where, batch, hibernate=hibernate)
+        if backend == "per_vm" and checkpoint is None:
+            return await _per_vm.run(self, "deallocate", names, where, batch, hibernate=hibernate)
+        return await _backends.power(
+            self, "deallocate", names, where, batch, backend=backend, options=options,
+            checkpoint=checkpoint, hibernate=hibernate,
+        )
 
     async def restart(
         self, names: Sequence[str] | None = None, *, where: Callable[[VmInfo], bool] | None = None,
@@ -273,6 +317,8 @@ class FlexScaleSet(ScaleSetCore):
         self, names: Sequence[str] | None = None, *, force: bool = False,
         where: Callable[[VmInfo], bool] | None = None, concurrency: int | None = None,
         deadline: float | None = None, on_event: Callable[[ProgressEvent], None] | None = None,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm", options: ScheduledOptions | None = None,
+        checkpoint: str | PathLike[str] | CheckpointStore | None = None,
     ) -> BatchResult:
         """Delete VMs of the set (all, ``names``, or those ``where`` accepts).
 
@@ -285,9 +331,18 @@ class FlexScaleSet(ScaleSetCore):
 
         What the VMs leave behind (disks, NICs, public IPs whose deleteOption is not Delete) is
         tagged for the set first, so :meth:`delete` removes it when the set is torn down.
+
+        ``backend="scheduled"`` deletes through ScheduledActions' ExecuteDelete instead (a
+        preview in its 2025-05-01 spec); ``"auto"`` keeps the batch delete above. ``options``
+        and ``checkpoint`` as for :meth:`start`.
         """
         batch = Batch(concurrency, deadline, on_event)
-        return await _teardown.delete_vms(self, names, where, batch, force=force)
+        if backend == "per_vm" and checkpoint is None:
+            return await _teardown.delete_vms(self, names, where, batch, force=force)
+        return await _backends.power(
+            self, "delete", names, where, batch, backend=backend, options=options,
+            checkpoint=checkpoint, force=force,
+        )
 
     # -- per-VM operations with a body -----------------------------------------------------
 
@@ -347,3 +402,54 @@ class FlexScaleSet(ScaleSetCore):
         resources referenced by the set's VMs (or tagged for it) are ever deleted.
         """
         return await _teardown.delete(self, cascade, force=force)
+
+    # -- leftovers and Spot ----------------------------------------------------------------
+
+    async def audit(self, *, mark: bool = False) -> AuditResult:
+        """Find the disks, NICs and public IPs that VMs of the set left behind when someone
+        deleted them (Azure's autoscale, a Spot eviction with Delete, resilient delete, zone
+        rebalancing, a user), and the detached NICs that hold the set's subnets. Sends reads
+        only (three resource-group lists, one GET of the set, one list of the group's sets),
+        unless ``mark``.
+
+        A resource counts as the set's only when nothing references it any more (no
+        ``managedBy``, no ``virtualMachine``) and it is proven the set's: it carries
+        :data:`~flexvmss.SET_TAG` with the set's value, or is named as Azure names what the
+        set's profile makes (see :class:`~flexvmss.Leftover`). A detached NIC on the set's
+        subnets that is not proven is a *suspect*: reported, never swept.
+
+        ``mark=True`` first tags, for the set, what each live VM would leave behind (its
+        disks, NICs and public IPs whose deleteOption is not Delete), so that whoever deletes
+        those VMs later, a later audit proves their leftovers by tag. Works on a set already
+        deleted too (its tagged leftovers are still found).
+        """
+        return await _audit.audit(self, mark=mark)
+
+    async def sweep(self, confirmed: AuditResult | None = None) -> AuditResult:
+        """Delete what :meth:`audit` proved the set's: audits again first and deletes only
+        leftovers proven in that fresh audit *and* in ``confirmed`` (the audit you showed and
+        confirmed; None: whatever the fresh audit proves). NICs first, waiting out Azure's
+        NIC reservation after a VM deletion, then public IPs, then disks. Suspects are never
+        deleted. The result's ``deleted`` and ``failed`` say what happened to each."""
+        return await _audit.sweep(self, confirmed)
+
+    async def spot_status(self) -> SpotStatus:
+        """The set's VMs by priority (Regular, Spot running, Spot evicted) against its Spot
+        priority mix, and the capacity that serves (:class:`~flexvmss.SpotStatus`). One GET of
+        the set and one VM list with the instance view."""
+        return await _spot.spot_status(self)
+
+    async def replace_evicted(
+        self,
+        *,
+        recreate: bool = True,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> SpotReplacement:
+        """Delete the set's evicted Spot VMs (stopped and deallocated; what they leave behind
+        is tagged for the set first, see :meth:`audit`) and, with ``recreate`` (the default,
+        only for a set with a VM profile), scale the set back to its capacity so Azure makes
+        new VMs to the priority mix. ``recreate=False`` only cleans them up."""
+        batch = Batch(concurrency, deadline, on_event)
+        return await _spot.replace_evicted(self, recreate=recreate, batch=batch)

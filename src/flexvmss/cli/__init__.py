@@ -63,19 +63,23 @@ flexvmss.params[:0] = group_options()
 
 def _register() -> None:
     from flexvmss.cli.add_vm import add_vm
+    from flexvmss.cli.audit import audit
     from flexvmss.cli.conformance import conformance
     from flexvmss.cli.create import create
     from flexvmss.cli.delete import delete
     from flexvmss.cli.demo import demo
     from flexvmss.cli.emulator import emulator
+    from flexvmss.cli.fleet import fleet
     from flexvmss.cli.ls import ls
     from flexvmss.cli.ops import OPERATION_COMMANDS
     from flexvmss.cli.plan import plan
     from flexvmss.cli.scale import scale
     from flexvmss.cli.skus import skus
+    from flexvmss.cli.spot import spot
 
     for command in (
-        create, plan, add_vm, ls, *OPERATION_COMMANDS, scale, delete, skus, emulator, demo, conformance
+        create, plan, add_vm, ls, *OPERATION_COMMANDS, fleet, scale, delete, audit, spot, skus, emulator,
+        demo, conformance,
     ):
         add_late_globals(command)
         flexvmss.add_command(command)
