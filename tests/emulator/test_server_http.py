@@ -250,9 +250,10 @@ def test_admin_rejects_an_unknown_fault_kind(raw: Raw) -> None:
 
 
 def test_admin_throttle_switch(raw: Raw) -> None:
-    assert raw.post("/_emulator/throttle", {"mode": "azure"}).json() == {"mode": "azure"}
+    published = {"capacity": 1.0, "refill": 1.0, "others": {}}
+    assert raw.post("/_emulator/throttle", {"mode": "azure"}).json() == {"mode": "azure", "limits": published}
     assert raw.emu.throttle.enabled
-    assert raw.post("/_emulator/throttle", {"mode": "off"}).json() == {"mode": "off"}
+    assert raw.post("/_emulator/throttle", {"mode": "off"}).json() == {"mode": "off", "limits": published}
     assert raw.post("/_emulator/throttle", {"mode": "fast"}).status_code == 400
 
 

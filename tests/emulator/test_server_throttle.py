@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 from azure.core.rest import HttpRequest
 
-from flexvmss.emulator import Emulator, throttle_lower_bound
+from flexvmss.emulator import Emulator, ThrottleLimits, throttle_lower_bound
 
 if TYPE_CHECKING:
     from conftest import Raw
@@ -177,3 +177,74 @@ def test_throttle_lower_bound() -> None:
     # 20 updates on one VM: the per-resource bucket (12, 4/min) binds
     assert throttle_lower_bound(20, arm="write", policy="UpdateVM", resources=1) == 120.0
     assert throttle_lower_bound(100, arm="read") == 0.0
+
+
+def test_limits_other_than_azures_are_enforced_and_reported(mraw: Raw) -> None:
+    """Halved limits (issue 17, point 3): the resource bucket holds 6, not 12, and refills at 2
+    per minute; the headers count from the halved capacities."""
+    mraw.emu.set_throttle("azure", limits=ThrottleLimits(capacity=0.5, refill=0.5))
+    seen = [
+        _resource_header(mraw.put(mraw.limited("a")))["Microsoft.Compute/PutVMResource"] for _ in range(6)
+    ]
+    assert seen == [5, 4, 3, 2, 1, 0]
+    refused = mraw.put(mraw.limited("a"))
+    assert refused.status_code == 429
+    assert json.loads(refused.json()["error"]["message"])["allowedRequestCount"] == 6
+    assert refused.headers["Retry-After"] == "30"  # one token at 2 per minute
+    assert refused.headers["x-ms-ratelimit-remaining-subscription-writes"] == "94"  # 100 - 6
+    mraw.emu.advance(30)
+    assert mraw.put(mraw.limited("a")).status_code == 200
+
+
+def test_other_callers_spend_the_same_buckets(mraw: Raw) -> None:
+    """Another caller taking 4 writes a second: the count a client reads falls without its
+    own requests, and the bucket's level is what both left."""
+    mraw.emu.set_throttle("azure", limits=ThrottleLimits(others={"arm/write": 14.0}))
+    first = int(mraw.put(mraw.limited("a")).headers["x-ms-ratelimit-remaining-subscription-writes"])
+    mraw.emu.advance(10)  # the others took 140, the refill gave back 100
+    later = int(mraw.put(mraw.limited("b")).headers["x-ms-ratelimit-remaining-subscription-writes"])
+    assert first == 199 and later == 199 - 40 - 1
+    mraw.emu.advance(60)  # the others drain it: nothing left for the client
+    assert mraw.put(mraw.limited("c")).status_code == 429
+
+
+def test_reset_goes_back_to_the_limits_the_emulator_was_made_with(mraw: Raw) -> None:
+    mraw.emu.set_throttle("azure", limits=ThrottleLimits(capacity=2.0))
+    mraw.emu.reset()
+    assert mraw.emu.throttle.limits == ThrottleLimits()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"capacity": 0},
+        {"refill": 1e9},
+        {"capacity": "half"},
+        {"others": {"arm/everything": 1}},
+        {"others": {"arm/write": -1}},
+        {"speed": 2},
+    ],
+)
+def test_bad_limits_are_refused_before_anything_changes(mraw: Raw, bad: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        ThrottleLimits.from_dict(bad)
+    resp = mraw.request(
+        "POST", "/_emulator/throttle", json={"mode": "azure", "limits": bad}, headers=mraw.emu.admin_headers()
+    )
+    assert resp.status_code == 400
+    assert mraw.emu.throttle.limits == ThrottleLimits() and not mraw.emu.throttle.enabled
+
+
+def test_the_admin_api_sets_limits(mraw: Raw) -> None:
+    body = {"mode": "azure", "limits": {"capacity": 0.5, "others": {"compute/DeleteVM": 2}}}
+    resp = mraw.request("POST", "/_emulator/throttle", json=body, headers=mraw.emu.admin_headers())
+    assert resp.status_code == 200
+    assert resp.json()["limits"] == {"capacity": 0.5, "refill": 1.0, "others": {"compute/DeleteVM": 2.0}}
+    assert mraw.emu.throttle.limits.others == {"compute/DeleteVM": 2.0}
+
+
+def test_throttle_lower_bound_under_other_limits() -> None:
+    halved = ThrottleLimits(capacity=0.5, refill=0.5)
+    assert throttle_lower_bound(1000, arm="write", policy="DeleteVM", resources=1000, limits=halved) == 180.0
+    shared = ThrottleLimits(others={"arm/write": 5.0})
+    assert throttle_lower_bound(1000, arm="write", policy="DeleteVM", resources=1000, limits=shared) == 160.0

@@ -18,8 +18,10 @@ from azure.core.rest import HttpRequest
 from flexvmss._errors import ThrottledError
 from flexvmss._pipeline import (
     ARM_BUCKETS,
+    BLIND_BURST,
     COMPUTE_POLICIES,
     MAX_RETRY_AFTER,
+    MAX_SPEEDUP,
     Bucket,
     Gate,
     Pacer,
@@ -551,3 +553,68 @@ async def test_a_request_lost_in_transport_is_no_longer_counted_as_unanswered(cl
         await pipe.run(HttpRequest("POST", VM + "/deallocate"))
     # had it stayed "unanswered", the next observed count would be read one lower forever
     assert state._arm["write"].outstanding == 0
+
+
+# ------------------------------------------------------- limits other than the published table
+
+
+def test_a_bucket_that_refills_faster_than_the_table_is_paced_faster_up_to_a_bound():
+    """Measured over a window, Azure's count grew faster than the table's refill allows: the
+    pacer spends what it measured (a subscription with a raised quota), at most MAX_SPEEDUP
+    times the table."""
+    pacer = Pacer(ARM_BUCKETS["write"], watermark_fraction=0.15, margin=1.0)
+    pacer.observe(20, now=0.0)
+    assert pacer.refill == pytest.approx(10.0)
+
+    def answered(n: int) -> None:
+        for _ in range(n):
+            pacer.reserve(0.0)
+            pacer.settle()
+
+    answered(100)
+    pacer.observe(20, now=5.0)  # 100 spent in 5 s and the count held: 20 per second
+    assert pacer.refill == pytest.approx(15.0)  # smoothed half way from 10 to 20
+    answered(1000)
+    pacer.observe(20, now=10.0)  # absurdly fast: bounded
+    assert pacer.refill == pytest.approx(10.0 * MAX_SPEEDUP)
+
+
+def test_a_count_above_the_table_raises_the_capacity_the_estimate_is_capped_at():
+    pacer = Pacer(ARM_BUCKETS["write"], watermark_fraction=0.15, margin=1.0)
+    pacer.observe(399, now=0.0)
+    assert pacer.capacity == 400
+    assert pacer.estimate(100.0) == 400
+
+
+def test_a_429_on_the_bucket_halves_the_pace_once_for_the_429s_already_in_flight(clock):
+    state = state_for(clock)
+    state.record("POST", VM + "/deallocate", 202, {"x-ms-ratelimit-remaining-subscription-writes": "150"})
+    assert state._arm["write"].refill == pytest.approx(10.0)
+    for _ in range(5):  # one burst of refusals of requests sent together
+        state.record("POST", VM + "/deallocate", 429, {"Retry-After": "1"}, ARM_429)
+    assert state._arm["write"].refill == pytest.approx(5.0)
+    clock.now += 5.0  # a quarter window later (40 spacings of 0.1 s)
+    state.record("POST", VM + "/deallocate", 429, {"Retry-After": "1"}, ARM_429)
+    assert state._arm["write"].refill == pytest.approx(2.5)
+
+
+def test_a_request_admitted_before_a_429_is_told_to_come_back(clock):
+    """Slots computed before a 429 (or before a bucket's first count) are stale: the
+    admission's generation no longer matches the state's, and the policy admits it again."""
+    state = state_for(clock)
+    first = state.admit("POST", VM + "/deallocate")
+    assert first.generation == state.generation
+    state.record("POST", VM + "/deallocate", 202, {"x-ms-ratelimit-remaining-subscription-writes": "199"})
+    assert state.generation != first.generation  # the bucket's first count
+    second = state.admit("POST", VM + "/deallocate")
+    state.record("POST", VM + "/deallocate", 429, {"Retry-After": "1"}, ARM_429)
+    assert state.generation != second.generation
+
+
+def test_before_any_count_only_a_few_requests_go_at_once():
+    """The bucket may be far smaller than the table says: before Azure's first count, a few
+    requests go, the rest follow at the table's pace until it comes."""
+    pacer = Pacer(ARM_BUCKETS["write"], watermark_fraction=0.15, margin=1.0)
+    delays = [pacer.reserve(0.0) for _ in range(BLIND_BURST + 3)]
+    assert delays[:BLIND_BURST] == [0.0] * BLIND_BURST
+    assert delays[BLIND_BURST:] == pytest.approx([0.1, 0.2, 0.3])

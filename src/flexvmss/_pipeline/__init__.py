@@ -33,9 +33,11 @@ from flexvmss._pipeline._retry import (
 )
 from flexvmss._pipeline._throttle import (
     ARM_BUCKETS,
+    BLIND_BURST,
     COMPUTE_POLICIES,
     LEGACY_POLICIES,
     MAX_RETRY_AFTER,
+    MAX_SPEEDUP,
     Bucket,
     Gate,
     Pacer,
@@ -59,9 +61,11 @@ from flexvmss._pipeline._trace import RedactingTracePolicy
 
 __all__ = [
     "ARM_BUCKETS",
+    "BLIND_BURST",
     "COMPUTE_POLICIES",
     "LEGACY_POLICIES",
     "MAX_RETRY_AFTER",
+    "MAX_SPEEDUP",
     "RETRYABLE_LRO_CODES",
     "TRANSIENT_STATUSES",
     "Bucket",

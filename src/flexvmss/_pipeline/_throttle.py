@@ -78,10 +78,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ARM_BUCKETS",
+    "BLIND_BURST",
     "COMPUTE_POLICIES",
     "LEGACY_POLICIES",
     "MAX_RESERVE",
     "MAX_RETRY_AFTER",
+    "MAX_SPEEDUP",
     "Bucket",
     "Gate",
     "Pacer",
@@ -114,6 +116,14 @@ MAX_RESERVE = 30.0
 #: Azure meters (the legacy 30-minute policies, k8s-azure-flex.md section 4). Inferred: longer
 #: or non-finite values are taken as this (``Retry-After: inf`` must not close a gate forever).
 MAX_RETRY_AFTER = 1800.0
+
+#: Requests a pacer lets go before Azure has reported any count of its bucket (the bucket may
+#: be smaller than the table says; inferred).
+BLIND_BURST = 4
+
+#: The most a pacer believes a bucket refills beyond the published table, once measured
+#: (a subscription with a raised quota; inferred: limits can differ from the table).
+MAX_SPEEDUP = 2.0
 
 
 @dataclass(frozen=True)
@@ -446,11 +456,17 @@ class Pacer:
     30-minute window of 1,200 is not held back by minutes); after that each request gets the
     moment the bucket will have refilled one more token for it.
 
-    **Others.** Azure's counts are the subscription's, every caller included. Every
+    **Others, and limits not as published.** Azure's counts are the subscription's, every
+    caller included, and a subscription's limits may differ from the published table. Every
     ``window`` seconds the pacer compares what Azure reports with what its own sends alone
-    would have left since the start of the window; the difference, per second, is what the
-    other callers take (smoothed, at most ``max_share`` of the refill). With two processes
-    pacing on one bucket each measures the other, and together they stay within the refill.
+    would have left at the table's refill since the start of the window; the difference, per
+    second, is what the other callers take, or (negative) how much faster than the table the
+    bucket refills (smoothed; between ``max_share`` of the refill taken and :data:`MAX_SPEEDUP`
+    times the refill given). With two processes pacing on one bucket each measures the other,
+    and together they stay within the refill. A 429 that blames the bucket halves the rate the
+    pacer allows itself at once (:meth:`throttled`): the measurement needs a window, a bucket
+    far smaller than the table must not cost a window of 429s. Counts above the table's
+    capacity raise the capacity the estimate is capped at.
     """
 
     def __init__(
@@ -460,7 +476,7 @@ class Pacer:
         watermark_fraction: float,
         margin: float,
         window: float | None = None,
-        max_share: float = 0.9,
+        max_share: float = 0.98,
     ) -> None:
         self.bucket = bucket
         self.floor = max(4.0, min(MAX_RESERVE, bucket.capacity * watermark_fraction))
@@ -474,61 +490,94 @@ class Pacer:
         self.max_share = max_share
         self._observed_at = 0.0
         self._sent_since = 0
-        self._window_start: tuple[float, float] | None = None  # (time, tokens) at its start
-        self._window_sent = 0
+        #: Requests of this bucket Azure answered (not refused) so far: what it spent.
+        self.answered = 0
+        self._window_start: tuple[float, float, int] | None = None  # (time, count, answered)
+        #: The bucket's capacity: the table's, or the largest count Azure reported (plus the
+        #: request it excluded) when that is larger.
+        self.capacity = bucket.capacity
+        self._last_cut = -math.inf
 
     @property
     def refill(self) -> float:
-        """Tokens per second this process may spend: the refill less what others take."""
+        """Tokens per second this process may spend: the refill less what others take (or
+        more, when the bucket was measured to refill faster than the table says)."""
         return max(self.bucket.refill_per_s * (1.0 - self.max_share), self.bucket.refill_per_s - self.others)
 
-    def observe(self, remaining: int, now: float) -> None:
-        """A response reported ``remaining``; call :meth:`settle` for that response first."""
+    def _bounded_others(self, value: float) -> float:
+        rate = self.bucket.refill_per_s
+        return min(rate * self.max_share, max(-rate * (MAX_SPEEDUP - 1.0), value))
+
+    def throttled(self, now: float) -> None:
+        """A 429 blamed this bucket: it is empty now, and it refills slower for this process
+        than assumed; halve the rate this process allows itself (once per quarter window: the
+        429s of requests already in flight say nothing more)."""
+        if now >= self._last_cut + self.window / 4:
+            self._last_cut = now
+            self.others = self._bounded_others(self.bucket.refill_per_s - 0.5 * self.refill)
+        self.remaining = 0.0
+        self._observed_at = now
+        self._sent_since = 0
+        self._window_start = (now, 0.0, self.answered)
+
+    def observe(self, remaining: int, now: float) -> bool:
+        """A response reported ``remaining``; call :meth:`settle` for that response first.
+        True for the bucket's first count."""
+        first = self.remaining is None
         tokens = float(remaining) - self.outstanding
+        # a count above the table's capacity shows a larger bucket (a count below it may be
+        # other callers' doing: the table's capacity and reserve stay)
+        self.capacity = max(self.capacity, float(remaining) + 1.0)
+        count = float(remaining)
         if self._window_start is None:
-            self._window_start = (now, tokens)
-            self._window_sent = 0
+            self._window_start = (now, count, self.answered)
         else:
-            started, start_tokens = self._window_start
+            started, start_count, start_answered = self._window_start
             elapsed = now - started
             if elapsed >= self.window:
-                alone = start_tokens + self.bucket.refill_per_s * elapsed - self._window_sent
-                if alone < self.bucket.capacity - self.floor:  # a full bucket hides what others took
-                    taken = max(0.0, (alone - tokens) / elapsed)
-                    self.others = min(
-                        self.bucket.refill_per_s * self.max_share, 0.5 * self.others + 0.5 * taken
+                # what the bucket gained for this process: the change of Azure's count plus what
+                # this process spent meanwhile; the table's refill less that is the others' take
+                net = (count - start_count + self.answered - start_answered) / elapsed
+                if count < self.capacity - self.floor:
+                    self.others = self._bounded_others(
+                        0.5 * self.others + 0.5 * (self.bucket.refill_per_s - net)
                     )
-                else:
-                    self.others *= 0.5
-                self._window_start = (now, tokens)
-                self._window_sent = 0
+                else:  # a bucket at its top hides its refill: it gives at least this, up to the table
+                    faster = max(net, 1.25 * self.refill)
+                    self.others = min(self.others, max(0.0, self.bucket.refill_per_s - faster))
+                self._window_start = (now, count, self.answered)
         self.remaining = tokens
         self._observed_at = now
         self._sent_since = 0
+        return first
 
-    def settle(self) -> None:
-        """One reserved request was answered (or lost in transport: it may have been spent)."""
+    def settle(self, *, spent: bool = True) -> None:
+        """One reserved request was answered (or lost in transport: it may have been spent);
+        ``spent=False`` for a refusal (a 429 spends nothing, as far as Azure documents)."""
         self.outstanding = max(0, self.outstanding - 1)
+        if spent:
+            self.answered += 1
 
     def cancel(self) -> None:
         """One reserved request was given up before it was sent: its token is not spent."""
-        self.settle()
+        self.settle(spent=False)
         self._sent_since = max(0, self._sent_since - 1)
-        self._window_sent = max(0, self._window_sent - 1)
 
     def estimate(self, now: float) -> float | None:
         if self.remaining is None:
             return None
         refilled = self.remaining + self.refill * max(0.0, now - self._observed_at)
-        return min(self.bucket.capacity, refilled) - self._sent_since
+        return min(self.capacity, refilled) - self._sent_since
 
     def reserve(self, now: float) -> float:
         """Seconds to wait before sending one more request of this bucket."""
         estimate = self.estimate(now)
+        ahead = self.outstanding
         self._sent_since += 1
-        self._window_sent += 1
         self.outstanding += 1
-        if estimate is None or estimate - 1.0 >= self.floor:
+        if estimate is None:  # no count yet: a few go, the rest at the table's pace until one comes
+            return 0.0 if ahead < BLIND_BURST else (ahead - BLIND_BURST + 1) * self.bucket.spacing
+        if estimate - 1.0 >= self.floor:
             return 0.0
         missing = self.floor + 1.0 - estimate
         return missing / (self.refill * self.margin)
@@ -550,7 +599,9 @@ class PageBudget:
         self._level: float | None = None  # the HighCostGet bucket's level, as a fraction
 
     def note_level(self, remaining: int) -> None:
-        """Azure reported ``remaining`` tokens in the subscription's HighCostGet bucket."""
+        """Azure reported ``remaining`` tokens in the subscription's HighCostGet bucket (read
+        against the table's capacity: a smaller bucket than published is taken for a drained
+        one, the safe side)."""
         self._level = max(0.0, min(1.0, remaining / self.capacity))
 
     def _current_rate(self) -> float:
@@ -586,6 +637,9 @@ class Admission:
     scope: Scope
     #: The closed gate that decided ``gate_wait`` (for messages), if any.
     gate: str | None = None
+    #: :attr:`ThrottleState.generation` when it was decided: a request that slept while the
+    #: generation moved is admitted again instead of sent.
+    generation: int = 0
 
 
 GateKey = tuple[str, ...]
@@ -620,6 +674,9 @@ class ThrottleState:
         self.throttled = 0
         self.failed_fast = 0
         self.waited = 0.0
+        #: Moves when what the waiting requests' slots were computed from changes: a 429, or a
+        #: bucket's first count (before it, requests beyond a few wait at the table's pace).
+        self.generation = 0
 
     def _scaled(self, bucket: Bucket) -> Bucket:
         """The bucket as it refills in real time (see ``ThrottleConfig.time_scale``)."""
@@ -676,14 +733,26 @@ class ThrottleState:
                 key, gate_wait = max(closed, key=lambda item: item[1])
                 gate_name = "/".join(key[:2])
             if gate_wait > 0 and (mode or self.config.mode) == "fail_fast":
-                return Admission(delay=gate_wait, gate_wait=gate_wait, scope=scope, gate=gate_name)
+                return Admission(
+                    delay=gate_wait,
+                    gate_wait=gate_wait,
+                    scope=scope,
+                    gate=gate_name,
+                    generation=self.generation,
+                )
             delays = [gate.reserve(now) for _, gate in gates]
             delays.append(self._arm[arm_class(method)].reserve(now))
             for policy in self._families.get(family, ()):
                 pacer = self._compute.get(policy)
                 if pacer is not None:
                     delays.append(pacer.reserve(now))
-            return Admission(delay=max(delays), gate_wait=gate_wait, scope=scope, gate=gate_name)
+            return Admission(
+                delay=max(delays),
+                gate_wait=gate_wait,
+                scope=scope,
+                gate=gate_name,
+                generation=self.generation,
+            )
 
     def record(
         self,
@@ -702,9 +771,10 @@ class ThrottleState:
         family = family or family_key(method, url)
         with self._lock:
             self.requests[arm_class(method)] += 1
-            self._settle(method, family)
+            self._settle(method, family, spent=status != 429)
             for klass, count in remaining.arm.items():
-                self._arm[klass].observe(count, now)
+                if self._arm[klass].observe(count, now):
+                    self.generation += 1
             if remaining.compute:
                 charged = self._families.setdefault(family, set())
                 for name, count in remaining.compute.items():
@@ -713,6 +783,7 @@ class ThrottleState:
             if status != 429:
                 return None
             self.throttled += 1
+            self.generation += 1
             wait = bounded_wait(retry_after_seconds(headers), cap=MAX_RETRY_AFTER * self.config.time_scale)
             if wait is None:
                 wait = self.config.default_retry_after * self.config.time_scale
@@ -721,6 +792,11 @@ class ThrottleState:
                 if gate is None:
                     gate = self._gates[key] = Gate(self._gate_spacing(key), self._rng)
                 gate.close(now + wait)
+                pacer = self._arm.get(key[1]) if key[0] == "arm" else None
+                if key[0] == "policy":
+                    pacer = self._compute.get(key[1])
+                if pacer is not None:
+                    pacer.throttled(now)
             return wait
 
     def _observe_policy(self, name: str, count: int, now: float) -> None:
@@ -743,7 +819,8 @@ class ThrottleState:
             learned = policy.bucket(seen)  # a learned window grows with the largest count seen
             if learned is not None and learned.capacity > pacer.bucket.capacity:
                 pacer.bucket = self._scaled(learned)
-        pacer.observe(count, now)
+        if pacer.observe(count, now):
+            self.generation += 1
 
     def _blamed(self, method: str, url: str, family: str, remaining: Remaining, body: Any) -> list[GateKey]:
         """The gates a 429 closes (call locked): ARM's class bucket when ARM refused (its code,
@@ -764,14 +841,14 @@ class ThrottleState:
             keys.append(("family", family))
         return keys
 
-    def _settle(self, method: str, family: str) -> None:
+    def _settle(self, method: str, family: str, *, spent: bool = True) -> None:
         """The request reserved by :meth:`admit` for ``method`` of ``family`` is answered
         (call locked)."""
-        self._arm[arm_class(method)].settle()
+        self._arm[arm_class(method)].settle(spent=spent)
         for policy in self._families.get(family, ()):
             pacer = self._compute.get(policy)
             if pacer is not None:
-                pacer.settle()
+                pacer.settle(spent=spent)
 
     def release(self, method: str, url: str, *, family: str | None = None) -> None:
         """A reserved request was sent but never answered (a transport error)."""
@@ -983,6 +1060,11 @@ class ThrottlePolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
                 except BaseException:
                     self.state.abandon(method, url, family=family)
                     raise
+                if self.state.generation != admission.generation:
+                    # a 429 (or a bucket's first count) came while this request waited: its slot
+                    # was computed from what was known before; take a new one
+                    self.state.abandon(method, url, family=family)
+                    continue
             try:
                 response = await self.next.send(request)
             except BaseException:

@@ -68,7 +68,7 @@ if TYPE_CHECKING:
     from ._emulator import Emulator, EmulatorClients
     from ._faults import FaultRule
     from ._network_setup import FlexNetwork
-    from ._throttle import throttle_lower_bound
+    from ._throttle import ThrottleLimits, throttle_lower_bound
     from .core import Realism
     from .testing import TestClient
 
@@ -81,6 +81,7 @@ __all__ = [
     "FlexNetwork",
     "Realism",
     "TestClient",
+    "ThrottleLimits",
     "throttle_lower_bound",
 ]
 
@@ -93,6 +94,7 @@ _WHERE = {
     "FlexNetwork": "._network_setup",
     "Realism": ".core",
     "TestClient": ".testing",
+    "ThrottleLimits": "._throttle",
     "throttle_lower_bound": "._throttle",
 }
 

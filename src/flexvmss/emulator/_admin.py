@@ -17,7 +17,7 @@ process, use the same methods on the :class:`~flexvmss.emulator.Emulator` object
 ``DELETE /_emulator/faults``           ``emu.clear_faults()``
 ``POST /_emulator/clock/advance``      ``emu.advance(seconds)``
 ``POST /_emulator/lro/complete``       ``emu.complete_all()``
-``POST /_emulator/throttle``           ``emu.set_throttle(mode)``
+``POST /_emulator/throttle``           ``emu.set_throttle(mode, limits=ThrottleLimits(...))``
 ``POST /_emulator/health``             ``emu.set_vm_health(state, name)``
 ``POST /_emulator/compute/scale-in``   ``emu.simulate_scale_in(id, count)``
 ``POST .../compute/zone-rebalance``    ``emu.simulate_zone_rebalance(id)``
@@ -44,7 +44,7 @@ from aiohttp import web
 
 from ._faults import FaultInjector, FaultRule
 from ._inputs import ADMIN_TOKEN_HEADER, AdminInputError, check_fault_fields, check_seconds
-from ._throttle import ThrottleModel
+from ._throttle import ThrottleLimits, ThrottleModel
 from .core import Clock
 
 __all__ = ["ADMIN_TOKEN_HEADER", "AdminApi", "Administered"]
@@ -71,7 +71,7 @@ class Administered(Protocol):
     def clear_faults(self) -> None: ...
     def advance(self, seconds: float) -> None: ...
     def complete_all(self) -> int: ...
-    def set_throttle(self, mode: str | None) -> None: ...
+    def set_throttle(self, mode: str | None, *, limits: ThrottleLimits | None = None) -> None: ...
     def set_vm_health(self, state: str | None, name: str = "*") -> None: ...
     def simulate_scale_in(self, scale_set_id: str, count: int = 1) -> list[str]: ...
     def simulate_zone_rebalance(self, scale_set_id: str) -> dict[str, str] | None: ...
@@ -177,11 +177,21 @@ class AdminApi:
         if (method, name) == ("POST", "lro/complete"):
             return _json({"completed": emu.complete_all()})
         if (method, name) == ("POST", "throttle"):
-            mode = _object(payload, "throttle").get("mode")
+            body = _object(payload, "throttle")
+            mode = body.get("mode")
             if mode is not None and not isinstance(mode, str):
                 raise AdminInputError("mode must be 'azure' or 'off'")
-            emu.set_throttle(mode)
-            return _json({"mode": "azure" if emu.throttle.enabled else "off"})
+            raw_limits = body.get("limits")
+            limits = None
+            if raw_limits is not None:
+                try:
+                    limits = ThrottleLimits.from_dict(_object(raw_limits, "limits"))
+                except ValueError as exc:
+                    raise AdminInputError(str(exc)) from None
+            emu.set_throttle(mode, limits=limits)
+            return _json(
+                {"mode": "azure" if emu.throttle.enabled else "off", "limits": emu.throttle.limits.to_dict()}
+            )
         if (method, name) == ("POST", "health"):
             body = _object(payload, "health")
             state, vm = body.get("state"), body.get("name", "*")

@@ -30,7 +30,7 @@ from ._dispatch import Counters, Dispatcher
 from ._faults import FaultInjector, FaultRule
 from ._inputs import ADMIN_TOKEN_HEADER, MAX_CLOCK_SECONDS, check_fault_fields, check_seconds
 from ._network_setup import create_network
-from ._throttle import ThrottleModel
+from ._throttle import ThrottleLimits, ThrottleModel
 from ._tls import TlsMaterial, make_tls
 from .core import (
     PAGE_SIZE,
@@ -176,6 +176,8 @@ class Emulator:
     ``"azure"``) or :class:`~flexvmss.emulator.core.Realism` knobs; None takes the level named by
     ``FLEXVMSS_EMULATOR_REALISM`` (default ``"off"``). ``throttle_refusals_cost`` makes a
     throttled request spend its tokens as well (unknown for Azure: off by default).
+    ``throttle_limits`` (:class:`~flexvmss.emulator.ThrottleLimits`) enforces other limits than
+    Azure's published ones and lets other callers spend the same buckets.
     ``page_size`` is the items per list page (Azure's 50 by default).
 
     The emulator is a local test service: it listens on loopback (``host="127.0.0.1"``). Any
@@ -201,6 +203,7 @@ class Emulator:
         extra_routers: Iterable[Router] = (),
         realism: str | Realism | None = None,
         throttle_refusals_cost: bool = False,
+        throttle_limits: ThrottleLimits | None = None,
         allow_remote: bool = False,
         admin_token: str | None = None,
     ) -> None:
@@ -231,7 +234,10 @@ class Emulator:
         self.lro = OperationManager(self.clock, self.rng)
         self.faults = FaultInjector(seed)
         self.lro.outcome_hook = self.faults.outcome_hook
-        self.throttle = ThrottleModel(self.clock, refusals_cost=throttle_refusals_cost)
+        self._throttle_limits = throttle_limits or ThrottleLimits()
+        self.throttle = ThrottleModel(
+            self.clock, refusals_cost=throttle_refusals_cost, limits=self._throttle_limits
+        )
         self.set_throttle(throttle)
         self.realism = resolve_realism(realism)
         self.missing_providers: list[str] = []
@@ -381,14 +387,16 @@ class Emulator:
     # ------------------------------------------------------------------ admin (Python)
 
     def reset(self) -> None:
-        """Forget all state, operations, counters and throttling usage; reseed. Fault rules
-        stay in force (their counts restart); :meth:`clear_faults` removes them."""
+        """Forget all state, operations, counters and throttling usage, and go back to the
+        throttling limits the emulator was made with; reseed. Fault rules stay in force (their
+        counts restart); :meth:`clear_faults` removes them."""
         with self.store.lock:
             self.store.reset()
             self.lro.reset()
             self.rng.seed(self.seed)
             self.faults.reset()
             self.throttle.reset()
+            self.throttle.limits = self._throttle_limits
             if self.ctx.stale_lists is not None:
                 self.ctx.stale_lists.reset()
             self.dispatcher.counters = Counters()
@@ -588,11 +596,16 @@ class Emulator:
         with self.store.lock:
             set_health(self.ctx, state, name)
 
-    def set_throttle(self, mode: str | None) -> None:
-        """``"azure"`` turns Azure's throttling on; ``"off"`` or None turns it off (and
-        refills the buckets)."""
+    def set_throttle(self, mode: str | None, *, limits: ThrottleLimits | None = None) -> None:
+        """``"azure"`` turns Azure's throttling on; ``"off"`` or None turns it off; either
+        refills the buckets. ``limits`` replaces the limits enforced (kept when None; pass
+        ``ThrottleLimits()`` for Azure's published ones again)."""
         if mode not in (None, "off", "azure"):
             raise ValueError(f"throttle mode must be 'azure' or 'off', not {mode!r}")
+        if limits is not None and not isinstance(limits, ThrottleLimits):
+            raise ValueError(f"limits must be a ThrottleLimits, not {type(limits).__name__}")
         with self.store.lock:
+            if limits is not None:
+                self.throttle.limits = limits
             self.throttle.enabled = mode == "azure"
             self.throttle.reset()

@@ -18,6 +18,15 @@ throttling pages count requests, not refusals): by default a refused request spe
 ``refusals_cost=True`` makes it spend its tokens too, so a client that keeps retrying early
 keeps itself throttled. With the model off (the default) nothing is refused and nothing is
 spent, and the ``x-ms-ratelimit-remaining-*`` headers report full buckets.
+
+**Limits the client does not know.** A client can carry the same tables as this module, so a
+run on published limits proves less than it seems. :class:`ThrottleLimits` makes the emulator
+enforce other limits (every capacity and refill scaled, as a subscription with a different
+quota or a changed table would) and lets **other callers** spend the same buckets at a steady
+rate (another process or principal on the subscription: ARM's per-principal buckets are
+per subscription and principal, Compute's are the subscription's, so the headers a client reads
+include what others took). Both are inferred test knobs, not Azure facts: Azure publishes one
+table and reports only the counts left.
 """
 
 from __future__ import annotations
@@ -25,7 +34,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from .core import ArmError, Clock
@@ -35,8 +45,10 @@ __all__ = [
     "COMPUTE_POLICIES",
     "ComputePolicy",
     "Decision",
+    "ThrottleLimits",
     "ThrottleModel",
     "TokenBucket",
+    "bucket_names",
     "canonical_policy",
     "lower_bound_seconds",
     "throttle_lower_bound",
@@ -106,28 +118,109 @@ def canonical_policy(name: str | None) -> str | None:
     return _BY_LOWER.get(key) or _ALIASES.get(key)
 
 
+def bucket_names() -> list[str]:
+    """The subscription buckets :attr:`ThrottleLimits.others` may name: ``arm/read``,
+    ``arm/write``, ``arm/delete`` and ``compute/<Policy>`` for every policy of the table."""
+    return [f"arm/{kind}" for kind in ARM_LIMITS] + [f"compute/{name}" for name in COMPUTE_POLICIES]
+
+
+@dataclass(frozen=True)
+class ThrottleLimits:
+    """Limits in place of Azure's published ones (inferred test knobs; see the module's text).
+
+    ``capacity`` and ``refill`` multiply every bucket's capacity and refill rate (ARM's and
+    Compute's, subscription and resource scope: 0.5 halves every limit). ``others`` maps a
+    subscription bucket (:func:`bucket_names`: ``"arm/write"``, ``"compute/DeleteVM"``...) to the
+    tokens per emulated second other callers take from it while it has any, in every
+    subscription."""
+
+    capacity: float = 1.0
+    refill: float = 1.0
+    others: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("capacity", "refill"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"ThrottleLimits.{name} must be a number, not {type(value).__name__}")
+            if not (math.isfinite(value) and 0.01 <= value <= 100):
+                raise ValueError(f"ThrottleLimits.{name} must be between 0.01 and 100, not {value!r}")
+        if not isinstance(self.others, Mapping):
+            raise ValueError("ThrottleLimits.others must map bucket names to tokens per second")
+        known = {name.lower(): name for name in bucket_names()}
+        others: dict[str, float] = {}
+        for key, rate in self.others.items():
+            bucket = known.get(str(key).lower())
+            if bucket is None:
+                raise ValueError(
+                    f"ThrottleLimits.others: unknown bucket {key!r} (one of {', '.join(known.values())})"
+                )
+            if (
+                isinstance(rate, bool)
+                or not isinstance(rate, (int, float))
+                or not (math.isfinite(rate) and rate >= 0)
+            ):
+                raise ValueError(f"ThrottleLimits.others[{key!r}] must be a finite number >= 0, not {rate!r}")
+            others[bucket] = float(rate)
+        object.__setattr__(self, "others", others)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ThrottleLimits:
+        """From the admin API's JSON (``{"capacity": 0.5, "refill": 0.5, "others": {...}}``)."""
+        unknown = set(data) - {"capacity", "refill", "others"}
+        if unknown:
+            raise ValueError(f"unknown throttle limit(s): {', '.join(sorted(unknown))}")
+        return cls(
+            capacity=data.get("capacity", 1.0),
+            refill=data.get("refill", 1.0),
+            others=data.get("others") or {},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"capacity": self.capacity, "refill": self.refill, "others": dict(self.others)}
+
+    @property
+    def published(self) -> bool:
+        """Azure's own limits and nobody else spending them."""
+        return self.capacity == 1.0 and self.refill == 1.0 and not any(self.others.values())
+
+    def bucket(self, name: str, capacity: float, refill_per_s: float) -> tuple[float, float, float]:
+        """(capacity, refill per second, others' take per second) of the bucket ``name``
+        (``arm/write``, ``compute/DeleteVM``; a resource-scope or global bucket: any other
+        name) whose published limits are ``capacity`` and ``refill_per_s``. A bucket holds one
+        request at least (a smaller one would refuse every request for ever)."""
+        return max(1.0, capacity * self.capacity), refill_per_s * self.refill, self.others.get(name, 0.0)
+
+
 class TokenBucket:
-    """A token bucket refilled continuously on the emulated clock."""
+    """A token bucket refilled continuously on the emulated clock; ``drain`` tokens per second
+    are taken by other callers while there are any."""
 
-    __slots__ = ("capacity", "rate", "tokens", "updated")
+    __slots__ = ("capacity", "drain", "rate", "tokens", "updated")
 
-    def __init__(self, capacity: float, rate_per_second: float, now: float) -> None:
+    def __init__(self, capacity: float, rate_per_second: float, now: float, drain: float = 0.0) -> None:
         self.capacity = capacity
         self.rate = rate_per_second
+        self.drain = drain
         self.tokens = capacity
         self.updated = now
 
     def level(self, now: float) -> float:
         """Tokens available at ``now`` (refills as a side effect)."""
         if now > self.updated:
-            self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+            gained = (now - self.updated) * (self.rate - self.drain)
+            self.tokens = max(min(self.tokens, 0.0), min(self.capacity, self.tokens + gained))
             self.updated = now
         return self.tokens
 
     def wait_for(self, now: float, cost: float = 1.0) -> float:
-        """Emulated seconds until ``cost`` tokens are available (0 if they are now)."""
+        """Emulated seconds until ``cost`` tokens are available (0 if they are now); a bucket the
+        others drain as fast as it refills is said to need a minute (Compute's window)."""
         missing = cost - self.level(now)
-        return 0.0 if missing <= 0 else missing / self.rate
+        if missing <= 0:
+            return 0.0
+        net = self.rate - self.drain
+        return missing / net if net > 0 else 60.0
 
     def take(self, cost: float = 1.0) -> None:
         self.tokens -= cost
@@ -145,23 +238,31 @@ def throttle_lower_bound(
     arm: str = "write",
     policy: str | None = None,
     resources: int | None = None,
+    limits: ThrottleLimits | None = None,
 ) -> float:
     """The least emulated seconds the throttling model allows for ``n_requests`` calls of
     one kind, starting from full buckets.
 
     ``arm`` is the ARM operation type (read/write/delete); ``policy`` the Compute policy;
     ``resources`` how many distinct resources the calls spread over evenly (each then has
-    its own per-resource bucket). The binding bucket decides."""
-    cap, rate = ARM_LIMITS[arm]
-    bound = lower_bound_seconds(n_requests, cap, rate)
+    its own per-resource bucket); ``limits`` the emulator's :class:`ThrottleLimits` (other
+    callers' take is subtracted from a bucket's refill). The binding bucket decides."""
+    limits = limits or ThrottleLimits()
+
+    def bound_of(name: str, n: int, capacity: float, refill: float) -> float:
+        cap, rate, drain = limits.bucket(name, capacity, refill)
+        return lower_bound_seconds(n, cap, rate - drain) if rate > drain else math.inf
+
+    bound = bound_of(f"arm/{arm}", n_requests, *ARM_LIMITS[arm])
     pol = COMPUTE_POLICIES.get(canonical_policy(policy) or "")
     if pol is not None:
-        bound = max(
-            bound, lower_bound_seconds(n_requests, pol.subscription_capacity, pol.subscription_refill / 60)
+        sub = bound_of(
+            f"compute/{pol.name}", n_requests, pol.subscription_capacity, pol.subscription_refill / 60
         )
+        bound = max(bound, sub)
         if resources and pol.resource_capacity is not None and pol.resource_refill is not None:
             per = math.ceil(n_requests / resources)
-            bound = max(bound, lower_bound_seconds(per, pol.resource_capacity, pol.resource_refill / 60))
+            bound = max(bound, bound_of("resource", per, pol.resource_capacity, pol.resource_refill / 60))
     return bound
 
 
@@ -191,11 +292,20 @@ class Decision:
 class ThrottleModel:
     """Buckets per subscription and resource, consulted once per request."""
 
-    def __init__(self, clock: Clock, *, enabled: bool = False, refusals_cost: bool = False) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        enabled: bool = False,
+        refusals_cost: bool = False,
+        limits: ThrottleLimits | None = None,
+    ) -> None:
         self.clock = clock
         self.enabled = enabled
         #: A refused (429) request spends its tokens as well (unknown in Azure; off by default).
         self.refusals_cost = refusals_cost
+        #: The limits enforced (Azure's published ones unless a test says otherwise).
+        self.limits = limits or ThrottleLimits()
         self._buckets: dict[tuple[str, ...], TokenBucket] = {}
 
     def reset(self) -> None:
@@ -205,7 +315,10 @@ class ThrottleModel:
     def _bucket(self, key: tuple[str, ...], capacity: float, rate: float, now: float) -> TokenBucket:
         b = self._buckets.get(key)
         if b is None:
-            b = self._buckets[key] = TokenBucket(capacity, rate, now)
+            kind = key[0]
+            name = f"arm/{key[2]}" if kind == "arm" else f"compute/{key[2]}" if kind == "compute" else kind
+            cap, refill, drain = self.limits.bucket(name, capacity, rate)
+            b = self._buckets[key] = TokenBucket(cap, refill, now, drain if self.enabled else 0.0)
         return b
 
     def check(
