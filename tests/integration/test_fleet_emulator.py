@@ -68,11 +68,11 @@ def face(request: pytest.FixtureRequest) -> str:
 async def test_a_resource_groups_sets_deallocate_together_with_fair_progress(
     emu: Any, world: dict[str, list[str]], face: str
 ) -> None:
-    done: list[str] = []
+    started: list[str] = []
 
     def on_event(event: flexvmss.ProgressEvent) -> None:
-        if event.kind == "done" and event.vm:
-            done.append(event.vm.split("/")[1])
+        if event.kind == "started" and event.vm:
+            started.append(event.vm.split("/")[1])
 
     f = FleetFace(emu, face, resource_group=RG)
     try:
@@ -87,10 +87,11 @@ async def test_a_resource_groups_sets_deallocate_together_with_fair_progress(
         assert sorted(result.sets[f"{RG}/{name}"].succeeded) == vms
     assert len(result.results) == sum(SIZES.values())
     assert set(power_states(emu).values()) == {"PowerState/deallocated"}
-    # every set makes progress from the start: the first third of the completions holds VMs of
-    # every set (set after set would hold only the first set's)
-    first = done[: len(done) // 3]
-    assert set(first) == set(SIZES), done
+    # every set makes progress from the start: the first third of the requests sent holds VMs
+    # of every set (set after set would hold only the first set's). Sends, not completions: when
+    # Azure finishes each VM, and when a list round sees it, is Azure's timing, not the fleet's
+    first = started[: len(started) // 3]
+    assert set(first) == set(SIZES), started
 
 
 async def test_a_tag_selects_the_sets_and_scheduled_actions_takes_one_request_per_set(
