@@ -46,6 +46,7 @@ from flexvmss._errors import AzureOperationError, DeadlineExceededError, FlexErr
 from flexvmss._fanout import _scheduled as sa
 from flexvmss._fanout._checkpoint import Checkpoint
 from flexvmss._fanout._result import BatchResult, Outcome, VmResult
+from flexvmss._fanout._stop import StopSwitch
 from flexvmss._pipeline import deadline_scope
 from flexvmss._progress import EventKind, ProgressEvent, RequestTally, current_tally
 from flexvmss._runtime import DEFAULT_RUNTIME, Runtime
@@ -97,7 +98,7 @@ class _Op:
     executing: bool = False
 
 
-class ScheduledBackend:
+class ScheduledBackend(StopSwitch):
     """Runs one action over many VMs through ScheduledActions (see the module docstring).
 
     ``options`` are the execution parameters (optimization preference, retry policy);
@@ -143,32 +144,6 @@ class ScheduledBackend:
         self._action = ""
 
     # ----------------------------------------------------------------- control
-    def cancel(self) -> None:
-        """Stop sending and cancel what Azure has not started; :meth:`run` returns soon after.
-        Callable from any thread."""
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is not loop:
-                loop.call_soon_threadsafe(self._cancel_in_loop)
-                return
-        self._cancel_in_loop()
-
-    def _cancel_in_loop(self) -> None:
-        self._stop_reason = self._stop_reason or "cancelled"
-        if self._stop is not None:
-            self._stop.set()
-
-    def _stopping(self) -> bool:
-        if self._stop_reason is None and self._deadline_at is not None and self._clock() >= self._deadline_at:
-            self._stop_reason = "deadline"
-            if self._stop is not None:
-                self._stop.set()
-        return self._stop_reason is not None
-
     async def _nap(self, seconds: float) -> None:
         """Sleep ``seconds``, never past the deadline, less when the batch stops meanwhile."""
         stop = self._stop

@@ -65,6 +65,7 @@ from flexvmss._fanout._expect import Expectation, as_expectation
 from flexvmss._fanout._observe import HubPolling, ObservationHub, PageBudgetLike
 from flexvmss._fanout._observer import ArmObserver, Observer
 from flexvmss._fanout._result import BatchResult, Outcome, VmResult, short_error
+from flexvmss._fanout._stop import StopSwitch
 from flexvmss._pipeline import NamedRetry, deadline_scope, retryable_lro, stop_when, time_left
 from flexvmss._progress import EventKind, ProgressEvent, RequestTally, current_tally, current_vm
 from flexvmss._runtime import DEFAULT_RUNTIME, ObserveMode, Runtime
@@ -125,7 +126,7 @@ class _EventStream:
             yield event
 
 
-class FanOut:
+class FanOut(StopSwitch):
     """Runs one operation over many VMs; see the module docstring.
 
     ``concurrency``: initial requests in flight at once (default 32: under ARM's write burst of
@@ -237,37 +238,8 @@ class FanOut:
         self._emit("throttled", vm, f"Azure throttled a {scope} request (429){wait}")
 
     # ----------------------------------------------------------------- control
-    def cancel(self) -> None:
-        """Stop issuing new work; :meth:`run` returns the partial result soon after.
-        Callable from any thread (a Ctrl-C handler on the main thread included)."""
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is not loop:
-                loop.call_soon_threadsafe(self._cancel_in_loop)
-                return
-        self._cancel_in_loop()
-
-    def _cancel_in_loop(self) -> None:
-        self._stop_reason = self._stop_reason or "cancelled"
-        if self._stop is not None:
-            self._stop.set()
-
-    def _stopping(self) -> bool:
-        """Whether the batch stops issuing: cancelled, or past its deadline (checked here, when
-        work asks, and by the observation hub's naps: no timer of its own, see
-        :mod:`flexvmss._pipeline._deadline`)."""
-        if self._stop_reason is None and self._deadline_at is not None and self._clock() >= self._deadline_at:
-            self._stop_reason = "deadline"
-            _LOGGER.warning(
-                "%s: deadline of %s s reached; no new work is issued", self._operation, self.deadline
-            )
-            if self._stop is not None:
-                self._stop.set()
-        return self._stop_reason is not None
+    def _on_deadline(self) -> None:
+        _LOGGER.warning("%s: deadline of %s s reached; no new work is issued", self._operation, self.deadline)
 
     def _elapsed(self) -> float:
         return self._clock() - self._started
