@@ -13,13 +13,9 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-
-from flexvmss._scaleset import _create, _teardown
-
-pytest.importorskip("flexvmss.emulator._emulator")
-
 from _flexlib import RG, TIME_SCALE, Face, Network, build_network, clients_for
 
+from flexvmss._scaleset import _create, _teardown
 from flexvmss.emulator import Emulator
 
 
@@ -76,5 +72,3 @@ async def make_set(emu: Emulator, face: str) -> AsyncIterator[Any]:
         else:
             await scale_set.close()
             await clients.close()
-
-
