@@ -174,7 +174,8 @@ class Emulator:
 
     ``realism`` is how far reads imitate Azure's eventual consistency: a level name (``"off"``,
     ``"azure"``) or :class:`~flexvmss.emulator.core.Realism` knobs; None takes the level named by
-    ``FLEXVMSS_EMULATOR_REALISM`` (default ``"off"``). ``throttle_refusals_cost`` makes a
+    ``FLEXVMSS_EMULATOR_REALISM`` (default ``"azure"``: eventually consistent, as Azure is;
+    ``realism="off"`` for exact, immediate reads). ``throttle_refusals_cost`` makes a
     throttled request spend its tokens as well (unknown for Azure: off by default).
     ``page_size`` is the items per list page (Azure's 50 by default).
 

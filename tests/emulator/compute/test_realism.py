@@ -48,11 +48,12 @@ def listed(h: TestClient) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- levels and knobs
 
 
-def test_off_is_the_default_and_the_env_names_the_level(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_azure_is_the_default_and_the_env_names_the_level(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(REALISM_ENV, raising=False)
+    assert Emulator().realism == REALISM_LEVELS["azure"] and REALISM_LEVELS["azure"].enabled
+    monkeypatch.setenv(REALISM_ENV, "off")
     assert Emulator().realism == OFF and not OFF.enabled
     monkeypatch.setenv(REALISM_ENV, "azure")
-    assert Emulator().realism == REALISM_LEVELS["azure"]
     assert Emulator(realism="off").realism == OFF  # an explicit level wins over the env
     custom = Realism(level="custom", visibility_lag=1.0)
     assert resolve_realism(custom) is custom and custom.enabled
