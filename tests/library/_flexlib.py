@@ -75,8 +75,12 @@ class Face:
 
 
 def clients_for(emu: Emulator, **settings: Any) -> Any:
-    """flexvmss's own client stack (throttle, retries, counting) pointed at the emulator."""
+    """flexvmss's own client stack (throttle, retries, counting) pointed at the emulator, told
+    the emulator's time scale (so the library's fixed waits and pacing run at its speed)."""
     from flexvmss._arm import ArmSettings, build_clients
+    from flexvmss._pipeline import ThrottleConfig
+
+    settings.setdefault("throttle", ThrottleConfig(time_scale=emu.time_scale))
 
     return build_clients(
         ArmSettings(

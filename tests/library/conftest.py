@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from _flexlib import RG, TIME_SCALE, Face, Network, build_network, clients_for
 
-from flexvmss._scaleset import _create, _teardown
 from flexvmss.emulator import Emulator
 
 
@@ -26,15 +25,13 @@ def emulator_server() -> Iterator[Emulator]:
 
 
 @pytest.fixture
-def emu(emulator_server: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+def emu(emulator_server: Emulator) -> Emulator:
     """The session emulator, clean: no state, no faults, throttling off. The facade's own
-    waits (NIC reservation retries, vanish polls) shrink to the emulator's time scale."""
+    waits (NIC reservation retries, vanish polls) run at the emulator's time scale through
+    the clients' ThrottleConfig (see clients_for), not by patching the library."""
     emulator_server.clear_faults()
     emulator_server.set_throttle("off")
     emulator_server.reset()
-    monkeypatch.setattr(_teardown, "NIC_RESERVATION_WAIT", 30.0 * TIME_SCALE)
-    monkeypatch.setattr(_teardown, "VANISH_POLL", 5.0 * TIME_SCALE)
-    monkeypatch.setattr(_create, "SETTLE_POLL", 5.0 * TIME_SCALE)
     return emulator_server
 
 

@@ -357,7 +357,7 @@ async def test_a_throttled_read_raises_instead_of_answering_empty(emu, network, 
     from flexvmss._pipeline import ThrottleConfig
 
     await make_set("web").create(profile_spec(network, capacity=2))
-    clients = clients_for(emu, throttle=ThrottleConfig(mode="fail_fast"))
+    clients = clients_for(emu, throttle=ThrottleConfig(mode="fail_fast", time_scale=emu.time_scale))
     emu.add_fault(FaultRule(kind="status", status=429, method="GET", path=r"/virtualMachines$"))
     try:
         async with flexvmss.aio.FlexScaleSet(emu.subscription_id, RG, "web", clients=clients) as ss:

@@ -257,6 +257,13 @@ class ScaleSetCore:
                 self._clients_loop.clear()
                 await clients.close()
 
+    async def _wait(self, seconds: float) -> None:
+        """Wait ``seconds`` of the service's time: Azure's fixed waits (a NIC's reservation, a
+        VM settling) scaled by the clients' ``ThrottleConfig.time_scale``, so a run against an
+        emulator whose clock runs faster waits as long as the emulated Azure would, without
+        tests patching the library's constants."""
+        await self._rt.sleep(seconds * self._arm().settings.throttle.time_scale)
+
     async def _call(self, operation: str, awaitable: Awaitable[T]) -> T:
         """Await one SDK call, turning every Azure error into a flexvmss one."""
         return await _clients.call(operation, awaitable)

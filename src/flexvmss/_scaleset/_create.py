@@ -155,7 +155,7 @@ async def _await_created(ss: ScaleSetCore, name: str, body: dict[str, Any]) -> d
         state = str((body.get("properties") or {}).get("provisioningState") or "")
         if state.lower() not in ("creating", "updating"):
             break
-        await ss._rt.sleep(SETTLE_POLL)
+        await ss._wait(SETTLE_POLL)
         item = await ss._call(
             operation, compute.virtual_machines.get(ss.resource_group, name, expand="instanceView")
         )

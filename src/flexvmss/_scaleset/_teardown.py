@@ -235,7 +235,7 @@ async def _wait_until_empty(ss: ScaleSetCore) -> None:
         remaining = await ss._read_vms()
         if not remaining:
             return
-        await ss._rt.sleep(VANISH_POLL)
+        await ss._wait(VANISH_POLL)
     raise ScaleSetNotEmptyError(
         f"delete scale set {ss.name}",
         code="VmsStillPresent",
@@ -399,7 +399,7 @@ async def _delete_retrying_reservation(
             if (exc.code or "").lower() not in _TRANSIENT_DELETE_CODES or last:
                 raise
             logger.info("flexvmss: %s: %s; retrying in %.0f s", operation, exc.code, NIC_RESERVATION_WAIT)
-            await ss._rt.sleep(NIC_RESERVATION_WAIT)
+            await ss._wait(NIC_RESERVATION_WAIT)
 
 
 async def _bounded(awaitables: Sequence[Awaitable[Any]], limit: int) -> None:
