@@ -403,13 +403,15 @@ class Emulator:
 
     def restore(self, snapshot_id: str) -> None:
         """Bring back a snapshot's state. Operations still pending end ``Canceled`` (they
-        belong to the state being replaced)."""
+        belong to the state being replaced); lists forget what they showed of it (realism)."""
         with self.store.lock:
             snap = self._snapshots.get(snapshot_id)
             if snap is None:
                 raise KeyError(f"no snapshot {snapshot_id!r}")
             self.store.restore(snap)
             self.lro.drop_pending()
+            if self.ctx.stale_lists is not None:
+                self.ctx.stale_lists.forget()
 
     def counters(self) -> dict[str, Any]:
         """Requests by op class and route, by status, throttled, faults injected by kind."""

@@ -113,6 +113,18 @@ def test_a_deleted_vm_may_linger_in_lists_for_the_window() -> None:
     assert listed(h) == []
 
 
+def test_a_restored_snapshot_is_listed_as_it_is_not_as_lists_showed_the_state_it_replaced() -> None:
+    h = with_vm(replace(OFF, level="custom", stale_list_probability=1.0, stale_list_window=15.0))
+    snapshot = h.emulator.snapshot()
+    assert listed(h) == [("vm1", "Succeeded")]
+    h.ok("DELETE", VM)
+    h.settle()
+    assert [name for name, _ in listed(h)] == ["vm1"]  # the list has seen the VM go (and lags)
+    h.emulator.restore(snapshot)
+    # before, the list took the restored VM for a change and hid it for the window
+    assert listed(h) == [("vm1", "Succeeded")]
+
+
 def test_stale_answers_are_seeded() -> None:
     knobs = replace(OFF, level="custom", stale_list_probability=0.5, stale_list_window=10.0)
 

@@ -131,9 +131,14 @@ class StaleLists:
         return self.realism.stale_list_probability > 0 and self.realism.stale_list_window > 0
 
     def reset(self) -> None:
-        self._seen = {}
+        self.forget()
         self.rng.seed(f"realism:{self._seed}")
         self.served_stale = 0
+
+    def forget(self) -> None:
+        """Forget what every list showed: the state they showed is gone (a restored snapshot
+        replaces it whole; no list may show a VM of the state before)."""
+        self._seen = {}
 
     def answer(self, key: Hashable, fresh: list[tuple[str, Any]]) -> list[Any]:
         """The items to show for one list read: ``fresh`` is ``(id, body)`` in order; an item
