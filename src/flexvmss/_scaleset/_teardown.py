@@ -64,6 +64,8 @@ async def delete(ss: ScaleSetCore, cascade: bool, *, force: bool) -> TeardownRes
     exists = await ss._get_raw() is not None
     vms = await ss._read_vms() if exists else []
     if vms and not cascade:
+        vms = await _still_there(ss, vms, enough=10)
+    if vms and not cascade:
         raise ScaleSetNotEmptyError(
             operation,
             code="ScaleSetNotEmpty",
@@ -104,6 +106,23 @@ async def delete(ss: ScaleSetCore, cascade: bool, *, force: bool) -> TeardownRes
         except NotFoundError:
             deleted_set = False
     return TeardownResult(vms=result, leftovers_deleted=tuple(leftovers), scale_set_deleted=deleted_set)
+
+
+async def _still_there(ss: ScaleSetCore, vms: list[VmInfo], *, enough: int) -> list[VmInfo]:
+    """The listed VMs whose own GET still finds them (up to ``enough`` of them): a VM list is
+    eventually consistent and may still show a VM just deleted (Resource Graph documents seconds
+    of staleness; inferred for the Compute list too, which the emulator's realism imitates), so
+    a refusal rests on reads that cannot be stale."""
+    found: list[VmInfo] = []
+    for vm in vms:
+        try:
+            await ss._read_vm(vm.name)
+        except NotFoundError:
+            continue
+        found.append(vm)
+        if len(found) >= enough:
+            break
+    return found
 
 
 async def _delete_names(
