@@ -16,6 +16,7 @@ LOCATION = "eastus"
 
 @pytest.fixture(scope="module")
 def emu() -> Iterator[Any]:
+    # realism off: these tests read the emulator's own state step by step (test_realism.py tests the lag)
     with emulator.Emulator(time_scale=0.001, seed=1, realism="off") as e:
         yield e
 
