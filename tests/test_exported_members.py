@@ -55,6 +55,15 @@ EXPECTED = {
     "VmInfo",
     "VmResult",
     "VmSpec",
+    "AuditResult",
+    "Leftover",
+    "ResiliencySpec",
+    "SpotRestoreSpec",
+    "SpotReplacement",
+    "SpotStatus",
+    "ZonePlacementSpec",
+    "PlacementReport",
+    "ScaleResult",
     "rules_table",
 }
 

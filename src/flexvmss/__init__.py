@@ -18,7 +18,13 @@ _EXPORTS: dict[str, str] = {
     "FlexScaleSet": "._sync_face",
     "Interrupted": "._sync",
     "ReentrantCallError": "._sync",
+    "AuditResult": "._scaleset",
+    "Leftover": "._scaleset",
+    "PlacementReport": "._scaleset",
+    "ScaleResult": "._scaleset",
     "ScaleSetInfo": "._scaleset",
+    "SpotReplacement": "._scaleset",
+    "SpotStatus": "._scaleset",
     "TeardownResult": "._scaleset",
     "VmInfo": "._scaleset",
     # specs
@@ -29,11 +35,14 @@ _EXPORTS: dict[str, str] = {
     "NetworkSpec": "._specs",
     "OsDiskSpec": "._specs",
     "PriorityMixSpec": "._specs",
+    "ResiliencySpec": "._specs",
     "ScaleSetSpec": "._specs",
     "Secret": "._specs",
     "SkuProfileSpec": "._specs",
+    "SpotRestoreSpec": "._specs",
     "SpotSpec": "._specs",
     "VmSpec": "._specs",
+    "ZonePlacementSpec": "._specs",
     # rules and the SKU catalog
     "Finding": "._rules",
     "rules_table": "._rules",
@@ -105,7 +114,13 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
     )
     from flexvmss._runtime import Runtime as Runtime
     from flexvmss._scaleset import (
+        AuditResult as AuditResult,
+        Leftover as Leftover,
+        PlacementReport as PlacementReport,
+        ScaleResult as ScaleResult,
         ScaleSetInfo as ScaleSetInfo,
+        SpotReplacement as SpotReplacement,
+        SpotStatus as SpotStatus,
         TeardownResult as TeardownResult,
         VmInfo as VmInfo,
     )
@@ -121,11 +136,14 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         NetworkSpec as NetworkSpec,
         OsDiskSpec as OsDiskSpec,
         PriorityMixSpec as PriorityMixSpec,
+        ResiliencySpec as ResiliencySpec,
         ScaleSetSpec as ScaleSetSpec,
         Secret as Secret,
         SkuProfileSpec as SkuProfileSpec,
+        SpotRestoreSpec as SpotRestoreSpec,
         SpotSpec as SpotSpec,
         VmSpec as VmSpec,
+        ZonePlacementSpec as ZonePlacementSpec,
     )
     from flexvmss._sync import (
         Interrupted as Interrupted,

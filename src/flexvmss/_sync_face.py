@@ -19,14 +19,19 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing import Any
 
     from flexvmss import (
+        AuditResult,
         BatchResult,
         Cloud,
         Finding,
+        PlacementReport,
         ProgressEvent,
         Runtime,
+        ScaleResult,
         ScaleSetInfo,
         ScaleSetSpec,
         SkuCache,
+        SpotReplacement,
+        SpotStatus,
         TeardownResult,
         ThrottleConfig,
         VmInfo,
@@ -231,6 +236,21 @@ class FlexScaleSet:
         it never overwrites blindly.
         """
         return run_sync(self._core.scale_to, capacity)
+
+    def scale(self, capacity: int) -> ScaleResult:
+        """:meth:`scale_to`, and a report of what Azure did: where the VMs are against the
+        capacity asked (:class:`~flexvmss.PlacementReport`: asked 100, placed 80, per zone,
+        and each VM that failed to provision with Azure's code, e.g. a partial allocation under
+        automatic zone placement), the VMs added and removed, and the VMs that resilient VM
+        create replaced under a new name (seen in a list made once Azure accepted the change,
+        gone when it was done). Costs three VM lists beyond :meth:`scale_to`."""
+        return run_sync(self._core.scale, capacity)
+
+    def placement(self) -> PlacementReport:
+        """Where the set's VMs are against its capacity: placed per zone, failed to provision
+        (with Azure's code), still in progress. One GET and one VM list with the instance
+        view."""
+        return run_sync(self._core.placement)
 
     def start(
         self,
@@ -492,6 +512,60 @@ class FlexScaleSet:
         resources referenced by the set's VMs (or tagged for it) are ever deleted.
         """
         return run_sync(self._core.delete, cascade, force=force)
+
+    def audit(self, *, mark: bool = False) -> AuditResult:
+        """Find the disks, NICs and public IPs that VMs of the set left behind when someone
+        deleted them (Azure's autoscale, a Spot eviction with Delete, resilient delete, zone
+        rebalancing, a user), and the detached NICs that hold the set's subnets. Sends reads
+        only (three resource-group lists, one GET of the set, one list of the group's sets),
+        unless ``mark``.
+
+        A resource counts as the set's only when nothing references it any more (no
+        ``managedBy``, no ``virtualMachine``) and it is proven the set's: it carries
+        :data:`~flexvmss.SET_TAG` with the set's value, or is named as Azure names what the
+        set's profile makes (see :class:`~flexvmss.Leftover`). A detached NIC on the set's
+        subnets that is not proven is a *suspect*: reported, never swept.
+
+        ``mark=True`` first tags, for the set, what each live VM would leave behind (its
+        disks, NICs and public IPs whose deleteOption is not Delete), so that whoever deletes
+        those VMs later, a later audit proves their leftovers by tag. Works on a set already
+        deleted too (its tagged leftovers are still found).
+        """
+        return run_sync(self._core.audit, mark=mark)
+
+    def sweep(self, confirmed: AuditResult | None = None) -> AuditResult:
+        """Delete what :meth:`audit` proved the set's: audits again first and deletes only
+        leftovers proven in that fresh audit *and* in ``confirmed`` (the audit you showed and
+        confirmed; None: whatever the fresh audit proves). NICs first, waiting out Azure's
+        NIC reservation after a VM deletion, then public IPs, then disks. Suspects are never
+        deleted. The result's ``deleted`` and ``failed`` say what happened to each."""
+        return run_sync(self._core.sweep, confirmed)
+
+    def spot_status(self) -> SpotStatus:
+        """The set's VMs by priority (Regular, Spot running, Spot evicted) against its Spot
+        priority mix, and the capacity that serves (:class:`~flexvmss.SpotStatus`). One GET of
+        the set and one VM list with the instance view."""
+        return run_sync(self._core.spot_status)
+
+    def replace_evicted(
+        self,
+        *,
+        recreate: bool = True,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> SpotReplacement:
+        """Delete the set's evicted Spot VMs (stopped and deallocated; what they leave behind
+        is tagged for the set first, see :meth:`audit`) and, with ``recreate`` (the default,
+        only for a set with a VM profile), scale the set back to its capacity so Azure makes
+        new VMs to the priority mix. ``recreate=False`` only cleans them up."""
+        return run_sync(
+            self._core.replace_evicted,
+            recreate=recreate,
+            concurrency=concurrency,
+            deadline=deadline,
+            on_event=on_event,
+        )
 
     @property
     def id(self) -> str:

@@ -15,16 +15,20 @@ from flexvmss._scaleset import ScaleSetInfo
 from flexvmss._skus import SkuCatalog
 from flexvmss._specs import (
     DataDiskSpec,
+    HealthSpec,
     IdentitySpec,
     ImageSpec,
     NetworkSpec,
     OsDiskSpec,
     PriorityMixSpec,
+    ResiliencySpec,
     ScaleSetSpec,
     Secret,
     SkuProfileSpec,
+    SpotRestoreSpec,
     SpotSpec,
     VmSpec,
+    ZonePlacementSpec,
     render_scale_set_body,
 )
 
@@ -899,6 +903,179 @@ CASES = [
         "writes the 'flexvmss-set' tag itself",
         scale_set=VM_SET,
     ),
+    # FLEX042 resources kept on delete without a reason
+    Case(
+        "nic-detach-without-reason",
+        replace(GOOD, network=replace(NET, delete_option="Detach", public_ip_per_vm=True)),
+        "FLEX042",
+        "warning",
+        "network.delete_option",
+        "Detach",
+        "InUseSubnetCannotBeDeleted",
+    ),
+    Case(
+        "os-disk-detach-without-reason",
+        replace(GOOD, os_disk=OsDiskSpec(delete_option="Detach")),
+        "FLEX042",
+        "warning",
+        "os_disk.delete_option",
+        "Detach",
+        "whoever deletes it",
+    ),
+    Case(
+        "vm-data-disk-detach-without-reason",
+        replace(GOOD_VM, data_disks=(DataDiskSpec(lun=0, size_gb=8, delete_option="Detach"),)),
+        "FLEX042",
+        "warning",
+        "data_disks[0].delete_option",
+        "Detach",
+        "data disk at LUN 0",
+        scale_set=VM_SET,
+    ),
+    # FLEX043 Spot Try & Restore
+    Case(
+        "spot-restore-on-a-regular-set",
+        replace(GOOD, spot_restore=SpotRestoreSpec()),
+        "FLEX043",
+        "error",
+        "spot_restore",
+        "Regular",
+        "supported only for Azure Spot",
+    ),
+    Case(
+        "spot-restore-unverified-on-flex",
+        replace(GOOD, priority="Spot", spot=SpotSpec(), spot_restore=SpotRestoreSpec()),
+        "FLEX043",
+        "warning",
+        "spot_restore",
+        "enabled",
+        "unverified on Flex",
+    ),
+    Case(
+        "spot-restore-zero-timeout",
+        replace(GOOD, priority="Spot", spot=SpotSpec(), spot_restore=SpotRestoreSpec(timeout_minutes=0)),
+        "FLEX043",
+        "error",
+        "spot_restore.timeout_minutes",
+        0,
+        "positive duration",
+    ),
+    # FLEX044 resilient create and delete
+    Case(
+        "resilient-create-without-a-profile",
+        ScaleSetSpec(location="eastus", resiliency=ResiliencySpec(resilient_create=True)),
+        "FLEX044",
+        "warning",
+        "resiliency.resilient_create",
+        True,
+        "not covered",
+    ),
+    # FLEX045 automatic zone rebalancing
+    Case(
+        "zone-rebalancing-in-one-zone",
+        replace(GOOD, zones=("1",), health=HealthSpec(), resiliency=ResiliencySpec(zone_rebalancing=True)),
+        "FLEX045",
+        "error",
+        "resiliency.zone_rebalancing",
+        True,
+        "two or more zones",
+    ),
+    Case(
+        "zone-rebalancing-without-a-health-signal",
+        replace(GOOD, zones=("1", "2"), resiliency=ResiliencySpec(zone_rebalancing=True)),
+        "FLEX045",
+        "error",
+        "resiliency.zone_rebalancing",
+        True,
+        "health signal",
+    ),
+    Case(
+        "zone-rebalancing-with-strict-balance",
+        replace(
+            GOOD,
+            zones=("1", "2"),
+            zone_balance=True,
+            health=HealthSpec(),
+            resiliency=ResiliencySpec(zone_rebalancing=True),
+        ),
+        "FLEX045",
+        "warning",
+        "zone_balance",
+        True,
+        "best-effort",
+    ),
+    # FLEX046 automatic zone placement and zone allocation
+    Case(
+        "zone-placement-with-a-zones-list",
+        replace(GOOD, zones=("1", "2"), zone_placement=ZonePlacementSpec()),
+        "FLEX046",
+        "error",
+        "zones",
+        ["1", "2"],
+        "not both",
+    ),
+    Case(
+        "zone-placement-include-and-exclude",
+        replace(GOOD, zone_placement=ZonePlacementSpec(include_zones=("1", "2"), exclude_zones=("3",))),
+        "FLEX046",
+        "error",
+        "zone_placement.exclude_zones",
+        ["3"],
+        "exclude each other",
+    ),
+    Case(
+        "zone-placement-with-a-ppg",
+        replace(GOOD, zone_placement=ZonePlacementSpec(), proximity_placement_group_id=PPG),
+        "FLEX046",
+        "error",
+        "proximity_placement_group_id",
+        PPG,
+        "does not support it",
+    ),
+    Case(
+        "zone-placement-strict-balance-without-max-zones",
+        replace(GOOD, zone_placement=ZonePlacementSpec(), zone_balance=True),
+        "FLEX046",
+        "error",
+        "zone_balance",
+        True,
+        "needs a maximum zone count",
+    ),
+    Case(
+        "zone-placement-share-below-the-minimum",
+        replace(
+            GOOD, zone_placement=ZonePlacementSpec(include_zones=("1", "2"), max_instance_percent_per_zone=40)
+        ),
+        "FLEX046",
+        "error",
+        "zone_placement.max_instance_percent_per_zone",
+        40,
+        "ceil(100 / 2) = 50",
+    ),
+    Case(
+        "zone-allocation-without-auto-placement",
+        replace(
+            GOOD,
+            extra_properties={
+                "properties": {"resiliencyPolicy": {"zoneAllocationPolicy": {"maxZoneCount": 2}}}
+            },
+        ),
+        "FLEX046",
+        "error",
+        "zone_placement",
+        None,
+        "only with automatic zone placement",
+    ),
+    Case(
+        "vm-into-a-set-with-auto-placement",
+        GOOD_VM,
+        "FLEX046",
+        "error",
+        "scale_set.placement",
+        "Auto",
+        "does not create and attach a new VM",
+        scale_set=set_info(raw={"placement": {"zonePlacementPolicy": "Auto"}}),
+    ),
 ]
 
 
@@ -960,6 +1137,29 @@ def test_zone_balance_false_with_one_zone_is_not_refused() -> None:
     # nothing is sent for it (see test_specs), so there is nothing to refuse
     findings = evaluate(replace(GOOD, zones=("1",), zone_balance=False), catalog=EAST, name="web")
     assert "FLEX030" not in {f.rule_id for f in findings}
+
+
+def test_resources_kept_on_delete_with_a_reason_pass() -> None:
+    kept = replace(GOOD, os_disk=OsDiskSpec(delete_option="Detach"), detach_reason="forensics after eviction")
+    assert evaluate(kept, catalog=EAST, name="web") == []
+
+
+def test_resilience_specs_that_follow_the_docs_pass() -> None:
+    resilient = replace(
+        GOOD,
+        zones=("1", "2", "3"),
+        health=HealthSpec(),
+        resiliency=ResiliencySpec(resilient_create=True, resilient_delete=True, zone_rebalancing=True),
+    )
+    assert evaluate(resilient, catalog=EAST, name="web") == []
+    placed = replace(
+        GOOD,
+        zone_balance=True,
+        zone_placement=ZonePlacementSpec(exclude_zones=("3",), max_zone_count=2),
+    )
+    assert evaluate(placed, catalog=EAST, name="web") == []
+    shared = replace(GOOD, zone_placement=ZonePlacementSpec(max_instance_percent_per_zone=85))
+    assert evaluate(shared, catalog=EAST, name="web") == []
 
 
 def test_quota_id_restriction_does_not_block_a_size() -> None:

@@ -13,6 +13,9 @@ decorator, in the module of its topic:
 * :mod:`~flexvmss._rules.network`: NAT pools, load balancers, probes, outbound access;
 * :mod:`~flexvmss._rules.names`: resource and computer names, tags;
 * :mod:`~flexvmss._rules.limits`: the sizes of custom data and user data;
+* :mod:`~flexvmss._rules.lifecycle`: what outlives a VM (``deleteOption: Detach``), Spot restore;
+* :mod:`~flexvmss._rules.resilience`: resilient create and delete, zone rebalancing, automatic
+  zone placement and zone allocation;
 * :mod:`~flexvmss._rules.lifted`: restrictions of 2021 that Azure has lifted since.
 
 :func:`evaluate` runs every rule and returns all findings (not only the first). The default
@@ -25,7 +28,18 @@ set, a subnet, a load balancer) is read beforehand and handed in as :class:`Fact
 from __future__ import annotations
 
 # each topic module registers its rules on import
-from flexvmss._rules import lifted, limits, members, names, network, placement, scale_set, sizes  # noqa: F401
+from flexvmss._rules import (  # noqa: F401
+    lifecycle,
+    lifted,
+    limits,
+    members,
+    names,
+    network,
+    placement,
+    resilience,
+    scale_set,
+    sizes,
+)
 from flexvmss._rules._engine import (
     Facts,
     Finding,

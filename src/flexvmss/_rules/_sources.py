@@ -64,6 +64,19 @@ SOURCES: dict[str, str] = {
     "property should not be set'; Azure/azure-rest-api-specs#11805 (InvalidParameter)",
     "TAGS": "Microsoft Learn azure-resource-manager/management/tag-resources (Limitations); "
     "InvalidTagValueLength in Azure-Samples/azure-search-openai-demo#1997",
+    "DETACH": "REST spec VirtualMachineScaleSetNetworkConfiguration/OSDisk/DataDisk deleteOption; "
+    "InUseSubnetCannotBeDeleted from NICs left behind (hashicorp/terraform-provider-azurerm "
+    "PR #28549 CI log; gardener/machine-controller-manager#544)",
+    "SPOT-USE": "[SPOT] azure-compute-docs use-spot.md (04/01/2025: Try & restore shown with "
+    "--orchestration-mode Flexible; disabled with autoscale)",
+    "SPOT-RESTORE": "Azure/azure-cli#29461 (open: spot restore 'does not work for flexible "
+    "orchestration'); MicrosoftDocs/azure-docs-cli#4474 (InvalidParameter 'The value of parameter "
+    "spotRestorePolicy is invalid.'); Azure/azure-cli#20576 ('Spot restoration feature is supported only "
+    "for Azure Spot Virtual Machine Scale Sets'); hashicorp/terraform-provider-azurerm#28816",
+    "RCD": "[RCD] azure-compute-docs resilient-vm-create-delete.md (01/06/2026)",
+    "AZB": "[AZB] azure-compute-docs auto-zone-balance-overview.md (04/18/2025), "
+    "auto-zone-balance-enable.md (12/10/2025)",
+    "AZP": "[AZP] azure-compute-docs virtual-machine-scale-sets-automatic-zone-placement.md (08/11/2026)",
 }
 
 

@@ -113,7 +113,7 @@ def zones(ctx: RuleContext) -> Iterator[Issue]:
                 )
         if len(set(zones)) != len(zones):
             yield Issue("zones", zones, "zones repeat.", "list each zone once")
-        if spec.zone_balance and len(set(zones)) < 2:
+        if spec.zone_balance and len(set(zones)) < 2 and spec.zone_placement is None:
             yield Issue(
                 "zone_balance",
                 True,

@@ -8,6 +8,9 @@
 * :mod:`._create`: the set, VMs into it, its capacity;
 * :mod:`._per_vm`: per-VM operations from the one table, :data:`flexvmss._actions.PER_VM_ACTIONS`;
 * :mod:`._teardown`: deleting VMs and the ordered teardown;
+* :mod:`._audit`: leftovers of deleted VMs, found and swept;
+* :mod:`._spot`: Spot VMs against the priority mix;
+* :mod:`._placement`: where VMs landed against the capacity asked;
 * :mod:`._facade`: :class:`FlexScaleSet`, one typed, documented method per operation.
 
 Data flows one way: the facade calls the rooms, the rooms call the layers below
@@ -17,9 +20,25 @@ Data flows one way: the facade calls the rooms, the rooms call the layers below
 
 from __future__ import annotations
 
+from flexvmss._scaleset._audit import AuditResult, Leftover
 from flexvmss._scaleset._clients import sku_catalog
 from flexvmss._scaleset._core import SET_TAG
 from flexvmss._scaleset._facade import FlexScaleSet
+from flexvmss._scaleset._placement import PlacementReport, ScaleResult
+from flexvmss._scaleset._spot import SpotReplacement, SpotStatus
 from flexvmss._scaleset._values import ScaleSetInfo, TeardownResult, VmInfo
 
-__all__ = ["SET_TAG", "FlexScaleSet", "ScaleSetInfo", "TeardownResult", "VmInfo", "sku_catalog"]
+__all__ = [
+    "SET_TAG",
+    "AuditResult",
+    "FlexScaleSet",
+    "Leftover",
+    "PlacementReport",
+    "ScaleResult",
+    "ScaleSetInfo",
+    "SpotReplacement",
+    "SpotStatus",
+    "TeardownResult",
+    "VmInfo",
+    "sku_catalog",
+]

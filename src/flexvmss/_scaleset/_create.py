@@ -8,7 +8,7 @@ someone else's), a capacity change carries the set's ETag (never over someone el
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from azure.core import MatchConditions
@@ -174,8 +174,11 @@ async def _await_created(ss: ScaleSetCore, name: str, body: dict[str, Any]) -> d
     return body
 
 
-async def scale_to(ss: ScaleSetCore, capacity: int) -> ScaleSetInfo:
-    """The capacity PATCH, checked against FLEX014 first and conditional on the set's ETag."""
+async def scale_to(
+    ss: ScaleSetCore, capacity: int, on_accepted: Callable[[], Awaitable[None]] | None = None
+) -> ScaleSetInfo:
+    """The capacity PATCH, checked against FLEX014 first and conditional on the set's ETag.
+    ``on_accepted`` runs once Azure has accepted the PATCH, before waiting for it to finish."""
     from azure.mgmt.compute.models import Sku, VirtualMachineScaleSetUpdate
 
     if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 0:
@@ -204,7 +207,12 @@ async def scale_to(ss: ScaleSetCore, capacity: int) -> ScaleSetInfo:
             match_condition=MatchConditions.IfNotModified if info.etag else None,
         )
         try:
-            result = await ss._lro(operation, begin)
+            if on_accepted is None:
+                result = await ss._lro(operation, begin)
+            else:
+                poller = await ss._call(operation, begin)
+                await on_accepted()
+                result = await ss._call(operation, poller.result())
         except PreconditionFailedError:
             logger.info("flexvmss: %s changed while scaling (412); re-reading (%d)", ss.name, attempt)
             continue

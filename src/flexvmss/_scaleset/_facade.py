@@ -11,7 +11,9 @@ one room of this package:
 * :mod:`~flexvmss._scaleset._create`: the set, VMs into it, its capacity;
 * :mod:`~flexvmss._scaleset._per_vm`: per-VM operations on many VMs, from the table
   :data:`flexvmss._actions.PER_VM_ACTIONS`, through the fan-out engine (:mod:`flexvmss._fanout`);
-* :mod:`~flexvmss._scaleset._teardown`: VM deletion and the ordered teardown.
+* :mod:`~flexvmss._scaleset._teardown`: VM deletion and the ordered teardown;
+* :mod:`~flexvmss._scaleset._audit`: what deleted VMs left behind, and its sweep;
+* :mod:`~flexvmss._scaleset._spot`: Spot VMs against the priority mix, evicted ones replaced.
 
 Reads never pretend: a throttled or failed list raises, it never comes back empty. Teardown
 is ordered (VMs, then what they left behind, then the set) and converges when re-run after an
@@ -27,8 +29,11 @@ from flexvmss._errors import NotFoundError
 from flexvmss._fanout import BatchResult
 from flexvmss._progress import ProgressEvent
 from flexvmss._rules import Finding
-from flexvmss._scaleset import _create, _per_vm, _preflight, _teardown
+from flexvmss._scaleset import _audit, _create, _per_vm, _placement, _preflight, _spot, _teardown
+from flexvmss._scaleset._audit import AuditResult
 from flexvmss._scaleset._core import Batch, ScaleSetCore
+from flexvmss._scaleset._placement import PlacementReport, ScaleResult
+from flexvmss._scaleset._spot import SpotReplacement, SpotStatus
 from flexvmss._scaleset._values import ScaleSetInfo, TeardownResult, VmInfo
 from flexvmss._specs import ScaleSetSpec, VmSpec
 
@@ -197,6 +202,21 @@ class FlexScaleSet(ScaleSetCore):
         """
         return await _create.scale_to(self, capacity)
 
+    async def scale(self, capacity: int) -> ScaleResult:
+        """:meth:`scale_to`, and a report of what Azure did: where the VMs are against the
+        capacity asked (:class:`~flexvmss.PlacementReport`: asked 100, placed 80, per zone,
+        and each VM that failed to provision with Azure's code, e.g. a partial allocation under
+        automatic zone placement), the VMs added and removed, and the VMs that resilient VM
+        create replaced under a new name (seen in a list made once Azure accepted the change,
+        gone when it was done). Costs three VM lists beyond :meth:`scale_to`."""
+        return await _placement.scale(self, capacity)
+
+    async def placement(self) -> PlacementReport:
+        """Where the set's VMs are against its capacity: placed per zone, failed to provision
+        (with Azure's code), still in progress. One GET and one VM list with the instance
+        view."""
+        return await _placement.placement(self)
+
     # -- per-VM actions (flexvmss._actions.PER_VM_ACTIONS) ----------------------------------
 
     async def start(
@@ -350,3 +370,54 @@ class FlexScaleSet(ScaleSetCore):
         resources referenced by the set's VMs (or tagged for it) are ever deleted.
         """
         return await _teardown.delete(self, cascade, force=force)
+
+    # -- leftovers and Spot ----------------------------------------------------------------
+
+    async def audit(self, *, mark: bool = False) -> AuditResult:
+        """Find the disks, NICs and public IPs that VMs of the set left behind when someone
+        deleted them (Azure's autoscale, a Spot eviction with Delete, resilient delete, zone
+        rebalancing, a user), and the detached NICs that hold the set's subnets. Sends reads
+        only (three resource-group lists, one GET of the set, one list of the group's sets),
+        unless ``mark``.
+
+        A resource counts as the set's only when nothing references it any more (no
+        ``managedBy``, no ``virtualMachine``) and it is proven the set's: it carries
+        :data:`~flexvmss.SET_TAG` with the set's value, or is named as Azure names what the
+        set's profile makes (see :class:`~flexvmss.Leftover`). A detached NIC on the set's
+        subnets that is not proven is a *suspect*: reported, never swept.
+
+        ``mark=True`` first tags, for the set, what each live VM would leave behind (its
+        disks, NICs and public IPs whose deleteOption is not Delete), so that whoever deletes
+        those VMs later, a later audit proves their leftovers by tag. Works on a set already
+        deleted too (its tagged leftovers are still found).
+        """
+        return await _audit.audit(self, mark=mark)
+
+    async def sweep(self, confirmed: AuditResult | None = None) -> AuditResult:
+        """Delete what :meth:`audit` proved the set's: audits again first and deletes only
+        leftovers proven in that fresh audit *and* in ``confirmed`` (the audit you showed and
+        confirmed; None: whatever the fresh audit proves). NICs first, waiting out Azure's
+        NIC reservation after a VM deletion, then public IPs, then disks. Suspects are never
+        deleted. The result's ``deleted`` and ``failed`` say what happened to each."""
+        return await _audit.sweep(self, confirmed)
+
+    async def spot_status(self) -> SpotStatus:
+        """The set's VMs by priority (Regular, Spot running, Spot evicted) against its Spot
+        priority mix, and the capacity that serves (:class:`~flexvmss.SpotStatus`). One GET of
+        the set and one VM list with the instance view."""
+        return await _spot.spot_status(self)
+
+    async def replace_evicted(
+        self,
+        *,
+        recreate: bool = True,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> SpotReplacement:
+        """Delete the set's evicted Spot VMs (stopped and deallocated; what they leave behind
+        is tagged for the set first, see :meth:`audit`) and, with ``recreate`` (the default,
+        only for a set with a VM profile), scale the set back to its capacity so Azure makes
+        new VMs to the priority mix. ``recreate=False`` only cleans them up."""
+        batch = Batch(concurrency, deadline, on_event)
+        return await _spot.replace_evicted(self, recreate=recreate, batch=batch)

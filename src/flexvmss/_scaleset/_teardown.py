@@ -280,11 +280,11 @@ def _tagged_for(ss: ScaleSetCore, resource: Mapping[str, Any]) -> bool:
     return ss._tagged_for_me(resource.get("tags"))
 
 
-async def _mark_leftovers(ss: ScaleSetCore, vms: Sequence[VmInfo]) -> None:
+async def _mark_leftovers(ss: ScaleSetCore, vms: Sequence[VmInfo]) -> list[str]:
     """Tag, with the set's id, what each VM would leave behind when deleted: its disks and
     NICs whose deleteOption is not Delete, and the public IPs of its NICs unless the VM
     itself created them with deleteOption Delete. Already-tagged resources are skipped, so
-    a re-run costs three lists and no writes."""
+    a re-run costs three lists and no writes. Returns the ids it tagged."""
     disks, nics, pips = await _rg_resources(ss)
     tagged = {str(r["id"]).lower() for r in (*disks, *nics, *pips) if _tagged_for(ss, r)}
     nic_by_id = {str(n["id"]).lower(): n for n in nics}
@@ -328,14 +328,11 @@ async def _mark_leftovers(ss: ScaleSetCore, vms: Sequence[VmInfo]) -> None:
                 if delete_option != "Delete" or not pip_deleted_by_vm:
                     wanted[str(pip_id).lower()] = "pip"
     originals = {str(r["id"]).lower(): r for r in (*disks, *nics, *pips)}
-    await _bounded(
-        [
-            _tag(ss, originals[resource_id], kind)
-            for resource_id, kind in wanted.items()
-            if resource_id not in tagged and resource_id in originals
-        ],
-        CLEANUP_CONCURRENCY,
-    )
+    to_tag = [
+        (originals[rid], kind) for rid, kind in wanted.items() if rid not in tagged and rid in originals
+    ]
+    await _bounded([_tag(ss, resource, kind) for resource, kind in to_tag], CLEANUP_CONCURRENCY)
+    return [str(resource["id"]) for resource, _ in to_tag]
 
 
 async def _tag(ss: ScaleSetCore, resource: Mapping[str, Any], kind: str) -> None:

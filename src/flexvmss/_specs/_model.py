@@ -30,11 +30,14 @@ __all__ = [
     "NetworkSpec",
     "OsDiskSpec",
     "PriorityMixSpec",
+    "ResiliencySpec",
     "ScaleSetSpec",
     "Secret",
     "SkuProfileSpec",
+    "SpotRestoreSpec",
     "SpotSpec",
     "VmSpec",
+    "ZonePlacementSpec",
 ]
 
 DEFAULT_NETWORK_API_VERSION = "2020-11-01"
@@ -274,6 +277,11 @@ class NetworkSpec:
     Flex VMs have no default outbound access: declare one of ``outbound="nat_gateway"`` (the
     subnet has a NAT gateway), ``load_balancer_backend_pool_ids`` (a Standard load balancer with
     an outbound rule) or ``public_ip_per_vm=True``.
+
+    ``delete_option`` says what happens to the NIC (and its public IP) when its VM is deleted:
+    ``Delete`` (the default) removes them with the VM; ``Detach`` keeps them, whoever deletes
+    the VM, so they outlive it in the subnet (rule FLEX042 asks for a ``detach_reason``;
+    :meth:`flexvmss.FlexScaleSet.audit` finds them afterwards).
     """
 
     subnet_id: str
@@ -285,6 +293,7 @@ class NetworkSpec:
     nic_name: str | None = None
     load_balancer_sku: Literal["Basic", "Standard", "Gateway"] | None = None
     network_api_version: str = DEFAULT_NETWORK_API_VERSION
+    delete_option: Literal["Delete", "Detach"] = "Delete"
 
     def __post_init__(self) -> None:
         _check_fields(self)
@@ -390,6 +399,113 @@ class PriorityMixSpec:
 
 
 @dataclass(frozen=True)
+class SpotRestoreSpec:
+    """Spot Try & Restore (``spotRestorePolicy``): Azure tries to restore evicted Spot VMs of the
+    set for ``timeout_minutes`` (sent as an ISO 8601 duration, ``PT60M``).
+
+    Unverified on Flex (rule FLEX043): the scale set Spot page shows it with
+    ``--orchestration-mode Flexible`` while users report Azure refusing it on Flex
+    (Azure/azure-cli#29461, ``InvalidParameter`` "The value of parameter spotRestorePolicy is
+    invalid."). Needs ``priority="Spot"``."""
+
+    enabled: bool = True
+    timeout_minutes: int = 60
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"enabled": self.enabled, "restoreTimeout": f"PT{self.timeout_minutes}M"}
+
+
+@dataclass(frozen=True)
+class ResiliencySpec:
+    """The set's ``resiliencyPolicy``: what Azure retries or repairs on its own.
+
+    * ``resilient_create``: Azure retries a profile VM whose creation timed out
+      (``OSProvisioningTimedOut``, ``VMStartTimedOut``) for up to 30 minutes by deleting it and
+      creating a new one, **under a new name and id**; it covers scale-out and set creation, not
+      VMs created one by one (``add_vm``).
+    * ``resilient_delete``: Azure retries a VM deletion that failed with a transient error, up to
+      five times (the VM flips between Deleting and Failed meanwhile).
+    * ``zone_rebalancing``: automatic zone balance (preview): Azure moves VMs from the most to the
+      least populated zone, one VM at most every 12 hours, creating the new VM before deleting
+      the old one (the new one has a new name, NIC and disks). Needs two or more zones and a
+      health signal (rule FLEX045).
+
+    Sources: MicrosoftDocs/azure-compute-docs ``resilient-vm-create-delete.md`` (01/06/2026),
+    ``auto-zone-balance-overview.md`` (04/18/2025) and ``auto-zone-balance-enable.md``.
+    """
+
+    resilient_create: bool = False
+    resilient_delete: bool = False
+    zone_rebalancing: bool = False
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
+
+    def to_wire(self) -> dict[str, Any]:
+        """The policies this spec turns on (one turned off is not sent)."""
+        policy: dict[str, Any] = {}
+        if self.resilient_create:
+            policy["resilientVMCreationPolicy"] = {"enabled": True}
+        if self.resilient_delete:
+            policy["resilientVMDeletionPolicy"] = {"enabled": True}
+        if self.zone_rebalancing:
+            # the only values Azure takes today (REST spec: "Default and only supported value")
+            policy["automaticZoneRebalancingPolicy"] = {
+                "enabled": True,
+                "rebalanceStrategy": "Recreate",
+                "rebalanceBehavior": "CreateBeforeDelete",
+            }
+        return policy
+
+
+@dataclass(frozen=True)
+class ZonePlacementSpec:
+    """Automatic zone placement (preview, Compute API 2026-03-01+): Azure picks the zones
+    (``placement.zonePlacementPolicy: Auto``) instead of a fixed ``zones`` list.
+
+    ``include_zones`` or ``exclude_zones`` (not both) narrow the zones Azure may pick;
+    ``max_zone_count`` caps how many it uses; ``max_instance_percent_per_zone`` caps the share of
+    the set in one zone (Azure's default is 50; only with ``zone_balance`` off). When capacity
+    cannot satisfy the policy, Azure places what it can and the rest fail to provision (a
+    partial allocation, e.g. 100 asked, 80 placed). Not with ``zones``, a proximity placement
+    group, a capacity reservation, instance mix or a dedicated host (rule FLEX046). Source:
+    MicrosoftDocs/azure-compute-docs ``virtual-machine-scale-sets-automatic-zone-placement.md``
+    (08/11/2026)."""
+
+    include_zones: tuple[str, ...] = ()
+    exclude_zones: tuple[str, ...] = ()
+    max_zone_count: int | None = None
+    max_instance_percent_per_zone: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_fields(self)
+
+    def placement(self) -> dict[str, Any]:
+        """The set's ``placement`` object."""
+        body: dict[str, Any] = {"zonePlacementPolicy": "Auto"}
+        if self.include_zones:
+            body["includeZones"] = [str(z) for z in self.include_zones]
+        if self.exclude_zones:
+            body["excludeZones"] = [str(z) for z in self.exclude_zones]
+        return body
+
+    def zone_allocation(self) -> dict[str, Any]:
+        """``resiliencyPolicy.zoneAllocationPolicy`` (empty when nothing is capped)."""
+        body: dict[str, Any] = {}
+        if self.max_zone_count is not None:
+            body["maxZoneCount"] = self.max_zone_count
+        if self.max_instance_percent_per_zone is not None:
+            body["maxInstancePercentPerZonePolicy"] = {
+                "enabled": True,
+                "value": self.max_instance_percent_per_zone,
+            }
+        return body
+
+
+@dataclass(frozen=True)
 class SkuProfileSpec:
     """Instance mix: up to 5 sizes from families A, B, D, E, F (``sku.name`` becomes ``Mix``).
 
@@ -482,6 +598,12 @@ class ScaleSetSpec:
     ``tags`` must fit Azure's limits (rule FLEX033): at most 50, names up to 512 characters
     without ``<>%&\\?/``, values up to 256 characters.
 
+    ``resiliency`` (:class:`ResiliencySpec`: resilient VM create and delete, automatic zone
+    rebalancing), ``zone_placement`` (:class:`ZonePlacementSpec`: Azure picks the zones) and
+    ``spot_restore`` (:class:`SpotRestoreSpec`) are checked by rules FLEX043 to FLEX046.
+    ``detach_reason`` says why disks, NICs or public IPs with ``deleteOption: Detach`` should
+    outlive their VMs (rule FLEX042 warns without one).
+
     Every field is checked when the spec is made: a value of the wrong type raises
     :class:`~flexvmss.InvalidInputError` naming the field (a list is taken for a tuple, a string
     for a :class:`Secret`, a mapping for a nested spec). ``extra_properties`` (deep-merged into
@@ -519,6 +641,10 @@ class ScaleSetSpec:
     scale_in_policy: Literal["Default", "NewestVM", "OldestVM"] | None = None
     overprovision: bool | None = None
     dedicated_host_group_id: str | None = None
+    resiliency: ResiliencySpec | None = None
+    zone_placement: ZonePlacementSpec | None = None
+    spot_restore: SpotRestoreSpec | None = None
+    detach_reason: str | None = None
     extra_properties: Mapping[str, Any] = field(default_factory=dict)
     raw: Any = field(default=None, repr=False)
 
@@ -560,7 +686,9 @@ class VmSpec:
 
     ``resource_group`` must be the set's (None: the set's). ``platform_fault_domain`` pins the
     VM to one fault domain (0-based, below the set's count). ``tags`` must fit Azure's limits
-    with the one flexvmss adds (rule FLEX033: at most 49 of your own).
+    with the one flexvmss adds (rule FLEX033: at most 49 of your own). ``detach_reason`` says
+    why disks, NICs or public IPs with ``deleteOption: Detach`` should outlive the VM (rule
+    FLEX042).
     """
 
     name: str
@@ -582,6 +710,7 @@ class VmSpec:
     identity: IdentitySpec | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     resource_group: str | None = None
+    detach_reason: str | None = None
     extra_properties: Mapping[str, Any] = field(default_factory=dict)
     raw: Any = field(default=None, repr=False)
 

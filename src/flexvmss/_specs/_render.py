@@ -113,11 +113,11 @@ def _nic_configuration(network: NetworkSpec, base_name: str) -> dict[str, Any]:
         ip_config["publicIPAddressConfiguration"] = {
             "name": f"{base_name}-pip",
             "sku": {"name": "Standard", "tier": "Regional"},
-            "properties": {"deleteOption": "Delete", "idleTimeoutInMinutes": 4},
+            "properties": {"deleteOption": network.delete_option, "idleTimeoutInMinutes": 4},
         }
     nic: dict[str, Any] = {
         "primary": True,
-        "deleteOption": "Delete",
+        "deleteOption": network.delete_option,
         "enableAcceleratedNetworking": network.accelerated_networking,
         "ipConfigurations": [{"name": f"{base_name}-ipconfig", "properties": ip_config}],
     }
@@ -156,7 +156,11 @@ def render_scale_set_body(spec: ScaleSetSpec, *, name: str | None = None) -> dic
     # not be set", and Azure refuses any value there (InvalidParameter "The value of parameter
     # zoneBalance is invalid", Azure/azure-rest-api-specs#11805, Azure/azure-powershell#6012).
     # Terraform azurerm sends it only when true.
-    if spec.zone_balance is not None and len({str(z) for z in spec.zones}) >= 2:
+    # With automatic zone placement Azure picks the zones, and zoneBalance goes with the
+    # placement (virtual-machine-scale-sets-automatic-zone-placement.md, 08/11/2026).
+    if spec.zone_balance is not None and (
+        len({str(z) for z in spec.zones}) >= 2 or spec.zone_placement is not None
+    ):
         props["zoneBalance"] = spec.zone_balance
     if spec.identity is not None:
         body["identity"] = spec.identity.to_wire()
@@ -173,6 +177,7 @@ def render_scale_set_body(spec: ScaleSetSpec, *, name: str | None = None) -> dic
         }
     if spec.scale_in_policy:
         props["scaleInPolicy"] = {"rules": [spec.scale_in_policy]}
+    _resilience(spec, body, props)
     if spec.has_vm_profile:
         props["upgradePolicy"] = {"mode": spec.upgrade_mode}
         if spec.sku_profile is not None:
@@ -189,6 +194,22 @@ def render_scale_set_body(spec: ScaleSetSpec, *, name: str | None = None) -> dic
             }
     _deep_merge(body, spec.extra_properties)
     return body
+
+
+def _resilience(spec: ScaleSetSpec, body: dict[str, Any], props: dict[str, Any]) -> None:
+    """``resiliencyPolicy`` (resilient create/delete, zone rebalancing, zone allocation),
+    ``placement`` and ``spotRestorePolicy``: set-level properties of the REST spec's
+    ``VirtualMachineScaleSetProperties`` (``placement`` is top level, beside ``zones``)."""
+    policy = spec.resiliency.to_wire() if spec.resiliency is not None else {}
+    if spec.zone_placement is not None:
+        body["placement"] = spec.zone_placement.placement()
+        allocation = spec.zone_placement.zone_allocation()
+        if allocation:
+            policy["zoneAllocationPolicy"] = allocation
+    if policy:
+        props["resiliencyPolicy"] = policy
+    if spec.spot_restore is not None:
+        props["spotRestorePolicy"] = spec.spot_restore.to_wire()
 
 
 def _vm_profile(spec: ScaleSetSpec, set_name: str) -> dict[str, Any]:

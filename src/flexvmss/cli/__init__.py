@@ -63,6 +63,7 @@ flexvmss.params[:0] = group_options()
 
 def _register() -> None:
     from flexvmss.cli.add_vm import add_vm
+    from flexvmss.cli.audit import audit
     from flexvmss.cli.conformance import conformance
     from flexvmss.cli.create import create
     from flexvmss.cli.delete import delete
@@ -73,9 +74,11 @@ def _register() -> None:
     from flexvmss.cli.plan import plan
     from flexvmss.cli.scale import scale
     from flexvmss.cli.skus import skus
+    from flexvmss.cli.spot import spot
 
     for command in (
-        create, plan, add_vm, ls, *OPERATION_COMMANDS, scale, delete, skus, emulator, demo, conformance
+        create, plan, add_vm, ls, *OPERATION_COMMANDS, scale, delete, audit, spot, skus, emulator, demo,
+        conformance,
     ):
         add_late_globals(command)
         flexvmss.add_command(command)

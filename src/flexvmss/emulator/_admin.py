@@ -18,6 +18,11 @@ process, use the same methods on the :class:`~flexvmss.emulator.Emulator` object
 ``POST /_emulator/clock/advance``      ``emu.advance(seconds)``
 ``POST /_emulator/lro/complete``       ``emu.complete_all()``
 ``POST /_emulator/throttle``           ``emu.set_throttle(mode)``
+``POST /_emulator/compute/scale-in``   ``emu.simulate_scale_in(id, count)``
+``POST .../compute/zone-rebalance``    ``emu.simulate_zone_rebalance(id)``
+``POST .../compute/zone-capacity``     ``emu.limit_zone_capacity(location, limits)``
+``POST .../compute/fail-provisioning`` ``emu.fail_vm_provisioning(id, count, code)``
+``POST .../compute/fail-deletion``     ``emu.fail_vm_deletion(id, count, times)``
 =====================================  =======================================
 
 Inputs are checked before anything changes (JSON objects, finite numbers in range, valid
@@ -66,6 +71,18 @@ class Administered(Protocol):
     def advance(self, seconds: float) -> None: ...
     def complete_all(self) -> int: ...
     def set_throttle(self, mode: str | None) -> None: ...
+    def simulate_scale_in(self, scale_set_id: str, count: int = 1) -> list[str]: ...
+    def simulate_zone_rebalance(self, scale_set_id: str) -> dict[str, str] | None: ...
+    def limit_zone_capacity(self, location: str, limits: Mapping[str, int]) -> None: ...
+    def fail_vm_provisioning(self, scale_set_id: str, count: int = 1, code: str = ...) -> None: ...
+    def fail_vm_deletion(self, scale_set_id: str, count: int = 1, times: int = 1) -> None: ...
+
+
+def _set_id(body: Mapping[str, Any], name: str) -> str:
+    set_id = body.get("scaleSetId")
+    if not isinstance(set_id, str) or not set_id:
+        raise AdminInputError(f'{name} needs {{"scaleSetId": <scale set id>}}')
+    return set_id
 
 
 def _json(body: Any, status: int = 200) -> web.Response:
@@ -163,4 +180,32 @@ class AdminApi:
                 raise AdminInputError("mode must be 'azure' or 'off'")
             emu.set_throttle(mode)
             return _json({"mode": "azure" if emu.throttle.enabled else "off"})
+        if method == "POST" and name.startswith("compute/"):
+            return self._platform(name, _object(payload, name))
         return _error(404, "NotFound", f"No admin endpoint {method} /_emulator/{name}.")
+
+    def _platform(self, name: str, body: Mapping[str, Any]) -> web.Response:
+        """What Azure does to a set on its own (``compute/...``), for tests of its aftermath."""
+        emu = self.emu
+        if name == "compute/scale-in":
+            return _json({"removed": emu.simulate_scale_in(_set_id(body, name), body.get("count", 1))})
+        if name == "compute/zone-rebalance":
+            return _json({"moved": emu.simulate_zone_rebalance(_set_id(body, name))})
+        if name == "compute/zone-capacity":
+            location, limits = body.get("location"), body.get("limits", {})
+            if not isinstance(location, str) or not isinstance(limits, dict):
+                raise AdminInputError('compute/zone-capacity needs {"location": ..., "limits": {zone: VMs}}')
+            if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in limits.values()):
+                raise AdminInputError("zone limits are whole numbers of VMs, 0 or more")
+            emu.limit_zone_capacity(location, limits)
+            return _json({"location": location, "limits": limits})
+        if name == "compute/fail-provisioning":
+            code = body.get("code", "OSProvisioningTimedOut")
+            if not isinstance(code, str) or not code:
+                raise AdminInputError("code must be an error code")
+            emu.fail_vm_provisioning(_set_id(body, name), body.get("count", 1), code)
+            return _json({"armed": True})
+        if name == "compute/fail-deletion":
+            emu.fail_vm_deletion(_set_id(body, name), body.get("count", 1), body.get("times", 1))
+            return _json({"armed": True})
+        return _error(404, "NotFound", f"No admin endpoint POST /_emulator/{name}.")

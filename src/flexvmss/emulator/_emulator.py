@@ -497,6 +497,83 @@ class Emulator:
             self.lro.complete_all()
             return n
 
+    def simulate_scale_in(self, scale_set_id: str, count: int = 1) -> list[str]:
+        """Play Azure's autoscale lowering a Flexible set's capacity by ``count``: VMs go as the
+        set's scale-in policy picks them, each with what its ``deleteOption`` says (``Detach``
+        leaves disks, NICs and public IPs behind, unattached). Returns the removed VMs' names.
+        ``KeyError`` for a set that does not exist or has no VM profile."""
+        from .compute.models.platform import simulate_scale_in
+
+        with self.store.lock:
+            self.lro.tick()
+            return simulate_scale_in(self.ctx, scale_set_id, count)
+
+    def simulate_zone_rebalance(self, scale_set_id: str) -> dict[str, str] | None:
+        """Play one move of automatic zone rebalancing on a set that enables it: a new VM in the
+        least populated zone, then a VM of the most populated one deleted (per its
+        ``deleteOption``); at most one move per 12 emulated hours. Returns ``{"removed",
+        "created", "from_zone", "to_zone"}``, or None when there is nothing to move."""
+        from .compute.models.platform import simulate_zone_rebalance
+
+        with self.store.lock:
+            self.lro.tick()
+            return simulate_zone_rebalance(self.ctx, scale_set_id)
+
+    def limit_zone_capacity(self, location: str, limits: Mapping[str, int]) -> None:
+        """Let each named zone of ``location`` hold at most that many VMs (all sets and sizes
+        together; zones not named have no limit; an empty mapping lifts every limit). A VM a
+        set's profile makes where no allowed zone has room fails to provision with
+        ``ZonalAllocationFailed``: a partial allocation."""
+        from .compute.models.resilience import set_zone_capacity
+
+        if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in limits.values()):
+            raise ValueError("zone limits are whole numbers of VMs, 0 or more")
+        with self.store.lock:
+            set_zone_capacity(self.ctx, location, {str(z): int(n) for z, n in limits.items()})
+
+    def fail_vm_provisioning(
+        self, scale_set_id: str, count: int = 1, code: str = "OSProvisioningTimedOut"
+    ) -> None:
+        """The next ``count`` VMs the set makes from its profile fail to provision with ``code``
+        (a guest that never reports ready). Resilient VM create replaces such a VM under a new
+        name when ``code`` is ``OSProvisioningTimedOut`` or ``VMStartTimedOut``."""
+        from .compute.models.platform import find_flex_set
+        from .compute.models.resilience import fail_provisioning
+
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError("count must be a whole number of VMs, 1 or more")
+        with self.store.lock:
+            fail_provisioning(self.ctx, find_flex_set(self.ctx, scale_set_id)["id"], count, code)
+
+    def fail_vm_deletion(self, scale_set_id: str, count: int = 1, times: int = 1) -> None:
+        """The next ``count`` VMs the set deletes (scale-in, DeleteInstances, the set's own
+        deletion) each meet ``times`` transient failures: the VM stays, ``Failed``, unless the
+        set enables resilient VM delete, which retries up to five times."""
+        from .compute.models.platform import find_flex_set
+        from .compute.models.resilience import fail_deletions
+
+        for value, what in ((count, "count"), (times, "times")):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{what} must be a whole number, 1 or more")
+        with self.store.lock:
+            fail_deletions(self.ctx, find_flex_set(self.ctx, scale_set_id)["id"], count, times)
+
+    def resilient_deletes(self, scale_set_id: str) -> list[dict[str, str]]:
+        """The VM deletions resilient VM delete retried in the set (``{"vm", "retries"}``):
+        the emulator's own record, for tests."""
+        from .compute.models.state import set_book
+
+        with self.store.lock:
+            return [dict(item) for item in set_book(self.ctx, scale_set_id).get("resilient_deletes") or []]
+
+    def resilient_creates(self, scale_set_id: str) -> list[dict[str, str]]:
+        """The VMs resilient VM create replaced in the set (``{"failed", "replacement"}``
+        names): the emulator's own record, for tests; Azure answers no such list."""
+        from .compute.models.state import set_book
+
+        with self.store.lock:
+            return [dict(item) for item in set_book(self.ctx, scale_set_id).get("resilient_creates") or []]
+
     def create_network(self, resource_group: str, location: str = "westeurope", **kwargs: Any) -> Any:
         """A resource group, a VNet and a subnet behind a NAT gateway (plus one without outbound
         access), made through the stock clients: what a Flex profile set needs. Returns a

@@ -81,10 +81,11 @@ def start_operation(
     on_fail: Callable[[dict[str, Any]], None],
     duration: float | None = None,
     target: str | None = None,
+    fail_with: tuple[str, dict[str, Any]] | None = None,
 ) -> Operation:
     """Start a compute operation of ``kind`` on the resource ``body`` (a VM or a set);
     ``request`` is the one that asked for it (fault rules match on it); ``target`` is the
-    ``error.target`` its failure names."""
+    ``error.target`` its failure names; ``fail_with`` plans its failure (status, error)."""
     resource_id: str = body["id"]
     return ctx.lro.start(
         request,
@@ -97,4 +98,5 @@ def start_operation(
         on_fail=on_fail,
         duration=duration,
         target=target,
+        fail_with=fail_with,
     )

@@ -10,13 +10,27 @@ import math
 from typing import Any
 
 from ...core import Context, Operation, Request
+from . import resilience
 from .flex import is_spot
 from .operations import start_operation
 from .power import end_vm_op, owned, preempt
 from .state import book, bump_etag, next_seq, profile_vms, set_book, sync_set_capacity, vm_state
 from .vms import build_vm, remove_vm
 
-__all__ = ["begin_set_op", "new_profile_vm", "scale_in_victims", "vm_sizes"]
+__all__ = [
+    "PROVISIONING_TIMEOUT",
+    "RESILIENT_CREATE_ATTEMPTS",
+    "begin_set_op",
+    "new_profile_vm",
+    "scale_in_victims",
+    "vm_sizes",
+]
+
+#: How many times resilient VM create replaces one VM that keeps timing out (Azure retries for
+#: up to 30 minutes [RCD]; a count stands in for the time, inferred).
+RESILIENT_CREATE_ATTEMPTS = 3
+#: Emulated seconds before a VM whose guest never reports ready fails to provision.
+PROVISIONING_TIMEOUT = 20 * 60.0
 
 
 def vm_sizes(body: dict[str, Any]) -> list[str]:
@@ -75,15 +89,10 @@ def new_profile_vm(
     name = f"{vmss['name']}_{hex8}"
     sizes = vm_sizes(vmss)
     size = sizes[index % len(sizes)]
-    zones = [str(z) for z in vmss.get("zones") or []]
-    vm_zones: list[str] = []
-    if zones:
-        counts = {z: 0 for z in zones}
-        for vm in existing:
-            for z in vm.get("zones") or []:
-                if z in counts:
-                    counts[z] += 1
-        vm_zones = [min(zones, key=lambda z: (counts[z], zones.index(z)))]
+    target = max(int((vmss.get("sku") or {}).get("capacity") or 0), len(existing) + 1)
+    vm_zones, doom = resilience.pick_zone(ctx, vmss, existing, target)
+    if doom is None:
+        doom = resilience.take_provisioning_failure(ctx, vmss["id"])
     priority = profile.get("priority")
     mix = props.get("priorityMixPolicy")
     if mix and is_spot(priority):
@@ -121,7 +130,9 @@ def new_profile_vm(
         from_profile=True,
         nic_name_suffix=hex8,
     )
-    vm_state(ctx, vm["id"])["userData"] = set_book(ctx, vmss["id"]).get("userData")
+    st = vm_state(ctx, vm["id"])
+    st["userData"] = set_book(ctx, vmss["id"]).get("userData")
+    st["doom"] = doom  # the failure this VM meets when its creation ends (None: it succeeds)
     return vm
 
 
@@ -193,14 +204,67 @@ def begin_set_op(
 
     def succeed() -> None:
         for vm_id in created_ids:
-            finish_vm(vm_id, error=None)
+            doom = vm_state(ctx, vm_id).get("doom")
+            if doom is None:
+                finish_vm(vm_id, error=None)
+            elif not _recreate(vm_id, doom):
+                # a VM that found no room or timed out stays Failed; the others stand (a
+                # partial allocation, [AZP]; inferred for a fixed zones list)
+                finish_vm(vm_id, error=doom)
         for vm_id in victim_ids:
             if owned(ctx, vm_id, token) is not None:
                 remove_vm(ctx, vm_id, sync=False)
         sync_set_capacity(ctx, set_id)
         settle_set("Succeeded")
 
+    def _recreate(vm_id: str, doom: dict[str, Any]) -> bool:
+        """Resilient VM create [RCD]: a profile VM whose creation timed out is deleted and made
+        again under a new name (its disks and NICs go as their deleteOption says, inferred);
+        the replacement may time out too, and is replaced in turn, a few times at most."""
+        current = ctx.store.get(set_id)
+        if current is None or not resilience.policy_enabled(current, "resilientVMCreationPolicy"):
+            return False
+        if doom.get("code") not in resilience.RETRIED_BY_RESILIENT_CREATE:
+            return False
+        failed_id = vm_id
+        for attempt in range(RESILIENT_CREATE_ATTEMPTS):
+            failed = ctx.store.get(failed_id)
+            if failed is None:
+                return attempt > 0
+            name = failed["name"]
+            remove_vm(ctx, failed_id, sync=False)
+            members = profile_vms(ctx, set_id)
+            replacement = new_profile_vm(ctx, current, len(members), members)
+            set_book(ctx, set_id).setdefault("resilient_creates", []).append(
+                {"failed": name, "replacement": replacement["name"]}
+            )
+            st = vm_state(ctx, replacement["id"])
+            next_doom = st.pop("doom", None)
+            last = attempt == RESILIENT_CREATE_ATTEMPTS - 1
+            retried = (next_doom or {}).get("code") in resilience.RETRIED_BY_RESILIENT_CREATE
+            if not retried or last:
+                end_vm_op(st, next_doom)
+                st["power"] = "stopped" if next_doom else "running"
+                replacement["properties"]["provisioningState"] = "Failed" if next_doom else "Succeeded"
+                bump_etag(replacement)
+                return True
+            failed_id = replacement["id"]
+        return True
+
     def fail(error: dict[str, Any]) -> None:
+        if undeletable:
+            # the planned failure of some deletions: the other VMs went; the operation fails
+            # with the first VM's error (inferred from a failed set operation naming one VM)
+            for vm_id in victim_ids:
+                if vm_id in undeletable:
+                    finish_vm(vm_id, error=undeletable[vm_id])
+                elif owned(ctx, vm_id, token) is not None:
+                    remove_vm(ctx, vm_id, sync=False)
+            for vm_id in created_ids:
+                finish_vm(vm_id, error=error)
+            sync_set_capacity(ctx, set_id)
+            settle_set("Succeeded")
+            return
         for vm_id in created_ids + victim_ids:
             finish_vm(vm_id, error=error)
         settle_set("Failed")
@@ -222,7 +286,34 @@ def begin_set_op(
     # TestVirtualMachineScaleSetFlexAnyPFDC.json, 2023-08-31: InternalExecutionError, target
     # '<set>_<8 hex>'); here that is the first VM it was making.
     target = created[0]["name"] if created else None
-    op = start_operation(ctx, request, vmss, kind, on_succeed=succeed, on_fail=fail, target=target)
+    # Deletions a test made fail (resilient VM delete retries some first, see .resilience)
+    undeletable: dict[str, dict[str, Any]] = {}
+    for vm in victims:
+        error = resilience.deletion_outcome(ctx, set_id, vm["id"])
+        if error is not None:
+            undeletable[vm["id"]] = error
+    planned: tuple[str, dict[str, Any]] | None = None
+    if undeletable:
+        first = next(iter(undeletable))
+        planned = ("Failed", {**undeletable[first], "target": (ctx.store.get(first) or {}).get("name")})
+    # A guest that never reports ready fails only when the provisioning timeout runs out, so a
+    # set operation making such a VM lasts that long (inferred: the 20 minutes Azure's
+    # OSProvisioningTimedOut troubleshooting names for Linux provisioning).
+    timed_out = any(
+        (vm_state(ctx, vm["id"]).get("doom") or {}).get("code") in resilience.RETRIED_BY_RESILIENT_CREATE
+        for vm in created
+    )
+    op = start_operation(
+        ctx,
+        request,
+        vmss,
+        kind,
+        on_succeed=succeed,
+        on_fail=fail,
+        target=target,
+        duration=PROVISIONING_TIMEOUT if timed_out else None,
+        fail_with=planned,
+    )
     if sb.get("token") == token:
         sb["op_id"] = op.id
     for vm_id in created_ids + victim_ids:
