@@ -52,10 +52,19 @@ async def delete_vms(
     """Tag what the selected VMs leave behind, then delete them (see ``FlexScaleSet.delete_vms``)."""
     started = ss._rt.clock()
     selected = await ss._within("delete_vms", batch, started, ss._select_vms(names, where))
+    return await delete_members(ss, selected, ss._remaining(batch, started), force=force)
+
+
+async def delete_members(
+    ss: ScaleSetCore, selected: Sequence[VmInfo], batch: Batch, *, force: bool
+) -> BatchResult:
+    """Tag what these VMs (read by the caller) leave behind, then delete them. A caller that
+    picked them from its own list read hands them over as read: a second list may lag a round
+    and not show them (Azure's lists are eventually consistent; the emulator's realism)."""
     if selected:
-        await _mark_leftovers(ss, selected)
+        await _mark_leftovers(ss, list(selected))
     members = {vm.name: vm for vm in selected}
-    return await _delete_names(ss, list(members), ss._remaining(batch, started), force=force, members=members)
+    return await _delete_names(ss, list(members), batch, force=force, members=members)
 
 
 async def delete(ss: ScaleSetCore, cascade: bool, *, force: bool) -> TeardownResult:
@@ -438,7 +447,9 @@ def _result_error(batch: BatchResult, name: str) -> str | None:
     if result is None:
         return None
     if result.error is not None:
-        return str(getattr(result.error, "code", None) or "") + ": " + str(
-            getattr(result.error, "azure_message", None) or result.error.message
+        return (
+            str(getattr(result.error, "code", None) or "")
+            + ": "
+            + str(getattr(result.error, "azure_message", None) or result.error.message)
         )
     return result.detail or result.outcome.value if result.outcome else None
