@@ -76,6 +76,7 @@ bench-emulator: $(STAMP)
 
 bench-fanout: $(STAMP)
 	$(BIN)/python bench/bench_fanout.py
+	$(BIN)/python bench/bench_backends.py
 
 bench-import: $(STAMP)
 	$(BIN)/python bench/bench_import.py

@@ -40,9 +40,21 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = _PLACE = ROOT / "src" / "flexvmss" / "_sync_face.py"
 
 #: The async classes that get a sync face: (public path of the async class, sync class name).
-FACES = [("flexvmss.aio.FlexScaleSet", "FlexScaleSet")]
+FACES = [("flexvmss.aio.FlexScaleSet", "FlexScaleSet"), ("flexvmss.aio.Fleet", "Fleet")]
 
-#: The sync class's own docstring (the methods' come from the async class).
+#: The sync classes' own docstrings (the methods' come from the async class).
+FLEET_DOC = """\
+Many Flexible scale sets of one subscription, operated on together (synchronous).
+
+Takes the same arguments as :class:`flexvmss.aio.Fleet` and offers the same methods, which
+block until done and return the same values::
+
+    with flexvmss.Fleet(sub, resource_group="rg") as fleet:
+        fleet.deallocate(backend="auto").raise_for_failures()
+
+``aio`` is the async object underneath.
+"""
+
 CLASS_DOC = """\
 One Azure Virtual Machine Scale Set in Flexible orchestration mode (synchronous).
 
@@ -341,7 +353,7 @@ def _face(async_path: str, sync_name: str, imports: _Imports) -> str:
     imports.need(module_path, f"{class_name} as {alias}", runtime=True)
     names = _Names(async_cls, sync_name, imports)
     out = [f"class {sync_name}:"]
-    out += _docstring(CLASS_DOC, "    ", sync_name, required=True)
+    out += _docstring(FLEET_DOC if sync_name == "Fleet" else CLASS_DOC, "    ", sync_name, required=True)
 
     if async_cls.__init__ is object.__init__:
         raise Untranslatable(f"{class_name}: no __init__ of its own to copy")

@@ -11,6 +11,11 @@ import flexvmss
 
 EXPECTED = {
     "Runtime",
+    "ScheduledOptions",
+    "FileStore",
+    "Fleet",
+    "FleetResult",
+    "MemoryStore",
     "AzureOperationError",
     "BatchResult",
     "Cloud",

@@ -16,6 +16,8 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     # the facade (sync face; the async one is flexvmss.aio.FlexScaleSet)
     "FlexScaleSet": "._sync_face",
+    "Fleet": "._sync_face",
+    "FleetResult": "._scaleset._fleet",
     "Interrupted": "._sync",
     "ReentrantCallError": "._sync",
     "AuditResult": "._scaleset",
@@ -52,6 +54,9 @@ _EXPORTS: dict[str, str] = {
     "BatchResult": "._fanout",
     "Outcome": "._fanout",
     "VmResult": "._fanout",
+    "ScheduledOptions": "._fanout._scheduled",
+    "FileStore": "._fanout._checkpoint",
+    "MemoryStore": "._fanout._checkpoint",
     "ProgressEvent": "._progress",
     "ThrottleConfig": "._pipeline",
     "Runtime": "._runtime",
@@ -106,6 +111,11 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         Outcome as Outcome,
         VmResult as VmResult,
     )
+    from flexvmss._fanout._checkpoint import (
+        FileStore as FileStore,
+        MemoryStore as MemoryStore,
+    )
+    from flexvmss._fanout._scheduled import ScheduledOptions as ScheduledOptions
     from flexvmss._pipeline import ThrottleConfig as ThrottleConfig
     from flexvmss._progress import ProgressEvent as ProgressEvent
     from flexvmss._rules import (
@@ -124,6 +134,7 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         TeardownResult as TeardownResult,
         VmInfo as VmInfo,
     )
+    from flexvmss._scaleset._fleet import FleetResult as FleetResult
     from flexvmss._skus import (
         SkuCache as SkuCache,
         SkuCatalog as SkuCatalog,
@@ -149,4 +160,4 @@ if TYPE_CHECKING:  # pragma: no cover  (the lazy exports, for type checkers and 
         Interrupted as Interrupted,
         ReentrantCallError as ReentrantCallError,
     )
-    from flexvmss._sync_face import FlexScaleSet as FlexScaleSet
+    from flexvmss._sync_face import Fleet as Fleet, FlexScaleSet as FlexScaleSet

@@ -45,6 +45,9 @@ class VmAction:
     state is the start state (restart, redeploy, reimage, maintenance): only Azure's poll hints
     schedule the status reads. ``long_running`` is False when Azure answers at once (204) and
     starts no operation to read: the VM itself is then watched until it shows ``expect``.
+    ``scheduled`` is True when Azure's ScheduledActions runs the action too (spec 2025-05-01:
+    ``virtualMachinesExecuteStart``, ``...Deallocate``, ``...Hibernate``, ``...Delete``): its
+    facade method then takes ``backend``, ``options`` and ``checkpoint``.
     """
 
     name: str
@@ -56,6 +59,7 @@ class VmAction:
     destructive: bool = False
     flags: tuple[ActionFlag, ...] = ()
     long_running: bool = True
+    scheduled: bool = False
 
     @property
     def command(self) -> str:
@@ -71,7 +75,7 @@ class VmAction:
 # evictionPolicy says. SDK signatures: azure-mgmt-compute 39 (research/real-azure-review.md,
 # "Local checks").
 PER_VM_ACTIONS: tuple[VmAction, ...] = (
-    VmAction("start", "start", "begin_start", "running", "Starting", "Start VMs."),
+    VmAction("start", "start", "begin_start", "running", "Starting", "Start VMs.", scheduled=True),
     VmAction(
         "stop",
         "stop",
@@ -91,6 +95,7 @@ PER_VM_ACTIONS: tuple[VmAction, ...] = (
         "Stop and deallocate VMs (compute billing stops).",
         destructive=True,
         flags=(ActionFlag("hibernate", "hibernate", "Hibernate: keep the VMs' memory on disk."),),
+        scheduled=True,
     ),
     VmAction("restart", "restart", "begin_restart", None, "Restarting", "Restart VMs."),
     VmAction("redeploy", "redeploy", "begin_redeploy", None, "Redeploying", "Move VMs to a new host."),
@@ -130,6 +135,7 @@ PER_VM_ACTIONS: tuple[VmAction, ...] = (
         "Delete VMs from the set (batch delete, per-VM fallback).",
         destructive=True,
         flags=(ActionFlag("force", "force_deletion", "Force-delete VMs (skips graceful shutdown)."),),
+        scheduled=True,
     ),
 )
 

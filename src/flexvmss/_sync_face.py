@@ -12,23 +12,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flexvmss._sync import run_sync
-from flexvmss.aio import FlexScaleSet as AsyncFlexScaleSet
+from flexvmss.aio import Fleet as AsyncFleet, FlexScaleSet as AsyncFlexScaleSet
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Callable, Iterable, Mapping, Sequence
-    from typing import Any
+    from os import PathLike
+    from typing import Any, Literal
 
     from flexvmss import (
         AuditResult,
         BatchResult,
         Cloud,
         Finding,
+        FleetResult,
         PlacementReport,
         ProgressEvent,
         Runtime,
         ScaleResult,
         ScaleSetInfo,
         ScaleSetSpec,
+        ScheduledOptions,
         SkuCache,
         SpotReplacement,
         SpotStatus,
@@ -37,9 +40,10 @@ if TYPE_CHECKING:  # pragma: no cover
         VmInfo,
         VmSpec,
     )
+    from flexvmss._fanout._checkpoint import CheckpointStore
 
 
-__all__ = ["FlexScaleSet"]
+__all__ = ["Fleet", "FlexScaleSet"]
 
 
 class FlexScaleSet:
@@ -260,8 +264,17 @@ class FlexScaleSet:
         concurrency: int | None = None,
         deadline: float | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        checkpoint: str | PathLike[str] | CheckpointStore | None = None,
     ) -> BatchResult:
-        """Start VMs of the set (all, ``names``, or those ``where`` accepts); one result per VM."""
+        """Start VMs of the set (all, ``names``, or those ``where`` accepts); one result per VM.
+
+        ``backend``: ``"per_vm"`` (default: one request per VM), ``"scheduled"`` (Azure's
+        ScheduledActions, 100 VMs per request, ``options`` its execution parameters) or
+        ``"auto"`` (ScheduledActions for large batches, per VM where it is unavailable or
+        refuses a VM; see ``docs/scheduled-actions.md``). ``checkpoint`` (a file path or a
+        store) records progress so another process can resume the batch."""
         return run_sync(
             self._core.start,
             names,
@@ -269,6 +282,9 @@ class FlexScaleSet:
             concurrency=concurrency,
             deadline=deadline,
             on_event=on_event,
+            backend=backend,
+            options=options,
+            checkpoint=checkpoint,
         )
 
     def stop(
@@ -302,8 +318,13 @@ class FlexScaleSet:
         concurrency: int | None = None,
         deadline: float | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        checkpoint: str | PathLike[str] | CheckpointStore | None = None,
     ) -> BatchResult:
-        """Stop VMs and release their compute (no longer billed); ``hibernate`` keeps memory."""
+        """Stop VMs and release their compute (no longer billed); ``hibernate`` keeps memory.
+        ``backend``, ``options`` and ``checkpoint`` as for :meth:`start` (with ``hibernate``,
+        ScheduledActions runs its own hibernate action)."""
         return run_sync(
             self._core.deallocate,
             names,
@@ -312,6 +333,9 @@ class FlexScaleSet:
             concurrency=concurrency,
             deadline=deadline,
             on_event=on_event,
+            backend=backend,
+            options=options,
+            checkpoint=checkpoint,
         )
 
     def restart(
@@ -418,6 +442,9 @@ class FlexScaleSet:
         concurrency: int | None = None,
         deadline: float | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        checkpoint: str | PathLike[str] | CheckpointStore | None = None,
     ) -> BatchResult:
         """Delete VMs of the set (all, ``names``, or those ``where`` accepts).
 
@@ -430,6 +457,10 @@ class FlexScaleSet:
 
         What the VMs leave behind (disks, NICs, public IPs whose deleteOption is not Delete) is
         tagged for the set first, so :meth:`delete` removes it when the set is torn down.
+
+        ``backend="scheduled"`` deletes through ScheduledActions' ExecuteDelete instead (a
+        preview in its 2025-05-01 spec); ``"auto"`` keeps the batch delete above. ``options``
+        and ``checkpoint`` as for :meth:`start`.
         """
         return run_sync(
             self._core.delete_vms,
@@ -439,6 +470,9 @@ class FlexScaleSet:
             concurrency=concurrency,
             deadline=deadline,
             on_event=on_event,
+            backend=backend,
+            options=options,
+            checkpoint=checkpoint,
         )
 
     def update(
@@ -571,3 +605,161 @@ class FlexScaleSet:
     def id(self) -> str:
         """The scale set's ARM resource id."""
         return self._core.id
+
+
+class Fleet:
+    """Many Flexible scale sets of one subscription, operated on together (synchronous).
+
+    Takes the same arguments as :class:`flexvmss.aio.Fleet` and offers the same methods, which
+    block until done and return the same values::
+
+        with flexvmss.Fleet(sub, resource_group="rg") as fleet:
+            fleet.deallocate(backend="auto").raise_for_failures()
+
+    ``aio`` is the async object underneath.
+    """
+
+    def __init__(
+        self,
+        subscription_id: str,
+        *,
+        resource_group: str | None = None,
+        tag: str | Mapping[str, str] | None = None,
+        sets: Sequence[str] | None = None,
+        credential: Any = None,
+        base_url: str | None = None,
+        connection_verify: str | bool | None = None,
+        clients: Any = None,
+        emulator: Any = None,
+        throttle: ThrottleConfig | None = None,
+        runtime: Runtime | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> None:
+        self._core = AsyncFleet(
+            subscription_id,
+            resource_group=resource_group,
+            tag=tag,
+            sets=sets,
+            credential=credential,
+            base_url=base_url,
+            connection_verify=connection_verify,
+            clients=clients,
+            emulator=emulator,
+            throttle=throttle,
+            runtime=runtime,
+            on_event=on_event,
+        )
+
+    @property
+    def aio(self) -> AsyncFleet:
+        """The async :class:`flexvmss.aio.Fleet` this face drives."""
+        return self._core
+
+    @property
+    def subscription_id(self) -> str:
+        """The async set's ``subscription_id`` (read-only here; set it on :attr:`aio`)."""
+        return self._core.subscription_id
+
+    @property
+    def resource_group(self) -> str | None:
+        """The async set's ``resource_group`` (read-only here; set it on :attr:`aio`)."""
+        return self._core.resource_group
+
+    @property
+    def selector(self) -> tuple[str, str | None] | None:
+        """The async set's ``selector`` (read-only here; set it on :attr:`aio`)."""
+        return self._core.selector
+
+    @property
+    def on_event(self) -> Callable[[ProgressEvent], None] | None:
+        """The async set's ``on_event`` (read-only here; set it on :attr:`aio`)."""
+        return self._core.on_event
+
+    def __repr__(self) -> str:
+        return repr(self._core)
+
+    def __enter__(self) -> Fleet:
+        run_sync(self._core.__aenter__)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        run_sync(self._core.__aexit__, *exc_info)
+
+    def close(self) -> None:
+        """Close the sets and the clients flexvmss built (clients passed in stay open)."""
+        run_sync(self._core.close)
+
+    def refresh(self) -> list[str]:
+        """Read which sets the fleet holds now; their ``group/name``."""
+        return run_sync(self._core.refresh)
+
+    def scale_sets(self) -> list[str]:
+        """The fleet's sets as ``group/name`` (read once, at first use)."""
+        return run_sync(self._core.scale_sets)
+
+    def start(
+        self,
+        *,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        checkpoint: str | PathLike[str] | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> FleetResult:
+        """Start every VM of every set (see :meth:`flexvmss.aio.FlexScaleSet.start`)."""
+        return run_sync(
+            self._core.start,
+            backend=backend,
+            options=options,
+            concurrency=concurrency,
+            deadline=deadline,
+            checkpoint=checkpoint,
+            on_event=on_event,
+        )
+
+    def deallocate(
+        self,
+        *,
+        hibernate: bool = False,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        checkpoint: str | PathLike[str] | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> FleetResult:
+        """Deallocate every VM of every set (see :meth:`flexvmss.aio.FlexScaleSet.deallocate`)."""
+        return run_sync(
+            self._core.deallocate,
+            hibernate=hibernate,
+            backend=backend,
+            options=options,
+            concurrency=concurrency,
+            deadline=deadline,
+            checkpoint=checkpoint,
+            on_event=on_event,
+        )
+
+    def delete_vms(
+        self,
+        *,
+        force: bool = False,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm",
+        options: ScheduledOptions | None = None,
+        concurrency: int | None = None,
+        deadline: float | None = None,
+        checkpoint: str | PathLike[str] | None = None,
+        on_event: Callable[[ProgressEvent], None] | None = None,
+    ) -> FleetResult:
+        """Delete every VM of every set (see :meth:`flexvmss.aio.FlexScaleSet.delete_vms`)."""
+        return run_sync(
+            self._core.delete_vms,
+            force=force,
+            backend=backend,
+            options=options,
+            concurrency=concurrency,
+            deadline=deadline,
+            checkpoint=checkpoint,
+            on_event=on_event,
+        )

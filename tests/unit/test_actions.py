@@ -31,7 +31,10 @@ def test_each_row_has_its_typed_documented_facade_method(action: VmAction) -> No
     for flag in action.flags:
         assert params[flag.name].kind is inspect.Parameter.KEYWORD_ONLY
         assert params[flag.name].default is False
-    extra = set(params) - COMMON - {"self"} - {flag.name for flag in action.flags}
+    backend = {"backend", "options", "checkpoint"} if action.scheduled else set()
+    for name in backend:
+        assert params[name].kind is inspect.Parameter.KEYWORD_ONLY
+    extra = set(params) - COMMON - {"self"} - {flag.name for flag in action.flags} - backend
     assert extra == set(), f"{action.method} takes {extra}: declare them as flags of its row"
 
 

@@ -905,6 +905,12 @@ class HubPolling(AsyncPollingMethod[Any]):
         self._resource: Any = None
         self._error: AzureOperationError | None = None
 
+    @property
+    def status_url(self) -> str | None:
+        """The operation's ``Azure-AsyncOperation`` URL once Azure accepted it (None before, or
+        when Azure gave none): what a checkpoint records so another process can read it."""
+        return None if self._op is None else self._op.status_url
+
     def _register(self, async_url: str | None, location_url: str | None, hint: float | None) -> None:
         now = self._hub.now()
         loop = asyncio.get_running_loop()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import overload
 
 from flexvmss._errors import FlexError
@@ -55,7 +55,11 @@ class _VmsThatEnded:
 class VmResult:
     """One VM's outcome. ``started_at``/``finished_at`` are seconds since the batch started
     (None when it never started/finished); ``attempts`` counts issued requests (re-issues of
-    retryable failures included); ``detail`` is a short human note."""
+    retryable failures included); ``detail`` is a short human note. ``backend`` names what
+    ran the VM's operation: ``"per_vm"`` (flexvmss's own request per VM) or ``"scheduled"``
+    (Azure's ScheduledActions); ``fallback_reason`` says why a VM ran per VM when the
+    ``auto`` backend first chose ScheduledActions for it (its refusal code, or why the
+    service was not used), empty otherwise."""
 
     name: str
     outcome: Outcome | None = None
@@ -64,6 +68,8 @@ class VmResult:
     finished_at: float | None = None
     attempts: int = 0
     detail: str = ""
+    backend: str = "per_vm"
+    fallback_reason: str = ""
 
     @property
     def duration(self) -> float | None:
@@ -112,6 +118,19 @@ class BatchResult:
         return all(r.outcome in (Outcome.SUCCEEDED, Outcome.SKIPPED) for r in self.results.values())
 
     @property
+    def backends(self) -> dict[str, list[str]]:
+        """The VMs each backend ran (``"per_vm"``, ``"scheduled"``), in the batch's order."""
+        out: dict[str, list[str]] = {}
+        for name, result in self.results.items():
+            out.setdefault(result.backend, []).append(name)
+        return out
+
+    @property
+    def fallbacks(self) -> dict[str, str]:
+        """VM name -> why it ran per VM after the ``auto`` backend first chose ScheduledActions."""
+        return {name: r.fallback_reason for name, r in self.results.items() if r.fallback_reason}
+
+    @property
     def total_requests(self) -> int:
         return sum(self.requests.values())
 
@@ -158,14 +177,11 @@ def merge_results(first: BatchResult, then: BatchResult) -> BatchResult:
     result, shifted by the first batch's duration)."""
     results = dict(first.results)
     for name, result in then.results.items():
-        shifted = VmResult(
-            result.name,
-            result.outcome,
-            result.error,
-            None if result.started_at is None else result.started_at + first.duration,
-            None if result.finished_at is None else result.finished_at + first.duration,
-            result.attempts + (first.results[name].attempts if name in first.results else 0),
-            result.detail,
+        shifted = replace(
+            result,
+            started_at=None if result.started_at is None else result.started_at + first.duration,
+            finished_at=None if result.finished_at is None else result.finished_at + first.duration,
+            attempts=result.attempts + (first.results[name].attempts if name in first.results else 0),
         )
         results[name] = shifted
     requests = {

@@ -23,13 +23,16 @@ interruption at any point.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from os import PathLike
+from typing import Any, Literal
 
 from flexvmss._errors import NotFoundError
 from flexvmss._fanout import BatchResult
+from flexvmss._fanout._checkpoint import CheckpointStore
+from flexvmss._fanout._scheduled import ScheduledOptions
 from flexvmss._progress import ProgressEvent
 from flexvmss._rules import Finding
-from flexvmss._scaleset import _audit, _create, _per_vm, _placement, _preflight, _spot, _teardown
+from flexvmss._scaleset import _audit, _backends, _create, _per_vm, _placement, _preflight, _spot, _teardown
 from flexvmss._scaleset._audit import AuditResult
 from flexvmss._scaleset._core import Batch, ScaleSetCore
 from flexvmss._scaleset._placement import PlacementReport, ScaleResult
@@ -223,10 +226,22 @@ class FlexScaleSet(ScaleSetCore):
         self, names: Sequence[str] | None = None, *, where: Callable[[VmInfo], bool] | None = None,
         concurrency: int | None = None, deadline: float | None = None,
         on_event: Callable[[ProgressEvent], None] | None = None,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm", options: ScheduledOptions | None = None,
+        checkpoint: str | PathLike[str] | CheckpointStore | None = None,
     ) -> BatchResult:
-        """Start VMs of the set (all, ``names``, or those ``where`` accepts); one result per VM."""
+        """Start VMs of the set (all, ``names``, or those ``where`` accepts); one result per VM.
+
+        ``backend``: ``"per_vm"`` (default: one request per VM), ``"scheduled"`` (Azure's
+        ScheduledActions, 100 VMs per request, ``options`` its execution parameters) or
+        ``"auto"`` (ScheduledActions for large batches, per VM where it is unavailable or
+        refuses a VM; see ``docs/scheduled-actions.md``). ``checkpoint`` (a file path or a
+        store) records progress so another process can resume the batch."""
         batch = Batch(concurrency, deadline, on_event)
-        return await _per_vm.run(self, "start", names, where, batch)
+        if backend == "per_vm" and checkpoint is None:
+            return await _per_vm.run(self, "start", names, where, batch)
+        return await _backends.power(
+            self, "start", names, where, batch, backend=backend, options=options, checkpoint=checkpoint
+        )
 
     async def stop(
         self, names: Sequence[str] | None = None, *, skip_shutdown: bool = False,
@@ -242,10 +257,19 @@ class FlexScaleSet(ScaleSetCore):
         self, names: Sequence[str] | None = None, *, hibernate: bool = False,
         where: Callable[[VmInfo], bool] | None = None, concurrency: int | None = None,
         deadline: float | None = None, on_event: Callable[[ProgressEvent], None] | None = None,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm", options: ScheduledOptions | None = None,
+        checkpoint: str | PathLike[str] | CheckpointStore | None = None,
     ) -> BatchResult:
-        """Stop VMs and release their compute (no longer billed); ``hibernate`` keeps memory."""
+        """Stop VMs and release their compute (no longer billed); ``hibernate`` keeps memory.
+        ``backend``, ``options`` and ``checkpoint`` as for :meth:`start` (with ``hibernate``,
+        ScheduledActions runs its own hibernate action)."""
         batch = Batch(concurrency, deadline, on_event)
-        return await _per_vm.run(self, "deallocate", names, where, batch, hibernate=hibernate)
+        if backend == "per_vm" and checkpoint is None:
+            return await _per_vm.run(self, "deallocate", names, where, batch, hibernate=hibernate)
+        return await _backends.power(
+            self, "deallocate", names, where, batch, backend=backend, options=options,
+            checkpoint=checkpoint, hibernate=hibernate,
+        )
 
     async def restart(
         self, names: Sequence[str] | None = None, *, where: Callable[[VmInfo], bool] | None = None,
@@ -296,6 +320,8 @@ class FlexScaleSet(ScaleSetCore):
         self, names: Sequence[str] | None = None, *, force: bool = False,
         where: Callable[[VmInfo], bool] | None = None, concurrency: int | None = None,
         deadline: float | None = None, on_event: Callable[[ProgressEvent], None] | None = None,
+        backend: Literal["auto", "scheduled", "per_vm"] = "per_vm", options: ScheduledOptions | None = None,
+        checkpoint: str | PathLike[str] | CheckpointStore | None = None,
     ) -> BatchResult:
         """Delete VMs of the set (all, ``names``, or those ``where`` accepts).
 
@@ -308,9 +334,18 @@ class FlexScaleSet(ScaleSetCore):
 
         What the VMs leave behind (disks, NICs, public IPs whose deleteOption is not Delete) is
         tagged for the set first, so :meth:`delete` removes it when the set is torn down.
+
+        ``backend="scheduled"`` deletes through ScheduledActions' ExecuteDelete instead (a
+        preview in its 2025-05-01 spec); ``"auto"`` keeps the batch delete above. ``options``
+        and ``checkpoint`` as for :meth:`start`.
         """
         batch = Batch(concurrency, deadline, on_event)
-        return await _teardown.delete_vms(self, names, where, batch, force=force)
+        if backend == "per_vm" and checkpoint is None:
+            return await _teardown.delete_vms(self, names, where, batch, force=force)
+        return await _backends.power(
+            self, "delete", names, where, batch, backend=backend, options=options,
+            checkpoint=checkpoint, force=force,
+        )
 
     # -- per-VM operations with a body -----------------------------------------------------
 

@@ -10,7 +10,7 @@ from the call, so it bounds that first read too.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flexvmss._actions import ACTIONS, VmAction
@@ -76,11 +76,13 @@ async def act(
     flags: Mapping[str, bool],
     *,
     members: Mapping[str, VmInfo] | None = None,
+    on_accepted: Callable[[str, str | None], None] | None = None,
 ) -> BatchResult:
     """``action`` on exactly ``names`` (already known to be members): its SDK call per VM, its
     flags sent as True or None, each outcome confirmed by its operation's status (the VM list
     only schedules the reads, as :attr:`VmAction.expect` allows). ``members`` (the VMs as
-    listed) lets a deletion check what it takes with it."""
+    listed) lets a deletion check what it takes with it. ``on_accepted(name, status_url)``
+    hears of each operation Azure accepted (a checkpoint records its status URL)."""
     unknown = set(flags) - {flag.name for flag in action.flags}
     if unknown:
         raise TypeError(f"{action.method}() got unexpected keyword arguments {sorted(unknown)}")
@@ -94,6 +96,8 @@ async def act(
             await sdk_method(ss.resource_group, name, **sdk_kwargs)
             return await polling.watch()
         poller = await sdk_method(ss.resource_group, name, polling=polling, **sdk_kwargs)
+        if on_accepted is not None:
+            on_accepted(name, getattr(polling, "status_url", None))
         return await poller.result()
 
     leftovers = None

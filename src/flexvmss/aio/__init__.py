@@ -15,5 +15,6 @@ Everything else (specs, results, errors) is shared with the sync face: import it
 from __future__ import annotations
 
 from flexvmss._scaleset import FlexScaleSet, sku_catalog
+from flexvmss._scaleset._fleet import Fleet
 
-__all__ = ["FlexScaleSet", "sku_catalog"]
+__all__ = ["Fleet", "FlexScaleSet", "sku_catalog"]

@@ -69,6 +69,7 @@ def _register() -> None:
     from flexvmss.cli.delete import delete
     from flexvmss.cli.demo import demo
     from flexvmss.cli.emulator import emulator
+    from flexvmss.cli.fleet import fleet
     from flexvmss.cli.ls import ls
     from flexvmss.cli.ops import OPERATION_COMMANDS
     from flexvmss.cli.plan import plan
@@ -77,8 +78,8 @@ def _register() -> None:
     from flexvmss.cli.spot import spot
 
     for command in (
-        create, plan, add_vm, ls, *OPERATION_COMMANDS, scale, delete, audit, spot, skus, emulator, demo,
-        conformance,
+        create, plan, add_vm, ls, *OPERATION_COMMANDS, fleet, scale, delete, audit, spot, skus, emulator,
+        demo, conformance,
     ):
         add_late_globals(command)
         flexvmss.add_command(command)

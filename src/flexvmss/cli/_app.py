@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from flexvmss.cli._terminal import Terminal
 
 if TYPE_CHECKING:
-    from flexvmss import FlexScaleSet, SkuCatalog
+    from flexvmss import Fleet, FlexScaleSet, SkuCatalog
 
 __all__ = ["CREDENTIAL_CHOICES", "Application", "Endpoint", "Settings"]
 
@@ -196,6 +196,24 @@ class Application(Terminal):
         )
         self._closers.append(ss.close)
         return ss
+
+    def fleet(self, *, tag: str | None, sets: Sequence[str] | None) -> Fleet:
+        """A sync :class:`flexvmss.Fleet` of the sets of the resource group (if given), those
+        with ``tag``, or ``sets``; closed at exit."""
+        from flexvmss import Fleet
+
+        ep = self.endpoint()
+        made: Fleet = Fleet(
+            ep.subscription_id,
+            resource_group=self.settings.resource_group,
+            tag=tag,
+            sets=sets,
+            credential=ep.credential,
+            base_url=ep.base_url,
+            connection_verify=ep.connection_verify,
+        )
+        self._closers.append(made.close)
+        return made
 
     def sku_catalog(self, location: str) -> SkuCatalog:
         """The region's Resource SKUs catalog: the facade's one read (with its guard against a

@@ -136,6 +136,8 @@ def batch_to_dict(batch: BatchResult, *, operation: str) -> dict[str, Any]:
                 "name": r.name,
                 "outcome": r.outcome.value if r.outcome is not None else None,
                 "attempts": r.attempts,
+                "backend": r.backend,
+                "fallback_reason": r.fallback_reason or None,
                 "error": None
                 if r.error is None
                 else {"code": getattr(r.error, "code", None), "message": _azure_message(r.error)},

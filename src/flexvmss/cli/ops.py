@@ -94,6 +94,27 @@ def report_batch(app: Application, batch: BatchResult, *, operation: str) -> Non
     app.display_success(summary)
 
 
+def _backend_options(action: VmAction) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--backend`` and ``--checkpoint`` for the actions ScheduledActions runs too."""
+
+    def add(command: Callable[..., Any]) -> Callable[..., Any]:
+        if not action.scheduled:
+            return command
+        command = click.option(
+            "--checkpoint",
+            metavar="PATH",
+            help="Record progress in this JSON file; run again with it to resume without re-sending.",
+        )(command)
+        return click.option(
+            "--backend",
+            type=click.Choice(["auto", "scheduled", "per_vm"]),
+            help="per_vm (default): one request per VM; scheduled: Azure's ScheduledActions, 100 VMs "
+            "per request; auto: ScheduledActions for large batches, per VM where it is unavailable.",
+        )(command)
+
+    return add
+
+
 def _make_command(action: VmAction) -> click.Command:
     @click.command(action.command, short_help=action.help)
     @click.argument("name")
@@ -101,6 +122,7 @@ def _make_command(action: VmAction) -> click.Command:
     @click.option("--where", metavar="FILTER", help='Only VMs matching, e.g. "power_state=running,zone=1".')
     @click.option("--concurrency", type=click.IntRange(min=1), help="At most this many requests in flight.")
     @click.option("--deadline", type=click.FloatRange(min=0, min_open=True), help="Give up after SECONDS.")
+    @_backend_options(action)
     @click.pass_obj
     def command(
         app: Application,
@@ -136,6 +158,9 @@ def _make_command(action: VmAction) -> click.Command:
             kwargs["concurrency"] = concurrency
         if deadline is not None:
             kwargs["deadline"] = deadline
+        for key in ("backend", "checkpoint"):
+            if kwargs.get(key) is None:
+                kwargs.pop(key, None)
         method = getattr(ss, action.method)
         run_batch(
             app,

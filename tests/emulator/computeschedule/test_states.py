@@ -237,3 +237,13 @@ def test_a_create_compute_refuses_fails_with_computes_error(emu: Emulator, vms: 
     assert op["resourceOperationError"]["errorCode"] == "InvalidParameter"  # Compute's: no vmSize
     [errors] = _post(emu, "virtualMachinesGetOperationErrors", {"operationIds": op_ids})["results"]
     assert [e["errorCode"] for e in errors["operationErrors"]] == ["InvalidParameter"]
+
+
+def test_a_look_hours_later_finds_the_operation_done_not_expired(emu: Emulator, vms: list[str]) -> None:
+    """Nobody asks for hours: the operation was due 5 s after the request and ran then; its
+    start window (30 minutes without a retry policy) had not passed at that moment, so a look
+    long after finds it Succeeded, never DeadlineExceeded."""
+    op_ids = _op_ids(_post(emu, "virtualMachinesExecuteDeallocate", execute_body(vms)))
+    emu.advance(3 * 3600)
+    assert _states(emu, op_ids) == ["Succeeded"] * 3
+    assert [power(emu, v) for v in vms] == ["deallocated"] * 3

@@ -115,7 +115,10 @@ def _pump(ctx: Context, key: str, at: float) -> None:
     budget = ctx.compute_budget
     while queue:
         rec = b["ops"].get(queue[0])
-        if rec is None or refresh(ctx, rec)["state"] != "Waiting":
+        # as of when this pump was due (a late tick backdates it): the clock may have run far
+        # past the operation's window since, while nobody looked
+        due = None if rec is None else min(max(at, rec["due_at"]), ctx.clock.now())
+        if rec is None or refresh(ctx, rec, at=due)["state"] != "Waiting":
             queue.pop(0)
             continue
         if settings(ctx)["blocked"]:

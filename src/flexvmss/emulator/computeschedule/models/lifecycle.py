@@ -69,14 +69,16 @@ def finish(ctx: Context, rec: OpRecord, state: str, at: float, error: dict[str, 
         del active[rec["resource_id"].lower()]
 
 
-def refresh(ctx: Context, rec: OpRecord) -> OpRecord:
+def refresh(ctx: Context, rec: OpRecord, at: float | None = None) -> OpRecord:
     """Apply what time alone decides: an operation waiting (or blocked) past the end of its
     start window fails at that moment, with ``DeadlineExceeded`` before its first attempt and
-    with its last attempt's error after it."""
+    with its last attempt's error after it. ``at`` is the emulated time the question is about
+    (default: now); a timer noticed late asks about the time it was due, so an operation that
+    was due inside its window is not failed because nobody looked until after it."""
     if rec["state"] not in ("Waiting", "Blocked"):
         return rec
     end = start_window_end(rec)
-    if end is None or ctx.clock.now() <= end:
+    if end is None or (ctx.clock.now() if at is None else at) <= end:
         return rec
     if rec["first_started"] is None:
         error = {
