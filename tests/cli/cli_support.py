@@ -123,3 +123,26 @@ def vm_names(result: Result) -> Sequence[str]:
     import json
 
     return sorted(vm["name"] for vm in json.loads(result.stdout))
+
+
+def true_power_states(emu: Any, names: Sequence[str], rg: str = RG) -> dict[str, str]:
+    """Each VM's power state from its own instance view: a list read (``ls``) may lag a change
+    by a round, as Azure's does (the emulator's realism), so a test of what a command did reads
+    the VMs themselves."""
+    compute = emu.clients().compute
+    out = {}
+    for name in names:
+        codes = [s.code for s in compute.virtual_machines.instance_view(rg, name).statuses or []]
+        out[name] = next((c.split("/", 1)[1] for c in codes if c and c.startswith("PowerState/")), "unknown")
+    return out
+
+
+def true_vm_names(emu: Any, rg: str = RG) -> list[str]:
+    """The VMs that exist in ``rg`` (the emulator's inventory, never stale)."""
+    group = f"/subscriptions/{emu.subscription_id}/resourcegroups/{rg}"
+    prefix = f"{group}/providers/microsoft.compute/virtualmachines/"
+    return sorted(
+        str(r["id"]).rsplit("/", 1)[1]
+        for r in emu.inventory()["resources"]
+        if str(r["id"]).lower().startswith(prefix.lower())
+    )

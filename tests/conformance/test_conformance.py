@@ -32,7 +32,8 @@ def _param(case: dict[str, Any]) -> Any:
 @pytest.fixture(scope="module")
 def arm() -> Iterator[Arm]:
     # A manual clock: operations stay pending until a step finishes them, so "in progress"
-    # and "succeeded" are both observable without waiting.
+    # and "succeeded" are both observable without waiting. Realism off: the cases compare wire
+    # shapes step by step, which a visibility lag would not change but would blur.
     with Emulator(manual_clock=True, realism="off") as emu:
         session = Arm(emu)
         try:

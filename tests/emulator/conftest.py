@@ -183,6 +183,7 @@ class Raw:
 
 @pytest.fixture(scope="session")
 def _things_server() -> Iterator[Emulator]:
+    # realism off: these tests read the emulator's own state step by step (test_realism.py tests the lag)
     with Emulator(time_scale=0.01, extra_routers=[test_router], realism="off") as emu:
         yield emu
 
@@ -198,6 +199,7 @@ def emu(_things_server: Emulator) -> Emulator:
 
 @pytest.fixture(scope="session")
 def _manual_server() -> Iterator[Emulator]:
+    # realism off: these tests read the emulator's own state step by step (test_realism.py tests the lag)
     with Emulator(manual_clock=True, routers=[test_router], realism="off") as emu:
         yield emu
 
@@ -223,6 +225,7 @@ def mraw(manual: Emulator) -> Raw:
 
 @pytest.fixture(scope="session")
 def _fast_server() -> Iterator[Emulator]:
+    # realism off: these tests read the emulator's own state step by step (test_realism.py tests the lag)
     with Emulator(time_scale=0.001, realism="off") as emu:
         yield emu
 

@@ -8,9 +8,11 @@ import signal
 import subprocess
 import sys
 
+import pytest
 import requests
 
 from flexvmss.emulator import Emulator
+from flexvmss.emulator.core import REALISM_ENV
 
 
 def test_serve_prints_how_to_connect_and_stops_on_sigterm() -> None:
@@ -18,7 +20,7 @@ def test_serve_prints_how_to_connect_and_stops_on_sigterm() -> None:
         [sys.executable, "-m", "flexvmss.emulator", "serve", "--time-scale", "0.01", "--seed", "3"],
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**{k: v for k, v in os.environ.items() if k != REALISM_ENV}, "PYTHONUNBUFFERED": "1"},
     )
     try:
         assert proc.stdout is not None
@@ -33,6 +35,7 @@ def test_serve_prints_how_to_connect_and_stops_on_sigterm() -> None:
         assert base_url.startswith("https://127.0.0.1:")
         assert "8f1c2a4e-5b6d-4e7f-9a0b-1c2d3e4f5a6b" in text
         assert f"connection_verify={ca_file!r}" in text  # the snippet is ready to paste
+        assert "realism:         azure" in text  # eventually consistent unless told otherwise
         token_line = next(line for line in lines if "admin token" in line)
         token = token_line.split("admin token:")[1].split()[0]
         assert "x-flexvmss-admin-token" in token_line
@@ -49,6 +52,14 @@ def test_serve_prints_how_to_connect_and_stops_on_sigterm() -> None:
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(timeout=20)
     assert code == 0
+
+
+def test_serve_realism_off_turns_it_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flexvmss.emulator._serve import _parser
+
+    monkeypatch.delenv(REALISM_ENV, raising=False)
+    assert _parser().parse_args(["serve", "--realism", "off"]).realism == "off"
+    assert Emulator(realism=_parser().parse_args(["serve"]).realism).realism.level == "azure"
 
 
 def test_start_and_stop_without_a_context_manager() -> None:

@@ -13,6 +13,7 @@ GROUP = f"/subscriptions/{SUB}/resourcegroups/rg1"
 
 @pytest.fixture
 def client() -> TestClient:
+    # realism off: these tests read the emulator's own state step by step (test_realism.py tests the lag)
     return Emulator(manual_clock=True, realism="off").test_client(api_version="2025-04-01")
 
 

@@ -61,13 +61,20 @@ def clients(emu: Any) -> Any:
 
 
 def power_states(emu: Any, rg: str = RG) -> dict[str, str]:
+    """Each VM's power state from its own instance view: a list read may lag a change by a round
+    (the emulator's realism, as Azure's lists), the VM's own read does not."""
     c = emu.clients()
     try:
         return {
             vm.name: next(
-                (s.code for s in vm.properties.instance_view.statuses if s.code.startswith("PowerState/")), ""
+                (
+                    s.code
+                    for s in c.compute.virtual_machines.instance_view(rg, vm.name).statuses or []
+                    if s.code and s.code.startswith("PowerState/")
+                ),
+                "",
             )
-            for vm in c.compute.virtual_machines.list(rg, expand="instanceView")
+            for vm in c.compute.virtual_machines.list(rg)
         }
     finally:
         c.close()

@@ -21,10 +21,11 @@ import pytest
 from _backend_support import RG, TIME_SCALE, Face, make_set, power_states, routes, scale_set
 
 import flexvmss
-from flexvmss import ScheduledOptions
-
-emulator = pytest.importorskip("flexvmss.emulator")
-from flexvmss.emulator.computeschedule import knobs  # noqa: E402
+from flexvmss import (
+    ScheduledOptions,
+    emulator,
+)
+from flexvmss.emulator.computeschedule import knobs
 
 N = 24  # at least AUTO_MIN_VMS
 

@@ -13,8 +13,7 @@ from _backend_support import RG, TIME_SCALE, clients, make_set, power_states, ro
 
 import flexvmss
 import flexvmss.aio
-
-emulator = pytest.importorskip("flexvmss.emulator")
+from flexvmss import emulator
 
 SIZES = {"alpha": 12, "beta": 12, "gamma": 6}
 

@@ -13,9 +13,6 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
-
-pytest.importorskip("flexvmss.emulator._emulator")
-
 from _flexlib import RG, TIME_SCALE, Face, Network, build_network, clients_for
 
 from flexvmss.emulator import Emulator
@@ -72,5 +69,3 @@ async def make_set(emu: Emulator, face: str) -> AsyncIterator[Any]:
         else:
             await scale_set.close()
             await clients.close()
-
-

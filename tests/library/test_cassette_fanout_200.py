@@ -16,7 +16,7 @@ import asyncio
 
 import pytest
 from _flexlib import IMAGE, LOCATION, SSH_KEY
-from test_lifecycle_replay import network_for, open_set
+from test_lifecycle_replay import listed, network_for, open_set
 
 from flexvmss import BatchResult, NetworkSpec, Outcome, ScaleSetSpec
 
@@ -60,7 +60,10 @@ async def test_deallocate_then_start_200_vms(flexvmss_target):
         every_vm_succeeded(await ss.start(concurrency=VMS), names)
         assert {(await ss.vm(n)).power_state for n in sample} == {"running"}
 
-        states = {v.name: v.power_state for v in await ss.vms(instance_view=True)}
-        assert states == dict.fromkeys(names, "running")
+        running = dict.fromkeys(names, "running")  # the list may lag a round: read until it settles
+        shown = await listed(
+            ss, lambda vms: {v.name: v.power_state for v in vms} == running, instance_view=True
+        )
+        assert {v.name: v.power_state for v in shown} == running
         torn = await ss.delete(cascade=True)
         assert torn.scale_set_deleted and sorted(torn.vms.succeeded) == names

@@ -20,7 +20,9 @@ from flexvmss.emulator import FaultRule
 
 
 async def power_states(ss) -> dict[str, str | None]:
-    return {vm.name: vm.power_state for vm in await ss.vms(instance_view=True)}
+    """Each VM's power state from its own GET: the list's copy may lag a change by a round, as
+    Azure's does (the emulator's realism), so the truth after an operation is each VM's read."""
+    return {vm.name: (await ss.vm(vm.name)).power_state for vm in await ss.vms()}
 
 
 @pytest.fixture

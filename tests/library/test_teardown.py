@@ -51,8 +51,13 @@ async def populate(emu, network, make_set):
     c = emu.clients()
     standalone_vm(emu, network, "outsider", os_disk=OsDiskSpec(delete_option="Detach"))
     c.compute.disks.begin_create_or_update(
-        RG, "spare-disk", {"location": LOCATION, "sku": {"name": "Standard_LRS"},
-                           "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 8}}
+        RG,
+        "spare-disk",
+        {
+            "location": LOCATION,
+            "sku": {"name": "Standard_LRS"},
+            "properties": {"creationData": {"createOption": "Empty"}, "diskSizeGB": 8},
+        },
     ).result()
     other = make_set("other")
     await other.create(profile_spec(network, capacity=2))
@@ -138,8 +143,11 @@ async def test_teardown_stops_before_the_set_when_a_vm_cannot_be_deleted(emu, ne
 @pytest.mark.parametrize("face", ["aio"])  # a scenario: the faces are tested above
 async def test_teardown_rerun_converges_after_a_failure_while_deleting_leftovers(emu, network, make_set):
     ss, baseline = await populate(emu, network, make_set)
-    emu.add_fault(FaultRule(kind="status", status=400, code="SimulatedCrash", method="DELETE",
-                            path=r"/networkInterfaces/"))
+    emu.add_fault(
+        FaultRule(
+            kind="status", status=400, code="SimulatedCrash", method="DELETE", path=r"/networkInterfaces/"
+        )
+    )
 
     with pytest.raises(AzureOperationError):
         await ss.delete(cascade=True)
@@ -187,3 +195,27 @@ async def test_teardown_of_an_empty_set_without_cascade(emu, network, make_set):
     result = await ss.delete(cascade=False)
     assert result.scale_set_deleted
     assert not await ss.exists()
+
+
+async def test_delete_without_cascade_is_not_refused_on_a_list_that_still_shows_a_deleted_vm():
+    # Azure's VM list may lag a deletion; the refusal must rest on each VM's own GET
+    from _flexlib import TIME_SCALE, build_network, clients_for, vm_spec
+
+    import flexvmss.aio
+    from flexvmss.emulator import Emulator, Realism
+
+    lagging = Realism(level="custom", stale_list_probability=1.0, stale_list_window=3600.0)
+    with Emulator(time_scale=TIME_SCALE, realism=lagging) as emu:
+        net = build_network(emu)
+        clients = clients_for(emu)
+        try:
+            async with flexvmss.aio.FlexScaleSet(emu.subscription_id, RG, "lag", clients=clients) as ss:
+                await ss.create(ScaleSetSpec(location=LOCATION))
+                assert (await ss.add_vms([vm_spec(net, "d1")])).succeeded == ["d1"]
+                assert [v.name for v in await ss.vms()] == ["d1"]
+                assert (await ss.delete_vms(["d1"])).succeeded == ["d1"]
+                assert [v.name for v in await ss.vms()] == ["d1"]  # the list still shows it
+                torn = await ss.delete(cascade=False)
+                assert torn.scale_set_deleted and torn.vms is None
+        finally:
+            await clients.close()

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("flexvmss.emulator._emulator")
-
 sys.path.insert(0, str(Path(__file__).parent))
 
 from flexvmss.emulator import Emulator

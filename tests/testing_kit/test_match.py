@@ -51,3 +51,36 @@ def test_poll_urls_are_recognised():
         "https://management.azure.com/subscriptions/0/providers/Microsoft.Network/locations/e/operationResults/x"
     )
     assert not is_poll_url("https://management.azure.com/subscriptions/0/resourceGroups/rg")
+
+
+def test_a_body_that_differs_only_in_what_cannot_repeat_agrees():
+    from flexvmss.testing._match import body_difference
+
+    recorded = (
+        b'{"tags": {"at": "2026-01-02T03:04:05Z", "b": 1}, "id": "5f0e2c3a-1111-4222-8333-944445555666",'
+        b' "zones": ["1", "2"], "properties": {"userData": "Sanitized"}}'
+    )
+    sent = (
+        '{"zones": ["2", "1"], "id": "0d1c9a7e-aaaa-4bbb-8ccc-9ddddeeeefff", "tags": {"b": 1,'
+        ' "at": "2026-12-02T01:00:00.123+00:00"}, "properties": {"userData": "c2VjcmV0"}}'
+    )
+    assert body_difference(recorded, sent) is None
+    assert body_difference(None, b"") is None
+
+
+@pytest.mark.parametrize(
+    ("recorded", "sent", "named"),
+    [
+        ('{"sku": {"capacity": 4}}', '{"sku": {"capacity": 5}}', "$.sku.capacity: recorded 4, sent 5"),
+        ('{"a": true}', '{"a": 1}', "$.a: recorded true, sent 1"),
+        ('{"a": {"b": 1}}', '{"a": {}}', "$.a.b: recorded 1, not sent"),
+        ('{"a": [{"b": 1}, {"b": 2}]}', '{"a": [{"b": 1}, {"b": 3}]}', "$.a[1].b: recorded 2, sent 3"),
+        ('{"ids": ["x", "y"]}', '{"ids": ["x"]}', '$.ids: recorded ["x", "y"], sent ["x"]'),
+        (None, '{"a": 1}', '$: recorded no body, sent {"a": 1}'),
+        ('{"odd key": 1}', '{"odd key": 2}', "$['odd key']: recorded 1, sent 2"),
+    ],
+)
+def test_a_body_that_differs_names_the_json_path(recorded, sent, named):
+    from flexvmss.testing._match import body_difference
+
+    assert body_difference(recorded, sent) == named

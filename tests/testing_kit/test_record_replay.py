@@ -104,8 +104,8 @@ def test_an_aio_lro_replays_offline_without_sleeping(lro_cassette, monkeypatch):
                 replay.async_credential, replay.subscription_id, **kwargs
             ) as c:
                 poller = await c.virtual_machine_scale_sets.begin_create_or_update(
-                    "rg", "vmss1", {"location": "eastus"}
-                )
+                    "rg", "vmss1", {"location": "eastus", "properties": {"orchestrationMode": "Flexible"}}
+                )  # the body recorded: a write request replays only with its recorded body
                 return (await poller.result()).properties.provisioning_state
 
         assert asyncio.run(run()) == "Succeeded"

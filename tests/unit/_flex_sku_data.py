@@ -1,6 +1,6 @@
 """Resource SKU test data for the rules, specs and SKU tests.
 
-Two sources: the Azure REST API example files in /work/shared/azure-examples (westus:
+Two sources: the Azure REST API example files vendored in tests/data/azure-examples (westus:
 Standard_A0 cannot run Spot, Standard_A1 can) and a small synthetic catalog of two regions,
 ``eastus`` (max fault domains 3) and ``westcentralus`` (max 2), with restrictions.
 """
@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-EXAMPLES = Path("/work/shared/azure-examples")
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "azure-examples"
 EXAMPLE_SKU_FILES = sorted(EXAMPLES.glob("*skus*.json"))
 
 SUBNET = (

@@ -147,8 +147,11 @@ class FlexScaleSet(ScaleSetCore):
     async def vms(self, instance_view: bool = False) -> list[VmInfo]:
         """Every VM of the set: one filtered VM list (all pages), never one request per VM.
 
-        With ``instance_view=True`` the list carries each VM's power state. A throttled or
-        failed read raises; it is never taken for an empty set. A set that does not exist
+        With ``instance_view=True`` the list carries each VM's power state. Azure serves lists
+        eventually consistent: right after an operation a VM may still show its former state
+        for a few seconds (an operation's outcome is its :class:`~flexvmss.BatchResult`, and
+        :meth:`vm` reads one VM as it is). A throttled or failed read raises; it is never taken
+        for an empty set. A set that does not exist
         raises :class:`~flexvmss.NotFoundError` (an empty list costs one GET of the set to
         tell the two apart).
         """

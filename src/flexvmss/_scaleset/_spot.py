@@ -116,7 +116,8 @@ async def replace_evicted(ss: ScaleSetCore, *, recreate: bool, batch: Batch) -> 
     info = await ss._read_set()
     vms = await ss._read_vms(instance_view=True)
     status = _status(info.raw, vms)
-    deleted = await _teardown.delete_vms(ss, list(status.evicted), None, batch, force=False)
+    evicted = [vm for vm in vms if vm.name in set(status.evicted)]
+    deleted = await _teardown.delete_members(ss, evicted, batch, force=False)  # from this read
     if not recreate or not status.evicted or not info.has_vm_profile:
         return SpotReplacement(deleted=deleted, scale_set=None)
     return SpotReplacement(deleted=deleted, scale_set=await _create.scale_to(ss, status.capacity))

@@ -52,10 +52,19 @@ async def delete_vms(
     """Tag what the selected VMs leave behind, then delete them (see ``FlexScaleSet.delete_vms``)."""
     started = ss._rt.clock()
     selected = await ss._within("delete_vms", batch, started, ss._select_vms(names, where))
+    return await delete_members(ss, selected, ss._remaining(batch, started), force=force)
+
+
+async def delete_members(
+    ss: ScaleSetCore, selected: Sequence[VmInfo], batch: Batch, *, force: bool
+) -> BatchResult:
+    """Tag what these VMs (read by the caller) leave behind, then delete them. A caller that
+    picked them from its own list read hands them over as read: a second list may lag a round
+    and not show them (Azure's lists are eventually consistent; the emulator's realism)."""
     if selected:
-        await _mark_leftovers(ss, selected)
+        await _mark_leftovers(ss, list(selected))
     members = {vm.name: vm for vm in selected}
-    return await _delete_names(ss, list(members), ss._remaining(batch, started), force=force, members=members)
+    return await _delete_names(ss, list(members), batch, force=force, members=members)
 
 
 async def delete(ss: ScaleSetCore, cascade: bool, *, force: bool) -> TeardownResult:
@@ -63,6 +72,8 @@ async def delete(ss: ScaleSetCore, cascade: bool, *, force: bool) -> TeardownRes
     operation = f"delete scale set {ss.name}"
     exists = await ss._get_raw() is not None
     vms = await ss._read_vms() if exists else []
+    if vms and not cascade:
+        vms = await _still_there(ss, vms, enough=10)
     if vms and not cascade:
         raise ScaleSetNotEmptyError(
             operation,
@@ -104,6 +115,23 @@ async def delete(ss: ScaleSetCore, cascade: bool, *, force: bool) -> TeardownRes
         except NotFoundError:
             deleted_set = False
     return TeardownResult(vms=result, leftovers_deleted=tuple(leftovers), scale_set_deleted=deleted_set)
+
+
+async def _still_there(ss: ScaleSetCore, vms: list[VmInfo], *, enough: int) -> list[VmInfo]:
+    """The listed VMs whose own GET still finds them (up to ``enough`` of them): a VM list is
+    eventually consistent and may still show a VM just deleted (Resource Graph documents seconds
+    of staleness; inferred for the Compute list too, which the emulator's realism imitates), so
+    a refusal rests on reads that cannot be stale."""
+    found: list[VmInfo] = []
+    for vm in vms:
+        try:
+            await ss._read_vm(vm.name)
+        except NotFoundError:
+            continue
+        found.append(vm)
+        if len(found) >= enough:
+            break
+    return found
 
 
 async def _delete_names(
@@ -419,7 +447,9 @@ def _result_error(batch: BatchResult, name: str) -> str | None:
     if result is None:
         return None
     if result.error is not None:
-        return str(getattr(result.error, "code", None) or "") + ": " + str(
-            getattr(result.error, "azure_message", None) or result.error.message
+        return (
+            str(getattr(result.error, "code", None) or "")
+            + ": "
+            + str(getattr(result.error, "azure_message", None) or result.error.message)
         )
     return result.detail or result.outcome.value if result.outcome else None

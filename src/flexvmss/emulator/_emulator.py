@@ -174,7 +174,8 @@ class Emulator:
 
     ``realism`` is how far reads imitate Azure's eventual consistency: a level name (``"off"``,
     ``"azure"``) or :class:`~flexvmss.emulator.core.Realism` knobs; None takes the level named by
-    ``FLEXVMSS_EMULATOR_REALISM`` (default ``"off"``). ``throttle_refusals_cost`` makes a
+    ``FLEXVMSS_EMULATOR_REALISM`` (default ``"azure"``: eventually consistent, as Azure is;
+    ``realism="off"`` for exact, immediate reads). ``throttle_refusals_cost`` makes a
     throttled request spend its tokens as well (unknown for Azure: off by default).
     ``throttle_limits`` (:class:`~flexvmss.emulator.ThrottleLimits`) enforces other limits than
     Azure's published ones and lets other callers spend the same buckets.
@@ -410,13 +411,15 @@ class Emulator:
 
     def restore(self, snapshot_id: str) -> None:
         """Bring back a snapshot's state. Operations still pending end ``Canceled`` (they
-        belong to the state being replaced)."""
+        belong to the state being replaced); lists forget what they showed of it (realism)."""
         with self.store.lock:
             snap = self._snapshots.get(snapshot_id)
             if snap is None:
                 raise KeyError(f"no snapshot {snapshot_id!r}")
             self.store.restore(snap)
             self.lro.drop_pending()
+            if self.ctx.stale_lists is not None:
+                self.ctx.stale_lists.forget()
 
     def counters(self) -> dict[str, Any]:
         """Requests by op class and route, by status, throttled, faults injected by kind."""

@@ -70,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
         "--realism",
         choices=sorted(REALISM_LEVELS),
         default=None,
-        help=f"eventual consistency: 'azure' or 'off' (default: ${REALISM_ENV}, else off)",
+        help="eventual consistency: 'azure', or 'off' for exact, immediate reads "
+        f"(default: ${REALISM_ENV}, else azure)",
     )
     s.add_argument(
         "--throttle-refusals-cost",

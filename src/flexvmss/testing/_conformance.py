@@ -610,6 +610,8 @@ def compare_with_emulator(
 
     exchanges = load_recording(recording)
     results: list[ExchangeResult] = []
+    # realism off: each recorded step is replayed and its answer's shape compared; a lag
+    # would change what a step reads back, not the wire shapes this compares
     with Emulator(manual_clock=True, realism="off", subscription_id=ZERO_GUID) as emu:
         replay = _Replay(emu, exchanges)
         try:

@@ -6,7 +6,10 @@ vcrpy:
 * the :class:`~flexvmss.testing.Scrubber` as ``before_record_request`` and
   ``before_record_response``, so secrets are scrubbed in memory before a cassette is
   written, and live requests are scrubbed the same way before they are matched;
-* the ``flexvmss`` matcher (method + normalised URL, see :mod:`flexvmss.testing._match`);
+* the ``flexvmss`` matcher (method + normalised URL, see :mod:`flexvmss.testing._match`), and
+  for write requests (``PUT``, ``PATCH``, ``POST``) the body as well: a request whose body
+  differs from every recorded one at its URL is not answered, and the failure names the JSON
+  path where it differs (scrubbed values, GUIDs and timestamps are not compared);
 * :class:`FlexCassette`, which answers a status poll made more often than was recorded
   with the last recorded answer for that URL (``repeat="polls"``), and remembers every
   request it could not answer: strict by default, the block then fails with
@@ -47,7 +50,15 @@ import vcr
 from vcr.cassette import Cassette, CassetteContextDecorator
 from vcr.errors import UnhandledHTTPRequestError
 
-from ._match import azure_request_matcher, is_poll_url, match_key, normalise_url
+from ._match import (
+    WRITE_METHODS,
+    azure_request_matcher,
+    is_poll_url,
+    match_key,
+    normalise_url,
+    parse_body,
+    parsed_body_difference,
+)
 from ._scrub import Scrubber, default_scrubber
 from ._time import instant_sleep
 
@@ -104,10 +115,21 @@ class FlexCassette(Cassette):  # type: ignore[misc]
     ``Operation-Location``, and of any URL the recording itself requested more than once),
     ``"gets"`` (every GET) or ``"none"`` (vcrpy's strict behaviour). A replay that polls
     fewer times than recorded is fine.
+
+    With ``match_bodies`` (the default) a write request (``PUT``, ``PATCH``, ``POST``) is
+    answered only by a recording of the same method, URL and body
+    (:func:`~flexvmss.testing._match.body_difference`): a change in what the code sends to
+    Azure fails the replay, and :class:`UnrecordedRequestError` names the JSON path where the
+    body differs from the one recorded at that URL.
     """
 
-    def __init__(self, *args: Any, repeat: Repeat = "polls", **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, repeat: Repeat = "polls", match_bodies: bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.match_bodies = match_bodies
+        #: interaction index -> its recorded request body, decoded (see _match.parse_body)
+        self._bodies: dict[int, Any] = {}
         if repeat not in ("polls", "gets", "none"):
             raise ValueError(f"repeat must be 'polls', 'gets' or 'none', not {repeat!r}")
         self.repeat: Repeat = repeat
@@ -156,7 +178,39 @@ class FlexCassette(Cassette):  # type: ignore[misc]
 
     def _miss(self, request: Any) -> None:
         with self._play_lock:
-            self.unrecorded.append(f"{request.method.upper()} {request.uri}")
+            why = self._body_mismatch(request)
+            self.unrecorded.append(
+                f"{request.method.upper()} {request.uri}" + (f"\n      {why}" if why else "")
+            )
+
+    def _recorded_body(self, index: int) -> Any:
+        if index not in self._bodies:
+            self._bodies[index] = parse_body(self.data[index][0].body)
+        return self._bodies[index]
+
+    def _body_agrees(self, index: int, sent: Any) -> bool:
+        return parsed_body_difference(self._recorded_body(index), sent) is None
+
+    def _body_mismatch(self, request: Any) -> str | None:
+        """Why a write request found no answer when its URL was recorded: where its body differs
+        from the recording's (the first one at that URL not played yet, else the first)."""
+        if not self.match_bodies or request.method.upper() not in WRITE_METHODS:
+            return None
+        self._index()
+        candidates = self._by_key.get(match_key(request), [])
+        if not candidates:
+            return None
+        index = next((i for i in candidates if not self.play_counts[i]), candidates[0])
+        difference = parsed_body_difference(self._recorded_body(index), parse_body(request.body))
+        if difference is None:
+            return None
+        return f"its body differs from the recorded one at {difference}"
+
+    def _index(self) -> None:
+        if self._indexed != len(self.data):
+            for index in range(self._indexed, len(self.data)):
+                self._by_key.setdefault(match_key(self.data[index][0]), []).append(index)
+            self._indexed = len(self.data)
 
     def raise_unrecorded(self) -> None:
         """Raise :class:`UnrecordedRequestError` if a request found no answer (once)."""
@@ -169,7 +223,8 @@ class FlexCassette(Cassette):  # type: ignore[misc]
 
         With the default matcher this is a dictionary look-up on (method, normalised
         URL) instead of vcrpy's scan of every interaction per request, which made a
-        1,200-interaction replay take half a minute.
+        1,200-interaction replay take half a minute; a write request's body is compared
+        with each recording at its URL (``match_bodies``).
         """
         if list(self._match_on) != [azure_request_matcher]:
             yield from super()._responses(request)
@@ -177,11 +232,12 @@ class FlexCassette(Cassette):  # type: ignore[misc]
         request = self._before_record_request(request)
         if request is None:
             return
-        if self._indexed != len(self.data):
-            for index in range(self._indexed, len(self.data)):
-                self._by_key.setdefault(match_key(self.data[index][0]), []).append(index)
-            self._indexed = len(self.data)
-        for index in self._by_key.get(match_key(request), ()):
+        self._index()
+        indices = self._by_key.get(match_key(request), [])
+        if self.match_bodies and indices and request.method.upper() in WRITE_METHODS:
+            sent = parse_body(request.body)
+            indices = [i for i in indices if self._body_agrees(i, sent)]
+        for index in indices:
             yield index, self.data[index][1]
 
     def _known_poll_urls(self) -> set[str]:
@@ -425,6 +481,7 @@ def use_cassette(
     repeat: Repeat | str = "polls",
     instant: bool | None = None,
     lenient: bool = False,
+    match_bodies: bool = True,
     **vcr_kwargs: Any,
 ) -> Iterator[Any]:
     """Record or replay Azure traffic in the cassette at ``path``; yields the cassette.
@@ -437,7 +494,8 @@ def use_cassette(
     builds itself; flexvmss's own follow its runtime). Strict unless ``lenient``: a
     request the cassette does not hold makes the block raise :class:`UnrecordedRequestError`
     naming it, even if the code under test caught vcrpy's error (with the block's own error
-    as its cause); ``lenient=True`` leaves it to vcrpy's error alone. Any other
+    as its cause); ``lenient=True`` leaves it to vcrpy's error alone. ``match_bodies``
+    (default on) is :class:`FlexCassette`'s: a write request must send its recorded body. Any other
     keyword goes to ``vcr.VCR`` (``match_on``, ``before_record_request``, ...); your
     ``before_record_*`` hooks run before the scrubber, so they see raw values and
     nothing they leave behind escapes it.
@@ -476,7 +534,7 @@ def use_cassette(
     )
 
     def cassette_args() -> dict[str, Any]:
-        return {**args_getter(), "repeat": repeat}
+        return {**args_getter(), "repeat": repeat, "match_bodies": match_bodies}
 
     with contextlib.ExitStack() as stack:
         stack.enter_context(_scrubbed_http_logs(scrubber))

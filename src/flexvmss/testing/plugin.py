@@ -120,7 +120,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{_MARKER}(name=None, **overrides): record/replay this test's Azure traffic in a cassette "
-        "(overrides: vcrpy options, scrub_rules, scrubber, repeat, lenient).",
+        "(overrides: vcrpy options, scrub_rules, scrubber, repeat, lenient, match_bodies).",
     )
     config.stash[_MODES] = _resolve_modes(config)
     try:
@@ -191,8 +191,9 @@ def flexvmss_vcr_config() -> dict[str, Any]:
     """Override at any scope to pass options to every cassette: vcrpy keywords
     (``match_on``, ``before_record_response``...), ``scrub_rules`` (extra
     :class:`~flexvmss.testing.ScrubRule` values), ``scrubber`` (replaces the default
-    one), ``repeat`` (``"polls"``, ``"gets"``, ``"none"``) or ``lenient`` (True: a request
-    the cassette does not hold does not fail the test by itself)."""
+    one), ``repeat`` (``"polls"``, ``"gets"``, ``"none"``), ``lenient`` (True: a request
+    the cassette does not hold does not fail the test by itself) or ``match_bodies`` (False: a
+    write request's body is not compared with the recorded one)."""
     return {}
 
 
@@ -243,6 +244,7 @@ def _flexvmss_setup(
     scrubber = options.pop("scrubber", None)
     repeat = options.pop("repeat", "polls")
     lenient = bool(options.pop("lenient", False))
+    match_bodies = bool(options.pop("match_bodies", True))
 
     if target_mode == "replay":
         if not path.exists():
@@ -265,7 +267,13 @@ def _flexvmss_setup(
         if target_mode != "azure"
         else contextlib.nullcontext(),
         use_cassette(
-            path, record_mode=record_mode, scrubber=Scrubber(rules), repeat=repeat, lenient=lenient, **options
+            path,
+            record_mode=record_mode,
+            scrubber=Scrubber(rules),
+            repeat=repeat,
+            lenient=lenient,
+            match_bodies=match_bodies,
+            **options,
         ) as cassette,
     ):
         if not lenient:

@@ -19,6 +19,7 @@ UBUNTU = {"publisher": "Canonical", "offer": "ubuntu-24_04-lts", "sku": "server"
 
 def new_client(*, page_size: int = 100) -> TestClient:
     """A fresh emulator on a manual clock, with resource group ``rg1``."""
+    # realism off: these tests read the emulator's own state step by step (test_realism.py tests the lag)
     client = Emulator(manual_clock=True, page_size=page_size, realism="off").test_client(api_version=API)
     client.resource_group(RG, LOC, subscription_id=SUB)
     return client

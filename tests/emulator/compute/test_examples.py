@@ -1,4 +1,4 @@
-"""Replays the Azure REST API examples in /work/shared/azure-examples: each request body sent
+"""Replays the Azure REST API examples vendored in tests/data/azure-examples: each request body sent
 to the emulator gets a response carrying every key of the example's response, with the same
 JSON types, that deserializes into the azure-mgmt-compute 39 model."""
 
@@ -15,8 +15,7 @@ from compute_bodies import LOC, SUB, cid, make_nic, make_subnet, new_client, nid
 
 from flexvmss.emulator.testing import TestClient
 
-EXAMPLES = Path("/work/shared/azure-examples")
-pytestmark = pytest.mark.skipif(not EXAMPLES.is_dir(), reason="the shared Azure examples are not present")
+EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "azure-examples"  # vendored: never skipped
 
 RG = "myResourceGroup"
 

@@ -48,11 +48,12 @@ def listed(h: TestClient) -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- levels and knobs
 
 
-def test_off_is_the_default_and_the_env_names_the_level(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_azure_is_the_default_and_the_env_names_the_level(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(REALISM_ENV, raising=False)
+    assert Emulator().realism == REALISM_LEVELS["azure"] and REALISM_LEVELS["azure"].enabled
+    monkeypatch.setenv(REALISM_ENV, "off")
     assert Emulator().realism == OFF and not OFF.enabled
     monkeypatch.setenv(REALISM_ENV, "azure")
-    assert Emulator().realism == REALISM_LEVELS["azure"]
     assert Emulator(realism="off").realism == OFF  # an explicit level wins over the env
     custom = Realism(level="custom", visibility_lag=1.0)
     assert resolve_realism(custom) is custom and custom.enabled
@@ -110,6 +111,18 @@ def test_a_deleted_vm_may_linger_in_lists_for_the_window() -> None:
     assert [name for name, _ in listed(h)] == ["vm1"]  # first seen gone now: still listed
     h.settle(16.0)
     assert listed(h) == []
+
+
+def test_a_restored_snapshot_is_listed_as_it_is_not_as_lists_showed_the_state_it_replaced() -> None:
+    h = with_vm(replace(OFF, level="custom", stale_list_probability=1.0, stale_list_window=15.0))
+    snapshot = h.emulator.snapshot()
+    assert listed(h) == [("vm1", "Succeeded")]
+    h.ok("DELETE", VM)
+    h.settle()
+    assert [name for name, _ in listed(h)] == ["vm1"]  # the list has seen the VM go (and lags)
+    h.emulator.restore(snapshot)
+    # before, the list took the restored VM for a change and hid it for the window
+    assert listed(h) == [("vm1", "Succeeded")]
 
 
 def test_stale_answers_are_seeded() -> None:

@@ -4,7 +4,9 @@ ETags and the Uniform-only APIs."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
+import pytest
 from compute_bodies import RG, cid, make_nic, make_subnet, new_client, nid, vmss_body
 
 from flexvmss.emulator.testing import TestClient
@@ -84,6 +86,31 @@ def test_zones_spread_round_robin_and_fault_domains(h: TestClient, subnet: str) 
     other = cid("virtualMachineScaleSets", "fd")
     h.ok("PUT", other, vmss_body(subnet, capacity=4, fd=3))
     assert [vm["properties"]["platformFaultDomain"] for vm in _members(h, other)] == [0, 1, 2, 0]
+
+
+# Placement (moved here from the library's suite: where a VM lands is Azure's decision, which
+# the emulator imitates; the library only sends zones and fault domains and reports each VM's).
+
+
+@pytest.mark.parametrize("zones", [["1"], ["1", "2"], ["1", "2", "3"]], ids=["1zone", "2zones", "3zones"])
+def test_a_zonal_set_spreads_its_vms_evenly_across_its_zones(
+    h: TestClient, subnet: str, zones: list[str]
+) -> None:
+    h.ok("PUT", SET, vmss_body(subnet, capacity=6, zones=zones))
+    per_zone = Counter(z for vm in _members(h) for z in vm["zones"])
+    assert set(per_zone) == set(zones)
+    assert set(per_zone.values()) == {6 // len(zones)}
+
+
+def test_a_zone_balanced_set_puts_one_vm_in_each_zone(h: TestClient, subnet: str) -> None:
+    h.ok("PUT", SET, vmss_body(subnet, capacity=3, zones=["1", "2", "3"], zoneBalance=True))
+    assert sorted(z for vm in _members(h) for z in vm["zones"]) == ["1", "2", "3"]
+
+
+def test_two_fault_domains_in_a_three_fd_region_spread_the_vms(h: TestClient, subnet: str) -> None:
+    h.ok("PUT", SET, vmss_body(subnet, capacity=4, fd=2))
+    per_fd = Counter(vm["properties"]["platformFaultDomain"] for vm in _members(h))
+    assert per_fd == {0: 2, 1: 2}
 
 
 def test_priority_mix_base_then_percentage(h: TestClient, subnet: str) -> None:

@@ -14,6 +14,7 @@ from flexvmss.emulator.testing import TestClient
 
 @pytest.fixture
 def h() -> TestClient:
+    # realism off: these tests read the emulator's own state step by step (test_realism.py tests the lag)
     client = Emulator(manual_clock=True, realism="off").test_client(api_version=API, settle_seconds=60.0)
     client.resource_group(RG, "eastus", subscription_id=SUB)
     return client

@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-emulator = pytest.importorskip("flexvmss.emulator")
+from flexvmss import emulator  # a plain import: a broken emulator fails these tests, never skips them
 
 LOCATION = "eastus"
 
 
 @pytest.fixture(scope="module")
 def emu() -> Iterator[Any]:
+    # realism off: these tests read the emulator's own state step by step (test_realism.py tests the lag)
     with emulator.Emulator(time_scale=0.001, seed=1, realism="off") as e:
         yield e
 

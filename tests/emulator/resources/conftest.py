@@ -12,6 +12,7 @@ from flexvmss.emulator.testing import TestClient
 
 @pytest.fixture
 def h() -> TestClient:
+    # realism off: these tests read the emulator's own state step by step (test_realism.py tests the lag)
     return Emulator(manual_clock=True, realism="off").test_client(
         api_version="2025-04-01", settle_seconds=120.0
     )

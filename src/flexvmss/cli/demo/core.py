@@ -423,17 +423,31 @@ async def _leftovers(admin: EmulatorAdmin | None, clients: StockClients, resourc
             for rid in _inventory_ids(admin.inventory(), resource_group)
             if not rid.lower().endswith(f"/publicipaddresses/{_NAT_IP_NAME}")
         ]
-    ids: list[str] = []
+    # A list is served from caches and may still name what was just deleted (Azure's lists are
+    # eventually consistent: Resource Graph documents "seconds" of staleness; the emulator's
+    # realism imitates it): each listed id is a leftover only if its own GET still finds it.
+    listed: list[tuple[str, Any]] = []
     async for vm in clients.compute.virtual_machines.list(resource_group):
-        ids.append(vm.id)
+        listed.append((vm.id, clients.compute.virtual_machines.get))
     async for disk in clients.compute.disks.list_by_resource_group(resource_group):
-        ids.append(disk.id)
+        listed.append((disk.id, clients.compute.disks.get))
     async for nic in clients.network.network_interfaces.list(resource_group):
-        ids.append(nic.id)
+        listed.append((nic.id, clients.network.network_interfaces.get))
     async for pip in clients.network.public_ip_addresses.list(resource_group):
         if pip.name != _NAT_IP_NAME:
-            ids.append(pip.id)
-    return ids
+            listed.append((pip.id, clients.network.public_ip_addresses.get))
+    return [rid for rid, get in listed if await _still_there(get, resource_group, rid)]
+
+
+async def _still_there(get: Any, resource_group: str, resource_id: str) -> bool:
+    """Whether the resource's own GET finds it (a 404 is the only proof of absence)."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    try:
+        await get(resource_group, str(resource_id).rsplit("/", 1)[1])
+    except ResourceNotFoundError:
+        return False
+    return True
 
 
 #: The NAT gateway's public IP: the one public IP that is not the scale set's to delete.

@@ -39,13 +39,14 @@ from ._http import JSON, CaseInsensitiveDict, Request, Response
 from ._ids import arm_id, location_of, norm_location, parse_arm_id, rg_of, same_id, top_id
 from ._lro import DEFAULT_DURATION, JITTER, POLL_HINTS, Operation, OperationManager, OutcomeHook
 from ._provider import GroupCheck, Provider, RemovalHook, RemoveResource
-from ._realism import REALISM_ENV, REALISM_LEVELS, Realism, StaleLists, resolve_realism
+from ._realism import DEFAULT_REALISM, REALISM_ENV, REALISM_LEVELS, Realism, StaleLists, resolve_realism
 from ._routing import OP_CLASSES, Handler, PolicyResolver, Route, Router
 from ._store import Store
 from ._wire import PAGE_SIZE, check_preconditions, etag_headers, paginate
 
 __all__ = [
     "DEFAULT_DURATION",
+    "DEFAULT_REALISM",
     "JITTER",
     "JSON",
     "OP_CLASSES",

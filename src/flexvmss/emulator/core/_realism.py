@@ -9,16 +9,21 @@ Azure does not show an accepted change at once, and its list reads may lag behin
 * list reads are served from caches and can show a VM's previous state (cluster-autoscaler keeps a
   stale cache on purpose; research/k8s-azure-flex.md section 1; the throttling guide's advice to
   "track the async operation rather than polling provisioningState", SupportArticles-docs
-  troubleshooting-throttling-errors.md);
+  troubleshooting-throttling-errors.md; Resource Graph's VM lists, which Azure documents for Flex
+  instance views, are "eventually consistent" with bounded staleness, learn.microsoft.com
+  azure/governance/resource-graph/concepts/azure-resource-graph-get-list-api);
 * a failed operation need not leave a mark on its VM: only the operation's status says it failed
-  (research/real-azure-review.md: "the library's correctness depends on not trusting a read
+  ("Track asynchronous Azure operations", learn.microsoft.com azure/azure-resource-manager/
+  management/async-operations: the status URL's ``status`` and ``error`` are the outcome;
+  research/real-azure-review.md: "the library's correctness depends on not trusting a read
   taken just after a 202").
 
 None of this is deterministic in Azure; here it is seeded (its own random stream, so turning it
 on or off changes no operation id or fault decision) and bounded by the knobs below. Level
-``"off"`` (the default) keeps every read exact and immediate; level ``"azure"`` turns every
-knob on. ``FLEXVMSS_EMULATOR_REALISM`` names the level an :class:`~flexvmss.emulator.Emulator`
-built without ``realism=`` uses.
+``"azure"`` (the default) turns every knob on, so tests, cassettes and the demo meet an eventually
+consistent Azure; level ``"off"`` keeps every read exact and immediate (a little faster, and what
+a test of the emulator's own state machine wants). ``FLEXVMSS_EMULATOR_REALISM`` names the level
+an :class:`~flexvmss.emulator.Emulator` built without ``realism=`` uses.
 """
 
 from __future__ import annotations
@@ -32,10 +37,13 @@ from typing import Any
 
 from ._clock import Clock
 
-__all__ = ["REALISM_ENV", "REALISM_LEVELS", "Realism", "StaleLists", "resolve_realism"]
+__all__ = ["DEFAULT_REALISM", "REALISM_ENV", "REALISM_LEVELS", "Realism", "StaleLists", "resolve_realism"]
 
 #: The environment variable that names the default level.
 REALISM_ENV = "FLEXVMSS_EMULATOR_REALISM"
+#: The level used when neither ``realism=`` nor the environment names one: Azure's eventual
+#: consistency, since a library proven only against an exact emulator is not proven (issue 12).
+DEFAULT_REALISM = "azure"
 
 
 @dataclass(frozen=True)
@@ -49,13 +57,17 @@ class Realism:
     #: up to a few seconds.
     visibility_lag: float = 0.0
     #: The chance that a VM list read shows a VM as the same read showed it before its last
-    #: change (or still lists it after its deletion) ...
+    #: change (or still lists it after its deletion) ... (inferred: Azure documents no rate;
+    #: one read in two keeps a client honest without making every list wrong)
     stale_list_probability: float = 0.0
     #: ... while that change was first seen at most this long ago (a list is never more than
-    #: one change behind, and never for longer than this).
+    #: one change behind, and never for longer than this). Inferred: Resource Graph's documented
+    #: staleness is "seconds"; 15 s is under one 30 s Compute poll hint (core/_lro.py
+    #: POLL_HINTS), so a stale list is never more than one poll behind.
     stale_list_window: float = 0.0
     #: A failed VM operation leaves the VM as it was (provisioning and power state), instead of
-    #: marking it ``Failed``: only the operation status tells.
+    #: marking it ``Failed``: only the operation status tells (inferred from ARM's "Track
+    #: asynchronous Azure operations": the outcome is the status URL's, not the resource's).
     failed_ops_leave_state: bool = False
 
     @property
@@ -79,10 +91,11 @@ REALISM_LEVELS: dict[str, Realism] = {
 
 def resolve_realism(value: str | Realism | None) -> Realism:
     """A level name or :class:`Realism` as knobs; None reads :data:`REALISM_ENV` (default
-    ``"off"``). An unknown name is a ``ValueError`` naming the known ones."""
+    :data:`DEFAULT_REALISM`, ``"azure"``). An unknown name is a ``ValueError`` naming the known
+    ones."""
     if isinstance(value, Realism):
         return value
-    name = value if value is not None else os.environ.get(REALISM_ENV, "").strip() or "off"
+    name = value if value is not None else os.environ.get(REALISM_ENV, "").strip() or DEFAULT_REALISM
     knobs = REALISM_LEVELS.get(name.lower())
     if knobs is None:
         raise ValueError(f"realism must be one of {', '.join(sorted(REALISM_LEVELS))}, not {name!r}")
@@ -118,9 +131,14 @@ class StaleLists:
         return self.realism.stale_list_probability > 0 and self.realism.stale_list_window > 0
 
     def reset(self) -> None:
-        self._seen = {}
+        self.forget()
         self.rng.seed(f"realism:{self._seed}")
         self.served_stale = 0
+
+    def forget(self) -> None:
+        """Forget what every list showed: the state they showed is gone (a restored snapshot
+        replaces it whole; no list may show a VM of the state before)."""
+        self._seen = {}
 
     def answer(self, key: Hashable, fresh: list[tuple[str, Any]]) -> list[Any]:
         """The items to show for one list read: ``fresh`` is ``(id, body)`` in order; an item
