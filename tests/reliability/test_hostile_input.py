@@ -109,6 +109,7 @@ def _check_spec(spec: Any) -> None:
 @example({"location": "westeurope", "custom_data": {"env": "FLEXVMSS_SURELY_UNSET_VARIABLE"}})
 @example({"location": "westeurope", "capacity": 10**12, "vm_size": "Standard_D2s_v5"})
 @example({"location": "westeurope", "zones": "1", "network": {"subnet_id": "../../x"}})
+@example({"location": ""})  # found by Hypothesis: a spec without a region rendered a body without one
 def test_scale_set_spec_from_any_mapping_is_a_spec_or_a_typed_error(data):
     try:
         spec = ScaleSetSpec.from_mapping(data)

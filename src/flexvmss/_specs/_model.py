@@ -650,6 +650,13 @@ class ScaleSetSpec:
 
     def __post_init__(self) -> None:
         _check_fields(self)
+        if not self.location.strip():
+            # ARM refuses a PUT without a location (LocationRequired); refused here before any
+            # request (found by tests/reliability/test_hostile_input.py's Hypothesis run)
+            raise InvalidInputError(
+                "location", self.location, "give the set's Azure region, such as 'westeurope' "
+                "(`az account list-locations -o table` lists them)"
+            )
         _check_public_keys(self.ssh_public_keys)
         _check_escape_hatches(self, "VirtualMachineScaleSet")
 
