@@ -58,7 +58,7 @@ Left (strict xfails below, each with why): **Uniform instances** (`vmssvm-*`).
   Azure/azure-sdk-for-node#4769 (`core/_wire.py` `PAGE_SIZE`); tested in tests/emulator.
 - *429 hints*: every 429 carries `Retry-After` (azure-core retries a POST only then), plus
   `retry-after-ms` on a scaled clock (tests/emulator/test_server_throttle.py).
-- *Eventual consistency after a 202*: the realism knobs (`Emulator(realism=...)`), off by default;
+- *Eventual consistency after a 202*: the realism knobs (`Emulator(realism=...)`), on by default ("azure");
   tests/emulator/compute/test_realism.py.
 - *performMaintenance*: no recording or example found; not covered.
 """

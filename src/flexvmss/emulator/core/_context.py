@@ -48,7 +48,7 @@ class Context:
     #: Compute's throttling budget, for providers that call Compute themselves
     #: (``computeschedule``); None: no budget, every call may go at once.
     compute_budget: ComputeBudget | None = None
-    #: How far reads imitate Azure's eventual consistency (off by default).
+    #: How far reads imitate Azure's eventual consistency (an Emulator resolves it: "azure" by default).
     realism: Realism = field(default_factory=Realism)
     #: List answers that may be served one round stale (only with :attr:`realism` on).
     stale_lists: StaleLists | None = None

@@ -88,7 +88,7 @@ def _listing(
         (v["id"].lower(), vms.render_vm(ctx, v, expand="instanceView" if (expand or status_only) else None))
         for v in body["value"]
     ]
-    # Realism (off by default): a VM may show in a list as the same read showed it before its
+    # Realism (on by default, level "azure"): a VM may show in a list as the same read showed it before its
     # last change, for a bounded time.
     key = (req.path.lower(), tuple(sorted((k, v) for k, v in req.query.items() if k != "api-version")))
     body["value"] = ctx.listed(key, fresh)
