@@ -13,6 +13,7 @@ The plan is plain data: :meth:`Plan.to_json` / :meth:`Plan.from_json` (schema
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import math
@@ -20,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from flexvmss._errors import FlexError, InvalidInputError
+from flexvmss._errors import FlexError, InvalidInputError, NotFoundError
 from flexvmss._scaleset._core import ScaleSetCore
 from flexvmss._scaleset._desired import DesiredState, Group, vm_fields
 from flexvmss._scaleset._values import VmInfo, same
@@ -286,6 +287,14 @@ async def make_plan(ss: ScaleSetCore, desired: DesiredState) -> Plan:
         for d in (describe_differences(info.raw, desired.spec, name=ss.name) if info.raw else [])
     )
     actions = _diff(ss.name, desired, vms, info.zones)
+    if read.status != "failed" and any(a.kind != "create" for a in actions):
+        # A VM list may be a round stale (it can show a VM as it was before its last change, or
+        # one already deleted: ARM's reads are eventually consistent, "Track asynchronous Azure
+        # operations"; reproduced by the emulator's realism). An action on an existing VM is
+        # planned from that VM's own GET, never from the list alone.
+        vms = await _confirm(ss, vms, {a.vm for a in actions if a.kind != "create"})
+        read = _judge_read(vms, throttled)
+        actions = _diff(ss.name, desired, vms, info.zones)
     return Plan(
         scale_set=ss.id,
         read=read,
@@ -295,6 +304,24 @@ async def make_plan(ss: ScaleSetCore, desired: DesiredState) -> Plan:
         live_vms=len(vms),
         desired_state=desired,
     )
+
+
+async def _confirm(ss: ScaleSetCore, vms: list[VmInfo], names: set[str]) -> list[VmInfo]:
+    """``vms`` with each VM named in ``names`` as its own GET shows it now (dropped when the GET
+    says it is gone); at most 16 GETs at once."""
+    slots = asyncio.Semaphore(16)
+
+    async def read(vm: VmInfo) -> VmInfo | None:
+        if vm.name not in names:
+            return vm
+        async with slots:
+            try:
+                return await ss._read_vm(vm.name)
+            except NotFoundError:
+                return None
+
+    confirmed = await asyncio.gather(*(read(vm) for vm in vms))
+    return [vm for vm in confirmed if vm is not None]
 
 
 def _judge_read(vms: Sequence[VmInfo], throttled: int | None) -> PlanRead:
