@@ -99,15 +99,21 @@ def _actor(emu: Emulator, rng: random.Random, names: list[str], touches: int) ->
 
 def _unsafe(emu: Emulator, touched: dict[str, dict[str, Any]]) -> list[str]:
     """The touched VMs the apply wrote to after the actor (see the module)."""
+    from azure.core.exceptions import ResourceNotFoundError
+
     compute = emu.clients().compute.virtual_machines
-    live = {vm.name: vm.etag for vm in compute.list(RG)}
     found = []
     for name, left in touched.items():
         if left["deleted"] or left["etag"] is None:
             continue
-        if name not in live:
+        # each VM's own GET: a list may be a round stale (the emulator's realism) and would show
+        # an older ETag than the actor's, which is no write of the apply's
+        try:
+            etag = compute.get(RG, name).etag
+        except ResourceNotFoundError:
             found.append(f"{name}: deleted by the apply after the actor's {left['drift']}")
-        elif live[name] != left["etag"]:
+            continue
+        if etag != left["etag"]:
             found.append(f"{name}: written by the apply after the actor's {left['drift']}")
     return found
 

@@ -56,9 +56,11 @@ def test_the_vendored_azure_examples_are_all_there_and_documented() -> None:
 def test_library_suites_do_not_test_where_the_emulator_places_vms() -> None:
     # a count of VMs per zone or fault domain is the emulator's placement, not the library's
     spread = re.compile(r"Counter\([^)]*\.(zone|platform_fault_domain)\b|sorted\(\s*\w+\.zone for")
+    # a line marked "# placement: setup" reads where VMs sit only to set the test up (or to check
+    # a zone the library itself sent), and is not what the test asserts about Azure
     offenders = [
         name
         for name, text in _test_sources("library", "integration", "reliability").items()
-        if spread.search(text)
+        if any(spread.search(line) and "# placement: setup" not in line for line in text.splitlines())
     ]
     assert offenders == [], f"placement tests belong in tests/emulator: {offenders}"

@@ -56,7 +56,7 @@ async def test_plan_and_apply_a_drifted_set(flexvmss_target, face):
         result = await ss.apply(plan)
         assert result.ok, result.to_dict()
         listed = await ss.vms(instance_view=True)
-        assert sorted(vm.zone for vm in listed) == ["1", "1", "2"]
+        assert sorted(vm.zone for vm in listed) == ["1", "1", "2"]  # placement: setup (zone 1 is sent)
         assert {vm.power_state for vm in listed} == {"running"}
         assert all(vm.tags.get("team") == "web" for vm in listed)
         assert (await ss.plan(desired)).empty
