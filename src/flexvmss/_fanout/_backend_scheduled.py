@@ -138,6 +138,7 @@ class ScheduledBackend(StopSwitch):
         self._stop_reason: str | None = None
         self._results: dict[str, VmResult] = {}
         self._pending: dict[str, _Op] = {}
+        self._op_of: dict[str, str] = {}  # VM name -> its operation id in _pending
         self._done = 0
         self._started = 0.0
         self._deadline_at: float | None = None
@@ -169,6 +170,10 @@ class ScheduledBackend(StopSwitch):
         except Exception:
             _LOGGER.exception("on_event callback failed (ignored)")
 
+    def _track(self, op_id: str, op: _Op) -> None:
+        self._pending[op_id] = op
+        self._op_of[op.name] = op_id
+
     def _finish(
         self, name: str, outcome: Outcome, *, error: FlexError | None = None, detail: str = ""
     ) -> None:
@@ -181,7 +186,9 @@ class ScheduledBackend(StopSwitch):
         result.detail = detail or (str(error) if error is not None else "")
         if result.started_at is not None:
             result.finished_at = self._clock() - self._started
-        self._pending = {op: p for op, p in self._pending.items() if p.name != name}
+        op_id = self._op_of.pop(name, None)  # one operation per VM: no scan of every pending one
+        if op_id is not None:
+            self._pending.pop(op_id, None)
         if self.checkpoint is not None:
             if outcome is Outcome.SUCCEEDED or (
                 outcome is Outcome.FAILED and not isinstance(error, DeadlineExceededError)
@@ -209,6 +216,7 @@ class ScheduledBackend(StopSwitch):
         self._action = action
         self._results = {vm.name: VmResult(vm.name, backend="scheduled") for vm in vms}
         self._pending = {}
+        self._op_of = {}
         self._done = 0
         self._stop = asyncio.Event()
         self._stop_reason = None
@@ -257,9 +265,8 @@ class ScheduledBackend(StopSwitch):
                     )
                 self._done += 1
             elif entry is not None and entry.get("backend") == "scheduled" and entry.get("operation_id"):
-                self._pending[str(entry["operation_id"])] = _Op(
-                    vm.name, str(entry.get("location") or vm.location)
-                )
+                location = str(entry.get("location") or vm.location)
+                self._track(str(entry["operation_id"]), _Op(vm.name, location))
                 self._results[vm.name].started_at = 0.0
                 self._results[vm.name].detail = "resumed from the checkpoint"
             else:
@@ -327,7 +334,7 @@ class ScheduledBackend(StopSwitch):
             if accepted is None:
                 continue
             seen.add(accepted.name)
-            self._pending[op_id] = _Op(accepted.name, location)
+            self._track(op_id, _Op(accepted.name, location))
             if self.checkpoint is not None:
                 self.checkpoint.sent(accepted.name, "scheduled", operation_id=op_id, location=location)
         for resource_id, (code, details) in read.refused.items():
