@@ -35,7 +35,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-RG = "rg-bench"
+from bench_fanout import RG, _cpu, not_deallocated  # bench/, beside this script
+
 LOCATION = "westeurope"
 SSH_KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC0flexvmsbenchkey bench@example"
 REALISM = "azure"
@@ -45,13 +46,6 @@ SCHEDULING_DELAY = 5.0
 
 
 # ------------------------------------------------------------------------------------ client side
-
-
-def _cpu() -> float:
-    import resource
-
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def client(spec: dict[str, Any]) -> dict[str, Any]:
@@ -103,12 +97,6 @@ def client(spec: dict[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------------------------ bench side
 
 
-def _member_filter(subscription: str, set_name: str) -> str:
-    set_id = f"/subscriptions/{subscription}/resourceGroups/{RG}/providers/Microsoft.Compute"
-    set_id += f"/virtualMachineScaleSets/{set_name}"
-    return f"'virtualMachineScaleSet/id' eq '{set_id}'"
-
-
 def prepare(emu: Any, set_name: str, vms: int, index: int) -> None:
     """A profile set of ``vms`` running VMs, on a network of its own (a /20 subnet holds about
     4,000 NICs; ten sets of 1,000 need more than one)."""
@@ -131,23 +119,6 @@ def prepare(emu: Any, set_name: str, vms: int, index: int) -> None:
     ).result()
     emu.complete_all()
     c.close()
-
-
-def not_deallocated(emu: Any, set_names: list[str]) -> int:
-    """VMs of the sets whose power state is not deallocated (the emulator's own record)."""
-    emu.complete_all()
-    emu.set_throttle("off")
-    bad = 0
-    c = emu.clients()
-    for set_name in set_names:
-        for vm in c.compute.virtual_machines.list(
-            RG, filter=_member_filter(emu.subscription_id, set_name), expand="instanceView"
-        ):
-            codes = [s.code for s in (vm.instance_view.statuses or [])] if vm.instance_view else []
-            if "PowerState/deallocated" not in codes:
-                bad += 1
-    c.close()
-    return bad
 
 
 def lower_bound(emu: Any, since: float, backend: str) -> float:
