@@ -13,11 +13,12 @@ detail. Exits 0 when every action is done, 3 otherwise, 1 on a flexvmss error.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from crash_driver import emulator_clients  # beside this script
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,27 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     import flexvmss
-    from flexvmss._arm import ArmSettings, build_clients
-    from flexvmss._pipeline import ThrottleConfig
-    from flexvmss._runtime import Runtime
     from flexvmss._sync import run_sync
-    from flexvmss.emulator import AsyncEmulatorCredential
 
-    scale = args.time_scale
-
-    async def scaled(seconds: float) -> None:
-        await asyncio.sleep(max(0.0, seconds) * scale)
-
-    clients = build_clients(
-        ArmSettings(
-            args.subscription,
-            base_url=args.base_url,
-            connection_verify=args.ca_file,
-            credential=AsyncEmulatorCredential("00000000-0000-0000-0000-000000000000"),
-            throttle=ThrottleConfig(time_scale=scale),
-            runtime=Runtime(sleep=scaled),
-        )
-    )
+    clients = emulator_clients(args.subscription, args.base_url, args.ca_file, args.time_scale)
     ss = flexvmss.FlexScaleSet(args.subscription, args.resource_group, args.name, clients=clients)
     plan = flexvmss.Plan.from_json(Path(args.plan).read_text(encoding="utf-8"))
     out: dict[str, Any] = {}

@@ -43,33 +43,36 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-
-    import flexvmss
+def emulator_clients(subscription: str, base_url: str, ca_file: str, scale: float) -> Any:
+    """flexvmss's own clients on the emulator's time: their waits, and those of the fan-outs they
+    serve, take ``scale`` of their length (also used by apply_driver.py)."""
     from flexvmss._arm import ArmSettings, build_clients
     from flexvmss._pipeline import ThrottleConfig
     from flexvmss._runtime import Runtime
-    from flexvmss._sync import run_sync
     from flexvmss.emulator import AsyncEmulatorCredential
-
-    scale = args.time_scale
 
     async def scaled(seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds) * scale)
 
-    # flexvmss's own clients on the emulator's time: their waits, and those of the fan-outs they
-    # serve, take ``scale`` of their length
-    clients = build_clients(
+    return build_clients(
         ArmSettings(
-            args.subscription,
-            base_url=args.base_url,
-            connection_verify=args.ca_file,
+            subscription,
+            base_url=base_url,
+            connection_verify=ca_file,
             credential=AsyncEmulatorCredential("00000000-0000-0000-0000-000000000000"),
             throttle=ThrottleConfig(time_scale=scale),
             runtime=Runtime(sleep=scaled),
         )
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+
+    import flexvmss
+    from flexvmss._sync import run_sync
+
+    clients = emulator_clients(args.subscription, args.base_url, args.ca_file, args.time_scale)
     ss = flexvmss.FlexScaleSet(args.subscription, args.resource_group, args.name, clients=clients)
     out: dict[str, Any] = {"command": args.command}
     code = 0
