@@ -9,17 +9,21 @@ from collections.abc import Callable
 from typing import Any
 
 from ...core import ArmError, Context, Request, Response, etag_headers, paginate
-from ..models import vmss as model
+from ..models import uniform, vmss as model
 from ..models.state import VMSS_TYPE
 from .common import accepted, find, in_group, resource_id, target
 
 __all__ = [
     "batch_action",
+    "delete_instance",
     "delete_instances",
     "delete_vmss",
+    "get_instance",
+    "get_instance_view",
     "get_vmss",
     "get_vmss_instance_view",
     "list_all_vmss",
+    "list_instances",
     "list_vmss",
     "patch_vmss",
     "put_vmss",
@@ -101,10 +105,56 @@ def get_vmss_instance_view(ctx: Context, req: Request) -> Response:
 
 
 def uniform_vm(ctx: Context, req: Request) -> Response:
-    """Uniform-only VMSS-VM APIs (get, delete, per-instance actions): refused for a Flex VM
-    name, not found for an instance number."""
+    """Uniform-only VMSS-VM APIs not modelled per instance (the per-instance actions): refused
+    for a Flex VM name, not found for an instance number."""
     vmss = _set(ctx, req)
     raise model.uniform_vm(vmss, req.params["instanceId"], req.params["resourceGroupName"])
+
+
+def _instance(ctx: Context, req: Request) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The set and the Uniform instance a VMSS-VM request names; a Flexible set has no numbered
+    instances, so it answers as before (a VM name refused, a number not found)."""
+    vmss = _set(ctx, req)
+    instance_id = req.params["instanceId"]
+    if model.is_flex(vmss):
+        raise model.uniform_vm(vmss, instance_id, req.params["resourceGroupName"])
+    return vmss, uniform.find_instance(ctx, vmss, instance_id, req.params["resourceGroupName"])
+
+
+def get_instance(ctx: Context, req: Request) -> Response:
+    """GET one instance, with its ``ETag`` (kubernetes-sigs/cloud-provider-azure
+    virtualmachinescalesetvmclient recording, 2026-03-12, api 2025-04-01, interaction 14)."""
+    vmss, body = _instance(ctx, req)
+    return Response.json(
+        uniform.render_instance(ctx, vmss, body, req.query.get("$expand")), 200, etag_headers(body)
+    )
+
+
+def get_instance_view(ctx: Context, req: Request) -> Response:
+    vmss, body = _instance(ctx, req)
+    return Response.json(uniform.instance_view(ctx, vmss, body))
+
+
+def delete_instance(ctx: Context, req: Request) -> Response:
+    """DELETE one instance: 202, no body, ``Azure-AsyncOperation`` and ``Location`` (the same
+    recording, interaction 16)."""
+    vmss, body = _instance(ctx, req)
+    return accepted(ctx, req, uniform.begin_instance_delete(ctx, req, vmss, body))
+
+
+def list_instances(ctx: Context, req: Request) -> Response:
+    """The VMSS-VM list: a Uniform set's instances by id (the same recording, interaction 8), a
+    Flexible set's member VMs named by VM name (see :func:`.uniform.flex_listing`). Paged as the
+    VM list is (page size inferred to be the VM list's)."""
+    vmss = _set(ctx, req)
+    if model.is_flex(vmss):
+        items = uniform.flex_listing(ctx, vmss)
+    else:
+        expand = req.query.get("$expand")
+        items = [
+            uniform.render_instance(ctx, vmss, b, expand) for b in uniform.instances_in_order(ctx, vmss["id"])
+        ]
+    return Response.json(paginate(req, items, ctx.page_size, ctx.base_url))
 
 
 def batch_action(action: str) -> Callable[[Context, Request], Response]:
