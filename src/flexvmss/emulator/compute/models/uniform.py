@@ -211,9 +211,21 @@ def render_instance(
     """An instance's wire body; ``$expand=instanceView`` adds its instance view under
     ``properties.instanceView`` (REST spec VirtualMachineScaleSetVMs_Get, ``InstanceViewTypes``)."""
     out = copy.deepcopy(body)
+    out["properties"]["provisioningState"] = _visible_state(ctx, vmss["id"], body)
     if expand and "instanceview" in expand.lower():
         out["properties"]["instanceView"] = instance_view(ctx, vmss, body)
     return out
+
+
+def _visible_state(ctx: Context, set_id: str, body: dict[str, Any]) -> str:
+    """The provisioning state reads show: the instance's own, or (realism's visibility lag, as
+    for VMs in :func:`.power.visible_state`) what it was before its delete, until the lag passed."""
+    sb = set_book(ctx, set_id)
+    shown = (sb.get("instance_shown") or {}).get(body["instanceId"])
+    running = (sb.get("instance_ops") or {}).get(body["instanceId"])
+    if shown and shown["op"] == running and ctx.clock.now() < float(shown["until"]):
+        return str(shown["provisioningState"])
+    return str(body["properties"]["provisioningState"])
 
 
 def instance_view(ctx: Context, vmss: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
@@ -229,7 +241,7 @@ def instance_view(ctx: Context, vmss: dict[str, Any], body: dict[str, Any]) -> d
     props = body["properties"]
     number = int(body["instanceId"])
     fd_count = max(1, int(vmss["properties"].get("platformFaultDomainCount") or 1))
-    state = str(props["provisioningState"])
+    state = _visible_state(ctx, vmss["id"], body)
     now = ctx.clock.iso()
     if state == "Succeeded":
         provisioning: dict[str, Any] = {
@@ -282,6 +294,7 @@ def begin_instance_delete(
     def succeed() -> None:
         instances(ctx, set_id).pop(instance_id, None)
         set_book(ctx, set_id).get("instance_ops", {}).pop(instance_id, None)
+        set_book(ctx, set_id).get("instance_shown", {}).pop(instance_id, None)
         owner = ctx.store.get(set_id)
         if owner is not None and "sku" in owner:
             owner["sku"]["capacity"] = max(0, int(owner["sku"].get("capacity") or 0) - 1)
@@ -296,6 +309,13 @@ def begin_instance_delete(
 
     op = start_operation(ctx, request, body, "vmssvm.delete", on_succeed=succeed, on_fail=fail)
     ops[instance_id] = op.id
+    shown: dict[str, Any] = sb.setdefault("instance_shown", {})
+    shown.pop(instance_id, None)
+    lag = ctx.realism.visibility_lag
+    if lag > 0:
+        # Realism (as for VM actions, .power.begin_vm_op): for a while reads still show the
+        # instance as it was before its delete.
+        shown[instance_id] = {"op": op.id, "until": ctx.clock.now() + lag, "provisioningState": before}
     return op
 
 

@@ -148,13 +148,15 @@ def list_instances(ctx: Context, req: Request) -> Response:
     VM list is (page size inferred to be the VM list's)."""
     vmss = _set(ctx, req)
     if model.is_flex(vmss):
-        items = uniform.flex_listing(ctx, vmss)
-    else:
-        expand = req.query.get("$expand")
-        items = [
-            uniform.render_instance(ctx, vmss, b, expand) for b in uniform.instances_in_order(ctx, vmss["id"])
-        ]
-    return Response.json(paginate(req, items, ctx.page_size, ctx.base_url))
+        return Response.json(paginate(req, uniform.flex_listing(ctx, vmss), ctx.page_size, ctx.base_url))
+    body = paginate(req, uniform.instances_in_order(ctx, vmss["id"]), ctx.page_size, ctx.base_url)
+    expand = req.query.get("$expand")
+    fresh = [(b["id"].lower(), uniform.render_instance(ctx, vmss, b, expand)) for b in body["value"]]
+    # Realism (on by default): an instance may show as this read showed it before its last
+    # change, for a bounded time, as in the VM list (responses/vms.py).
+    key = (req.path.lower(), tuple(sorted((k, v) for k, v in req.query.items() if k != "api-version")))
+    body["value"] = ctx.listed(key, fresh)
+    return Response.json(body)
 
 
 def batch_action(action: str) -> Callable[[Context, Request], Response]:
