@@ -175,3 +175,45 @@ def test_with_realism_a_deleted_instance_shows_its_former_state_for_a_while() ->
     assert h.get(SET + "/virtualMachines/0")["properties"]["provisioningState"] == "Deleting"
     h.settle()
     assert h.error("GET", SET + "/virtualMachines/0")[0] == 404
+
+
+def _power(h: TestClient, instance_id: str) -> str:
+    view = h.get(f"{SET}/virtualMachines/{instance_id}/instanceView")
+    return next(s["code"] for s in view["statuses"] if s["code"].startswith("PowerState/"))
+
+
+def test_per_instance_actions_change_the_power_state(h: TestClient, subnet: str) -> None:
+    h.ok("PUT", SET, _uniform(subnet, 2))
+    h.settle()
+    answer = h.request("POST", SET + "/virtualMachines/1/deallocate")
+    assert answer.status == 202 and "Azure-AsyncOperation" in answer.headers
+    assert h.get(SET + "/virtualMachines/1")["properties"]["provisioningState"] == "Updating"
+    assert _power(h, "1") == "PowerState/deallocating"
+    h.settle()
+    assert (_power(h, "0"), _power(h, "1")) == ("PowerState/running", "PowerState/deallocated")
+    assert "vmAgent" not in h.get(SET + "/virtualMachines/1/instanceView")
+    h.ok("POST", SET + "/virtualMachines/1/start")
+    h.settle()
+    assert _power(h, "1") == "PowerState/running"
+    assert h.get(SET + "/virtualMachines/1")["properties"]["provisioningState"] == "Succeeded"
+    assert h.error("POST", SET + "/virtualMachines/9/restart")[:2] == (404, "ResourceNotFound")
+
+
+def test_set_wide_actions_and_delete_instances_take_instance_numbers(h: TestClient, subnet: str) -> None:
+    h.ok("PUT", SET, _uniform(subnet, 3))
+    h.settle()
+    assert h.request("POST", SET + "/powerOff", {"instanceIds": ["0", "2"]}).status == 202
+    h.settle()
+    assert [_power(h, i) for i in ("0", "1", "2")] == [
+        "PowerState/stopped",
+        "PowerState/running",
+        "PowerState/stopped",
+    ]
+    assert h.request("POST", SET + "/start").status == 202  # no body: every instance
+    h.settle()
+    assert {_power(h, i) for i in ("0", "1", "2")} == {"PowerState/running"}
+    assert h.error("POST", SET + "/delete", {"instanceIds": ["1", "8"]})[:2] == (404, "ResourceNotFound")
+    assert h.request("POST", SET + "/delete", {"instanceIds": ["0", "1"]}).status == 202
+    h.settle()
+    assert _ids(h) == ["2"]
+    assert h.get(SET)["sku"]["capacity"] == 1

@@ -79,7 +79,7 @@ for _action in BATCH_ACTIONS:
     add(
         "POST",
         SET + "/virtualMachines/{instanceId}/" + _action,
-        vmss.uniform_vm,
+        vmss.instance_action(_action),
         op_class="action",
         policy="UpdateVM",
     )

@@ -25,11 +25,17 @@ from typing import Any
 from ...core import ArmError, Context, Operation, Request
 from .defaults import apply_instance_view_defaults, is_windows
 from .operations import OperationKind, register_kind, start_operation
+from .power import power_display
+from .scaling import begin_set_op
 from .state import VMSS_TYPE, bump_etag, set_book, set_members
 
 __all__ = [
+    "INSTANCE_ACTIONS",
     "INSTANCE_TYPE",
+    "begin_delete_instances",
+    "begin_instance_action",
     "begin_instance_delete",
+    "chosen_instances",
     "find_instance",
     "flex_listing",
     "instance_view",
@@ -37,6 +43,7 @@ __all__ = [
     "instances_in_order",
     "mark_all_deleting",
     "plan_capacity",
+    "power",
     "render_instance",
     "settle_instances",
 ]
@@ -252,8 +259,10 @@ def instance_view(ctx: Context, vmss: dict[str, Any], body: dict[str, Any]) -> d
         }
     else:
         provisioning = {"code": f"ProvisioningState/{state.lower()}", "level": "Info", "displayStatus": state}
-    running = state in ("Succeeded", "Updating")
-    power = "running" if running else ("deleting" if state == "Deleting" else "starting")
+    now_power = power(ctx, vmss["id"], body["instanceId"])
+    if state == "Creating":
+        now_power = "starting"
+    running = now_power == "running"
     windows = is_windows(props)
     view: dict[str, Any] = {
         "placementGroupId": sb["placementGroupId"],
@@ -269,7 +278,7 @@ def instance_view(ctx: Context, vmss: dict[str, Any], body: dict[str, Any]) -> d
     view["hyperVGeneration"] = "V1"  # CPA-VMSSVM (a 2019-Datacenter image); inferred for others
     view["statuses"] = [
         provisioning,
-        {"code": f"PowerState/{power}", "level": "Info", "displayStatus": f"VM {power}"},
+        {"code": f"PowerState/{now_power}", "level": "Info", "displayStatus": power_display(now_power)},
     ]
     return view
 
@@ -317,6 +326,120 @@ def begin_instance_delete(
         # instance as it was before its delete.
         shown[instance_id] = {"op": op.id, "until": ctx.clock.now() + lag, "provisioningState": before}
     return op
+
+
+#: The per-instance actions (``POST .../virtualMachines/{id}/<action>``, REST spec
+#: VirtualMachineScaleSetVMs_Start, _PowerOff, ...): the power state while each runs and after,
+#: and its emulated seconds. Inferred: as the per-VM actions of :mod:`.actions` (same durations),
+#: with the ``Updating`` provisioning state while they run and no refusals modelled.
+INSTANCE_ACTIONS: dict[str, tuple[str, str, float]] = {
+    "start": ("starting", "running", 30.0),
+    "powerOff": ("stopping", "stopped", 20.0),
+    "deallocate": ("deallocating", "deallocated", 40.0),
+    "restart": ("starting", "running", 30.0),
+    "reimage": ("starting", "running", 60.0),
+    "reimageall": ("starting", "running", 60.0),
+    "redeploy": ("starting", "running", 90.0),
+    "performMaintenance": ("starting", "running", 120.0),
+}
+for _action, (_during, _after, _seconds) in INSTANCE_ACTIONS.items():
+    register_kind(f"vmssvm.{_action}", OperationKind(_seconds, _action[0].upper() + _action[1:]))
+
+
+def power(ctx: Context, set_id: str, instance_id: str) -> str:
+    """An instance's power state (``running`` unless an action changed it)."""
+    return str((set_book(ctx, set_id).get("instance_power") or {}).get(instance_id, "running"))
+
+
+def begin_instance_action(
+    ctx: Context,
+    request: Request,
+    vmss: dict[str, Any],
+    chosen: list[dict[str, Any]],
+    action: str,
+    *,
+    anchor: dict[str, Any],
+) -> Operation:
+    """Run a per-instance action on the ``chosen`` instances as one operation on ``anchor`` (the
+    instance, or the set for a batch action): ``Updating`` and the transitional power state while
+    it runs, its power state after; a failure leaves them as they were (inferred)."""
+    during, after, _ = INSTANCE_ACTIONS[action]
+    set_id = vmss["id"]
+    powers: dict[str, str] = set_book(ctx, set_id).setdefault("instance_power", {})
+    before: dict[str, tuple[str, str]] = {}
+    for body in chosen:
+        instance_id = body["instanceId"]
+        before[instance_id] = (str(body["properties"]["provisioningState"]), power(ctx, set_id, instance_id))
+        body["properties"]["provisioningState"] = "Updating"
+        powers[instance_id] = during
+        bump_etag(body)
+
+    def end(succeeded: bool) -> None:
+        for instance_id, (state, was) in before.items():
+            left = instances(ctx, set_id).get(instance_id)
+            if left is None or left["properties"]["provisioningState"] != "Updating":
+                continue
+            left["properties"]["provisioningState"] = "Succeeded" if succeeded else state
+            set_book(ctx, set_id).setdefault("instance_power", {})[instance_id] = after if succeeded else was
+            bump_etag(left)
+
+    return start_operation(
+        ctx,
+        request,
+        anchor,
+        f"vmssvm.{action}",
+        on_succeed=lambda: end(True),
+        on_fail=lambda _error: end(False),
+    )
+
+
+def chosen_instances(
+    ctx: Context, vmss: dict[str, Any], ids: Any, resource_group: str
+) -> list[dict[str, Any]]:
+    """The instances a set-wide request's ``instanceIds`` name (REST spec
+    VirtualMachineScaleSetVMInstanceIDs: omitted or ``*`` means every instance); each id as the
+    per-instance APIs take it (:func:`find_instance`)."""
+    if ids is None or [str(i) for i in ids] == ["*"]:
+        return [
+            b
+            for b in instances_in_order(ctx, vmss["id"])
+            if b["properties"]["provisioningState"] != "Deleting"
+        ]
+    if not isinstance(ids, list):
+        raise ArmError.invalid_parameter(
+            "The value of parameter instanceIds is invalid.", target="instanceIds"
+        )
+    return [find_instance(ctx, vmss, str(i), resource_group) for i in ids]
+
+
+def begin_delete_instances(
+    ctx: Context, request: Request, vmss: dict[str, Any], chosen: list[dict[str, Any]]
+) -> Operation:
+    """DeleteInstances on a Uniform set: the chosen instances go when the set operation ends and
+    the capacity is that many less (inferred, as a single instance's delete)."""
+    victims = [b["instanceId"] for b in chosen if b["properties"]["provisioningState"] != "Deleting"]
+    for body in chosen:
+        body["properties"]["provisioningState"] = "Deleting"
+        bump_etag(body)
+    set_id = vmss["id"]
+
+    def settled(succeeded: bool) -> None:
+        gone = [i for i in victims if i in instances(ctx, set_id)] if succeeded else []
+        settle_instances(ctx, set_id, [], victims, succeeded)
+        owner = ctx.store.get(set_id)
+        if gone and owner is not None and "sku" in owner:
+            owner["sku"]["capacity"] = max(0, int(owner["sku"].get("capacity") or 0) - len(gone))
+
+    return begin_set_op(
+        ctx,
+        request,
+        vmss,
+        "vmss.deleteInstances",
+        created=[],
+        victims=[],
+        provisioning="",
+        on_settled=settled,
+    )
 
 
 #: What a Flexible set's VMSS-VM list item carries of each member VM's properties (the keys

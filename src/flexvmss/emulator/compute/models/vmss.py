@@ -314,8 +314,9 @@ def uniform_instance_view(vmss: dict[str, Any]) -> dict[str, Any]:
 
 
 def uniform_vm(vmss: dict[str, Any], instance_id: str, resource_group: str) -> ArmError:
-    """The error of a Uniform-only VMSS-VM API: a Flex VM name is refused; a number names no
-    instance here."""
+    """The error of a VMSS-VM API on a Flexible set: a VM name is refused (Flex instance ids are
+    VM names and these APIs take numbers only, research/python-peers.md: ansible-collections/
+    azure#1526); a number names no instance (a Flex set holds none)."""
     if not instance_id.isdigit():
         return ArmError.invalid_parameter(
             "Virtual Machine Scale Set VM instanceId must be a number.", target="instanceId"
@@ -327,8 +328,8 @@ def uniform_vm(vmss: dict[str, Any], instance_id: str, resource_group: str) -> A
 
 def refuse_batch_on_flex(vmss: dict[str, Any], action: str) -> None:
     """A set-wide batch action (``POST .../virtualMachineScaleSets/{set}/start``) is
-    Uniform-only. Power states of Uniform instances are not modelled (they always run), so on
-    them it answers 200 and changes nothing."""
+    Uniform-only: refused on a Flexible set (a Uniform set runs it on its instances,
+    :func:`.uniform.begin_instance_action`)."""
     if is_flex(vmss):
         raise ArmError.operation_not_allowed(
             f"Operation 'VirtualMachineScaleSets.{action}.POST' "

@@ -22,12 +22,12 @@ __all__ = [
     "get_instance_view",
     "get_vmss",
     "get_vmss_instance_view",
+    "instance_action",
     "list_all_vmss",
     "list_instances",
     "list_vmss",
     "patch_vmss",
     "put_vmss",
-    "uniform_vm",
 ]
 
 
@@ -93,8 +93,20 @@ def delete_vmss(ctx: Context, req: Request) -> Response:
 
 
 def delete_instances(ctx: Context, req: Request) -> Response:
-    """DeleteInstances: for Flex the instance ids are VM names (``*`` means every VM)."""
-    return accepted(ctx, req, model.delete_instances(ctx, req, _set(ctx, req)))
+    """DeleteInstances: for Flex the instance ids are VM names (``*`` means every VM); for a
+    Uniform set they are instance numbers."""
+    vmss = _set(ctx, req)
+    if model.is_flex(vmss):
+        return accepted(ctx, req, model.delete_instances(ctx, req, vmss))
+    if vmss["properties"].get("provisioningState") == "Deleting":
+        raise model.marked_for_deletion(vmss["name"], "VirtualMachineScaleSets.deleteInstances.POST")
+    ids = (req.json(required=False) or {}).get("instanceIds")
+    if not isinstance(ids, list) or not ids:
+        raise ArmError.invalid_parameter(
+            "Required parameter 'instanceIds' is missing (null).", target="instanceIds"
+        )
+    chosen = uniform.chosen_instances(ctx, vmss, ids, req.params["resourceGroupName"])
+    return accepted(ctx, req, uniform.begin_delete_instances(ctx, req, vmss, chosen))
 
 
 # --------------------------------------------------------------------------- Uniform-only APIs
@@ -102,13 +114,6 @@ def delete_instances(ctx: Context, req: Request) -> Response:
 
 def get_vmss_instance_view(ctx: Context, req: Request) -> Response:
     return Response.json(model.uniform_instance_view(_set(ctx, req)))
-
-
-def uniform_vm(ctx: Context, req: Request) -> Response:
-    """Uniform-only VMSS-VM APIs not modelled per instance (the per-instance actions): refused
-    for a Flex VM name, not found for an instance number."""
-    vmss = _set(ctx, req)
-    raise model.uniform_vm(vmss, req.params["instanceId"], req.params["resourceGroupName"])
 
 
 def _instance(ctx: Context, req: Request) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -142,6 +147,18 @@ def delete_instance(ctx: Context, req: Request) -> Response:
     return accepted(ctx, req, uniform.begin_instance_delete(ctx, req, vmss, body))
 
 
+def instance_action(action: str) -> Callable[[Context, Request], Response]:
+    """The handler of a per-instance action (``POST .../virtualMachines/{id}/<action>``): 202
+    with ``Azure-AsyncOperation`` and ``Location``, as the per-VM actions answer (inferred)."""
+
+    def handler(ctx: Context, req: Request) -> Response:
+        vmss, body = _instance(ctx, req)
+        return accepted(ctx, req, uniform.begin_instance_action(ctx, req, vmss, [body], action, anchor=body))
+
+    handler.__name__ = f"instance_{action}"
+    return handler
+
+
 def list_instances(ctx: Context, req: Request) -> Response:
     """The VMSS-VM list: a Uniform set's instances by id (the same recording, interaction 8), a
     Flexible set's member VMs named by VM name (see :func:`.uniform.flex_listing`). Paged as the
@@ -163,8 +180,13 @@ def batch_action(action: str) -> Callable[[Context, Request], Response]:
     """The handler of a set-wide batch action (``POST .../{set}/<action>``)."""
 
     def batch(ctx: Context, req: Request) -> Response:
-        model.refuse_batch_on_flex(_set(ctx, req), action)
-        return Response.empty(200)
+        vmss = _set(ctx, req)
+        model.refuse_batch_on_flex(vmss, action)
+        ids = (req.json(required=False) or {}).get("instanceIds")
+        chosen = uniform.chosen_instances(ctx, vmss, ids, req.params["resourceGroupName"])
+        # 202 with the operation to poll, as the per-instance actions answer (REST spec
+        # VirtualMachineScaleSets_Start and siblings: 200 or 202, long-running; inferred 202).
+        return accepted(ctx, req, uniform.begin_instance_action(ctx, req, vmss, chosen, action, anchor=vmss))
 
     batch.__name__ = f"batch_{action}"
     return batch
