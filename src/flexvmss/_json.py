@@ -4,12 +4,14 @@ the standard library otherwise, with the same results."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+_fast_loads: Callable[[bytes | str], Any] | None
 try:
     from orjson import loads as _fast_loads
 except ImportError:  # pragma: no cover - orjson is a dependency; this keeps a broken install working
-    _fast_loads = json.loads
+    _fast_loads = None
 
 __all__ = ["loads"]
 
@@ -19,7 +21,9 @@ def loads(data: bytes | str) -> Any:
     such a body is decoded again by the json module, which raises ``ValueError`` (as orjson
     does) for text that is not JSON at all. (orjson reads an integer past 64 bits as a float;
     Azure's numbers — sizes, counts, capacities — fit in 64 bits.)"""
-    try:
-        return _fast_loads(data)
-    except ValueError:
-        return json.loads(data)
+    if _fast_loads is not None:
+        try:
+            return _fast_loads(data)
+        except ValueError:
+            pass
+    return json.loads(data)
