@@ -79,6 +79,13 @@ def write_admissions(
     return [max(_first_moment(i, cap, rate) for cap, rate in buckets) for i in range(1, n + 1)]
 
 
+def subscription_admissions(n: int, *, policy: str = "DeleteVM") -> list[float]:
+    """The earliest moments ``n`` operations charged only to ``policy``'s subscription bucket can
+    start (ScheduledActions runs a batch's per-VM work against Compute's buckets, not ARM's)."""
+    _, _, sub_cap, sub_per_min = COMPUTE[policy]
+    return [_first_moment(i, sub_cap, sub_per_min / 60) for i in range(1, n + 1)]
+
+
 def bound_with_durations(admissions: list[float], durations: list[float]) -> float:
     """The earliest the last of the operations can be done: the ``i``-th admitted write
     followed by the ``i``-th duration (in the order the emulator started them)."""
