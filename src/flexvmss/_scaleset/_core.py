@@ -11,7 +11,6 @@ empty.
 
 from __future__ import annotations
 
-import json
 import math
 import warnings
 import weakref
@@ -32,6 +31,7 @@ from flexvmss._errors import (
     from_azure_error,
 )
 from flexvmss._fanout import BatchResult, Expectation, FanOut
+from flexvmss._json import loads as json_loads
 from flexvmss._loops import LoopAffinity
 from flexvmss._pipeline import ThrottleConfig, deadline_scope, time_left
 from flexvmss._progress import ProgressEvent
@@ -382,7 +382,7 @@ class ScaleSetCore:
             if response.status_code != 200:
                 raise from_azure_error(HttpResponseError(response=response), operation=operation)
             try:
-                page = json.loads(data)
+                page = json_loads(data)
             except ValueError as exc:
                 raise MalformedResponseError(
                     operation, message="Azure answered with a page that is not JSON"
