@@ -103,11 +103,22 @@ class LocalEndpointCredential:
 @dataclass(frozen=True)
 class Endpoint:
     """Where a set's requests go (``base_url``: None for Azure's public cloud), the TLS check of
-    that endpoint, and the credential (None: ``DefaultAzureCredential``)."""
+    that endpoint, the credential (None: ``DefaultAzureCredential``), and the endpoint's clock:
+    ``time_scale`` real seconds per second of the service (1.0 for Azure; an ``emulator=``'s
+    own ``time_scale``)."""
 
     base_url: str | None
     connection_verify: str | bool | None
     credential: Any
+    time_scale: float = 1.0
+
+    def throttle(self, given: ThrottleConfig | None) -> ThrottleConfig | None:
+        """The throttle settings for clients of this endpoint: ``given`` as it is, else (None)
+        the defaults on the endpoint's clock, so the waits flexvmss counts in Azure seconds
+        (polls, settling, Retry-After without a hint) pass as fast as the emulator's seconds do."""
+        if given is not None or self.time_scale == 1.0:
+            return given
+        return ThrottleConfig(time_scale=self.time_scale)
 
 
 def resolve_endpoint(
@@ -122,7 +133,8 @@ def resolve_endpoint(
 
     1. ``emulator=`` (a started :class:`flexvmss.emulator.Emulator`, or anything with its
        ``base_url``, ``ca_file`` and ``async_credential``): that emulator, with its credential
-       unless ``credential`` is given. It excludes ``base_url`` and ``connection_verify``.
+       unless ``credential`` is given, and its clock (``time_scale``, unless the clock is
+       manual). It excludes ``base_url`` and ``connection_verify``.
     2. ``base_url=`` (and ``connection_verify=``) as given.
     3. Neither: ``FLEXVMSS_BASE_URL`` and ``FLEXVMSS_CA_FILE`` from the environment, if set.
     4. Otherwise Azure's public cloud.
@@ -149,6 +161,7 @@ def resolve_endpoint(
             base_url=str(emulator.base_url),
             connection_verify=str(emulator.ca_file),
             credential=credential if credential is not None else emulator.async_credential,
+            time_scale=_clock_scale(emulator),
         )
     if base_url is None:
         env = os.environ if environ is None else environ
@@ -159,6 +172,17 @@ def resolve_endpoint(
         logger.debug("flexvmss: %s is a local endpoint; using its static token", base_url)
         credential = LocalEndpointCredential()
     return Endpoint(base_url=base_url, connection_verify=connection_verify, credential=credential)
+
+
+def _clock_scale(emulator: Any) -> float:
+    """Real seconds per emulated second of ``emulator``: its ``time_scale``, or 1.0 when it has
+    none or its clock is manual (time then moves only when the test moves it, so a shorter
+    wait would only poll more often)."""
+    scale = getattr(emulator, "time_scale", None)
+    clock = getattr(emulator, "clock", None)
+    if getattr(clock, "manual", False) or not isinstance(scale, (int, float)) or isinstance(scale, bool):
+        return 1.0
+    return float(scale) if scale > 0 else 1.0
 
 
 class BorrowedClients(ArmClients):
@@ -316,7 +340,7 @@ async def sku_catalog(
         credential=endpoint.credential,
         base_url=endpoint.base_url,
         connection_verify=endpoint.connection_verify,
-        throttle=throttle,
+        throttle=endpoint.throttle(throttle),
         cloud=cloud,
     )
     try:
