@@ -259,7 +259,15 @@ CLIENTS = {
 
 def client_main(way: str, spec_json: str) -> int:
     spec = json.loads(spec_json)
-    result = CLIENTS[way](spec)
+    profile_to = os.environ.get("FLEXVMSS_BENCH_PROFILE")  # a path: cProfile the client into it
+    if profile_to:
+        import cProfile
+
+        with cProfile.Profile(time.process_time) as profiler:  # CPU, not waits
+            result = CLIENTS[way](spec)
+        profiler.dump_stats(f"{profile_to}.{os.getpid()}")
+    else:
+        result = CLIENTS[way](spec)
     result["hwm_kb"] = _status_kb("VmHWM")
     result["cpu_total_s"] = _cpu()
     result["cpu_user_s"], result["cpu_system_s"] = _cpu_split()

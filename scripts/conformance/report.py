@@ -49,8 +49,10 @@ Fixed (each behaviour cites its source in the emulator's code):
 5. **Error texts**: Compute and Network 412s, the set-with-VMs delete wording; a failed set
    operation names the VM that failed as `error.target` (`flex-create-failed-operation-target`).
 6. **Resource SKUs**: real data for 56 regions (`emulator/catalog`, `scripts/build_sku_catalog.py`).
+7. **Uniform instances** (`compute/models/uniform.py`): a Uniform set of capacity N holds instances
+   `0`..`N-1`; the VMSS-VM GET, list, instanceView and DELETE answer as recorded (`vmssvm-*`).
 
-Left (strict xfails below, each with why): **Uniform instances** (`vmssvm-*`).
+Left: nothing at api-versions 2023 or later (strict xfails below, if any, each with why).
 
 ## Claims of issue 12 settled outside single recorded exchanges
 

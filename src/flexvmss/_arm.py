@@ -40,6 +40,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from flexvmss._errors import FlexError, InvalidInputError, credential_error
+from flexvmss._headers import lower_headers
+from flexvmss._json import loads as json_loads
 from flexvmss._pipeline import (
     RequestCounterPolicy,
     ThrottleConfig,
@@ -626,8 +628,6 @@ async def send_raw(client: Any, method: str, url: str, *, json: Any = None) -> R
     The body is decoded once: sent as a stream, azure-core's ContentDecodePolicy leaves it
     alone (with ``stream=False`` it decodes every JSON answer itself, and ``response.json()``
     then decodes it a second time)."""
-    import json as json_module
-
     from azure.core.rest import HttpRequest
 
     response = await client.send_request(HttpRequest(method, url, json=json), stream=True)
@@ -638,10 +638,10 @@ async def send_raw(client: Any, method: str, url: str, *, json: Any = None) -> R
     body: Any = None
     if data:
         try:
-            body = json_module.loads(data)
+            body = json_loads(data)
         except ValueError:
             body = None
-    return RawResponse(status=response.status_code, headers=dict(response.headers), json=body)
+    return RawResponse(status=response.status_code, headers=lower_headers(response.headers), json=body)
 
 
 def build_clients(settings: ArmSettings) -> ArmClients:

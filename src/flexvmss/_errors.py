@@ -38,6 +38,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from flexvmss._headers import case_insensitive
 from flexvmss._redact import redact_url
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -394,13 +395,16 @@ def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
     if not headers:
         return None
     value = headers.get(name)
-    if value is None:
-        lowered = name.lower()
-        for key, candidate in headers.items():
-            if key.lower() == lowered:
-                return candidate
-        return None
-    return value
+    if value is not None:
+        return value
+    lowered = name.lower()
+    value = headers.get(lowered)
+    if value is not None or case_insensitive(headers):
+        return value
+    for key, candidate in headers.items():
+        if key.lower() == lowered:
+            return candidate
+    return None
 
 
 def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:

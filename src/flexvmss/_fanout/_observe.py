@@ -70,6 +70,7 @@ from flexvmss._errors import (
 )
 from flexvmss._fanout._expect import Expectation, hibernation_state
 from flexvmss._fanout._observer import Observer, PagedObserver, StatusUnreadable
+from flexvmss._headers import lower_headers
 from flexvmss._pipeline import MAX_RETRY_AFTER, bounded_wait
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -934,7 +935,7 @@ class HubPolling(AsyncPollingMethod[Any]):
 
     def initialize(self, client: Any, initial_response: Any, deserialization_callback: Any) -> None:
         http_response = initial_response.http_response
-        headers = {k.lower(): v for k, v in http_response.headers.items()}
+        headers = lower_headers(http_response.headers)
         status = http_response.status_code
         if self._on_accepted is not None:
             self._on_accepted()

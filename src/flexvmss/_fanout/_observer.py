@@ -17,13 +17,14 @@ operation), is a failure.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 from urllib.parse import quote
 
 from flexvmss._errors import AzureOperationError, from_error_body, retry_after_seconds
+from flexvmss._headers import lower_headers
+from flexvmss._json import loads as json_loads
 
 if TYPE_CHECKING:  # pragma: no cover
     from flexvmss._arm import ArmClients
@@ -124,8 +125,8 @@ def status_from_response(
     """The operation's status from one answer of its status URL (ARM's async-operation
     protocol, async-api-reference.md); raises :class:`StatusUnreadable` for an answer that is
     not a status."""
-    lowered = {k.lower(): v for k, v in headers.items()}
-    hint = retry_after_seconds(headers)
+    lowered = lower_headers(headers)
+    hint = retry_after_seconds(lowered)
     correlation = lowered.get("x-ms-correlation-request-id")
     if location:
         if status == 202:
@@ -244,4 +245,4 @@ class ArmObserver:
 
 def decode_json(data: bytes) -> Any:
     """A body's JSON (None when empty); raises ValueError when it is not JSON."""
-    return json.loads(data) if data else None
+    return json_loads(data) if data else None

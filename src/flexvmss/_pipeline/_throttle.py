@@ -53,6 +53,7 @@ parsing, gate maths, pacing delays) is pure and tested without I/O; only
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import random
@@ -67,6 +68,7 @@ from azure.core.pipeline.policies import AsyncHTTPPolicy
 
 from flexvmss import _clock
 from flexvmss._errors import ThrottledError, from_azure_error, retry_after_seconds
+from flexvmss._headers import lower_headers
 from flexvmss._pipeline._deadline import time_left
 from flexvmss._pipeline._http import read_body, url_path
 from flexvmss._progress import current_tally, current_vm
@@ -211,6 +213,7 @@ class PolicyName:
         return Bucket(capacity, capacity / self.window)
 
 
+@functools.lru_cache(maxsize=256)  # a handful of names, parsed on every answer
 def parse_policy(raw: str) -> PolicyName:
     """``Microsoft.Compute/DeleteVMSubscriptionMaximum`` -> DeleteVM at subscription scope over
     a minute; ``DeleteVMResource`` -> resource scope; ``PutVM30Min`` -> a 30-minute window
@@ -307,23 +310,23 @@ def parse_remaining(headers: Mapping[str, str]) -> Remaining:
     headers with ", "). Unreadable values are ignored."""
     arm: dict[str, int] = {}
     compute: dict[str, int] = {}
-    for key, raw in headers.items():
-        lowered = key.lower()
-        klass = _ARM_HEADERS.get(lowered)
-        if klass is not None:  # the per-principal counts, not the ...-global-... ones (15x larger)
+    lowered = lower_headers(headers)
+    # the per-principal counts, not the ...-global-... ones (15x larger)
+    for name, klass in _ARM_HEADERS.items():
+        raw = lowered.get(name)
+        if raw is not None:
             with contextlib.suppress(ValueError):
                 arm[klass] = int(str(raw).strip())
-        elif lowered == "x-ms-ratelimit-remaining-resource" and raw:
-            for item in str(raw).split(","):
-                name, _, count = item.strip().partition(";")
-                if not name.strip():
-                    continue
-                try:
-                    value = int(count.strip())
-                except ValueError:
-                    continue
-                short = parse_policy(name).name
-                compute[short] = min(value, compute.get(short, value))
+    for item in str(lowered.get("x-ms-ratelimit-remaining-resource") or "").split(","):
+        name, _, count = item.strip().partition(";")
+        if not name.strip():
+            continue
+        try:
+            value = int(count.strip())
+        except ValueError:
+            continue
+        short = parse_policy(name).name
+        compute[short] = min(value, compute.get(short, value))
     return Remaining(arm=arm, compute=compute)
 
 

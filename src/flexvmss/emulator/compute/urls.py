@@ -59,13 +59,27 @@ add(
 add("DELETE", SET, vmss.delete_vmss, op_class="delete", policy="DeleteVMScaleSet")
 add("POST", SET + "/delete", vmss.delete_instances, op_class="delete", policy="DeleteVMScaleSet")
 add("GET", SET + "/instanceView", vmss.get_vmss_instance_view, op_class="read", policy="GetVMScaleSet")
-add("GET", SET + "/virtualMachines/{instanceId}", vmss.uniform_vm, op_class="read", policy="LowCostGet")
-add("DELETE", SET + "/virtualMachines/{instanceId}", vmss.uniform_vm, op_class="delete", policy="DeleteVM")
+add("GET", SET + "/virtualMachines", vmss.list_instances, op_class="list", policy="HighCostGet")
+add("GET", SET + "/virtualMachines/{instanceId}", vmss.get_instance, op_class="read", policy="LowCostGet")
+add(
+    "GET",
+    SET + "/virtualMachines/{instanceId}/instanceView",
+    vmss.get_instance_view,
+    op_class="read",
+    policy="LowCostGet",
+)
+add(
+    "DELETE",
+    SET + "/virtualMachines/{instanceId}",
+    vmss.delete_instance,
+    op_class="delete",
+    policy="DeleteVM",
+)
 for _action in BATCH_ACTIONS:
     add(
         "POST",
         SET + "/virtualMachines/{instanceId}/" + _action,
-        vmss.uniform_vm,
+        vmss.instance_action(_action),
         op_class="action",
         policy="UpdateVM",
     )

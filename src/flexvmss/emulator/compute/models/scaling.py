@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from typing import Any
 
 from ...core import Context, Operation, Request
@@ -160,9 +161,11 @@ def begin_set_op(
     victims: list[dict[str, Any]],
     provisioning: str,
     delete_set: bool = False,
+    on_settled: Callable[[bool], None] | None = None,
 ) -> Operation:
     """Run a set-level operation: the VMs it creates finish with it, the VMs it removes go
-    when it succeeds, and ``delete_set`` removes the set itself."""
+    when it succeeds, and ``delete_set`` removes the set itself. ``on_settled`` is told
+    whether it succeeded before the set settles (a Uniform set's instances, :mod:`.uniform`)."""
     set_id = vmss["id"]
     token = next_seq(ctx)
     sb = set_book(ctx, set_id)
@@ -203,6 +206,8 @@ def begin_set_op(
         bump_etag(current)
 
     def succeed() -> None:
+        if on_settled is not None:
+            on_settled(True)
         for vm_id in created_ids:
             doom = vm_state(ctx, vm_id).get("doom")
             if doom is None:
@@ -252,6 +257,8 @@ def begin_set_op(
         return True
 
     def fail(error: dict[str, Any]) -> None:
+        if on_settled is not None:
+            on_settled(False)
         if undeletable:
             # the planned failure of some deletions: the other VMs went; the operation fails
             # with the first VM's error (inferred from a failed set operation naming one VM)

@@ -3,14 +3,16 @@ orchestration semantics.
 
 A Flexible set with a ``virtualMachineProfile`` owns ``sku.capacity`` VMs named
 ``{set}_{8 hex}`` with NICs ``<nicConfigName>-<8 hex>``; changing the capacity creates or
-deletes them. A set without a profile holds the VMs that reference it. Uniform sets are
-stored (so Flex rules can refuse them) but own no instances here, and the Uniform-only
-instance APIs refuse Flexible sets as Azure does.
+deletes them. A set without a profile holds the VMs that reference it. A Uniform set with a
+profile holds numbered instances instead (:mod:`.uniform`), and the Uniform-only set APIs
+refuse Flexible sets as Azure does.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from ...core import ArmError, Context, Operation, Request, location_of
@@ -27,6 +29,7 @@ from .state import (
     set_book,
     set_members,
 )
+from .uniform import mark_all_deleting, plan_capacity, settle_instances
 from .vms import remove_vm, strip_secrets
 
 __all__ = [
@@ -200,6 +203,13 @@ def write_vmss(
                 raise
         elif target < len(current):
             victims = scale_in_victims(ctx, vmss, len(current) - target)
+    on_settled: Callable[[bool], None] | None = None
+    if not flex:
+        # A Uniform set's capacity makes or removes its numbered instances, settled by the
+        # set's operation (inferred: as a Flex set's profile VMs are).
+        made, dropped = plan_capacity(ctx, vmss)
+        if made or dropped:
+            on_settled = functools.partial(settle_instances, ctx, set_id, made, dropped)
     if existing is None and flex and not isinstance(props.get("virtualMachineProfile"), dict):
         # A Flex set without a profile is made at once: 201 already Succeeded, no operation to
         # poll (Java session record VirtualMachineScaleSetOperationsTests.canUpdateVMSSInUpdateMode,
@@ -215,6 +225,7 @@ def write_vmss(
         created=created,
         victims=victims,
         provisioning="Creating" if existing is None else "Updating",
+        on_settled=on_settled,
     )
     return vmss, op
 
@@ -239,6 +250,7 @@ def delete_vmss(ctx: Context, request: Request, vmss: dict[str, Any]) -> Operati
             "detach the VM(s) before deleting the Virtual Machine Scale Set."
         )
     victims = [vm for vm in members if vm["properties"].get("provisioningState") != "Deleting"]
+    mark_all_deleting(ctx, set_id)  # a Uniform set's instances go with it
     return begin_set_op(
         ctx,
         request,
@@ -302,8 +314,9 @@ def uniform_instance_view(vmss: dict[str, Any]) -> dict[str, Any]:
 
 
 def uniform_vm(vmss: dict[str, Any], instance_id: str, resource_group: str) -> ArmError:
-    """The error of a Uniform-only VMSS-VM API: a Flex VM name is refused; a number names no
-    instance here."""
+    """The error of a VMSS-VM API on a Flexible set: a VM name is refused (Flex instance ids are
+    VM names and these APIs take numbers only, research/python-peers.md: ansible-collections/
+    azure#1526); a number names no instance (a Flex set holds none)."""
     if not instance_id.isdigit():
         return ArmError.invalid_parameter(
             "Virtual Machine Scale Set VM instanceId must be a number.", target="instanceId"
@@ -315,8 +328,8 @@ def uniform_vm(vmss: dict[str, Any], instance_id: str, resource_group: str) -> A
 
 def refuse_batch_on_flex(vmss: dict[str, Any], action: str) -> None:
     """A set-wide batch action (``POST .../virtualMachineScaleSets/{set}/start``) is
-    Uniform-only. Uniform sets own no instances in this emulator, so on them it has nothing
-    to do."""
+    Uniform-only: refused on a Flexible set (a Uniform set runs it on its instances,
+    :func:`.uniform.begin_instance_action`)."""
     if is_flex(vmss):
         raise ArmError.operation_not_allowed(
             f"Operation 'VirtualMachineScaleSets.{action}.POST' "
