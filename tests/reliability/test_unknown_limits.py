@@ -136,7 +136,9 @@ async def _deallocate(emu: Emulator, face: str, name: str) -> Any:
     ("label", "face"),
     [
         ("halved", "aio"),
-        ("burst x0.25, refill x0.3", "aio"),
+        # a third shape of the same behaviour (smaller burst than refill), ~15 s of waiting out
+        # the refill: in make test-slow; the default run keeps scaled limits and shared buckets
+        pytest.param("burst x0.25, refill x0.3", "aio", marks=pytest.mark.slow),
         ("others take half the refill", "sync"),
     ],
 )
