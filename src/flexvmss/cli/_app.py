@@ -161,6 +161,11 @@ class Application(Terminal):
             time_scale=self._time_scale(),
         )
 
+    def time_scale(self) -> float:
+        """The endpoint's clock without resolving the endpoint: the embedded emulator's with
+        ``--emulator``, else ``--time-scale`` (checked as :meth:`endpoint` checks it)."""
+        return EMBEDDED_TIME_SCALE if self.settings.use_emulator else self._time_scale()
+
     def _time_scale(self) -> float:
         """``--time-scale``: only for a local endpoint (an emulator on a scaled clock). Against
         Azure it would only shorten waits Azure's own clock sets, drawing 429s, so it is refused."""
