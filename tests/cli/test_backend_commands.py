@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from cli_support import Cli, vm_names
 
 
@@ -69,7 +68,11 @@ def test_time_scale_puts_the_commands_on_a_local_emulators_clock_and_is_refused_
 
     local = Application(
         Settings(
-            subscription_id="s", resource_group="rg", base_url=cli.emu.base_url, credential="emulator", time_scale=0.01
+            subscription_id="s",
+            resource_group="rg",
+            base_url=cli.emu.base_url,
+            credential="emulator",
+            time_scale=0.01,
         ),
         interactive=False,
     )
@@ -81,7 +84,8 @@ def test_time_scale_puts_the_commands_on_a_local_emulators_clock_and_is_refused_
     finally:
         local.close()
     for scale, base_url in ((0.01, "https://management.azure.com"), (0.01, None), (2.0, cli.emu.base_url)):
-        app = Application(Settings(subscription_id="s", base_url=base_url, time_scale=scale), interactive=False)
+        settings = Settings(subscription_id="s", base_url=base_url, time_scale=scale)
+        app = Application(settings, interactive=False)
         try:
             with pytest.raises(SystemExit) as refused:
                 app.endpoint()

@@ -181,7 +181,9 @@ class Application(Terminal):
                 code=2,
             )
         if not 0.0 < scale <= 1.0:
-            self.abort(f"--time-scale {scale} must be in (0, 1]: the emulator's real seconds per second.", code=2)
+            self.abort(
+                f"--time-scale {scale} must be in (0, 1]: the emulator's real seconds per second.", code=2
+            )
         return scale
 
     def embedded_emulator(self) -> Any:
