@@ -11,6 +11,7 @@ from _http_fakes import FakeClock, ScriptedTransport
 from azure.core.credentials import AccessToken
 from azure.core.pipeline.policies import AsyncRetryPolicy
 
+import flexvmss
 from flexvmss._arm import (
     AZURE_CHINA_CLOUD,
     AZURE_PUBLIC_CLOUD,
@@ -260,22 +261,27 @@ def test_importing_the_factory_imports_no_azure_mgmt_package():
 async def test_policies_sit_in_front_and_azure_core_retry_never_retries():
     clients = build_clients(settings("sub-order", ScriptedTransport()))
     try:
-        policies = [type(p).__name__ for p in clients.compute._client._pipeline._impl_policies]
+        # azure-core wraps its sans-I/O policies in a runner that holds them as ``_policy``
+        policies = [
+            type(getattr(p, "_policy", p)).__name__ for p in clients.compute._client._pipeline._impl_policies
+        ]
         order = [
             policies.index(name)
             for name in (
                 TransientRetryPolicy.__name__,
                 ThrottlePolicy.__name__,
                 RequestCounterPolicy.__name__,
-                AsyncRetryPolicy.__name__,
                 "AsyncARMChallengeAuthenticationPolicy",
             )
         ]
         assert order == sorted(order)
-        retry = next(
-            p for p in clients.compute._client._pipeline._impl_policies if isinstance(p, AsyncRetryPolicy)
+        # azure-core's retry policy is not in the pipeline at all: flexvmss's retries are the only ones
+        assert not any(
+            isinstance(p, AsyncRetryPolicy) for p in clients.compute._client._pipeline._impl_policies
         )
-        assert retry.total_retries == 0
+        # tracing is off in tests: azure-core's tracing policy (an environment read per request) is left out
+        assert "DistributedTracingPolicy" not in policies
+        assert "UserAgentPolicy" in policies and "RequestIdPolicy" in policies
         # one ThrottlePolicy instance per client, one state for the subscription
         throttles = [
             p
@@ -423,3 +429,35 @@ async def test_a_run_command_is_sent_once_while_idempotent_requests_are_retried(
     assert [r.url.split("?")[0].rsplit("/", 1)[-1] for r in transport.sent] == [
         "runCommand", "runCommand", "deallocate", "deallocate"
     ]  # fmt: skip
+
+
+async def test_every_request_names_flexvmss_and_the_environment_user_agent_and_one_request_id(monkeypatch):
+    # AZURE_HTTP_USER_AGENT is azure-core's documented way to tag a process's requests; it is read
+    # when the clients are built (not per request)
+    monkeypatch.setenv("AZURE_HTTP_USER_AGENT", "nightly-deallocate/7")
+    sub = "sub-user-agent"
+    transport = ScriptedTransport([(503, {}, {}), (200, {}, {"value": []})])
+    clients = build_clients(settings(sub, transport))
+    try:
+        await clients.request("GET", RG_PATH.format(sub=sub) + "?api-version=2026-04-01")
+    finally:
+        await clients.close()
+    first, retried = transport.sent
+    agent = first.headers["User-Agent"]
+    assert agent.startswith(f"azsdk-python-flexvmss/{flexvmss.__version__} ")
+    assert agent.endswith(" nightly-deallocate/7")
+    # one client request id for the call, kept by its retry (support correlates by it)
+    assert first.headers["x-ms-client-request-id"] == retried.headers["x-ms-client-request-id"]
+    assert len(first.headers["x-ms-client-request-id"]) == 36
+
+
+async def test_azure_core_tracing_is_in_the_pipeline_when_tracing_is_on(monkeypatch):
+    monkeypatch.setenv("AZURE_TRACING_ENABLED", "true")  # azure-core settings: documented switch
+    clients = build_clients(settings("sub-tracing", ScriptedTransport()))
+    try:
+        names = [
+            type(getattr(p, "_policy", p)).__name__ for p in clients.compute._client._pipeline._impl_policies
+        ]
+    finally:
+        await clients.close()
+    assert "DistributedTracingPolicy" in names

@@ -66,6 +66,7 @@ from flexvmss._fanout._observe import HubPolling, ObservationHub, PageBudgetLike
 from flexvmss._fanout._observer import ArmObserver, Observer
 from flexvmss._fanout._result import BatchResult, Outcome, VmResult, short_error
 from flexvmss._fanout._stop import StopSwitch
+from flexvmss._gcpause import older_objects_frozen
 from flexvmss._pipeline import NamedRetry, deadline_scope, retryable_lro, stop_when, time_left
 from flexvmss._progress import EventKind, ProgressEvent, RequestTally, current_tally, current_vm
 from flexvmss._runtime import DEFAULT_RUNTIME, ObserveMode, Runtime
@@ -320,6 +321,8 @@ class FanOut(StopSwitch):
         # every wait the batch's tasks (and its hub's) make keeps within the deadline
         scope = deadline_scope(self._deadline_at, self._clock)
         scope.__enter__()
+        frozen = older_objects_frozen(self.runtime.freeze_gc)
+        frozen.__enter__()
         hub.start()  # after the tally is set: the hub's requests count for this batch
         tasks: list[asyncio.Task[None]] = []
         _LOGGER.info(
@@ -357,6 +360,7 @@ class FanOut(StopSwitch):
             exc.batch_result = result  # type: ignore[attr-defined]
             raise
         finally:
+            frozen.__exit__(None, None, None)
             scope.__exit__(None, None, None)
             current_tally.reset(token)
         return await self._conclude(hub, tally)

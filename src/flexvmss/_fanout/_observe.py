@@ -619,14 +619,17 @@ class ObservationHub:
         """Only ``pages`` of the last full list, by their links. A VM missing from its page
         proves nothing (the list may have shifted): the next round reads every page."""
         state = round_.state
+        on_page: dict[int, list[PendingOperation]] = {}  # one pass over the members, not one per page
+        for op in members:
+            where = state.page_of.get(op.vm.lower())
+            if where is not None:
+                on_page.setdefault(where, []).append(op)
         for index in pages:
             page_started = self._clock()
             page = await observer.list_page(resource_group, scale_set_id, state.page_links[index])
             round_.pages += 1
             state.page_read_at[index] = page_started
-            for op in members:
-                if state.page_of.get(op.vm.lower()) != index:
-                    continue
+            for op in on_page.get(index, ()):
                 vm = page.vms.get(op.vm.lower())
                 if vm is None:
                     state.stale = True
