@@ -313,16 +313,16 @@ class ObservationHub:
         self._budget: PageBudgetLike = budget or _LocalBudget(list_page_interval, clock)
         self._deadline_at = deadline_at
         self._on_tick = on_tick
-        self._ops: list[PendingOperation] = []
-        #: Pending operations by scale set, and how many of them the list can schedule
-        #: (rebuilt at every turn of the scheduler).
-        self._members: dict[tuple[str, str], list[PendingOperation]] = {}
+        #: Pending operations (in registration order), by scale set, and how many of each set's
+        #: the list can schedule; kept as operations come and go (an operation leaves once its
+        #: future is done), never rebuilt: rebuilding at every turn was quadratic in the batch.
+        self._ops: dict[PendingOperation, None] = {}
+        self._members: dict[tuple[str, str], dict[PendingOperation, None]] = {}
         self._listable: Counter[tuple[str, str]] = Counter()
         self._groups: dict[tuple[str, str], _Group] = {}
         #: Per operation kind (and scale set): the shortest time an operation was seen to take.
         self._shortest: dict[tuple[str, tuple[str, str] | None], float] = {}
         self._wake = asyncio.Event()
-        self._dirty = True  # operations came or went: the scheduler's index is rebuilt
         self._task: asyncio.Task[None] | None = None
         self._status_slots = asyncio.Semaphore(status_concurrency)
 
@@ -334,13 +334,31 @@ class ObservationHub:
         op.kind = op.kind or op.operation.split(" vm ", 1)[0]
         op.scheduled_by_list = op.scheduled_by_list and op.group is not None and self.mode != "poll"
         op.due_at = self._first_due(op)
-        self._ops.append(op)
-        op.future.add_done_callback(self._gone)
-        self._dirty = True
+        self._ops[op] = None
+        group = op.group
+        if group is not None:
+            self._members.setdefault(group, {})[op] = None
+            if op.scheduled_by_list:
+                self._listable[group] += 1
+        op.future.add_done_callback(lambda _future: self._gone(op))
         self._wake.set()
 
-    def _gone(self, _future: asyncio.Future[Any]) -> None:
-        self._dirty = True
+    def _gone(self, op: PendingOperation) -> None:
+        if op not in self._ops:
+            return
+        del self._ops[op]
+        group = op.group
+        if group is None:
+            return
+        members = self._members.get(group)
+        if members is not None:
+            members.pop(op, None)
+            if not members:
+                del self._members[group]
+        if op.scheduled_by_list:
+            self._listable[group] -= 1
+            if self._listable[group] <= 0:
+                del self._listable[group]
 
     def start(self) -> None:
         if self._task is None:
@@ -355,6 +373,8 @@ class ObservationHub:
             if not op.future.done():
                 op.future.cancel()
         self._ops.clear()
+        self._members.clear()
+        self._listable.clear()
 
     def pending(self) -> list[PendingOperation]:
         return [op for op in self._ops if not op.future.done()]
@@ -408,25 +428,10 @@ class ObservationHub:
         return max(self.pending_bound, 3.0 * shortest if shortest is not None else 0.0)
 
     # ----------------------------------------------------------------- the scheduler
-    def _index(self) -> None:
-        if not self._dirty:
-            return
-        self._dirty = False
-        self._ops = self.pending()
-        self._members = {}
-        self._listable = Counter()
-        for op in self._ops:
-            group = op.group
-            if group is not None:
-                self._members.setdefault(group, []).append(op)
-                if op.scheduled_by_list:
-                    self._listable[group] += 1
-
     async def _loop(self) -> None:
         while True:
             if self._on_tick is not None:
                 self._on_tick()  # the batch checks its deadline at every turn
-            self._index()
             if not self._ops:
                 self._wake.clear()
                 await self._wake.wait()
@@ -434,7 +439,7 @@ class ObservationHub:
             now = self._clock()
             # what falls due within the shortest interval goes in this round too: fewer turns
             horizon = now + self.min_interval
-            due = [op for op in self._ops if op.due_at <= horizon]
+            due = [op for op in self._ops if op.due_at <= horizon and not op.future.done()]
             if due:
                 try:
                     await self._round(due)
