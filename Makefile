@@ -4,13 +4,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help demo conformance test test-all lint typecheck sync-face docs scan rerecord rerecord-check bench bench-emulator bench-fanout bench-import soak clean
+.PHONY: help demo conformance test test-all test-slow lint typecheck sync-face docs scan rerecord rerecord-check bench bench-emulator bench-fanout bench-import soak clean
 
 help:
 	@echo "make demo            the full Flex lifecycle against the embedded emulator"
 	@echo "make conformance SUBSCRIPTION=<id> LOCATION=<region>"
 	@echo "                     compare the emulator with real Azure (creates, then deletes; asks first)"
 	@echo "make test            the test suite (cassette replay + emulator), offline"
+	@echo "make test-slow       the exhaustive matrices marked slow, left out of make test"
+	@echo "make test-all        both"
 	@echo "make docs            build the documentation site (mkdocs --strict)"
 	@echo "make bench           every benchmark (tables + bench/results/*.json)"
 	@echo "make rerecord        re-record every cassette against a fresh emulator"
@@ -43,6 +45,10 @@ test: $(STAMP)
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m "slow or not slow"
+	$(BIN)/python -m flexvmss.testing scan cassettes/
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples

@@ -82,6 +82,8 @@ class Cli:
             "emulator",
             "--subscription",
             self.emu.subscription_id,
+            "--time-scale",  # the emulator's clock: Azure's waits (polls, settling) pass as fast
+            str(self.emu.time_scale),
             "-g",
             RG,
         ]

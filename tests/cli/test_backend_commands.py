@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from cli_support import Cli, vm_names
 
 
@@ -60,3 +61,37 @@ def test_fleet_delete_vms_asks_first(cli: Cli) -> None:
 
     assert result.exit_code != 0
     assert len(vm_names(cli("-o", "json", "ls", "web"))) == 2
+
+
+def test_time_scale_puts_the_commands_on_a_local_emulators_clock_and_is_refused_for_azure(cli: Cli) -> None:
+    from flexvmss.cli._app import Application, Settings
+
+    local = Application(
+        Settings(
+            subscription_id="s",
+            resource_group="rg",
+            base_url=cli.emu.base_url,
+            credential="emulator",
+            time_scale=0.01,
+        ),
+        interactive=False,
+    )
+    try:
+        assert local.endpoint().time_scale == 0.01
+        assert local.endpoint().throttle().time_scale == 0.01
+        ss = local.scale_set("web")
+        assert ss._core._arm().settings.throttle.time_scale == 0.01
+    finally:
+        local.close()
+    for scale, base_url in ((0.01, "https://management.azure.com"), (0.01, None), (2.0, cli.emu.base_url)):
+        settings = Settings(subscription_id="s", base_url=base_url, time_scale=scale)
+        app = Application(settings, interactive=False)
+        try:
+            with pytest.raises(SystemExit) as refused:
+                app.endpoint()
+            assert refused.value.code == 2
+        finally:
+            app.close()
+    # the option on the command line, refused before anything is sent
+    result = cli("--time-scale", "0.5", "--base-url", "https://management.azure.com", "ls", "web")
+    assert result.exit_code == 2 and "--time-scale" in result.output

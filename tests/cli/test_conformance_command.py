@@ -56,7 +56,13 @@ def prepare(azure: Any) -> Any:
 
 def invoke(emu: Any, *args: str, env: dict[str, str] | None = None, endpoint: bool = True) -> Result:
     base = (
-        ["--base-url", emu.base_url, "--ca-file", emu.ca_file, "--credential", "emulator"] if endpoint else []
+        # --time-scale: the stand-in's clock, so the run's own waits pass as fast as its seconds
+        [
+            *("--base-url", emu.base_url, "--ca-file", emu.ca_file, "--credential", "emulator"),
+            *("--time-scale", str(emu.time_scale)),
+        ]
+        if endpoint
+        else []
     )
     return CliRunner().invoke(
         flexvmss,

@@ -73,7 +73,8 @@ def _clients(emu: Any, **throttle: Any) -> ArmClients:
             credential=emu.async_credential,
             connection_verify=emu.ca_file,
             polling_interval=0.05,
-            throttle=ThrottleConfig(**throttle),
+            # on the emulator's clock: a 429 without Retry-After waits 2 emulated seconds, not 2 real ones
+            throttle=ThrottleConfig(time_scale=emu.time_scale, **throttle),
         )
     )
 

@@ -316,3 +316,20 @@ def test_values_named_like_secrets_are_scrubbed_in_bodies_and_headers(scrubber):
     }
     assert resp["headers"]["x-functions-key"] == [REDACTED]
     assert resp["headers"]["x-ms-ratelimit-remaining-resource"] == ["Compute;99"]
+
+
+def test_a_remembered_text_scrubs_as_the_first_time_and_hooks_are_asked_every_time() -> None:
+    scrubber = default_scrubber()
+    text = "?sig=abcdefABCDEF0123456789abcdefABCDEF0123456789ab&api-version=1"
+    first = scrubber.scrub_text(text)
+    assert "abcdefABCDEF0123456789" not in first
+    assert scrubber.scrub_text(text) == first == default_scrubber().scrub_text(text)
+    asked: list[str] = []
+
+    def secret(where: str, name: str, value: str) -> bool:
+        asked.append(value)
+        return name == "code"
+
+    hooked = scrubber.with_rules(ScrubRule.hook("codes", secret))
+    assert hooked.scrub_text("?code=1") == hooked.scrub_text("?code=1") == "?code=Sanitized"
+    assert asked == ["1", "1"]

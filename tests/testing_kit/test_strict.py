@@ -2,13 +2,20 @@
 when the code under test swallows vcrpy's error: inside a fan-out batch (where it becomes one
 failed VM) or in a background task. ``lenient=True`` is the way out for those who want it.
 
-Each scenario is recorded against the emulator with pytester, then the test file changes the
-way code drifts (a ``restart()`` nobody recorded) and is replayed offline.
+The scenario is recorded against the emulator once for the module (and replayed as recorded);
+each test then copies that cassette next to a test file that drifts the way code drifts (a
+``restart()`` nobody recorded) and replays it offline with pytester.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 
 pytest_plugins = ["pytester"]
 
@@ -58,14 +65,33 @@ def write(pytester, drift: str, marker: str = "") -> None:
     pytester.makepyfile(test_web=FANOUT_TEST.format(drift=drift, marker=marker))
 
 
-def record(pytester, marker: str = "") -> None:
-    write(pytester, "none", marker)
-    run(pytester, "--flexvmss-target=emulator").assert_outcomes(passed=1)
-    run(pytester).assert_outcomes(passed=1)  # the replay as recorded passes
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The scenario without drift, recorded against the emulator, then replayed offline as
+    recorded (it passes); its cassette folder. Recording is the same with or without
+    ``lenient=True`` (the marker only decides how a replay fails)."""
+    folder = tmp_path_factory.mktemp("strict-recording")
+    (folder / "pytest.ini").write_text(INI)
+    (folder / "test_web.py").write_text(FANOUT_TEST.format(drift="none", marker=""))
+    for args in (["--flexvmss-target=emulator"], []):
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:hypothesispytest", "-p", "no:cacheprovider", *args],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
+    return folder / "cassettes"
 
 
-def test_an_unrecorded_request_inside_a_fan_out_fails_the_test_and_names_it(pytester):
-    record(pytester)
+def record(pytester, recorded: Path) -> None:
+    """The module's recording, in this pytester's folder."""
+    shutil.copytree(recorded, pytester.path / "cassettes")
+
+
+def test_an_unrecorded_request_inside_a_fan_out_fails_the_test_and_names_it(pytester, recorded):
+    record(pytester, recorded)
     write(pytester, "batch")
     result = run(pytester)
     result.assert_outcomes(failed=1)
@@ -77,15 +103,15 @@ def test_an_unrecorded_request_inside_a_fan_out_fails_the_test_and_names_it(pyte
     assert "lenient=True" in text  # and the way out is named too
 
 
-def test_an_unrecorded_request_in_a_background_task_fails_the_test(pytester):
-    record(pytester)
+def test_an_unrecorded_request_in_a_background_task_fails_the_test(pytester, recorded):
+    record(pytester, recorded)
     write(pytester, "task")
     result = run(pytester)
     result.assert_outcomes(failed=1)
     assert re.search(r"GET https://management\.azure\.com/\S+/virtualMachines/ghost\?", result.stdout.str())
 
 
-def test_lenient_mode_lets_the_code_under_test_handle_it(pytester):
-    record(pytester, marker="lenient=True")
+def test_lenient_mode_lets_the_code_under_test_handle_it(pytester, recorded):
+    record(pytester, recorded)
     write(pytester, "batch", marker="lenient=True")
     run(pytester).assert_outcomes(passed=1)

@@ -52,6 +52,35 @@ def test_emulator_argument_gives_url_ca_and_its_credential() -> None:
     assert resolve_endpoint(emulator=FakeEmulator(), credential=mine).credential is mine
 
 
+def test_emulator_argument_carries_its_clock_unless_a_throttle_is_given() -> None:
+    from types import SimpleNamespace
+
+    from flexvmss import ThrottleConfig
+
+    scaled = resolve_endpoint(emulator=SimpleNamespace(**vars(FakeEmulator()), time_scale=0.01))
+    assert scaled.time_scale == 0.01
+    assert scaled.throttle(None) == ThrottleConfig(time_scale=0.01)
+    mine = ThrottleConfig(mode="fail_fast")
+    assert scaled.throttle(mine) is mine  # the caller's settings win, clock included
+    # no clock, a manual clock (time moves only when the test moves it) and Azure: real seconds
+    manual = SimpleNamespace(**vars(FakeEmulator()), time_scale=0.01, clock=SimpleNamespace(manual=True))
+    for endpoint in (
+        resolve_endpoint(emulator=FakeEmulator()),
+        resolve_endpoint(emulator=manual),
+        resolve_endpoint(base_url="https://127.0.0.1:1", environ={}),
+    ):
+        assert endpoint.time_scale == 1.0 and endpoint.throttle(None) is None
+
+
+async def test_a_set_on_an_emulator_waits_on_its_clock() -> None:
+    import flexvmss.aio
+    from flexvmss.emulator import Emulator
+
+    with Emulator(time_scale=0.02) as emu:
+        async with flexvmss.aio.FlexScaleSet(emu.subscription_id, "rg", "web", emulator=emu) as ss:
+            assert ss._arm().settings.throttle.time_scale == 0.02
+
+
 def test_emulator_and_base_url_exclude_each_other() -> None:
     with pytest.raises(InvalidInputError, match="emulator"):
         resolve_endpoint(emulator=FakeEmulator(), base_url="https://127.0.0.1:1")

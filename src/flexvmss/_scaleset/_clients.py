@@ -21,7 +21,6 @@ from flexvmss._arm import ArmClients, ArmSettings, Cloud, build_clients
 from flexvmss._errors import FlexError, InvalidInputError, MalformedResponseError, from_azure_error
 from flexvmss._pipeline import ThrottleConfig
 from flexvmss._runtime import Runtime
-from flexvmss._scaleset._values import wire
 from flexvmss._skus import SkuCache, SkuCatalog, shared_cache
 
 __all__ = [
@@ -103,11 +102,22 @@ class LocalEndpointCredential:
 @dataclass(frozen=True)
 class Endpoint:
     """Where a set's requests go (``base_url``: None for Azure's public cloud), the TLS check of
-    that endpoint, and the credential (None: ``DefaultAzureCredential``)."""
+    that endpoint, the credential (None: ``DefaultAzureCredential``), and the endpoint's clock:
+    ``time_scale`` real seconds per second of the service (1.0 for Azure; an ``emulator=``'s
+    own ``time_scale``)."""
 
     base_url: str | None
     connection_verify: str | bool | None
     credential: Any
+    time_scale: float = 1.0
+
+    def throttle(self, given: ThrottleConfig | None) -> ThrottleConfig | None:
+        """The throttle settings for clients of this endpoint: ``given`` as it is, else (None)
+        the defaults on the endpoint's clock, so the waits flexvmss counts in Azure seconds
+        (polls, settling, Retry-After without a hint) pass as fast as the emulator's seconds do."""
+        if given is not None or self.time_scale == 1.0:
+            return given
+        return ThrottleConfig(time_scale=self.time_scale)
 
 
 def resolve_endpoint(
@@ -122,7 +132,8 @@ def resolve_endpoint(
 
     1. ``emulator=`` (a started :class:`flexvmss.emulator.Emulator`, or anything with its
        ``base_url``, ``ca_file`` and ``async_credential``): that emulator, with its credential
-       unless ``credential`` is given. It excludes ``base_url`` and ``connection_verify``.
+       unless ``credential`` is given, and its clock (``time_scale``, unless the clock is
+       manual). It excludes ``base_url`` and ``connection_verify``.
     2. ``base_url=`` (and ``connection_verify=``) as given.
     3. Neither: ``FLEXVMSS_BASE_URL`` and ``FLEXVMSS_CA_FILE`` from the environment, if set.
     4. Otherwise Azure's public cloud.
@@ -149,6 +160,7 @@ def resolve_endpoint(
             base_url=str(emulator.base_url),
             connection_verify=str(emulator.ca_file),
             credential=credential if credential is not None else emulator.async_credential,
+            time_scale=_clock_scale(emulator),
         )
     if base_url is None:
         env = os.environ if environ is None else environ
@@ -159,6 +171,17 @@ def resolve_endpoint(
         logger.debug("flexvmss: %s is a local endpoint; using its static token", base_url)
         credential = LocalEndpointCredential()
     return Endpoint(base_url=base_url, connection_verify=connection_verify, credential=credential)
+
+
+def _clock_scale(emulator: Any) -> float:
+    """Real seconds per emulated second of ``emulator``: its ``time_scale``, or 1.0 when it has
+    none or its clock is manual (time then moves only when the test moves it, so a shorter
+    wait would only poll more often)."""
+    scale = getattr(emulator, "time_scale", None)
+    clock = getattr(emulator, "clock", None)
+    if getattr(clock, "manual", False) or not isinstance(scale, (int, float)) or isinstance(scale, bool):
+        return 1.0
+    return float(scale) if scale > 0 else 1.0
 
 
 class BorrowedClients(ArmClients):
@@ -270,22 +293,65 @@ async def read_catalog(
 
     async def load(loc: str) -> list[Mapping[str, Any]]:
         operation = f"list resource SKUs in {loc}"
-        raw = await collect(operation, compute.resource_skus.list(filter=f"location eq '{loc}'"))
-        items: list[Mapping[str, Any]] = [
-            wire(i) for i in raw if isinstance(i, Mapping) or hasattr(i, "as_dict")
-        ]
+        raw = await call(operation, _sku_pages(compute, subscription_id, loc, operation))
+        items: list[Mapping[str, Any]] = [i for i in raw if isinstance(i, Mapping)]
         # An empty catalog is a broken answer, not a region with nothing in it: taking it as
         # such would refuse every size as unknown (FLEX020).
         if not items or len(items) != len(raw) or not all(i.get("name") for i in items):
-            raise MalformedResponseError(
-                operation,
-                code="MalformedResponse",
-                message="the Resource SKUs answer holds no SKU items",
-                remedy="Retry; if it persists, check that base_url is an Azure Resource Manager endpoint.",
-            )
+            raise _broken_skus(operation, "the Resource SKUs answer holds no SKU items")
         return items
 
     return await (cache if cache is not None else shared_cache()).get(subscription_id, location, load)
+
+
+#: Resource SKUs - List: ``GET /subscriptions/{id}/providers/Microsoft.Compute/skus``, api-version
+#: 2021-07-01 (the one the azure-mgmt-compute operation sends; azure-rest-api-specs
+#: Microsoft.Compute/Skus/stable/2021-07-01/skus.json), ``$filter`` "location eq '<loc>'" (the only
+#: filter it supports).
+SKUS_API_VERSION = "2021-07-01"
+
+
+def _broken_skus(operation: str, message: str) -> MalformedResponseError:
+    return MalformedResponseError(
+        operation,
+        code="MalformedResponse",
+        message=message,
+        remedy="Retry; if it persists, check that base_url is an Azure Resource Manager endpoint.",
+    )
+
+
+async def _sku_pages(compute: Any, subscription_id: str, location: str, operation: str) -> list[Any]:
+    """Every item of every page of Resource SKUs - List in ``location``, as the JSON Azure sent.
+
+    Sent through the Compute client's own pipeline (retries, throttling, counting) with
+    ``send_request`` rather than ``resource_skus.list``: the SDK turns a region's ~1 MB answer
+    into ~1,000 models only for flexvmss to turn them back into dicts, which cost more than
+    the request itself. A page that is not an object with a ``value`` list is a
+    :class:`MalformedResponseError`; an error status is raised as the SDK's would be.
+    """
+    from urllib.parse import quote
+
+    from azure.core.rest import HttpRequest
+
+    where = quote(f"location eq '{location}'", safe="'")
+    url: str | None = (
+        f"/subscriptions/{quote(subscription_id, safe='')}/providers/Microsoft.Compute/skus"
+        f"?api-version={SKUS_API_VERSION}&$filter={where}"
+    )
+    items: list[Any] = []
+    while url:
+        response = await compute.send_request(HttpRequest("GET", url))
+        response.raise_for_status()
+        try:
+            page = response.json()
+        except ValueError:
+            raise _broken_skus(operation, "the Resource SKUs answer is not JSON") from None
+        if not isinstance(page, Mapping) or not isinstance(page.get("value"), list):
+            raise _broken_skus(operation, "the Resource SKUs answer holds no list of SKU items")
+        items.extend(page["value"])
+        next_link = page.get("nextLink")
+        url = next_link if isinstance(next_link, str) and next_link else None
+    return items
 
 
 async def sku_catalog(
@@ -316,7 +382,7 @@ async def sku_catalog(
         credential=endpoint.credential,
         base_url=endpoint.base_url,
         connection_verify=endpoint.connection_verify,
-        throttle=throttle,
+        throttle=endpoint.throttle(throttle),
         cloud=cloud,
     )
     try:

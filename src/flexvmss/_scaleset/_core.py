@@ -162,7 +162,7 @@ class ScaleSetCore:
         self._credential = endpoint.credential
         self._base_url = endpoint.base_url
         self._connection_verify = endpoint.connection_verify
-        self._throttle = throttle
+        self._throttle = endpoint.throttle(throttle)
         self._sku_cache = sku_cache if sku_cache is not None else (runtime or DEFAULT_RUNTIME).sku_cache
         self._runtime = runtime  # None: the clients' own (DEFAULT_RUNTIME for the ones built here)
         self._owns_clients = clients is None

@@ -73,7 +73,9 @@ class FlexScaleSet(ScaleSetCore):
     the endpoint, the token scope and the default credential's sign-in authority; ``base_url``
     and ``connection_verify`` point the clients at another ARM endpoint (a ``base_url`` on a
     sovereign cloud's host names that cloud); ``emulator`` (a started
-    :class:`flexvmss.emulator.Emulator`) points them at that emulator with its credential. When
+    :class:`flexvmss.emulator.Emulator`) points them at that emulator with its credential and its
+    clock (without a ``throttle``, waits counted in Azure seconds pass at the emulator's
+    ``time_scale``). When
     neither is given, ``FLEXVMSS_BASE_URL`` and ``FLEXVMSS_CA_FILE`` are read from the
     environment (``flexvmss emulator serve`` prints them). A local endpoint (``127.0.0.1``,
     ``localhost``) without a ``credential`` gets a static token that holds no secret, which the

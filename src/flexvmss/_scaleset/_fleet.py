@@ -170,7 +170,7 @@ class Fleet:
                 credential=endpoint.credential,
                 base_url=endpoint.base_url,
                 connection_verify=endpoint.connection_verify,
-                throttle=throttle,
+                throttle=endpoint.throttle(throttle),
                 runtime=runtime,
             )
         )

@@ -41,6 +41,7 @@ class Settings:
     verbosity: int = 0
     assume_yes: bool = False
     output: str = "table"
+    time_scale: float | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,16 @@ class Endpoint:
     base_url: str | None
     connection_verify: str | bool | None
     credential: Any
+    #: Real seconds per second of the endpoint's clock: 1.0 for Azure, less for an emulator.
+    time_scale: float = 1.0
+
+    def throttle(self) -> Any:
+        """The library's ThrottleConfig on this endpoint's clock, or None (Azure's defaults)."""
+        if self.time_scale == 1.0:
+            return None
+        from flexvmss import ThrottleConfig
+
+        return ThrottleConfig(time_scale=self.time_scale)
 
 
 class Application(Terminal):
@@ -137,6 +148,7 @@ class Application(Terminal):
                 base_url=emu.base_url,
                 connection_verify=emu.ca_file,
                 credential=emu.async_credential,
+                time_scale=EMBEDDED_TIME_SCALE,
             )
         if not s.subscription_id:
             self.abort("No subscription: pass --subscription or set AZURE_SUBSCRIPTION_ID.", code=2)
@@ -146,7 +158,33 @@ class Application(Terminal):
             base_url=s.base_url,
             connection_verify=verify,
             credential=make_credential(s.credential),
+            time_scale=self._time_scale(),
         )
+
+    def time_scale(self) -> float:
+        """The endpoint's clock without resolving the endpoint: the embedded emulator's with
+        ``--emulator``, else ``--time-scale`` (checked as :meth:`endpoint` checks it)."""
+        return EMBEDDED_TIME_SCALE if self.settings.use_emulator else self._time_scale()
+
+    def _time_scale(self) -> float:
+        """``--time-scale``: only for a local endpoint (an emulator on a scaled clock). Against
+        Azure it would only shorten waits Azure's own clock sets, drawing 429s, so it is refused."""
+        scale = self.settings.time_scale
+        if scale is None or scale == 1.0:
+            return 1.0
+        from flexvmss._scaleset._clients import is_local_endpoint
+
+        if not is_local_endpoint(self.settings.base_url):
+            self.abort(
+                f"--time-scale {scale} is for a local emulator (--base-url https://127.0.0.1:...), "
+                "not for Azure: leave it out (or unset FLEXVMSS_TIME_SCALE).",
+                code=2,
+            )
+        if not 0.0 < scale <= 1.0:
+            self.abort(
+                f"--time-scale {scale} must be in (0, 1]: the emulator's real seconds per second.", code=2
+            )
+        return scale
 
     def embedded_emulator(self) -> Any:
         """Start (once) an emulator that lives as long as this command.
@@ -191,6 +229,7 @@ class Application(Terminal):
             credential=ep.credential,
             base_url=ep.base_url,
             connection_verify=ep.connection_verify,
+            throttle=ep.throttle(),
             on_event=on_event,
             waive=tuple(waive),
         )
@@ -211,6 +250,7 @@ class Application(Terminal):
             credential=ep.credential,
             base_url=ep.base_url,
             connection_verify=ep.connection_verify,
+            throttle=ep.throttle(),
         )
         self._closers.append(made.close)
         return made
@@ -230,6 +270,7 @@ class Application(Terminal):
                 credential=ep.credential,
                 base_url=ep.base_url,
                 connection_verify=ep.connection_verify,
+                throttle=ep.throttle(),
             )
         )
 

@@ -113,6 +113,17 @@ GLOBAL_OPTIONS: tuple[GlobalOption, ...] = (
         },
     ),
     GlobalOption(
+        ("--time-scale",),
+        "time_scale",
+        "FLEXVMSS_TIME_SCALE",
+        {
+            "type": float,
+            "metavar": "SECONDS",
+            "help": "Real seconds per second of a local emulator's clock (`flexvmss emulator serve` "
+            "prints it), so waits counted in Azure seconds pass as fast; refused for Azure.",
+        },
+    ),
+    GlobalOption(
         ("-v", "--verbose"),
         "verbosity",
         "FLEXVMSS_VERBOSE",

@@ -19,13 +19,16 @@ __all__ = ["exports", "serve", "snippet"]
 
 def exports(emu: Emulator, network: FlexNetwork | None = None) -> list[str]:
     """``export`` lines that point flexvmss (library, CLI, Functions example) at ``emu``: the
-    subscription, base URL and CA file, the admin API's token (for ``curl``), and with
+    subscription, base URL and CA file, the admin API's token (for ``curl``), its clock's
+    ``time_scale`` (the CLI's ``--time-scale``), and with
     ``network`` the resource group and subnet."""
     values = {
         "AZURE_SUBSCRIPTION_ID": emu.subscription_id,
         "FLEXVMSS_BASE_URL": emu.base_url,
         "FLEXVMSS_CA_FILE": emu.ca_file,
         "FLEXVMSS_EMULATOR_ADMIN_TOKEN": emu.admin_token,
+        # the CLI's --time-scale: its waits (polls, settling) pass at the emulator's speed
+        "FLEXVMSS_TIME_SCALE": repr(1.0 if emu.clock.manual else float(emu.time_scale)),
     }
     if network is not None:
         values["FLEXVMSS_RESOURCE_GROUP"] = network.resource_group

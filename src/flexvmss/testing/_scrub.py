@@ -69,6 +69,10 @@ _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F
 _GUID_RE = re.compile(rf"^{_GUID}$")
 _QUERY_PARAM = re.compile(r"([?&;])([^=&#\s]+)=([^&#\s\"'<>]*)")
 
+#: Texts up to this length are remembered by :meth:`Scrubber.scrub_text`, this many at most.
+_CACHED_TEXT_LENGTH = 512
+_CACHED_TEXTS = 100_000
+
 RuleKind = Literal["regex", "json_key", "header", "drop", "shapes", "names", "hook"]
 #: ``hook(where, name, value)`` -> whether the value is secret (``where``: key, header, query).
 SecretHook = Callable[[str, str, str], bool]
@@ -217,6 +221,11 @@ class Scrubber:
             for rule in self._keys
             for key in rule.keys
         ]
+        #: short texts already scrubbed -> their result. A JSON answer repeats the same short
+        #: strings thousands of times (a region's Resource SKUs: capability names and values),
+        #: and each costs every rule's regex; rules are fixed per scrubber, so the result is too
+        #: (hooks are caller code, so a scrubber with hooks does not remember).
+        self._text_cache: dict[str, str] = {}
 
     @property
     def rules(self) -> tuple[ScrubRule, ...]:
@@ -244,6 +253,19 @@ class Scrubber:
     def scrub_text(self, text: str) -> str:
         """Apply every regex rule, then ``key=value`` form rules, then the shape detectors
         (and the hooks' query parameters), to free text."""
+        remember = not self._hooks and len(text) <= _CACHED_TEXT_LENGTH
+        if remember:
+            known = self._text_cache.get(text)
+            if known is not None:
+                return known
+        scrubbed = self._scrub_text(text)
+        if remember:
+            if len(self._text_cache) >= _CACHED_TEXTS:
+                self._text_cache.clear()
+            self._text_cache[text] = scrubbed
+        return scrubbed
+
+    def _scrub_text(self, text: str) -> str:
         for rule in self._regex:
             text = rule.sub(text)
         for pattern, rule in self._form_patterns:

@@ -261,6 +261,7 @@ def _run(app: Application, plan: RunPlan, folder: Path) -> Run:
         target_factory=_target_factory(app, plan.subscription_id),
         recording=folder / "recording.yaml",
         reporter=_Reporter(app),
+        time_scale=app.time_scale(),
     )
     try:
         execute(run)

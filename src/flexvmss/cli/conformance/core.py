@@ -269,6 +269,9 @@ class Run:
     left_behind: str | None = None
     #: Ctrl-C was pressed three times: the cleanup was abandoned, and is not retried.
     abandoned: bool = False
+    #: The endpoint's clock, real seconds per second (1.0: Azure; an emulator's --time-scale):
+    #: the scale sets' own waits (polls, settling) pass that much faster.
+    time_scale: float = 1.0
     started_at: str = field(default_factory=lambda: datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     @contextlib.contextmanager
@@ -416,6 +419,10 @@ async def _lifecycle(run: Run, target: Any, stock: StockClients, cassette: Any) 
     plan = run.plan
     rg = plan.resource_group
     kwargs = target.scale_set_kwargs()
+    if run.time_scale != 1.0:
+        from flexvmss import ThrottleConfig
+
+        kwargs["throttle"] = ThrottleConfig(time_scale=run.time_scale)
     sets = {name: FlexScaleSet(plan.subscription_id, rg, name, **kwargs) for name in (PLAIN_SET, PROFILE_SET)}
     network = NatNetwork(stock, plan.subscription_id, rg, plan.location, tags=plan.tags)
     image = ImageSpec.from_urn(IMAGE_URN)

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from flexvmss import ImageSpec, NetworkSpec, Outcome, ScaleSetSpec, VmSpec
+from flexvmss import ImageSpec, NetworkSpec, Outcome, ScaleSetSpec, ThrottleConfig, VmSpec
 from flexvmss.aio import FlexScaleSet
 from flexvmss.cli._render import FINDING_COLUMNS, VM_COLUMNS, finding_rows, vm_rows
 from flexvmss.cli._stock import NatNetwork, StockClients
@@ -112,7 +112,8 @@ class DemoTarget:
     base_url: str | None = None
     connection_verify: str | bool | None = None
     admin: EmulatorAdmin | None = None
-    #: Emulated seconds per real second (1 against Azure), for the summary.
+    #: The emulator's clock, real seconds per emulated second (1 against Azure): the summary's
+    #: emulated time, and the library's waits (polls, settling), which pass that much faster.
     time_scale: float = 1.0
 
 
@@ -256,6 +257,7 @@ async def run_demo(
         credential=credential,
         base_url=target.base_url,
         connection_verify=target.connection_verify,
+        throttle=ThrottleConfig(time_scale=target.time_scale) if target.time_scale != 1.0 else None,
     )
     stock = _stock_clients(target, credential)
     network = _Network(stock, target.subscription_id, config.resource_group, config.location)
