@@ -18,6 +18,18 @@ from __future__ import annotations
 
 from flexvmss._pipeline._count import RequestCounterPolicy
 from flexvmss._pipeline._deadline import deadline_scope, time_left
+from flexvmss._pipeline._limits import (
+    ARM_BUCKETS,
+    BLIND_BURST,
+    COMPUTE_POLICIES,
+    LEGACY_POLICIES,
+    MAX_RETRY_AFTER,
+    MAX_SPEEDUP,
+    Bucket,
+    PolicyName,
+    parse_policy,
+)
+from flexvmss._pipeline._pacing import Gate, Pacer, PageBudget
 from flexvmss._pipeline._retry import (
     RETRYABLE_LRO_CODES,
     TRANSIENT_STATUSES,
@@ -31,31 +43,21 @@ from flexvmss._pipeline._retry import (
     transient_http,
     wait_for_code,
 )
-from flexvmss._pipeline._throttle import (
-    ARM_BUCKETS,
-    BLIND_BURST,
-    COMPUTE_POLICIES,
-    LEGACY_POLICIES,
-    MAX_RETRY_AFTER,
-    MAX_SPEEDUP,
-    Bucket,
-    Gate,
-    Pacer,
-    PageBudget,
-    PolicyName,
+from flexvmss._pipeline._signals import (
     Remaining,
-    ThrottleConfig,
-    ThrottlePolicy,
-    ThrottleState,
     arm_class,
     bounded_wait,
     family_key,
     gate_scope,
-    parse_policy,
     parse_remaining,
     resource_key,
-    shared_throttle_state,
     throttled_policies,
+)
+from flexvmss._pipeline._throttle import (
+    ThrottleConfig,
+    ThrottlePolicy,
+    ThrottleState,
+    shared_throttle_state,
 )
 from flexvmss._pipeline._trace import RedactingTracePolicy
 

@@ -45,32 +45,48 @@ share of Compute's HighCostGet bucket the fan-out's observation may spend on VM 
 one per subscription for every scale set the process watches.
 
 :class:`ThrottlePolicy` is the azure-core pipeline policy that applies them; one instance per
-client pipeline, one state per (endpoint, subscription). The decision logic (header and body
-parsing, gate maths, pacing delays) is pure and tested without I/O; only
+client pipeline, one state per (endpoint, subscription). The decision logic is pure and tested
+without I/O, in three modules beside this one: :mod:`~flexvmss._pipeline._limits` (the buckets
+and policy names), :mod:`~flexvmss._pipeline._signals` (what a request and an answer say) and
+:mod:`~flexvmss._pipeline._pacing` (gates, pacers, the list budget); only
 :meth:`ThrottlePolicy.send` sleeps and sends.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
-import math
 import random
-import re
 import threading
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
 
 from azure.core.pipeline.policies import AsyncHTTPPolicy
 
 from flexvmss import _clock
 from flexvmss._errors import ThrottledError, from_azure_error, retry_after_seconds
-from flexvmss._headers import lower_headers
 from flexvmss._pipeline._deadline import time_left
 from flexvmss._pipeline._http import read_body, url_path
+from flexvmss._pipeline._limits import (
+    ARM_BUCKETS,
+    COMPUTE_POLICIES,
+    LEGACY_POLICIES,
+    MAX_RETRY_AFTER,
+    Bucket,
+    Scope,
+    parse_policy,
+)
+from flexvmss._pipeline._pacing import Gate, Pacer, PageBudget
+from flexvmss._pipeline._signals import (
+    Remaining,
+    arm_class,
+    bounded_wait,
+    family_key,
+    gate_scope,
+    parse_remaining,
+    resource_key,
+    throttled_policies,
+)
 from flexvmss._progress import current_tally, current_vm
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -79,295 +95,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from flexvmss._runtime import Clock, Sleep
 
 __all__ = [
-    "ARM_BUCKETS",
-    "BLIND_BURST",
-    "COMPUTE_POLICIES",
-    "LEGACY_POLICIES",
-    "MAX_RESERVE",
-    "MAX_RETRY_AFTER",
-    "MAX_SPEEDUP",
-    "Bucket",
-    "Gate",
-    "Pacer",
-    "PageBudget",
-    "PolicyName",
-    "Remaining",
+    "Admission",
     "ThrottleConfig",
     "ThrottlePolicy",
     "ThrottleState",
-    "arm_class",
-    "bounded_wait",
-    "family_key",
-    "gate_scope",
-    "parse_policy",
-    "parse_remaining",
-    "resource_key",
     "shared_throttle_state",
-    "throttled_policies",
 ]
-
-
-Scope = Literal["read", "write"]
-ArmClass = Literal["read", "write", "delete"]
-
-#: The most tokens a pacer keeps in hand, whatever the bucket's size: enough to cover what
-#: another caller may have in flight when the bucket runs low (inferred; see ThrottleConfig).
-MAX_RESERVE = 30.0
-
-#: The longest wait a 429 or a poll hint may impose, in Azure seconds: the longest window
-#: Azure meters (the legacy 30-minute policies, k8s-azure-flex.md section 4). Inferred: longer
-#: or non-finite values are taken as this (``Retry-After: inf`` must not close a gate forever).
-MAX_RETRY_AFTER = 1800.0
-
-#: Requests a pacer lets go before Azure has reported any count of its bucket (the bucket may
-#: be smaller than the table says; inferred).
-BLIND_BURST = 4
-
-#: The most a pacer believes a bucket refills beyond the published table, once measured
-#: (a subscription with a raised quota; inferred: limits can differ from the table).
-MAX_SPEEDUP = 2.0
-
-
-@dataclass(frozen=True)
-class Bucket:
-    """A token bucket: ``capacity`` requests, refilled at ``refill_per_s``."""
-
-    capacity: float
-    refill_per_s: float
-
-    @property
-    def spacing(self) -> float:
-        """Seconds between two requests at the refill rate."""
-        return 1.0 / self.refill_per_s
-
-
-#: ARM's per-subscription, per-principal buckets since 2024 (request-limits-and-throttling).
-ARM_BUCKETS: dict[str, Bucket] = {
-    "read": Bucket(250, 25.0),
-    "write": Bucket(200, 10.0),
-    "delete": Bucket(200, 10.0),
-}
-
-#: Compute's subscription-scope buckets (compute-throttling-limits, 2024-05-27): (capacity,
-#: refill per minute) -> the policies metered that way.
-_COMPUTE_BUCKETS: dict[tuple[int, int], tuple[str, ...]] = {
-    (1500, 500): ("PutVM", "UpdateVM", "DeleteVM", "UpdateVMScaleSet"),
-    (24000, 8000): ("LowCostGet",),
-    (900, 300): ("HighCostGet",),
-    (15000, 5000): ("GetOperation",),
-    (375, 125): ("CreateVMScaleSet", "PutVMScaleSet"),
-    (525, 175): ("DeleteVMScaleSet",),
-    (2400, 800): ("GetVMScaleSet",),
-    (1080, 360): ("HighCostGetVMScaleSet",),
-}
-
-#: Compute's subscription-scope bucket of each current policy, refill converted to per second.
-COMPUTE_POLICIES: dict[str, Bucket] = {
-    policy: Bucket(capacity, per_minute / 60)
-    for (capacity, per_minute), policies in _COMPUTE_BUCKETS.items()
-    for policy in policies
-}
-
-#: Capacities of legacy windowed policies seen in real answers (k8s-azure-flex.md section 4:
-#: azure-sdk-for-js recordings ``PutVM3Min;239``/``PutVM30Min;1198``, ``LowCostGet3Min;3993``/
-#: ``LowCostGet30Min;31993``, a gist's ``GetVMScaleSet3Min;197``/``GetVMScaleSet30Min;1297``,
-#: cloud-provider-azure#2880 ``HighCostGet3Min`` allowed 140, the 2018 doc's ``HighCostGet30Min``
-#: allowed 800). A window missing here is learned from the largest count Azure reports.
-LEGACY_POLICIES: dict[str, float] = {
-    "PutVM3Min": 240,
-    "PutVM30Min": 1200,
-    "LowCostGet3Min": 4000,
-    "LowCostGet30Min": 32000,
-    "GetVMScaleSet3Min": 200,
-    "GetVMScaleSet30Min": 1300,
-    "HighCostGet3Min": 140,
-    "HighCostGet30Min": 800,
-}
-
-_WINDOW = re.compile(r"^(?P<base>.+?)(?P<minutes>\d+)Min$")
-
-
-@dataclass(frozen=True)
-class PolicyName:
-    """What a Compute policy's name says: ``name`` as Azure spells it (no namespace), ``base``
-    (``DeleteVM``), ``scope`` and the metering ``window`` in seconds (None: unknown)."""
-
-    name: str
-    base: str
-    scope: Literal["subscription", "resource"]
-    window: float | None
-
-    def bucket(self, observed_max: float | None = None) -> Bucket | None:
-        """The bucket to pace this policy by: documented when known, else learned from the
-        largest remaining count seen (plus the request that count excluded) over the window;
-        None when it is not paced (resource scope, unknown window)."""
-        if self.scope == "resource" or self.window is None:
-            return None
-        if self.window == 60.0 and self.base in COMPUTE_POLICIES:
-            return COMPUTE_POLICIES[self.base]
-        capacity = LEGACY_POLICIES.get(self.name)
-        if capacity is None:
-            if observed_max is None:
-                return None
-            capacity = observed_max + 1
-        return Bucket(capacity, capacity / self.window)
-
-
-@functools.lru_cache(maxsize=256)  # a handful of names, parsed on every answer
-def parse_policy(raw: str) -> PolicyName:
-    """``Microsoft.Compute/DeleteVMSubscriptionMaximum`` -> DeleteVM at subscription scope over
-    a minute; ``DeleteVMResource`` -> resource scope; ``PutVM30Min`` -> a 30-minute window
-    (legacy names are subscription scope: their recorded counts are subscription-sized, inferred
-    from k8s-azure-flex.md section 4); anything else keeps its name, subscription scope and an
-    unknown window (it is gated when a 429 names it, never paced)."""
-    name = raw.strip().split("/", 1)[-1].strip()
-    if name.endswith("SubscriptionMaximum"):
-        return PolicyName(name, name[: -len("SubscriptionMaximum")], "subscription", 60.0)
-    if name.endswith("Resource"):
-        return PolicyName(name, name[: -len("Resource")], "resource", 60.0)
-    match = _WINDOW.match(name)
-    if match:
-        return PolicyName(name, match["base"], "subscription", 60.0 * int(match["minutes"]))
-    if name in COMPUTE_POLICIES:  # the table's own spelling (the emulator's headers, tests)
-        return PolicyName(name, name, "subscription", 60.0)
-    return PolicyName(name, name, "subscription", None)
-
-
-def gate_scope(method: str) -> Scope:
-    """The class a request is reported under: ``read`` for GET/HEAD, ``write`` otherwise."""
-    return "read" if method.upper() in ("GET", "HEAD") else "write"
-
-
-def arm_class(method: str) -> ArmClass:
-    """ARM's bucket for a method: GET/HEAD read, DELETE delete, PUT/PATCH/POST write."""
-    verb = method.upper()
-    if verb in ("GET", "HEAD"):
-        return "read"
-    if verb == "DELETE":
-        return "delete"
-    return "write"
-
-
-def family_key(method: str, url: str) -> str:
-    """The shape of a request: its method and its path with resource names replaced by ``{}``.
-
-    ``POST /subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/virtualMachines/{}/deallocate``
-    — requests of one family are charged to the same Compute policies, so what one response
-    says about them applies to the next request of the family.
-    """
-    segments = [s for s in urlsplit(url).path.split("/") if s]
-    shaped: list[str] = []
-    index = 0
-    while index < len(segments):
-        key = segments[index]
-        shaped.append(key.lower())
-        if index + 1 < len(segments):
-            value = segments[index + 1]
-            shaped.append(value.lower() if key.lower() == "providers" else "{}")
-        index += 2
-    return f"{method.upper()} /" + "/".join(shaped)
-
-
-_RESOURCE = re.compile(r"^(/subscriptions/[^/]+/resourcegroups/[^/]+/providers/[^/]+/[^/]+/[^/]+)", re.I)
-
-
-def resource_key(url: str) -> str | None:
-    """The top-level resource a request addresses (its actions and children included),
-    lower-cased; None for collections and subscription-level paths (operation statuses)."""
-    match = _RESOURCE.match(urlsplit(url).path)
-    return match.group(1).lower() if match else None
-
-
-def bounded_wait(seconds: float | None, *, cap: float) -> float | None:
-    """A wait Azure asked for, made safe: None stays None, NaN and negatives become 0, and
-    infinite or larger values become ``cap``."""
-    if seconds is None:
-        return None
-    if math.isnan(seconds) or seconds < 0:
-        return 0.0
-    return min(seconds, cap)
-
-
-@dataclass(frozen=True)
-class Remaining:
-    """The remaining-request counts one response reported: ARM's by class, Compute's by policy
-    name (every policy named, paced or not)."""
-
-    arm: dict[str, int] = field(default_factory=dict)
-    compute: dict[str, int] = field(default_factory=dict)
-
-
-_ARM_HEADERS = {
-    "x-ms-ratelimit-remaining-subscription-reads": "read",
-    "x-ms-ratelimit-remaining-subscription-writes": "write",
-    "x-ms-ratelimit-remaining-subscription-deletes": "delete",
-}
-
-
-def parse_remaining(headers: Mapping[str, str]) -> Remaining:
-    """Read ``x-ms-ratelimit-remaining-subscription-{reads,writes,deletes}`` and every policy of
-    ``x-ms-ratelimit-remaining-resource`` (one entry per policy; azure-core joins repeated
-    headers with ", "). Unreadable values are ignored."""
-    arm: dict[str, int] = {}
-    compute: dict[str, int] = {}
-    lowered = lower_headers(headers)
-    # the per-principal counts, not the ...-global-... ones (15x larger)
-    for name, klass in _ARM_HEADERS.items():
-        raw = lowered.get(name)
-        if raw is not None:
-            with contextlib.suppress(ValueError):
-                arm[klass] = int(str(raw).strip())
-    for item in str(lowered.get("x-ms-ratelimit-remaining-resource") or "").split(","):
-        name, _, count = item.strip().partition(";")
-        if not name.strip():
-            continue
-        try:
-            value = int(count.strip())
-        except ValueError:
-            continue
-        short = parse_policy(name).name
-        compute[short] = min(value, compute.get(short, value))
-    return Remaining(arm=arm, compute=compute)
-
-
-#: ARM's own codes for a throttled subscription or tenant (request-limits-and-throttling).
-_ARM_THROTTLE_CODES = frozenset({"subscriptionrequeststhrottled", "tenantrequeststhrottled"})
-
-
-def _nodes(error: Any) -> Iterable[Mapping[str, Any]]:
-    if not isinstance(error, Mapping):
-        return
-    yield error
-    for detail in error.get("details") or ():
-        yield from _nodes(detail)
-
-
-def throttled_policies(body: Any) -> tuple[bool, list[str]]:
-    """What a 429's body blames: (ARM's subscription bucket?, the Compute policies it names).
-
-    Compute names the policy in ``target`` of the error or of its ``details`` and as
-    ``operationGroup`` in the JSON text of ``message`` (SupportArticles-docs
-    troubleshooting-throttling-errors.md, 2024-04-15; cloud-provider-azure#2880)."""
-    error = body.get("error") if isinstance(body, Mapping) else None
-    if not isinstance(error, Mapping):
-        return False, []
-    names: list[str] = []
-    arm = False
-    for node in _nodes(error):
-        code = str(node.get("code") or "").lower()
-        arm = arm or code in _ARM_THROTTLE_CODES
-        target = node.get("target")
-        if isinstance(target, str) and target.strip() and code in ("operationnotallowed", "toomanyrequests"):
-            names.append(parse_policy(target).name)
-        message = node.get("message")
-        if isinstance(message, str) and message.lstrip().startswith("{"):
-            with contextlib.suppress(ValueError):
-                parsed = json.loads(message)
-                group = parsed.get("operationGroup") if isinstance(parsed, Mapping) else None
-                if isinstance(group, str) and group.strip():
-                    names.append(parse_policy(group).name)
-    return arm, list(dict.fromkeys(names))
-
 
 @dataclass(frozen=True)
 class ThrottleConfig:
@@ -413,222 +146,6 @@ class ThrottleConfig:
             raise ValueError("ThrottleConfig.list_share must be in (0, 1]")
         if self.time_scale <= 0:
             raise ValueError("ThrottleConfig.time_scale must be positive")
-
-
-class Gate:
-    """A Retry-After gate that releases its waiters one at a time.
-
-    :meth:`close` moves the opening time forward (never back). :meth:`reserve` gives each
-    caller its own release slot: the first at the opening time, the next ``spacing`` seconds
-    later and so on (plus up to half a spacing of jitter), so a closed gate lets its queue
-    through at the rate the bucket refills, not as a herd.
-    """
-
-    def __init__(self, spacing: float, rng: random.Random | None = None) -> None:
-        self.spacing = spacing
-        self.open_at = 0.0
-        self._next_release = 0.0
-        self._rng = rng or random.Random()
-
-    def close(self, until: float) -> None:
-        if until > self.open_at:
-            self.open_at = until
-            self._next_release = max(self._next_release, until)
-
-    def is_closed(self, now: float) -> bool:
-        return now < self.open_at
-
-    def reserve(self, now: float) -> float:
-        """Seconds this caller must wait before sending (0 when the gate is open and idle)."""
-        if now >= self.open_at and now >= self._next_release:
-            return 0.0
-        slot = max(self.open_at, self._next_release)
-        self._next_release = slot + self.spacing
-        return slot + self._rng.uniform(0.0, self.spacing / 2) - now
-
-
-class Pacer:
-    """Spends a bucket's burst down to a small reserve, then spaces requests at the refill rate
-    the bucket's other callers leave.
-
-    The estimate starts from the last observed remaining count less the requests that were
-    still unanswered then (the count may not include them yet), grows at the refill rate less
-    what others take, and shrinks by one for every request reserved since. While one more
-    request leaves at least ``floor`` (``watermark_fraction`` of the capacity, at least 4)
-    requests in the bucket it goes at once (the reserve is at most :data:`MAX_RESERVE`, so a
-    30-minute window of 1,200 is not held back by minutes); after that each request gets the
-    moment the bucket will have refilled one more token for it.
-
-    **Others, and limits not as published.** Azure's counts are the subscription's, every
-    caller included, and a subscription's limits may differ from the published table. Every
-    ``window`` seconds the pacer compares what Azure reports with what its own sends alone
-    would have left at the table's refill since the start of the window; the difference, per
-    second, is what the other callers take, or (negative) how much faster than the table the
-    bucket refills (smoothed; between ``max_share`` of the refill taken and :data:`MAX_SPEEDUP`
-    times the refill given). With two processes pacing on one bucket each measures the other,
-    and together they stay within the refill. A 429 that blames the bucket halves the rate the
-    pacer allows itself at once (:meth:`throttled`): the measurement needs a window, a bucket
-    far smaller than the table must not cost a window of 429s. Counts above the table's
-    capacity raise the capacity the estimate is capped at.
-    """
-
-    def __init__(
-        self,
-        bucket: Bucket,
-        *,
-        watermark_fraction: float,
-        margin: float,
-        window: float | None = None,
-        max_share: float = 0.98,
-    ) -> None:
-        self.bucket = bucket
-        self.floor = max(4.0, min(MAX_RESERVE, bucket.capacity * watermark_fraction))
-        self.margin = margin
-        self.remaining: float | None = None
-        #: Requests reserved and not yet answered (sent, or waiting for their slot).
-        self.outstanding = 0
-        #: Tokens per second the bucket's other callers take, as measured.
-        self.others = 0.0
-        self.window = window if window is not None else 40.0 * bucket.spacing
-        self.max_share = max_share
-        self._observed_at = 0.0
-        self._sent_since = 0
-        #: Requests of this bucket Azure answered (not refused) so far: what it spent.
-        self.answered = 0
-        self._window_start: tuple[float, float, int] | None = None  # (time, count, answered)
-        #: The bucket's capacity: the table's, or the largest count Azure reported (plus the
-        #: request it excluded) when that is larger.
-        self.capacity = bucket.capacity
-        self._last_cut = -math.inf
-
-    @property
-    def refill(self) -> float:
-        """Tokens per second this process may spend: the refill less what others take (or
-        more, when the bucket was measured to refill faster than the table says)."""
-        return max(self.bucket.refill_per_s * (1.0 - self.max_share), self.bucket.refill_per_s - self.others)
-
-    def _bounded_others(self, value: float) -> float:
-        rate = self.bucket.refill_per_s
-        return min(rate * self.max_share, max(-rate * (MAX_SPEEDUP - 1.0), value))
-
-    def throttled(self, now: float) -> None:
-        """A 429 blamed this bucket: it is empty now, and it refills slower for this process
-        than assumed; halve the rate this process allows itself (once per quarter window: the
-        429s of requests already in flight say nothing more)."""
-        if now >= self._last_cut + self.window / 4:
-            self._last_cut = now
-            self.others = self._bounded_others(self.bucket.refill_per_s - 0.5 * self.refill)
-        self.remaining = 0.0
-        self._observed_at = now
-        self._sent_since = 0
-        self._window_start = (now, 0.0, self.answered)
-
-    def observe(self, remaining: int, now: float) -> bool:
-        """A response reported ``remaining``; call :meth:`settle` for that response first.
-        True for the bucket's first count."""
-        first = self.remaining is None
-        tokens = float(remaining) - self.outstanding
-        # a count above the table's capacity shows a larger bucket (a count below it may be
-        # other callers' doing: the table's capacity and reserve stay)
-        self.capacity = max(self.capacity, float(remaining) + 1.0)
-        count = float(remaining)
-        if self._window_start is None:
-            self._window_start = (now, count, self.answered)
-        else:
-            started, start_count, start_answered = self._window_start
-            elapsed = now - started
-            if elapsed >= self.window:
-                # what the bucket gained for this process: the change of Azure's count plus what
-                # this process spent meanwhile; the table's refill less that is the others' take
-                net = (count - start_count + self.answered - start_answered) / elapsed
-                if count < self.capacity - self.floor:
-                    self.others = self._bounded_others(
-                        0.5 * self.others + 0.5 * (self.bucket.refill_per_s - net)
-                    )
-                else:  # a bucket at its top hides its refill: it gives at least this, up to the table
-                    faster = max(net, 1.25 * self.refill)
-                    self.others = min(self.others, max(0.0, self.bucket.refill_per_s - faster))
-                self._window_start = (now, count, self.answered)
-        self.remaining = tokens
-        self._observed_at = now
-        self._sent_since = 0
-        return first
-
-    def settle(self, *, spent: bool = True) -> None:
-        """One reserved request was answered (or lost in transport: it may have been spent);
-        ``spent=False`` for a refusal (a 429 spends nothing, as far as Azure documents)."""
-        self.outstanding = max(0, self.outstanding - 1)
-        if spent:
-            self.answered += 1
-
-    def cancel(self) -> None:
-        """One reserved request was given up before it was sent: its token is not spent."""
-        self.settle(spent=False)
-        self._sent_since = max(0, self._sent_since - 1)
-
-    def estimate(self, now: float) -> float | None:
-        if self.remaining is None:
-            return None
-        refilled = self.remaining + self.refill * max(0.0, now - self._observed_at)
-        return min(self.capacity, refilled) - self._sent_since
-
-    def reserve(self, now: float) -> float:
-        """Seconds to wait before sending one more request of this bucket."""
-        estimate = self.estimate(now)
-        ahead = self.outstanding
-        self._sent_since += 1
-        self.outstanding += 1
-        if estimate is None:  # no count yet: a few go, the rest at the table's pace until one comes
-            return 0.0 if ahead < BLIND_BURST else (ahead - BLIND_BURST + 1) * self.bucket.spacing
-        if estimate - 1.0 >= self.floor:
-            return 0.0
-        missing = self.floor + 1.0 - estimate
-        return missing / (self.refill * self.margin)
-
-
-class PageBudget:
-    """The VM-list pages fan-outs may read, one budget per subscription (every scale set the
-    process watches shares it): ``share`` of Compute's HighCostGet refill (300 per minute,
-    compute-throttling-limits), with a small burst. When Azure reports the subscription's
-    HighCostGet bucket below half full (other callers list too), the budget shrinks in
-    proportion, down to a tenth."""
-
-    def __init__(self, bucket: Bucket, share: float, *, burst: float = 5.0) -> None:
-        self.capacity = bucket.capacity
-        self.rate = bucket.refill_per_s * share
-        self.burst = burst
-        self._tokens = burst
-        self._updated: float | None = None
-        self._level: float | None = None  # the HighCostGet bucket's level, as a fraction
-
-    def note_level(self, remaining: int) -> None:
-        """Azure reported ``remaining`` tokens in the subscription's HighCostGet bucket (read
-        against the table's capacity: a smaller bucket than published is taken for a drained
-        one, the safe side)."""
-        self._level = max(0.0, min(1.0, remaining / self.capacity))
-
-    def _current_rate(self) -> float:
-        if self._level is None or self._level >= 0.5:
-            return self.rate
-        return self.rate * max(0.1, self._level / 0.5)
-
-    def reserve(self, now: float, pages: int = 1) -> float:
-        """Take ``pages`` pages; returns the seconds until they are covered (0: now)."""
-        if self._updated is None:
-            self._updated = now
-        self._tokens = min(self.burst, self._tokens + (now - self._updated) * self._current_rate())
-        self._updated = now
-        self._tokens -= pages
-        if self._tokens >= 0:
-            return 0.0
-        return -self._tokens / self._current_rate()
-
-    def available_at(self, now: float) -> float:
-        """When one more page would be covered (``now`` if it is)."""
-        if self._updated is None:
-            return now
-        tokens = min(self.burst, self._tokens + (now - self._updated) * self._current_rate())
-        return now if tokens >= 1 else now + (1 - tokens) / self._current_rate()
 
 
 @dataclass(frozen=True)
