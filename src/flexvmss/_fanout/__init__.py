@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from flexvmss._fanout._engine import Begin, FanOut, SkipVm
 from flexvmss._fanout._expect import Expectation, Verdict, as_expectation, hibernation_state, power_state
-from flexvmss._fanout._observe import HubPolling, HubStats, ObservationHub, PendingOperation
+from flexvmss._fanout._observe import HubStats, ObservationHub, PendingOperation
 from flexvmss._fanout._observer import (
     COMPUTE_API_VERSION,
     ArmObserver,
@@ -27,6 +27,7 @@ from flexvmss._fanout._observer import (
     PagedObserver,
     StatusUnreadable,
 )
+from flexvmss._fanout._polling import HubPolling
 from flexvmss._fanout._result import (
     BatchFailedError,
     BatchResult,

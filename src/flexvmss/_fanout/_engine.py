@@ -62,8 +62,9 @@ from azure.core.polling import AsyncPollingMethod
 
 from flexvmss._errors import DeadlineExceededError, FlexError, ThrottledError, from_azure_error
 from flexvmss._fanout._expect import Expectation, as_expectation
-from flexvmss._fanout._observe import HubPolling, ObservationHub, PageBudgetLike
+from flexvmss._fanout._observe import ObservationHub, PageBudgetLike
 from flexvmss._fanout._observer import ArmObserver, Observer
+from flexvmss._fanout._polling import HubPolling
 from flexvmss._fanout._result import BatchResult, Outcome, VmResult, short_error
 from flexvmss._fanout._stop import StopSwitch
 from flexvmss._gcpause import older_objects_frozen
