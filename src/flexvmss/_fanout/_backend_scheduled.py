@@ -178,14 +178,9 @@ class ScheduledBackend(StopSwitch):
         self, name: str, outcome: Outcome, *, error: FlexError | None = None, detail: str = ""
     ) -> None:
         result = self._results[name]
-        if result.outcome is not None:
+        if not result.conclude(outcome, error=error, detail=detail, at=self._clock() - self._started):
             return
         self._done += 1
-        result.outcome = outcome
-        result.error = error
-        result.detail = detail or (str(error) if error is not None else "")
-        if result.started_at is not None:
-            result.finished_at = self._clock() - self._started
         op_id = self._op_of.pop(name, None)  # one operation per VM: no scan of every pending one
         if op_id is not None:
             self._pending.pop(op_id, None)

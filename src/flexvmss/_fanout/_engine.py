@@ -413,14 +413,9 @@ class FanOut(StopSwitch):
         self, name: str, outcome: Outcome, *, error: FlexError | None = None, detail: str = ""
     ) -> None:
         result = self._results[name]
-        if result.outcome is not None:
+        if not result.conclude(outcome, error=error, detail=detail, at=self._elapsed()):
             return
         self._done += 1
-        result.outcome = outcome
-        result.error = error
-        result.detail = detail or (str(error) if error is not None else "")
-        if result.started_at is not None:
-            result.finished_at = self._elapsed()
         kinds: dict[Outcome, EventKind] = {
             Outcome.SUCCEEDED: "done",
             Outcome.FAILED: "failed",

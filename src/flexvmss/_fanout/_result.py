@@ -71,6 +71,20 @@ class VmResult:
     backend: str = "per_vm"
     fallback_reason: str = ""
 
+    def conclude(
+        self, outcome: Outcome, *, error: FlexError | None = None, detail: str = "", at: float
+    ) -> bool:
+        """Record how the VM ended, ``at`` seconds since the batch started (kept only when it
+        had started); False, changing nothing, when an outcome was recorded already."""
+        if self.outcome is not None:
+            return False
+        self.outcome = outcome
+        self.error = error
+        self.detail = detail or (str(error) if error is not None else "")
+        if self.started_at is not None:
+            self.finished_at = at
+        return True
+
     @property
     def duration(self) -> float | None:
         if self.started_at is None or self.finished_at is None:
