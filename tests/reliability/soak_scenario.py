@@ -84,11 +84,16 @@ def paused_faults(emu: Emulator) -> Iterator[None]:
             emu.add_fault(rule)
 
 
-def clients_for(emu: Emulator, *, polling_interval: float = 0.05) -> Any:
-    """flexvmss's own client stack (throttle, retries) pointed at ``emu``, on the emulator's
-    time (:func:`scaled_runtime`: the fan-outs these clients serve run on it too)."""
+def clients_for(
+    emu: Emulator, *, polling_interval: float = 0.05, scaled: bool = True, **throttle: Any
+) -> Any:
+    """flexvmss's own client stack (throttle, retries) pointed at ``emu``, its throttle on the
+    emulator's time scale (``throttle``: other ThrottleConfig fields). ``scaled``: the runtime
+    is :func:`scaled_runtime` too (the fan-outs these clients serve run on the emulator's
+    time); False keeps real-time sleeps, for tests whose pacer waits are already real seconds."""
     from flexvmss._arm import ArmSettings, build_clients
     from flexvmss._pipeline import ThrottleConfig
+    from flexvmss._runtime import DEFAULT_RUNTIME
 
     return build_clients(
         ArmSettings(
@@ -97,8 +102,8 @@ def clients_for(emu: Emulator, *, polling_interval: float = 0.05) -> Any:
             credential=emu.async_credential,
             connection_verify=emu.ca_file,
             polling_interval=polling_interval,
-            throttle=ThrottleConfig(time_scale=emu.time_scale),
-            runtime=scaled_runtime(emu.time_scale),
+            throttle=ThrottleConfig(time_scale=emu.time_scale, **throttle),
+            runtime=scaled_runtime(emu.time_scale) if scaled else DEFAULT_RUNTIME,
         )
     )
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from soak_scenario import RG, build_world, profile_spec, scaled_runtime, vm_spec
+from soak_scenario import RG, build_world, clients_for, profile_spec, vm_spec
 
 import flexvmss
 import flexvmss.aio
@@ -64,23 +64,6 @@ def emu(realistic: Emulator) -> Emulator:
     return realistic
 
 
-def clients(emu: Emulator, **throttle: Any) -> Any:
-    from flexvmss._arm import ArmSettings, build_clients
-    from flexvmss._pipeline import ThrottleConfig
-
-    return build_clients(
-        ArmSettings(
-            emu.subscription_id,
-            base_url=emu.base_url,
-            credential=emu.async_credential,
-            connection_verify=emu.ca_file,
-            polling_interval=0.05,
-            throttle=ThrottleConfig(time_scale=emu.time_scale, **throttle),
-            runtime=scaled_runtime(emu.time_scale),
-        )
-    )
-
-
 @dataclass
 class Face:
     """One FlexScaleSet, driven through the async face or the sync one (from a worker thread)."""
@@ -107,7 +90,7 @@ async def open_set(emu: Emulator, face: str) -> AsyncIterator[Callable[..., Face
     made: list[tuple[Any, Any]] = []
 
     def make(name: str = "web", **throttle: Any) -> Face:
-        arm = clients(emu, **throttle)
+        arm = clients_for(emu, **throttle)
         cls = flexvmss.FlexScaleSet if face == "sync" else flexvmss.aio.FlexScaleSet
         scale_set = cls(emu.subscription_id, RG, name, clients=arm)
         made.append((scale_set, arm))

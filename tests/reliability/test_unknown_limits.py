@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from soak_scenario import LOCATION, RG
+from soak_scenario import LOCATION, RG, clients_for
 
 import flexvmss
 import flexvmss.aio
@@ -96,29 +96,12 @@ def _deallocated(emu: Emulator, names: list[str]) -> int:
         c.close()
 
 
-def _clients(emu: Emulator) -> Any:
-    """flexvmss's client stack as a user's on the emulator's clock: the throttle told the
-    emulator's time scale, real-time sleeps (soak_scenario's scaled runtime would shorten the
-    pacer's waits, already in real seconds, a second time)."""
-    from flexvmss._arm import ArmSettings, build_clients
-    from flexvmss._pipeline import ThrottleConfig
-
-    return build_clients(
-        ArmSettings(
-            emu.subscription_id,
-            base_url=emu.base_url,
-            credential=emu.async_credential,
-            connection_verify=emu.ca_file,
-            polling_interval=5.0 * emu.time_scale,
-            throttle=ThrottleConfig(time_scale=emu.time_scale),
-        )
-    )
-
-
 async def _deallocate(emu: Emulator, face: str, name: str) -> Any:
     from flexvmss._sync import run_sync
 
-    arm = _clients(emu)
+    # as a user's stack on the emulator's clock: real-time sleeps (a scaled runtime would
+    # shorten the pacer's waits, already in real seconds, a second time)
+    arm = clients_for(emu, polling_interval=5.0 * emu.time_scale, scaled=False)
     try:
         if face == "sync":
             with flexvmss.FlexScaleSet(emu.subscription_id, RG, name, clients=arm) as scale_set:
