@@ -44,7 +44,9 @@ def make_set(
         c.close()
 
 
-def clients(emu: Any) -> Any:
+def clients(emu: Any, **throttle: Any) -> Any:
+    """flexvmss's clients on ``emu``, throttled on its clock (a 429 without Retry-After waits 2
+    emulated seconds, not 2 real ones); ``throttle``: other ThrottleConfig fields."""
     from flexvmss._arm import ArmSettings, build_clients
     from flexvmss._pipeline import ThrottleConfig
 
@@ -55,7 +57,7 @@ def clients(emu: Any) -> Any:
             credential=emu.async_credential,
             connection_verify=emu.ca_file,
             polling_interval=0.05,
-            throttle=ThrottleConfig(time_scale=emu.time_scale),
+            throttle=ThrottleConfig(time_scale=emu.time_scale, **throttle),
         )
     )
 

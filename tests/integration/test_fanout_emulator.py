@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _backend_support import clients as emulator_clients
 
 from flexvmss import emulator  # a plain import: a broken emulator fails these tests, never skips them
-from flexvmss._arm import ArmClients, ArmSettings, build_clients
+from flexvmss._arm import ArmClients
 from flexvmss._fanout import Expectation, FanOut
-from flexvmss._pipeline import ThrottleConfig
 from flexvmss._specs import ImageSpec, NetworkSpec, ScaleSetSpec, Secret, render_scale_set_body
 
 RG = "fanout"
@@ -65,20 +65,6 @@ def scale_set(emu: Any) -> tuple[str, list[str]]:
     return vmss.id, names
 
 
-def _clients(emu: Any, **throttle: Any) -> ArmClients:
-    return build_clients(
-        ArmSettings(
-            emu.subscription_id,
-            base_url=emu.base_url,
-            credential=emu.async_credential,
-            connection_verify=emu.ca_file,
-            polling_interval=0.05,
-            # on the emulator's clock: a 429 without Retry-After waits 2 emulated seconds, not 2 real ones
-            throttle=ThrottleConfig(time_scale=emu.time_scale, **throttle),
-        )
-    )
-
-
 async def _deallocate(clients: ArmClients, set_id: str, names: list[str], **fanout: Any) -> Any:
     async def begin(name: str, polling: Any) -> Any:
         poller = await clients.compute.virtual_machines.begin_deallocate(RG, name, polling=polling)
@@ -114,7 +100,7 @@ def _power_states(emu: Any, set_id: str) -> dict[str, str]:
 async def test_deallocating_a_set_costs_one_action_and_one_status_read_per_vm_and_a_few_lists(emu, scale_set):
     set_id, names = scale_set
     before = emu.counters()
-    clients = _clients(emu)
+    clients = emulator_clients(emu)
     try:
         result = await _deallocate(clients, set_id, names, concurrency=20)
     finally:
@@ -144,7 +130,7 @@ async def test_a_429_storm_is_waited_out_and_every_vm_still_succeeds(emu, scale_
         )
     )
     before = emu.counters()
-    clients = _clients(emu, mode="wait")
+    clients = emulator_clients(emu, mode="wait")
     events: list[Any] = []
     try:
         result = await _deallocate(clients, set_id, names, concurrency=20, on_event=events.append)
@@ -166,7 +152,7 @@ async def test_a_429_storm_is_waited_out_and_every_vm_still_succeeds(emu, scale_
 async def test_fail_fast_reports_throttled_vms_without_hammering(emu, scale_set):
     set_id, names = scale_set
     emu.add_fault(emulator.FaultRule(kind="status", status=429, op_class="action", nth=5))
-    clients = _clients(emu, mode="fail_fast")
+    clients = emulator_clients(emu, mode="fail_fast")
     try:
         result = await _deallocate(clients, set_id, names, concurrency=1)
     finally:
