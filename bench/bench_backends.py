@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import azure_limits  # bench/, beside this script
-from bench_fanout import RG, _cpu, not_deallocated
+from bench_fanout import RG, _cpu, flexvmss_clients, not_deallocated
 
 LOCATION = "westeurope"
 SSH_KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC0flexvmsbenchkey bench@example"
@@ -52,24 +52,11 @@ SCHEDULING_DELAY = 5.0
 def client(spec: dict[str, Any]) -> dict[str, Any]:
     """One client process: a set or a fleet, deallocated through ``spec["backend"]``."""
     import flexvmss.aio
-    from flexvmss._arm import ArmSettings, build_clients
-    from flexvmss._pipeline import ThrottleConfig
-    from flexvmss.emulator import AsyncEmulatorCredential
 
     out: dict[str, Any] = {}
 
     async def go() -> None:
-        scale = spec["time_scale"]
-        clients = build_clients(
-            ArmSettings(
-                spec["subscription"],
-                base_url=spec["base_url"],
-                credential=AsyncEmulatorCredential(spec["tenant"]),
-                connection_verify=spec["ca_file"],
-                polling_interval=max(0.01, 5.0 * scale),
-                throttle=ThrottleConfig(time_scale=scale),
-            )
-        )
+        clients = flexvmss_clients(spec)
         try:
             if spec["fleet"]:
                 target: Any = flexvmss.aio.Fleet(spec["subscription"], resource_group=RG, clients=clients)

@@ -122,26 +122,33 @@ def _member_filter(subscription: str, set_name: str) -> str:
     return f"'virtualMachineScaleSet/id' eq '{set_id}'"
 
 
-def client_flexvmss(spec: dict[str, Any]) -> dict[str, Any]:
+def flexvmss_clients(spec: dict[str, Any]) -> Any:
+    """flexvmss's clients for a client process: the emulator of ``spec``, throttled and polling
+    on its clock (also bench_backends.py's)."""
     from flexvmss._arm import ArmSettings, build_clients
     from flexvmss._pipeline import ThrottleConfig
-    from flexvmss.aio import FlexScaleSet
     from flexvmss.emulator import AsyncEmulatorCredential
+
+    scale = spec["time_scale"]
+    return build_clients(
+        ArmSettings(
+            spec["subscription"],
+            base_url=spec["base_url"],
+            credential=AsyncEmulatorCredential(spec["tenant"]),
+            connection_verify=spec["ca_file"],
+            polling_interval=max(0.01, 5.0 * scale),
+            throttle=ThrottleConfig(time_scale=scale),
+        )
+    )
+
+
+def client_flexvmss(spec: dict[str, Any]) -> dict[str, Any]:
+    from flexvmss.aio import FlexScaleSet
 
     out: dict[str, Any] = {}
 
     async def go() -> None:
-        scale = spec["time_scale"]
-        clients = build_clients(
-            ArmSettings(
-                spec["subscription"],
-                base_url=spec["base_url"],
-                credential=AsyncEmulatorCredential(spec["tenant"]),
-                connection_verify=spec["ca_file"],
-                polling_interval=max(0.01, 5.0 * scale),
-                throttle=ThrottleConfig(time_scale=scale),
-            )
-        )
+        clients = flexvmss_clients(spec)
         # a Flex set holds at most 1,000 VMs: more VMs in one process are several sets, each
         # deallocated at once, sharing the process's clients and throttle state
         names = spec.get("sets") or [spec["set"]]
