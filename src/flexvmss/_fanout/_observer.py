@@ -24,7 +24,6 @@ from urllib.parse import quote
 
 from flexvmss._errors import AzureOperationError, from_error_body, retry_after_seconds
 from flexvmss._headers import lower_headers
-from flexvmss._json import loads as json_loads
 
 if TYPE_CHECKING:  # pragma: no cover
     from flexvmss._arm import ArmClients
@@ -153,9 +152,6 @@ def status_from_response(
     return OperationStatus("InProgress", retry_after=hint, correlation_id=correlation)
 
 
-#: Kept for the tests and callers of the previous name.
-_status_from_response = status_from_response
-
 
 class ArmObserver:
     """Observes through :class:`~flexvmss._arm.ArmClients` (same pipeline, same throttling)."""
@@ -241,8 +237,3 @@ class ArmObserver:
         except ResourceNotFoundError:
             return False
         return True
-
-
-def decode_json(data: bytes) -> Any:
-    """A body's JSON (None when empty); raises ValueError when it is not JSON."""
-    return json_loads(data) if data else None
