@@ -8,7 +8,8 @@ teardown's); :class:`VmResult` is one VM's line of it; :class:`BatchFailedError`
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import overload
 
@@ -154,12 +155,7 @@ class BatchResult:
             raise BatchFailedError(self)
 
     def summary(self) -> str:
-        counts = [
-            f"{len(names)} {outcome.value.replace('_', ' ')}"
-            for outcome in Outcome
-            if (names := self.ended(outcome))
-        ]
-        done = ", ".join(counts) or "no VMs"
+        done = outcome_counts(self.results.values())
         text = f"{self.operation}: {done} of {len(self.results)} in {self.duration:.1f} s"
         text += f"; {self.total_requests} requests"
         if self.throttled:
@@ -170,6 +166,14 @@ class BatchResult:
 
     def __repr__(self) -> str:
         return f"<BatchResult {self.summary()}>"
+
+
+def outcome_counts(results: Iterable[VmResult]) -> str:
+    """``"8 succeeded, 2 failed"``: how many VMs ended each way, in :class:`Outcome`'s order
+    ("no VMs" when none ended)."""
+    counts = Counter(r.outcome for r in results if r.outcome is not None)
+    text = ", ".join(f"{counts[o]} {o.value.replace('_', ' ')}" for o in Outcome if counts[o])
+    return text or "no VMs"
 
 
 def batch_succeeded(

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from flexvmss._arm import ArmClients
 from flexvmss._errors import FlexError, InvalidInputError
 from flexvmss._fanout import BatchResult, Outcome, VmResult
+from flexvmss._fanout._result import outcome_counts
 from flexvmss._fanout._scheduled import ScheduledOptions
 from flexvmss._pipeline import ThrottleConfig
 from flexvmss._progress import ProgressEvent
@@ -82,11 +83,7 @@ class FleetResult:
             batch.raise_for_failures()
 
     def summary(self) -> str:
-        counts: dict[str, int] = {}
-        for r in self.results.values():
-            if r.outcome is not None:
-                counts[r.outcome.value] = counts.get(r.outcome.value, 0) + 1
-        done = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in counts.items()) or "no VMs"
+        done = outcome_counts(self.results.values())
         text = f"{self.operation} on {len(self.sets)} sets: {done} of {len(self.results)}"
         text += f" in {self.duration:.1f} s"
         text += f"; {sum(self.requests.values())} requests"
