@@ -20,7 +20,8 @@ def loads(data: bytes | str) -> Any:
     """``data`` decoded. orjson refuses what the json module accepts (``NaN``, ``Infinity``);
     such a body is decoded again by the json module, which raises ``ValueError`` (as orjson
     does) for text that is not JSON at all. (orjson reads an integer past 64 bits as a float;
-    Azure's numbers — sizes, counts, capacities — fit in 64 bits.)"""
+    Azure's numbers — sizes, counts, capacities — fit in 64 bits: inferred from the REST specs,
+    which declare them int32/int64.)"""
     if _fast_loads is not None:
         try:
             return _fast_loads(data)
