@@ -110,6 +110,32 @@ async def test_a_tag_selects_the_sets_and_scheduled_actions_takes_one_request_pe
     assert {states[n] for n in world["gamma"]} == {"PowerState/running"}
 
 
+async def test_a_tag_that_selects_no_set_is_not_found_and_nothing_is_sent(
+    emu: Any, world: dict[str, list[str]], face: str
+) -> None:
+    # a mistyped tag value must not be an empty success (an overnight job doing nothing)
+    f = FleetFace(emu, face, tag="team=wbe")
+    try:
+        with pytest.raises(flexvmss.NotFoundError) as caught:
+            await f.call("deallocate")
+    finally:
+        await f.close()
+    assert "team=wbe" in str(caught.value)
+    assert routes(emu, "/deallocate") == 0
+    states = power_states(emu)
+    assert {states[n] for names in world.values() for n in names} == {"PowerState/running"}
+
+
+async def test_a_tag_name_matches_whatever_its_case(emu: Any, world: dict[str, list[str]], face: str) -> None:
+    # tag names are case-insensitive, values case-sensitive (tag-resources.md "Limitations")
+    f = FleetFace(emu, face, tag="TEAM=batch")
+    try:
+        result = await f.call("deallocate")
+    finally:
+        await f.close()
+    assert sorted(result.sets) == [f"{RG}/gamma"], result.summary()
+
+
 async def test_named_sets_share_one_throttling_state_and_report_missing_sets(
     emu: Any, world: dict[str, list[str]], face: str
 ) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from flexvmss._arm import ArmClients
-from flexvmss._errors import FlexError, InvalidInputError
+from flexvmss._errors import FlexError, InvalidInputError, NotFoundError
 from flexvmss._fanout import BatchResult, Outcome, VmResult
 from flexvmss._fanout._result import outcome_counts
 from flexvmss._fanout._scheduled import ScheduledOptions
@@ -245,7 +245,8 @@ class Fleet:
             operation = f"list scale sets of resource group {self.resource_group}"
             items = await _clients.collect(operation, vmss.list(self.resource_group))
         else:
-            items = await _clients.collect("list scale sets of the subscription", vmss.list_all())
+            operation = "list scale sets of the subscription"
+            items = await _clients.collect(operation, vmss.list_all())
         pairs = []
         for item in items:
             body = wire(item)
@@ -254,12 +255,31 @@ class Fleet:
                 continue
             if self.selector is not None:
                 key, value = self.selector
-                tags = body.get("tags") or {}
-                if key not in tags or (value is not None and tags[key] != value):
+                # tag names are case-insensitive, tag values case-sensitive (Azure Resource
+                # Manager docs, tag-resources.md "Limitations")
+                tags = {str(k).lower(): v for k, v in (body.get("tags") or {}).items()}
+                if key.lower() not in tags or (value is not None and tags[key.lower()] != value):
                     continue
             group = str(body.get("id") or "").split("/")[4] if body.get("id") else self.resource_group
             pairs.append((str(group), str(body.get("name"))))
+        if not pairs:
+            # a selection that matches nothing is most likely a mistyped tag or group: loud, not an
+            # empty success (an overnight deallocation must not silently do nothing)
+            where = f"resource group {self.resource_group}" if self.resource_group else "the subscription"
+            raise NotFoundError(
+                operation,
+                code="NoScaleSetSelected",
+                message=f"no Flexible scale set in {where} matches "
+                + (f"tag {self._tag_text()}" if self.selector is not None else "the selection"),
+                remedy="Check the tag (key=value, case-sensitive value) and the resource group, "
+                "or name the sets with sets=.",
+            )
         return sorted(pairs)
+
+    def _tag_text(self) -> str:
+        assert self.selector is not None
+        key, value = self.selector
+        return key if value is None else f"{key}={value}"
 
     # -- operations --------------------------------------------------------------------------
 
