@@ -255,8 +255,9 @@ class Fleet:
                 continue
             if self.selector is not None:
                 key, value = self.selector
-                # tag names are case-insensitive, tag values case-sensitive (Azure Resource
-                # Manager docs, tag-resources.md "Limitations")
+                # tag names are case-insensitive (Tags - Create Or Update REST reference: "A tag
+                # name ... is case-insensitive"; kubernetes-sigs/cloud-provider-azure#658), tag
+                # values case-sensitive (tag-resources.md, "Limitations")
                 tags = {str(k).lower(): v for k, v in (body.get("tags") or {}).items()}
                 if key.lower() not in tags or (value is not None and tags[key.lower()] != value):
                     continue
