@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from _examples import load_example
 
 pytest.importorskip("azure.functions")
 
@@ -24,12 +23,7 @@ SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICEH2JLy4VWrgBfyXBh37AX+c6p/M9qCz
 
 @pytest.fixture(scope="module")
 def function_app() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("flexvmss_example_function_app", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_example(EXAMPLE, "flexvmss_example_function_app")
 
 
 @pytest.fixture(scope="module")

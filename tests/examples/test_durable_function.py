@@ -6,7 +6,6 @@ and a host crash in the middle of an activity replays it: every VM's operation i
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from _examples import load_example
 
 pytest.importorskip("azure.durable_functions")
 
@@ -25,12 +25,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "durable_function" 
 
 @pytest.fixture(scope="module")
 def example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("flexvmss_example_durable_app", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_example(EXAMPLE, "flexvmss_example_durable_app")
 
 
 @pytest.fixture(scope="module")
