@@ -31,7 +31,7 @@ and under unknown limits: 429s under 1% and zero failed (and within 1.2x for one
 Writes bench/results/fanout.json.
 
     python bench/bench_fanout.py [--sizes 1000,3000] [--time-scale 0.25] [--sequential-sample 10]
-                                 [--skip-naive] [--skip-pair] [--skip-unknown]
+                                 [--skip-naive] [--skip-pair] [--skip-unknown] [--only TEXT]
 """
 
 from __future__ import annotations
@@ -509,6 +509,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip-unknown", action="store_true", help="no rows under limits the library does not know"
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="run only the rows whose label contains this text (e.g. 'limits doubled')",
+    )
     parser.add_argument("--output", default=str(Path(__file__).parent / "results" / "fanout.json"))
     parser.add_argument(
         "--resume", action="store_true", help="keep the rows the output already holds at this time scale"
@@ -544,6 +549,10 @@ def main(argv: list[str] | None = None) -> int:
         for label, limits in UNKNOWN_LIMITS.items():
             plan.append((f"flexvmss, {label}", "flexvmss", first, {"limits": limits}))
 
+    if args.only:
+        plan = [step for step in plan if args.only in step[0]]
+        if not plan:
+            parser.error(f"no row's label contains {args.only!r}")
     output = Path(args.output)
     done: dict[tuple[str, int], dict[str, Any]] = {}
     if args.resume and output.exists():

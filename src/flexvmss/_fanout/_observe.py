@@ -85,7 +85,15 @@ _MAX_LIST_FAILURES = 3
 #: Re-reads of a fact (the hibernation state, leftovers) before a fact that stays untrue fails.
 _FACT_CHECKS = 6
 
-Reason = Literal["list", "check", "bound", "hint", "fact"]
+Reason = Literal["list", "check", "bound", "hint", "fact", "tail"]
+
+#: A set's last operations are its tail once no more than this share of the set (or the
+#: list threshold, if more) is pending: their statuses are then read directly once they are
+#: past due, instead of waiting for the next list round (inferred; see ObservationHub).
+_TAIL_SHARE = 0.25
+#: The most tail reads one scheduler turn makes (oldest operations first): a read that finds
+#: its operation still running raises the bar for the next ones before many more are read.
+_TAIL_READS_PER_TURN = 10
 
 
 @dataclass(eq=False)
@@ -318,6 +326,9 @@ class ObservationHub:
         self._groups: dict[tuple[str, str], _Group] = {}
         #: Per operation kind (and scale set): the shortest time an operation was seen to take.
         self._shortest: dict[tuple[str, tuple[str, str] | None], float] = {}
+        #: Per operation kind and scale set: the oldest age at which an operation's own status
+        #: said it was still running (status reads are never stale): the tail's bar.
+        self._running_age: dict[tuple[str, tuple[str, str] | None], float] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._status_slots = asyncio.Semaphore(status_concurrency)
@@ -419,6 +430,37 @@ class ObservationHub:
             at = max(op.accepted_at + 0.9 * shortest, started + self._page_gap(op))
         return started + self._jittered(at - started)
 
+    def _note_running(self, op: PendingOperation, age: float) -> None:
+        key = (op.kind, op.group)
+        self._running_age[key] = max(age, self._running_age.get(key, 0.0))
+
+    def _in_tail(self, op: PendingOperation) -> bool:
+        """Whether the operation is one of its set's last: no more than a tenth of the set
+        (or the list threshold) is pending. Only in ``auto`` mode, once the set was listed."""
+        group = op.group
+        if self.mode != "auto" or group is None:
+            return False
+        state = self._groups.get(group)
+        if state is None or state.size is None:
+            return False
+        return self._listable.get(group, 0) <= max(self.list_threshold, _TAIL_SHARE * state.size)
+
+    def _tail_bar(self, op: PendingOperation) -> float | None:
+        """The age past which a tail operation's status is read directly: the shortest time
+        the batch's operations were seen to take, or the oldest age at which one was still
+        running, whichever is later (None: no operation of the batch has finished yet)."""
+        shortest = self._shortest_for(op)
+        if shortest is None:
+            return None
+        return max(shortest, self._running_age.get((op.kind, op.group), 0.0))
+
+    def _tail_ready_at(self, op: PendingOperation) -> float | None:
+        """When a tail operation's status may be read directly (None: not yet known)."""
+        bar = self._tail_bar(op)
+        if bar is None:
+            return None
+        return max(op.accepted_at + bar, op.next_status_at)
+
     def _bound_age(self, op: PendingOperation) -> float:
         shortest = self._shortest_for(op)
         return max(self.pending_bound, 3.0 * shortest if shortest is not None else 0.0)
@@ -473,14 +515,26 @@ class ObservationHub:
         status and fact read due (the list's included), concurrently."""
         to_read: list[PendingOperation] = []
         by_group: dict[tuple[str, str], list[PendingOperation]] = {}
+        tail: list[PendingOperation] = []
+        now = self._clock()
         for op in due:
             if op.confirming or op.status_due is not None or not self._listed(op):
                 if op.status_due is None and not op.confirming:
                     op.status_due = "hint"
                 to_read.append(op)
-            else:
-                assert op.group is not None
-                by_group.setdefault(op.group, []).append(op)
+                continue
+            assert op.group is not None
+            if self._in_tail(op):
+                ready_at = self._tail_ready_at(op)
+                if ready_at is not None and ready_at <= now:
+                    tail.append(op)
+                    continue
+            by_group.setdefault(op.group, []).append(op)
+        # the oldest first, a few per turn; the others stay due for the next turn
+        tail.sort(key=lambda op: op.accepted_at)
+        for op in tail[:_TAIL_READS_PER_TURN]:
+            op.status_due = "tail"
+            to_read.append(op)
         for group, ops in by_group.items():
             state = self._groups.setdefault(group, _Group())
             to_read.extend(
@@ -489,6 +543,16 @@ class ObservationHub:
         reads = [op for op in dict.fromkeys(to_read) if not op.future.done()]
         if reads:
             await asyncio.gather(*(self._read(op) for op in reads))
+        # once the reads the list called for are done, the set may be in its tail: an operation
+        # past due is then read directly, sooner than the list's next look
+        now = self._clock()
+        for ops in by_group.values():
+            for op in ops:
+                if op.future.done() or op.status_due is not None or not self._in_tail(op):
+                    continue
+                ready_at = self._tail_ready_at(op)
+                if ready_at is not None:
+                    op.due_at = min(op.due_at, max(ready_at, now + self.min_interval))
 
     async def _list_round(
         self,
@@ -717,6 +781,7 @@ class ObservationHub:
         op.read_errors = 0
         hint = bounded_wait(status.retry_after, cap=self.hint_cap)
         if status.state == "InProgress":
+            self._note_running(op, started - op.accepted_at)
             if hint:
                 op.retry_after = hint
             op.next_status_at = self._clock() + self._hint(op)
