@@ -51,6 +51,7 @@ The hub reads time from the ``clock`` and waits with the ``sleep`` it is given (
 from __future__ import annotations
 
 import asyncio
+import bisect
 import logging
 import random
 from collections import Counter
@@ -133,6 +134,8 @@ class PendingOperation:
     fact_checks: int = 0
     #: Status said Succeeded; a fact (hibernation state, leftovers) is being confirmed.
     confirming: bool = False
+    #: The age at which a look or a read first showed it done (an upper bound of its duration).
+    done_age: float | None = None
     #: The operation's URLs that answered 404 (no longer know it).
     dead_urls: set[str] = field(default_factory=set)
     prefer_location: bool = False
@@ -327,8 +330,10 @@ class ObservationHub:
         #: Per operation kind (and scale set): the shortest time an operation was seen to take.
         self._shortest: dict[tuple[str, tuple[str, str] | None], float] = {}
         #: Per operation kind and scale set: the oldest age at which an operation's own status
-        #: said it was still running (status reads are never stale): the tail's bar.
+        #: said it was still running (status reads are never stale), and the ages at which the
+        #: resolved operations were first seen done (sorted): the tail's bar.
         self._running_age: dict[tuple[str, tuple[str, str] | None], float] = {}
+        self._done_ages: dict[tuple[str, tuple[str, str] | None], list[float]] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._status_slots = asyncio.Semaphore(status_concurrency)
@@ -397,6 +402,8 @@ class ObservationHub:
         return self._shortest.get((op.kind, op.group))
 
     def _note_done(self, op: PendingOperation, took: float) -> None:
+        if op.done_age is None:
+            op.done_age = took
         key = (op.kind, op.group)
         known = self._shortest.get(key)
         self._shortest[key] = took if known is None else min(known, took)
@@ -446,13 +453,15 @@ class ObservationHub:
         return self._listable.get(group, 0) <= max(self.list_threshold, _TAIL_SHARE * state.size)
 
     def _tail_bar(self, op: PendingOperation) -> float | None:
-        """The age past which a tail operation's status is read directly: the shortest time
-        the batch's operations were seen to take, or the oldest age at which one was still
-        running, whichever is later (None: no operation of the batch has finished yet)."""
-        shortest = self._shortest_for(op)
-        if shortest is None:
+        """The age past which a tail operation's status is read directly: the median of the
+        ages at which the batch's resolved operations were first seen done (each an upper
+        bound of its duration), or the oldest age at which a status said one was still
+        running, whichever is later (None: no operation of the batch has been resolved)."""
+        key = (op.kind, op.group)
+        ages = self._done_ages.get(key)
+        if not ages:
             return None
-        return max(shortest, self._running_age.get((op.kind, op.group), 0.0))
+        return max(ages[len(ages) // 2], self._running_age.get(key, 0.0))
 
     def _tail_ready_at(self, op: PendingOperation) -> float | None:
         """When a tail operation's status may be read directly (None: not yet known)."""
@@ -926,6 +935,8 @@ class ObservationHub:
     def _succeed(self, op: PendingOperation, resource: Any, *, by_fact: bool = False) -> None:
         if op.future.done():
             return
+        if op.done_age is not None:
+            bisect.insort(self._done_ages.setdefault((op.kind, op.group), []), op.done_age)
         if by_fact:
             self.stats.resolved_by_fact += 1
         else:
