@@ -38,6 +38,19 @@ refill, shared by every scale set the process watches, slower when Azure reports
 low). A VM missing from a page proves nothing (the list may have shifted): only a full list
 says a VM is gone. Once Azure refuses a page's link, links are not reused again.
 
+**The tail is read directly.** Once no more than a quarter of a set (or the list threshold)
+is pending, the list's next round may be a long way off: its pages come out of a budget of
+about one a second, and the stragglers are spread over many pages (a 1,000-VM set is 20 pages
+of 50). An operation of that tail whose age has passed the bar (the median age at which the
+batch's resolved operations were first seen done, or the oldest age at which a status said one
+was still running, whichever is later) then has its status read at once: oldest first, a few
+per turn, never sooner than Azure's Retry-After (nor 4 s) after its last read. Such a read is
+the one read the list would have called for, without the pages; one that finds its operation
+still running costs a read and raises the bar, so the next are read later. Inferred: Azure
+documents no duration for an action; a status read is never stale and decides the outcome
+either way. The reads stay within Compute's Get Operation limits (15 a minute per resource,
+5,000 per subscription; compute-throttling-limits, research/k8s-azure-flex.md).
+
 **Reading a status never fails an operation.** A status URL that answers an error, times out
 or is lost is read again (with back-off) or through the operation's other URL; a throttled read
 waits for its Retry-After. A 404 on both URLs of a delete falls back to the VM's own 404 and its
@@ -94,7 +107,11 @@ Reason = Literal["list", "check", "bound", "hint", "fact", "tail"]
 _TAIL_SHARE = 0.25
 #: The most tail reads one scheduler turn makes (oldest operations first): a read that finds
 #: its operation still running raises the bar for the next ones before many more are read.
-_TAIL_READS_PER_TURN = 10
+_TAIL_READS_PER_TURN = 25
+#: Compute's Get Operation limit per resource is 15 a minute (compute-throttling-limits;
+#: research/k8s-azure-flex.md): a tail read comes at least this long after the last read of
+#: the same operation, whatever Retry-After said.
+_STATUS_READ_GAP = 4.0
 
 
 @dataclass(eq=False)
@@ -312,6 +329,7 @@ class ObservationHub:
         #: The longest wait between reads of a status that could not be read.
         self.max_backoff = max_backoff if max_backoff is not None else 30.0 * scale
         self.hint_cap = MAX_RETRY_AFTER * scale
+        self._status_gap = _STATUS_READ_GAP * scale
         self.jitter = jitter
         self.stats = HubStats()
         self._clock = clock
@@ -330,8 +348,8 @@ class ObservationHub:
         #: Per operation kind (and scale set): the shortest time an operation was seen to take.
         self._shortest: dict[tuple[str, tuple[str, str] | None], float] = {}
         #: Per operation kind and scale set: the oldest age at which an operation's own status
-        #: said it was still running (status reads are never stale), and the ages at which the
-        #: resolved operations were first seen done (sorted): the tail's bar.
+        #: said it was still running (status reads are never stale), and the age at which each
+        #: resolved operation was first seen done (sorted): the tail's bar.
         self._running_age: dict[tuple[str, tuple[str, str] | None], float] = {}
         self._done_ages: dict[tuple[str, tuple[str, str] | None], list[float]] = {}
         self._wake = asyncio.Event()
@@ -453,10 +471,11 @@ class ObservationHub:
         return self._listable.get(group, 0) <= max(self.list_threshold, _TAIL_SHARE * state.size)
 
     def _tail_bar(self, op: PendingOperation) -> float | None:
-        """The age past which a tail operation's status is read directly: the median of the
-        ages at which the batch's resolved operations were first seen done (each an upper
-        bound of its duration), or the oldest age at which a status said one was still
-        running, whichever is later (None: no operation of the batch has been resolved)."""
+        """The age past which a tail operation's status is read directly: the median age at
+        which the batch's resolved operations were first seen done (each an upper bound of its
+        duration: half of them had finished by then), or the oldest age at which a status said
+        one was still running, whichever is later (None: no operation of the batch has been
+        resolved yet)."""
         key = (op.kind, op.group)
         ages = self._done_ages.get(key)
         if not ages:
@@ -468,7 +487,10 @@ class ObservationHub:
         bar = self._tail_bar(op)
         if bar is None:
             return None
-        return max(op.accepted_at + bar, op.next_status_at)
+        ready_at = max(op.accepted_at + bar, op.next_status_at)
+        if op.last_status_read is not None:
+            ready_at = max(ready_at, op.last_status_read + self._status_gap)
+        return ready_at
 
     def _bound_age(self, op: PendingOperation) -> float:
         shortest = self._shortest_for(op)
