@@ -21,10 +21,12 @@ __all__ = ["ACTIONS", "DELETE_VMS", "PER_VM_ACTIONS", "ActionFlag", "VmAction"]
 @dataclass(frozen=True)
 class ActionFlag:
     """A yes/no parameter of an action: ``name`` on the facade method (``--name`` on the command
-    line), ``sdk_name`` the keyword of the azure-mgmt call (sent as True, or as None when off)."""
+    line), ``sdk_name`` the keyword of the azure-mgmt call, ``query`` the query parameter of the
+    request (``hibernate=true``; left out when off)."""
 
     name: str
     sdk_name: str
+    query: str
     help: str
 
     @property
@@ -37,7 +39,11 @@ class VmAction:
     """One action on a VM of the set.
 
     ``name`` is the operation's name in results and progress events; ``method`` the facade's
-    method; ``sdk_method`` the method of ``ComputeManagementClient.virtual_machines``;
+    method; ``sdk_method`` the method of ``ComputeManagementClient.virtual_machines`` whose
+    request it sends; ``request`` that request's HTTP method and the path after the VM's
+    resource id (``("POST", "/deallocate")``) and ``accepted`` the statuses by which Azure
+    accepts it (any other is the action's error), as the Compute REST spec and azure-mgmt-compute
+    39's generated operations have them (``VirtualMachines_Deallocate``: 200, 202);
     ``expect`` the power state (``"deleted"``, ``"evicted"``) the VM shows once Azure is done,
     when it differs from the state the VM starts in: the set's VM list then tells the fan-out
     *when* to read each operation's status, so a thousand operations cost about one status
@@ -60,6 +66,8 @@ class VmAction:
     flags: tuple[ActionFlag, ...] = ()
     long_running: bool = True
     scheduled: bool = False
+    request: tuple[str, str] = ("POST", "")
+    accepted: tuple[int, ...] = (200, 202)
 
     @property
     def command(self) -> str:
@@ -72,10 +80,21 @@ class VmAction:
 # redeploy "shuts down the virtual machine, moves it to a new node, and powers it back on" (REST
 # reference, Virtual Machines - Redeploy): it too ends as it started. Reimage and maintenance
 # end in the state the VM was in. A simulated eviction ends deallocated or deleted, as the VM's
-# evictionPolicy says. SDK signatures: azure-mgmt-compute 39 (research/real-azure-review.md,
-# "Local checks").
+# evictionPolicy says. SDK signatures, and the requests they build (method, path, query flags,
+# accepting statuses): azure-mgmt-compute 39, ``build_virtual_machines_*_request`` and
+# ``_*_initial`` (research/real-azure-review.md, "Local checks"); tests/unit/test_actions.py
+# checks each row's request against the SDK's own builder.
 PER_VM_ACTIONS: tuple[VmAction, ...] = (
-    VmAction("start", "start", "begin_start", "running", "Starting", "Start VMs.", scheduled=True),
+    VmAction(
+        "start",
+        "start",
+        "begin_start",
+        "running",
+        "Starting",
+        "Start VMs.",
+        scheduled=True,
+        request=("POST", "/start"),
+    ),
     VmAction(
         "stop",
         "stop",
@@ -84,7 +103,8 @@ PER_VM_ACTIONS: tuple[VmAction, ...] = (
         "Stopping",
         "Power off VMs (they keep their compute allocation and billing).",
         destructive=True,
-        flags=(ActionFlag("skip_shutdown", "skip_shutdown", "Skip the guest OS shutdown."),),
+        flags=(ActionFlag("skip_shutdown", "skip_shutdown", "skipShutdown", "Skip the guest OS shutdown."),),
+        request=("POST", "/powerOff"),
     ),
     VmAction(
         "deallocate",
@@ -94,11 +114,30 @@ PER_VM_ACTIONS: tuple[VmAction, ...] = (
         "Deallocating",
         "Stop and deallocate VMs (compute billing stops).",
         destructive=True,
-        flags=(ActionFlag("hibernate", "hibernate", "Hibernate: keep the VMs' memory on disk."),),
+        flags=(
+            ActionFlag("hibernate", "hibernate", "hibernate", "Hibernate: keep the VMs' memory on disk."),
+        ),
         scheduled=True,
+        request=("POST", "/deallocate"),
     ),
-    VmAction("restart", "restart", "begin_restart", None, "Restarting", "Restart VMs."),
-    VmAction("redeploy", "redeploy", "begin_redeploy", None, "Redeploying", "Move VMs to a new host."),
+    VmAction(
+        "restart",
+        "restart",
+        "begin_restart",
+        None,
+        "Restarting",
+        "Restart VMs.",
+        request=("POST", "/restart"),
+    ),
+    VmAction(
+        "redeploy",
+        "redeploy",
+        "begin_redeploy",
+        None,
+        "Redeploying",
+        "Move VMs to a new host.",
+        request=("POST", "/redeploy"),
+    ),
     VmAction(
         "reimage",
         "reimage",
@@ -107,6 +146,7 @@ PER_VM_ACTIONS: tuple[VmAction, ...] = (
         "Reimaging",
         "Reimage VMs (the OS disk is replaced: its data is lost).",
         destructive=True,
+        request=("POST", "/reimage"),
     ),
     VmAction(
         "perform_maintenance",
@@ -115,6 +155,7 @@ PER_VM_ACTIONS: tuple[VmAction, ...] = (
         None,
         "Maintaining",
         "Start the platform maintenance Azure has scheduled for the VMs.",
+        request=("POST", "/performMaintenance"),
     ),
     VmAction(
         "simulate_eviction",
@@ -125,6 +166,8 @@ PER_VM_ACTIONS: tuple[VmAction, ...] = (
         "Simulate the eviction of Spot VMs (Azure refuses it for regular VMs).",
         destructive=True,
         long_running=False,  # Azure answers 204 at once (SDK 39: simulate_eviction, no poller)
+        request=("POST", "/simulateEviction"),
+        accepted=(204,),
     ),
     VmAction(
         "delete",
@@ -134,8 +177,14 @@ PER_VM_ACTIONS: tuple[VmAction, ...] = (
         "Deleting",
         "Delete VMs from the set (batch delete, per-VM fallback).",
         destructive=True,
-        flags=(ActionFlag("force", "force_deletion", "Force-delete VMs (skips graceful shutdown)."),),
+        flags=(
+            ActionFlag(
+                "force", "force_deletion", "forceDeletion", "Force-delete VMs (skips graceful shutdown)."
+            ),
+        ),
         scheduled=True,
+        request=("DELETE", ""),
+        accepted=(200, 202, 204),  # a VM already gone answers 204 (VirtualMachines_Delete)
     ),
 )
 

@@ -13,11 +13,16 @@ defaults::
     ThrottlePolicy         Retry-After gates + pacing; handles every 429 exactly once
     RequestCounterPolicy   counts each request actually sent, by class, for the batch tally
     ... azure-core's RequestId, Headers, UserAgent, Proxy, ContentDecode, ARM registration,
-    Redirect, RetryPolicy(retry_total=0), ARM bearer authentication, logging ...
+    Redirect, ARM bearer authentication, logging ... (see :func:`_azure_policies`)
 
-azure-core's RetryPolicy is kept (the pipeline needs one) but never retries: otherwise it
-would sleep a 429's full Retry-After (uncapped) and then ThrottlePolicy would wait again.
-Authentication stays after it, so every attempt re-checks the token.
+azure-core's RetryPolicy is left out (TransientRetryPolicy retries; otherwise it would sleep a
+429's full Retry-After, uncapped, and then ThrottlePolicy would wait again). Authentication
+stays behind the retries, so every attempt re-checks the token.
+
+The requests flexvmss builds itself (:meth:`ArmClients.request`: each VM's action, each
+operation-status read, each page of the set's VM list: two or three per VM of a batch) take a
+*lean* pipeline over the same transport, with the same three policies in front but only the
+azure-core policies such a request needs (see :func:`_lean_policies`).
 
 Time comes from the settings' :class:`~flexvmss._runtime.Runtime`: the policies sleep with
 ``runtime.sleep``, the throttle state reads ``runtime.clock``, and the transport flexvmss
@@ -34,7 +39,7 @@ import inspect
 import logging
 import os
 import ssl
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -43,6 +48,7 @@ from flexvmss._errors import FlexError, InvalidInputError, credential_error
 from flexvmss._headers import lower_headers
 from flexvmss._json import loads as json_loads
 from flexvmss._pipeline import (
+    HeaderStampPolicy,
     RequestCounterPolicy,
     ThrottleConfig,
     ThrottlePolicy,
@@ -71,7 +77,7 @@ __all__ = [
     "check_connection",
     "credential_scopes_for",
     "resolve_cloud",
-    "send_raw",
+    "send_through",
 ]
 
 _LOGGER = logging.getLogger("flexvmss.arm")
@@ -412,6 +418,8 @@ class ArmClients:
         self._session: Any = None
         self._clients: dict[str, Any] = {}
         self._ssl_contexts: dict[Any, Any] = {}
+        self._lean_pipeline: Any = None
+        self._lean_transport: Any = None
         self._closed = False
 
     def __repr__(self) -> str:
@@ -450,11 +458,23 @@ class ArmClients:
         sleep = self.settings.runtime.sleep
         return _transport_class()(sleep=sleep, ssl_contexts=self._ssl_contexts, **config)
 
-    def _kwargs(self) -> dict[str, Any]:
+    def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError("these ArmClients are closed; build new ones with build_clients()")
+
+    def _own_policies(self) -> list[Any]:
+        """flexvmss's policies, in front of every pipeline (each pipeline its own instances;
+        the throttle state and the request counts they feed are the clients')."""
+        sleep = self.settings.runtime.sleep
+        return [
+            TransientRetryPolicy(transient_http, sleep=sleep),
+            ThrottlePolicy(self.throttle, self.settings.throttle, sleep=sleep),
+            RequestCounterPolicy(self.requests),
+        ]
+
+    def _kwargs(self) -> dict[str, Any]:
+        self._check_open()
         settings = self.settings
-        sleep = settings.runtime.sleep
         credential = self._credential_for_clients()
         kwargs: dict[str, Any] = {
             "credential": credential,
@@ -462,11 +482,7 @@ class ArmClients:
             "base_url": settings.endpoint,
             "credential_scopes": [settings.azure_cloud.credential_scope],
             "polling_interval": settings.polling_interval,
-            "per_call_policies": [
-                TransientRetryPolicy(transient_http, sleep=sleep),
-                ThrottlePolicy(self.throttle, settings.throttle, sleep=sleep),
-                RequestCounterPolicy(self.requests),
-            ],
+            "per_call_policies": self._own_policies(),
             "policies": _azure_policies(credential, settings),
             # azure-core's own network trace logs request bodies (passwords, custom data):
             # never on; the redacting trace in _azure_policies takes its place.
@@ -513,20 +529,51 @@ class ArmClients:
         return self._client("compute_schedule")
 
     # ----------------------------------------------------------------- raw requests
-    async def request(self, method: str, url: str, *, json: Any = None) -> RawResponse:
-        """Send one request through the compute client's pipeline (same auth, retry, throttle
-        and counting as the SDK calls): for operation-status URLs and other raw reads.
+    def _lean(self) -> Any:
+        """The lean pipeline of :meth:`request`, built on first use over a transport of its own
+        on the shared session (or the settings' transport)."""
+        self._check_open()
+        if self._lean_pipeline is None:
+            from azure.core.pipeline import AsyncPipeline
+
+            transport = self._transport()
+            if transport is not self.settings.transport:
+                self._lean_transport = transport
+            policies = self._own_policies() + _lean_policies(self._credential_for_clients(), self.settings)
+            self._lean_pipeline = AsyncPipeline(transport, policies)
+        return self._lean_pipeline
+
+    async def request(
+        self, method: str, url: str, *, json: Any = None, ok: Collection[int] | None = None
+    ) -> RawResponse:
+        """Send one request flexvmss built itself (a VM's action, an operation-status read, a
+        page of the VM list) through the lean pipeline: the same retries, throttling, counting
+        and authentication as the SDK's calls (see :func:`_lean_policies`), and read the whole
+        answer, its JSON body decoded once (None when it is empty or not JSON).
 
         ``url`` may be absolute or a path (``/subscriptions/...?api-version=...``). A 429 never
-        comes back: it is waited on or raised as :class:`~flexvmss.ThrottledError`.
+        comes back: it is waited on or raised as :class:`~flexvmss.ThrottledError`. With
+        ``ok``, any other status raises azure-core's error for it as azure-mgmt's generated
+        operations do (401 ClientAuthenticationError, 404 ResourceNotFoundError, 409
+        ResourceExistsError, else HttpResponseError; ARM's error format: azure-mgmt-compute
+        39, ``VirtualMachinesOperations._deallocate_initial`` and its siblings), so a request
+        that replaces an SDK call fails the way that call would.
         """
-        return await send_raw(self.compute, method, url, json=json)
+        from azure.core.rest import HttpRequest
+
+        if "://" not in url:
+            url = self.settings.endpoint.rstrip("/") + url
+        pipeline_response = await self._lean().run(HttpRequest(method, url, json=json), stream=False)
+        return _answer(pipeline_response.http_response, ok)
 
     # ----------------------------------------------------------------- lifecycle
     async def close(self) -> None:
         """Close the clients, the shared session and the credential flexvmss created."""
         self._closed = True
         clients, self._clients = self._clients, {}
+        self._lean_pipeline = None
+        if self._lean_transport is not None:
+            clients["lean"], self._lean_transport = self._lean_transport, None
         for client in clients.values():
             try:
                 await client.close()
@@ -544,6 +591,119 @@ class ArmClients:
 
     async def __aexit__(self, *args: object) -> None:
         await self.close()
+
+
+def _user_agent() -> str:
+    """flexvmss's User-Agent: azure-core's composition for the ``flexvmss`` moniker, with
+    ``AZURE_HTTP_USER_AGENT`` (read now) in front when it is set."""
+    from azure.core.pipeline import policies as core
+
+    from flexvmss import __version__
+
+    return str(core.UserAgentPolicy(sdk_moniker=f"flexvmss/{__version__}").user_agent)
+
+
+def _tracing_on() -> bool:
+    """Whether azure-core's distributed tracing is on (``azure.core.settings``)."""
+    from azure.core.settings import settings as core_settings
+
+    return bool(core_settings.tracing_enabled() or core_settings.tracing_implementation() is not None)
+
+
+def _lean_policies(credential: Any, settings: ArmSettings) -> list[Any]:
+    """The azure-core policies behind flexvmss's own on the lean pipeline of
+    :meth:`ArmClients.request`: what a request flexvmss built itself needs, as one policy each.
+
+    * the User-Agent (and nothing else: the request id is TransientRetryPolicy's, one per call)
+      by :class:`~flexvmss._pipeline.HeaderStampPolicy`;
+    * ARM's provider registration (a first read in a subscription that never used Compute is
+      answered 409 MissingSubscriptionRegistration: azure-mgmt-core registers and re-sends);
+    * the redacting trace when ``logging_enable``; ARM bearer authentication (with its claims
+      challenge); azure-core's tracing when it is on.
+
+    Left out, with why: ContentDecodePolicy (the body is decoded once, by
+    :meth:`ArmClients.request`); ProxyPolicy, CustomHookPolicy and HeadersPolicy (flexvmss
+    passes no per-call proxies, hooks or headers; aiohttp's ``trust_env`` covers environment
+    proxies); the redirect policy and the header cleanup it serves (ARM answers these requests
+    with 200/201/202/204 and errors, never with a redirect: ARM RPC's async-operation pattern,
+    research/wire-truth.md; a 3xx would surface as an unexpected status, not be followed);
+    azure-core's HttpLoggingPolicy (its ``azure.core`` INFO log still covers the SDK's calls;
+    these requests are traced on ``flexvmss.http`` with ``logging_enable``). Together they cost
+    about a fifth of a batch's client CPU per request (bench/bench_fanout.py, py-spy).
+    """
+    from azure.core.pipeline import policies as core
+    from azure.mgmt.core.policies import (
+        AsyncARMAutoResourceProviderRegistrationPolicy,
+        AsyncARMChallengeAuthenticationPolicy,
+    )
+
+    policies: list[Any] = [
+        HeaderStampPolicy({"User-Agent": _user_agent()}),
+        AsyncARMAutoResourceProviderRegistrationPolicy(),
+    ]
+    if settings.logging_enable:
+        from flexvmss._pipeline import RedactingTracePolicy
+
+        policies.append(RedactingTracePolicy())
+    policies.append(AsyncARMChallengeAuthenticationPolicy(credential, settings.azure_cloud.credential_scope))
+    if _tracing_on():
+        policies.append(core.DistributedTracingPolicy())
+    return policies
+
+
+async def send_through(
+    client: Any, method: str, url: str, *, json: Any = None, ok: Collection[int] | None = None
+) -> RawResponse:
+    """:meth:`ArmClients.request` through ``client``'s own pipeline (an azure-mgmt async
+    client's ``send_request``): for clients the caller built, whose credential and endpoint
+    flexvmss does not hold. Sent as a stream, so the body is decoded once (with
+    ``stream=False`` azure-core's ContentDecodePolicy decodes every JSON answer itself)."""
+    from azure.core.rest import HttpRequest
+
+    response = await client.send_request(HttpRequest(method, url, json=json), stream=True)
+    try:
+        await response.read()
+    finally:
+        await response.close()
+    return _answer(response, ok)
+
+
+def _answer(response: Any, ok: Collection[int] | None) -> RawResponse:
+    """A read azure-core response as a :class:`RawResponse`: raised as its SDK call would raise
+    it when ``ok`` does not hold its status."""
+    if ok is not None and response.status_code not in ok:
+        _raise_for(response)
+    data = response.content
+    body: Any = None
+    if data:
+        try:
+            body = json_loads(data)
+        except ValueError:
+            body = None
+    return RawResponse(status=response.status_code, headers=lower_headers(response.headers), json=body)
+
+
+def _raise_for(response: Any) -> None:
+    """Raise azure-core's error for an answer with a status its caller did not expect, mapped
+    as azure-mgmt's generated operations map it (see :meth:`ArmClients.request`)."""
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        HttpResponseError,
+        ResourceExistsError,
+        ResourceNotFoundError,
+        ResourceNotModifiedError,
+        map_error,
+    )
+    from azure.mgmt.core.exceptions import ARMErrorFormat
+
+    error_map = {
+        401: ClientAuthenticationError,
+        404: ResourceNotFoundError,
+        409: ResourceExistsError,
+        304: ResourceNotModifiedError,
+    }
+    map_error(status_code=response.status_code, response=response, error_map=error_map)
+    raise HttpResponseError(response=response, error_format=ARMErrorFormat)
 
 
 def _azure_policies(credential: Any, settings: ArmSettings) -> list[Any]:
@@ -564,19 +724,15 @@ def _azure_policies(credential: Any, settings: ArmSettings) -> list[Any]:
       per-retry policies.
     """
     from azure.core.pipeline import policies as core
-    from azure.core.settings import settings as core_settings
     from azure.mgmt.core.policies import (
         AsyncARMAutoResourceProviderRegistrationPolicy,
         AsyncARMChallengeAuthenticationPolicy,
     )
 
-    from flexvmss import __version__
-
-    user_agent = core.UserAgentPolicy(sdk_moniker=f"flexvmss/{__version__}").user_agent
     policies: list[Any] = [
         core.RequestIdPolicy(),
         core.HeadersPolicy(),
-        core.UserAgentPolicy(base_user_agent=user_agent, user_agent_use_env=False),
+        core.UserAgentPolicy(base_user_agent=_user_agent(), user_agent_use_env=False),
         core.ProxyPolicy(),
         core.ContentDecodePolicy(),
         AsyncARMAutoResourceProviderRegistrationPolicy(),
@@ -590,7 +746,7 @@ def _azure_policies(credential: Any, settings: ArmSettings) -> list[Any]:
         AsyncARMChallengeAuthenticationPolicy(credential, settings.azure_cloud.credential_scope),
         core.CustomHookPolicy(),
     ]
-    if core_settings.tracing_enabled() or core_settings.tracing_implementation() is not None:
+    if _tracing_on():
         policies.append(core.DistributedTracingPolicy())
     policies += [core.SensitiveHeaderCleanupPolicy(), core.HttpLoggingPolicy()]
     return policies
@@ -663,30 +819,6 @@ def _transport_class() -> Any:
 
         _TRANSPORT_CLASS = FlexTransport
     return _TRANSPORT_CLASS
-
-
-async def send_raw(client: Any, method: str, url: str, *, json: Any = None) -> RawResponse:
-    """Send one request through ``client``'s pipeline (any azure-mgmt async client: its
-    ``send_request``) and read the whole answer: status, headers and the JSON body (None when
-    it is empty or not JSON).
-
-    The body is decoded once: sent as a stream, azure-core's ContentDecodePolicy leaves it
-    alone (with ``stream=False`` it decodes every JSON answer itself, and ``response.json()``
-    then decodes it a second time)."""
-    from azure.core.rest import HttpRequest
-
-    response = await client.send_request(HttpRequest(method, url, json=json), stream=True)
-    try:
-        data = await response.read()
-    finally:
-        await response.close()
-    body: Any = None
-    if data:
-        try:
-            body = json_loads(data)
-        except ValueError:
-            body = None
-    return RawResponse(status=response.status_code, headers=lower_headers(response.headers), json=body)
 
 
 def build_clients(settings: ArmSettings) -> ArmClients:

@@ -48,6 +48,34 @@ def test_each_row_names_a_real_sdk_call_and_its_keywords(action: VmAction) -> No
         assert flag.sdk_name in params, (action.sdk_method, flag.sdk_name)
 
 
+@pytest.mark.parametrize("flags_on", [False, True], ids=["flags-off", "flags-on"])
+@pytest.mark.parametrize("action", PER_VM_ACTIONS, ids=lambda a: a.name)
+def test_each_row_sends_the_request_its_sdk_call_would(action: VmAction, flags_on: bool) -> None:
+    """flexvmss sends each VM's action itself (no SDK model or poller per VM): the method, path
+    and query must be what azure-mgmt-compute's own request builder makes of the same call, so
+    that real Azure (and every cassette) sees the same request."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    builders = pytest.importorskip("azure.mgmt.compute.operations._operations")
+    from flexvmss._arm import COMPUTE_API_VERSION
+    from flexvmss._scaleset._per_vm import action_url
+
+    build = getattr(builders, f"build_virtual_machines_{action.sdk_method.removeprefix('begin_')}_request")
+    sdk_flags = {flag.sdk_name: True for flag in action.flags} if flags_on else {}
+    expected = build("rg-1", "web_0a1b", "sub-9", api_version=COMPUTE_API_VERSION, **sdk_flags)
+    ours = action_url(
+        action, "sub-9", "rg-1", "web_0a1b", {flag.name: flags_on for flag in action.flags}, COMPUTE_API_VERSION
+    )
+    sent, built = urlsplit(ours), urlsplit(expected.url)
+    assert action.request[0] == expected.method
+    assert sent.path == built.path
+    assert sorted(parse_qsl(sent.query)) == sorted(parse_qsl(built.query))
+    assert ("hibernate=true" in sent.query or "Deletion=true" in sent.query or "Shutdown=true" in sent.query) == (
+        flags_on and bool(action.flags)
+    )
+    assert expected.content is None, "a row whose request carries a body cannot be sent bare"
+
+
 async def test_the_runner_refuses_a_flag_its_row_does_not_declare() -> None:
     from flexvmss._scaleset import _per_vm
     from flexvmss._scaleset._core import Batch

@@ -458,6 +458,53 @@ async def test_azure_core_tracing_is_in_the_pipeline_when_tracing_is_on(monkeypa
         names = [
             type(getattr(p, "_policy", p)).__name__ for p in clients.compute._client._pipeline._impl_policies
         ]
+        lean = [type(getattr(p, "_policy", p)).__name__ for p in clients._lean()._impl_policies]
     finally:
         await clients.close()
     assert "DistributedTracingPolicy" in names
+    assert "DistributedTracingPolicy" in lean
+
+
+async def test_flexvmss_requests_take_a_lean_pipeline_with_the_same_guards():
+    """The requests flexvmss builds itself (a VM's action, an operation status, a list page)
+    skip the azure-core policies they do not need, never the retries, throttling, counting,
+    provider registration or authentication every SDK call has."""
+    clients = build_clients(settings("sub-lean", ScriptedTransport(), logging_enable=True))
+    try:
+        lean = [type(getattr(p, "_policy", p)).__name__ for p in clients._lean()._impl_policies]
+    finally:
+        await clients.close()
+    assert lean[:3] == [TransientRetryPolicy.__name__, ThrottlePolicy.__name__, RequestCounterPolicy.__name__]
+    for kept in (
+        "HeaderStampPolicy",
+        "AsyncARMAutoResourceProviderRegistrationPolicy",
+        "RedactingTracePolicy",
+        "AsyncARMChallengeAuthenticationPolicy",
+    ):
+        assert kept in lean
+    for dropped in ("ContentDecodePolicy", "AsyncRedirectPolicy", "HttpLoggingPolicy", "RequestIdPolicy"):
+        assert dropped not in lean
+
+
+@pytest.mark.parametrize(
+    ("status", "raised"),
+    [(404, "ResourceNotFoundError"), (409, "ResourceExistsError"), (400, "HttpResponseError")],
+)
+async def test_a_request_that_replaces_an_sdk_call_fails_as_that_call_would(status, raised, clock):
+    sub = "sub-ok"
+    body = {"error": {"code": "OperationNotAllowed", "message": "not now"}}
+    transport = ScriptedTransport([(status, {"x-ms-request-id": "r1"}, body)])
+    clients = build_clients(settings(sub, transport, clock=clock))
+    try:
+        with pytest.raises(Exception) as caught:
+            await clients.request(
+                "POST", RG_PATH.format(sub=sub) + "/web-1/deallocate?api-version=x", ok=(200, 202)
+            )
+    finally:
+        await clients.close()
+    assert type(caught.value).__name__ == raised
+    # the flexvmss error the fan-out makes of it keeps Azure's code, as for the SDK's own call
+    from flexvmss._errors import from_azure_error
+
+    assert from_azure_error(caught.value, operation="deallocate vm web-1").code == "OperationNotAllowed"
+    assert transport.sent[0].headers["Authorization"] == "Bearer token-abc"

@@ -452,15 +452,26 @@ class FanOut(StopSwitch):
             code = getattr(error, "code", None) or type(error).__name__
             self._emit("retrying", name, f"{code}; re-issuing (attempt {state.attempt_number + 1})")
 
-        retrying = self.lro_retry.retrying(
-            sleep=self._sleep,
-            stop=self.lro_retry.stop | stop_when(deadline_passed),
-            before_sleep=before_sleep,
-        )
         try:
-            async for attempt in retrying:
-                with attempt:
-                    await self._attempt_until_accepted(name, batch)
+            # The first attempt without tenacity (most VMs need one; a retrying object per VM
+            # costs more than the attempt's own bookkeeping); its failure is handed to tenacity
+            # as attempt 1, so attempts, waits and the retry decision are tenacity's as before.
+            pending: list[Exception] = []
+            try:
+                await self._attempt_until_accepted(name, batch)
+            except Exception as first:
+                pending.append(first)
+            if pending:
+                retrying = self.lro_retry.retrying(
+                    sleep=self._sleep,
+                    stop=self.lro_retry.stop | stop_when(deadline_passed),
+                    before_sleep=before_sleep,
+                )
+                async for attempt in retrying:
+                    with attempt:
+                        if pending:
+                            raise pending.pop()
+                        await self._attempt_until_accepted(name, batch)
         except _NotIssued:
             return  # concluded as NOT_STARTED by _conclude
         except SkipVm as skip:
@@ -521,7 +532,16 @@ class FanOut(StopSwitch):
         if self._stopping():
             raise _NotIssued
         await batch.slots.acquire()
-        accepted = asyncio.Event()
+        released = False
+
+        def release() -> None:
+            # the slot bounds requests in flight, not operations: it is free again as soon as
+            # Azure accepted the operation (or the attempt ended)
+            nonlocal released
+            if not released:
+                released = True
+                batch.slots.release()
+
         try:
             if self._stopping():
                 raise _NotIssued
@@ -533,7 +553,7 @@ class FanOut(StopSwitch):
 
             def on_accepted() -> None:
                 self._accepted.add(name)
-                accepted.set()
+                release()
 
             polling = HubPolling(
                 batch.hub,
@@ -547,15 +567,6 @@ class FanOut(StopSwitch):
                 kind=self._operation,
                 on_accepted=on_accepted,
             )
-            task = asyncio.ensure_future(batch.begin(name, polling))
-            accepted_wait = asyncio.ensure_future(accepted.wait())
-            try:
-                await asyncio.wait({task, accepted_wait}, return_when=asyncio.FIRST_COMPLETED)
-            except asyncio.CancelledError:
-                task.cancel()
-                raise
-            finally:
-                accepted_wait.cancel()
+            await batch.begin(name, polling)
         finally:
-            batch.slots.release()
-        await task
+            release()

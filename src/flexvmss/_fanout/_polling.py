@@ -89,8 +89,20 @@ class HubPolling(AsyncPollingMethod[Any]):
 
     def initialize(self, client: Any, initial_response: Any, deserialization_callback: Any) -> None:
         http_response = initial_response.http_response
-        headers = lower_headers(http_response.headers)
-        status = http_response.status_code
+
+        def body() -> Any:
+            try:
+                return http_response.json() if http_response.text() else None
+            except Exception:
+                return None
+
+        self.accept(http_response.status_code, lower_headers(http_response.headers), body)
+
+    def accept(self, status: int, headers: Mapping[str, str], body: Any) -> None:
+        """Take Azure's answer to the request that started the operation: its status, its
+        headers (lower-case names) and its JSON body (or a callable returning it, read only
+        when the answer carries no operation to follow). What :meth:`initialize` does with an
+        azure-core response, for a request flexvmss sent itself."""
         if self._on_accepted is not None:
             self._on_accepted()
         async_url = headers.get("azure-asyncoperation")
@@ -98,11 +110,8 @@ class HubPolling(AsyncPollingMethod[Any]):
         if status in (200, 201, 202) and (async_url or location_url):
             self._register(async_url, location_url, retry_after_seconds(headers))
             return
-        body: Any = None
-        try:
-            body = http_response.json() if http_response.text() else None
-        except Exception:
-            body = None
+        if callable(body):
+            body = body()
         provisioning = ""
         if isinstance(body, Mapping):
             provisioning = str((body.get("properties") or {}).get("provisioningState") or "").lower()

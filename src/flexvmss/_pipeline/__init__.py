@@ -8,6 +8,8 @@ policies::
                            from Azure's remaining counts; every 429 once (_throttle)
     RequestCounterPolicy   counts each request sent, by class         (_count)
     RedactingTracePolicy   an HTTP trace with secrets masked, opt-in  (_trace)
+    HeaderStampPolicy      the fixed headers (User-Agent) of the lean pipeline that
+                           flexvmss's own requests take                (_stamp)
 
 :data:`retryable_lro` is the operation-level policy the fan-out re-issues failed long-running
 operations with. Every policy that waits takes the runtime's ``sleep`` (and the throttle state
@@ -53,6 +55,7 @@ from flexvmss._pipeline._signals import (
     resource_key,
     throttled_policies,
 )
+from flexvmss._pipeline._stamp import HeaderStampPolicy
 from flexvmss._pipeline._throttle import (
     ThrottleConfig,
     ThrottlePolicy,
@@ -72,6 +75,7 @@ __all__ = [
     "TRANSIENT_STATUSES",
     "Bucket",
     "Gate",
+    "HeaderStampPolicy",
     "NamedRetry",
     "Pacer",
     "PageBudget",

@@ -12,12 +12,12 @@ import ipaddress
 import logging
 import os
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flexvmss._arm import ArmClients, ArmSettings, Cloud, build_clients
+from flexvmss._arm import ArmClients, ArmSettings, Cloud, RawResponse, build_clients, send_through
 from flexvmss._errors import FlexError, InvalidInputError, MalformedResponseError, from_azure_error
 from flexvmss._pipeline import ThrottleConfig
 from flexvmss._runtime import Runtime
@@ -204,6 +204,12 @@ class BorrowedClients(ArmClients):
     @property
     def resource(self) -> Any:
         return self._borrowed["resource"]
+
+    async def request(
+        self, method: str, url: str, *, json: Any = None, ok: Collection[int] | None = None
+    ) -> RawResponse:
+        """Through the caller's compute client's own pipeline: its credential and endpoint."""
+        return await send_through(self.compute, method, url, json=json, ok=ok)
 
     async def close(self) -> None:  # the caller owns these clients
         return None

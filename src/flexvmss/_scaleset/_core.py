@@ -17,9 +17,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
-
-from azure.core.exceptions import HttpResponseError
-from azure.core.rest import HttpRequest
+from urllib.parse import quote, urlencode
 
 from flexvmss._arm import COMPUTE_API_VERSION, ArmClients, Cloud, check_connection, resolve_cloud
 from flexvmss._errors import (
@@ -28,10 +26,8 @@ from flexvmss._errors import (
     MalformedResponseError,
     NotFoundError,
     ThrottledError,
-    from_azure_error,
 )
 from flexvmss._fanout import BatchResult, Expectation, FanOut
-from flexvmss._json import loads as json_loads
 from flexvmss._loops import LoopAffinity
 from flexvmss._pipeline import ThrottleConfig, deadline_scope, time_left
 from flexvmss._progress import ProgressEvent
@@ -359,34 +355,23 @@ class ScaleSetCore:
     async def _list_vm_bodies(self, operation: str, params: Mapping[str, str]) -> list[dict[str, Any]]:
         """The resource group's VM list (all pages) as ARM wire dicts.
 
-        Sent through the compute client's pipeline (same auth, throttling and retries as every
-        SDK call) but kept as JSON: building azure-mgmt models for a thousand VMs costs seconds
-        of CPU for nothing. Any failed page raises."""
-        compute = self._arm().compute
+        Sent as a request flexvmss builds itself (:meth:`ArmClients.request`: same auth,
+        throttling and retries as every SDK call) and kept as JSON: building azure-mgmt models
+        for a thousand VMs costs seconds of CPU for nothing. Any failed page raises."""
+        arm = self._arm()
+        api_version = getattr(arm, "compute_api_version", COMPUTE_API_VERSION)
         url: str | None = (
-            f"/subscriptions/{self.subscription_id}/resourceGroups/{self.resource_group}"
-            "/providers/Microsoft.Compute/virtualMachines"
+            f"/subscriptions/{quote(self.subscription_id, safe='')}/resourceGroups/"
+            f"{quote(self.resource_group, safe='')}/providers/Microsoft.Compute/virtualMachines?"
+            + urlencode({"api-version": api_version, **params}, quote_via=quote)
         )
-        api_version = getattr(self._arm(), "compute_api_version", COMPUTE_API_VERSION)
-        query: dict[str, str] | None = {"api-version": api_version, **params}
         items: list[dict[str, Any]] = []
         while url:
-            request = HttpRequest("GET", url, params=query)
-            # As a stream, so the page is decoded once, here (azure-core's ContentDecodePolicy
-            # decodes every non-streamed JSON answer itself).
-            response = await self._call(operation, compute.send_request(request, stream=True))
-            try:
-                data = await response.read()
-            finally:
-                await response.close()
-            if response.status_code != 200:
-                raise from_azure_error(HttpResponseError(response=response), operation=operation)
-            try:
-                page = json_loads(data)
-            except ValueError as exc:
-                raise MalformedResponseError(
-                    operation, message="Azure answered with a page that is not JSON"
-                ) from exc
+            # a status other than 200 raises as the SDK's list would (ResourceNotFoundError...)
+            answer = await self._call(operation, arm.request("GET", url, ok=(200,)))
+            page = answer.json
+            if page is None:
+                raise MalformedResponseError(operation, message="Azure answered with a page that is not JSON")
             value = page.get("value") if isinstance(page, Mapping) else None
             if not isinstance(value, list):
                 raise MalformedResponseError(
@@ -398,7 +383,7 @@ class ScaleSetCore:
                 raise MalformedResponseError(
                     operation, message="Azure answered with a nextLink that is not a URL"
                 )
-            url, query = next_link or None, None
+            url = next_link or None
             if url and time_left() <= 0:  # the call's deadline passed between two pages
                 raise DeadlineExceededError(f"{operation}: the deadline passed while reading its pages.")
         return items

@@ -12,8 +12,10 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from flexvmss._actions import ACTIONS, VmAction
+from flexvmss._arm import COMPUTE_API_VERSION
 from flexvmss._errors import InvalidInputError, sent_once_error
 from flexvmss._fanout import BatchResult, Expectation, as_expectation
 from flexvmss._rules import check_vm_tags
@@ -22,7 +24,7 @@ from flexvmss._scaleset import _preflight
 from flexvmss._scaleset._core import SET_TAG, Batch, ScaleSetCore, VmFilter, VmNames
 from flexvmss._scaleset._values import VmInfo, wire
 
-__all__ = ["act", "deletion_leftovers", "run", "run_command", "update"]
+__all__ = ["act", "action_url", "deletion_leftovers", "run", "run_command", "update"]
 
 
 async def run(
@@ -59,6 +61,24 @@ def deletion_leftovers(vm: VmInfo) -> tuple[str, ...]:
     return tuple(found)
 
 
+def action_url(
+    action: VmAction,
+    subscription_id: str,
+    resource_group: str,
+    vm: str,
+    flags: Mapping[str, bool],
+    api_version: str = COMPUTE_API_VERSION,
+) -> str:
+    """The path and query of ``action``'s request on ``vm``: its flags that are on sent as
+    ``=true``, the ones off left out (as azure-mgmt-compute sends a None keyword)."""
+    query = "".join(f"&{flag.query}=true" for flag in action.flags if flags.get(flag.name))
+    return (
+        f"/subscriptions/{quote(subscription_id, safe='')}/resourceGroups/{quote(resource_group, safe='')}"
+        f"/providers/Microsoft.Compute/virtualMachines/{quote(vm, safe='')}{action.request[1]}"
+        f"?api-version={quote(api_version, safe='')}{query}"
+    )
+
+
 def expectation(action: VmAction, flags: Mapping[str, bool]) -> Expectation:
     """What a VM shows once ``action`` is done: the row's :attr:`VmAction.expect`, plus the
     hibernation state for ``deallocate(hibernate=True)``."""
@@ -78,27 +98,31 @@ async def act(
     members: Mapping[str, VmInfo] | None = None,
     on_accepted: Callable[[str, str | None], None] | None = None,
 ) -> BatchResult:
-    """``action`` on exactly ``names`` (already known to be members): its SDK call per VM, its
-    flags sent as True or None, each outcome confirmed by its operation's status (the VM list
-    only schedules the reads, as :attr:`VmAction.expect` allows). ``members`` (the VMs as
+    """``action`` on exactly ``names`` (already known to be members): its request per VM (the
+    one its azure-mgmt call would send, built here: no SDK model or poller per VM), each
+    outcome confirmed by its operation's status (the VM list only schedules the reads, as
+    :attr:`VmAction.expect` allows). ``members`` (the VMs as
     listed) lets a deletion check what it takes with it. ``on_accepted(name, status_url)``
     hears of each operation Azure accepted (a checkpoint records its status URL)."""
     unknown = set(flags) - {flag.name for flag in action.flags}
     if unknown:
         raise TypeError(f"{action.method}() got unexpected keyword arguments {sorted(unknown)}")
-    sdk_method = getattr(ss._arm().compute.virtual_machines, action.sdk_method)
-    sdk_kwargs = {flag.sdk_name: flags.get(flag.name) or None for flag in action.flags}
+    arm = ss._arm()
+    api_version = getattr(arm, "compute_api_version", COMPUTE_API_VERSION)
+    method = action.request[0]
 
     async def begin(name: str, polling: Any) -> Any:
+        url = action_url(action, ss.subscription_id, ss.resource_group, name, flags, api_version)
+        answer = await arm.request(method, url, ok=action.accepted)
         if not action.long_running:
             # Azure answers 204 and starts no operation (simulate eviction): the VM itself is
             # watched until it shows the action done
-            await sdk_method(ss.resource_group, name, **sdk_kwargs)
             return await polling.watch()
-        poller = await sdk_method(ss.resource_group, name, polling=polling, **sdk_kwargs)
+        polling.accept(answer.status, answer.headers, answer.json)
         if on_accepted is not None:
-            on_accepted(name, getattr(polling, "status_url", None))
-        return await poller.result()
+            on_accepted(name, polling.status_url)
+        await polling.run()
+        return polling.resource()
 
     leftovers = None
     if action.expect == "deleted" and members:
