@@ -322,7 +322,9 @@ def not_deallocated(emu: Any, set_names: list[str]) -> int:
     from flexvmss.emulator.compute.models.state import vm_state
 
     emu.complete_all()
-    wanted = {f"/resourcegroups/{RG}/providers/microsoft.compute/virtualmachinescalesets/{n}".lower() for n in set_names}
+    wanted = {
+        f"/resourcegroups/{RG}/providers/microsoft.compute/virtualmachinescalesets/{n}".lower() for n in set_names
+    }
     bad = 0
     with emu.store.lock:
         for body in emu.store.resources.values():

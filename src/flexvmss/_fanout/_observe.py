@@ -41,9 +41,10 @@ says a VM is gone. Once Azure refuses a page's link, links are not reused again.
 **The tail is read directly.** Once no more than a quarter of a set (or the list threshold)
 is pending, the list's next round may be a long way off: its pages come out of a budget of
 about one a second, and the stragglers are spread over many pages (a 1,000-VM set is 20 pages
-of 50). An operation of that tail whose age has passed the bar (the median age at which the
-batch's resolved operations were first seen done, or the oldest age at which a status said one
-was still running, whichever is later) then has its status read at once: oldest first, a few
+of 50). An operation of that tail whose age has passed the bar (the time within which 70% of
+the batch's resolved operations finished, each estimated from the looks that saw it running and
+done, or the oldest age at which a status said one was still running, whichever is later) then
+has its status read at once: oldest first, a few
 per turn, never sooner than Azure's Retry-After (nor 4 s) after its last read. Such a read is
 the one read the list would have called for, without the pages; one that finds its operation
 still running costs a read and raises the bar, so the next are read later. Inferred: Azure
@@ -108,6 +109,10 @@ _TAIL_SHARE = 0.25
 #: The most tail reads one scheduler turn makes (oldest operations first): a read that finds
 #: its operation still running raises the bar for the next ones before many more are read.
 _TAIL_READS_PER_TURN = 25
+#: The tail's bar is this quantile of how long the batch's resolved operations took: an
+#: operation read at that age is most likely done (a read that finds it running costs a read,
+#: and the operation then waits Azure's Retry-After before the next; inferred).
+_TAIL_QUANTILE = 0.7
 #: Compute's Get Operation limit per resource is 15 a minute (compute-throttling-limits;
 #: research/k8s-azure-flex.md): a tail read comes at least this long after the last read of
 #: the same operation, whatever Retry-After said.
@@ -151,8 +156,10 @@ class PendingOperation:
     fact_checks: int = 0
     #: Status said Succeeded; a fact (hibernation state, leftovers) is being confirmed.
     confirming: bool = False
-    #: The age at which a look or a read first showed it done (an upper bound of its duration).
+    #: The age at which a look or a read first showed it done (an upper bound of its duration),
+    #: and the oldest at which a look or a read showed it still running (a lower bound).
     done_age: float | None = None
+    running_age: float | None = None
     #: The operation's URLs that answered 404 (no longer know it).
     dead_urls: set[str] = field(default_factory=set)
     prefer_location: bool = False
@@ -348,8 +355,8 @@ class ObservationHub:
         #: Per operation kind (and scale set): the shortest time an operation was seen to take.
         self._shortest: dict[tuple[str, tuple[str, str] | None], float] = {}
         #: Per operation kind and scale set: the oldest age at which an operation's own status
-        #: said it was still running (status reads are never stale), and the age at which each
-        #: resolved operation was first seen done (sorted): the tail's bar.
+        #: said it was still running (status reads are never stale), and about how long each
+        #: resolved operation took (sorted): the tail's bar.
         self._running_age: dict[tuple[str, tuple[str, str] | None], float] = {}
         self._done_ages: dict[tuple[str, tuple[str, str] | None], list[float]] = {}
         self._wake = asyncio.Event()
@@ -456,6 +463,7 @@ class ObservationHub:
         return started + self._jittered(at - started)
 
     def _note_running(self, op: PendingOperation, age: float) -> None:
+        op.running_age = max(age, op.running_age or 0.0)
         key = (op.kind, op.group)
         self._running_age[key] = max(age, self._running_age.get(key, 0.0))
 
@@ -471,16 +479,15 @@ class ObservationHub:
         return self._listable.get(group, 0) <= max(self.list_threshold, _TAIL_SHARE * state.size)
 
     def _tail_bar(self, op: PendingOperation) -> float | None:
-        """The age past which a tail operation's status is read directly: the median age at
-        which the batch's resolved operations were first seen done (each an upper bound of its
-        duration: half of them had finished by then), or the oldest age at which a status said
-        one was still running, whichever is later (None: no operation of the batch has been
-        resolved yet)."""
+        """The age past which a tail operation's status is read directly: the time within
+        which 70% of the batch's resolved operations finished, or the oldest age at which a
+        status said one was still running, whichever is later (None: no operation of the
+        batch has been resolved yet)."""
         key = (op.kind, op.group)
         ages = self._done_ages.get(key)
         if not ages:
             return None
-        return max(ages[len(ages) // 2], self._running_age.get(key, 0.0))
+        return max(ages[int(len(ages) * _TAIL_QUANTILE)], self._running_age.get(key, 0.0))
 
     def _tail_ready_at(self, op: PendingOperation) -> float | None:
         """When a tail operation's status may be read directly (None: not yet known)."""
@@ -748,6 +755,8 @@ class ObservationHub:
         op.looks += 1
         age = snapshot_at - op.accepted_at
         now = self._clock()
+        if verdict == "pending" and op.done_age is None:
+            op.running_age = max(age, op.running_age or 0.0)
         if verdict == "done":
             self._note_done(op, age)
             if not op.urls():  # no operation to read: the VM itself is the confirmation
@@ -957,8 +966,13 @@ class ObservationHub:
     def _succeed(self, op: PendingOperation, resource: Any, *, by_fact: bool = False) -> None:
         if op.future.done():
             return
-        if op.done_age is not None:
-            bisect.insort(self._done_ages.setdefault((op.kind, op.group), []), op.done_age)
+        if op.done_age is not None:  # about how long it took: between the last look that
+            # showed it running and the first that showed it done, when they were close enough
+            # (within half its age) to say; else the first that showed it done (an upper bound)
+            took = op.done_age
+            if op.running_age is not None and took - op.running_age <= 0.5 * took:
+                took = (took + op.running_age) / 2
+            bisect.insort(self._done_ages.setdefault((op.kind, op.group), []), took)
         if by_fact:
             self.stats.resolved_by_fact += 1
         else:
