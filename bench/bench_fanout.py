@@ -322,9 +322,8 @@ def not_deallocated(emu: Any, set_names: list[str]) -> int:
     from flexvmss.emulator.compute.models.state import vm_state
 
     emu.complete_all()
-    wanted = {
-        f"/resourcegroups/{RG}/providers/microsoft.compute/virtualmachinescalesets/{n}".lower() for n in set_names
-    }
+    sets = "/providers/microsoft.compute/virtualmachinescalesets/"
+    wanted = {f"/resourcegroups/{RG}{sets}{n}".lower() for n in set_names}
     bad = 0
     with emu.store.lock:
         for body in emu.store.resources.values():
