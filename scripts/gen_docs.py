@@ -103,7 +103,7 @@ def cli_page() -> str:
 
 
 def actions_table() -> list[str]:
-    """The per-VM actions: command, facade method, the azure-mgmt call per VM, how success is
+    """The per-VM actions: command, facade method, the request per VM, how success is
     confirmed, flags, and whether the command asks before it runs."""
     from flexvmss._actions import PER_VM_ACTIONS
 
@@ -118,7 +118,7 @@ def actions_table() -> list[str]:
         "VM ends as it started, Azure's poll hints do. An action Azure answers without an",
         "operation (simulated eviction) is confirmed by the VM itself.",
         "",
-        "| command | method | azure-mgmt call per VM | confirmed by | flags | asks first |",
+        "| command | method | request per VM (the one its azure-mgmt call sends) | confirmed by | flags | asks first |",
         "|---|---|---|---|---|---|",
     ]
     for action in PER_VM_ACTIONS:
@@ -132,7 +132,8 @@ def actions_table() -> list[str]:
         cells = (
             f"`flexvmss {action.command}`",
             f"`{action.method}()`",
-            f"`virtual_machines.{action.sdk_method}`",
+            f"`{action.request[0]} .../virtualMachines/{{vm}}{action.request[1]}` "
+            f"(`virtual_machines.{action.sdk_method}`)",
             confirmed,
             flags,
             "yes" if action.destructive else "no",

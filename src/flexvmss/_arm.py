@@ -48,6 +48,7 @@ from flexvmss._errors import FlexError, InvalidInputError, credential_error
 from flexvmss._headers import lower_headers
 from flexvmss._json import loads as json_loads
 from flexvmss._pipeline import (
+    LOWERED_HEADERS,
     HeaderStampPolicy,
     RequestCounterPolicy,
     ThrottleConfig,
@@ -564,7 +565,8 @@ class ArmClients:
         if "://" not in url:
             url = self.settings.endpoint.rstrip("/") + url
         pipeline_response = await self._lean().run(HttpRequest(method, url, json=json), stream=False)
-        return _answer(pipeline_response.http_response, ok)
+        headers = pipeline_response.context.get(LOWERED_HEADERS)
+        return _answer(pipeline_response.http_response, ok, headers)
 
     # ----------------------------------------------------------------- lifecycle
     async def close(self) -> None:
@@ -668,9 +670,11 @@ async def send_through(
     return _answer(response, ok)
 
 
-def _answer(response: Any, ok: Collection[int] | None) -> RawResponse:
+def _answer(
+    response: Any, ok: Collection[int] | None, headers: Mapping[str, str] | None = None
+) -> RawResponse:
     """A read azure-core response as a :class:`RawResponse`: raised as its SDK call would raise
-    it when ``ok`` does not hold its status."""
+    it when ``ok`` does not hold its status. ``headers``: its headers already lowered."""
     if ok is not None and response.status_code not in ok:
         _raise_for(response)
     data = response.content
@@ -680,7 +684,9 @@ def _answer(response: Any, ok: Collection[int] | None) -> RawResponse:
             body = json_loads(data)
         except ValueError:
             body = None
-    return RawResponse(status=response.status_code, headers=lower_headers(response.headers), json=body)
+    if headers is None:
+        headers = lower_headers(response.headers)
+    return RawResponse(status=response.status_code, headers=headers, json=body)
 
 
 def _raise_for(response: Any) -> None:

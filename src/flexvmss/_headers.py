@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Mapping
 
-__all__ = ["case_insensitive", "lower_headers"]
+__all__ = ["LoweredHeaders", "case_insensitive", "lower_headers"]
 
 
 def _multidict_items(headers: Mapping[str, str]) -> Iterable[tuple[str, str]] | None:
@@ -34,13 +34,21 @@ def case_insensitive(headers: Mapping[str, str]) -> bool:
     return multidict is not None and isinstance(headers, (multidict.CIMultiDict, multidict.CIMultiDictProxy))
 
 
+class LoweredHeaders(dict[str, str]):
+    """Headers already lowered by :func:`lower_headers`: lowering them again returns them as
+    they are (a response's headers are read by the throttle policy, then by whoever reads the
+    answer: one pass over them, not one per reader)."""
+
+
 def lower_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
     """``headers`` as a plain dict with lower-cased names; a repeated name's values joined
     with ``", "`` (as azure-core's ``headers[name]`` joins them, RFC 9110 section 5.3)."""
+    if isinstance(headers, LoweredHeaders):
+        return headers
     if not headers:
-        return {}
+        return LoweredHeaders()
     items = _multidict_items(headers)
-    out: dict[str, str] = {}
+    out = LoweredHeaders()
     for key, value in items if items is not None else headers.items():
         lowered = key.lower()
         known = out.get(lowered)

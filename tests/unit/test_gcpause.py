@@ -57,3 +57,25 @@ def test_a_batch_that_raises_still_unfreezes():
     with pytest.raises(RuntimeError), older_objects_frozen():
         raise RuntimeError("boom")
     assert gc.get_freeze_count() == 0
+
+
+def test_the_young_threshold_is_raised_for_the_batches_and_given_back():
+    from flexvmss._gcpause import YOUNG_THRESHOLD
+
+    before = gc.get_threshold()
+    with older_objects_frozen():
+        assert gc.get_threshold() == (YOUNG_THRESHOLD, before[1], before[2])
+        with older_objects_frozen():
+            assert gc.get_threshold()[0] == YOUNG_THRESHOLD
+        assert gc.get_threshold()[0] == YOUNG_THRESHOLD  # the first batch still runs
+    assert gc.get_threshold() == before
+
+
+def test_a_threshold_changed_during_the_batches_is_kept():
+    before = gc.get_threshold()
+    try:
+        with older_objects_frozen():
+            gc.set_threshold(5_000, before[1], before[2])  # the process's own choice, meanwhile
+        assert gc.get_threshold() == (5_000, before[1], before[2])
+    finally:
+        gc.set_threshold(*before)

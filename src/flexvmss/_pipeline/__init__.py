@@ -57,6 +57,7 @@ from flexvmss._pipeline._signals import (
 )
 from flexvmss._pipeline._stamp import HeaderStampPolicy
 from flexvmss._pipeline._throttle import (
+    LOWERED_HEADERS,
     ThrottleConfig,
     ThrottlePolicy,
     ThrottleState,
@@ -69,6 +70,7 @@ __all__ = [
     "BLIND_BURST",
     "COMPUTE_POLICIES",
     "LEGACY_POLICIES",
+    "LOWERED_HEADERS",
     "MAX_RETRY_AFTER",
     "MAX_SPEEDUP",
     "RETRYABLE_LRO_CODES",

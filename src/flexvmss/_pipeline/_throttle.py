@@ -65,6 +65,7 @@ from azure.core.pipeline.policies import AsyncHTTPPolicy
 
 from flexvmss import _clock
 from flexvmss._errors import ThrottledError, from_azure_error, retry_after_seconds
+from flexvmss._headers import lower_headers
 from flexvmss._pipeline._deadline import time_left
 from flexvmss._pipeline._http import read_body, url_path
 from flexvmss._pipeline._limits import (
@@ -101,6 +102,7 @@ __all__ = [
     "ThrottleState",
     "shared_throttle_state",
 ]
+
 
 @dataclass(frozen=True)
 class ThrottleConfig:
@@ -482,6 +484,10 @@ def _json_body(http_response: Any) -> Any:
         return None
 
 
+#: The pipeline context's key for the answer's headers as :func:`lower_headers` made them.
+LOWERED_HEADERS = "flexvmss.lowered_headers"
+
+
 class ThrottlePolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
     """azure-core policy applying a shared :class:`ThrottleState`.
 
@@ -596,7 +602,9 @@ class ThrottlePolicy(AsyncHTTPPolicy):  # type: ignore[type-arg]
             if status == 429:
                 await read_body(http_response)
                 body = _json_body(http_response)
-            retry_after = self.state.record(method, url, status, http_response.headers, body, family=family)
+            # lowered once, here, for every later reader of this answer (ArmClients.request)
+            headers = response.context[LOWERED_HEADERS] = lower_headers(http_response.headers)
+            retry_after = self.state.record(method, url, status, headers, body, family=family)
             if retry_after is None:
                 return response
             tally = current_tally.get()
