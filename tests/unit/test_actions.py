@@ -63,16 +63,14 @@ def test_each_row_sends_the_request_its_sdk_call_would(action: VmAction, flags_o
     build = getattr(builders, f"build_virtual_machines_{action.sdk_method.removeprefix('begin_')}_request")
     sdk_flags = {flag.sdk_name: True for flag in action.flags} if flags_on else {}
     expected = build("rg-1", "web_0a1b", "sub-9", api_version=COMPUTE_API_VERSION, **sdk_flags)
-    ours = action_url(
-        action, "sub-9", "rg-1", "web_0a1b", {flag.name: flags_on for flag in action.flags}, COMPUTE_API_VERSION
-    )
+    flags = {flag.name: flags_on for flag in action.flags}
+    ours = action_url(action, "sub-9", "rg-1", "web_0a1b", flags, COMPUTE_API_VERSION)
     sent, built = urlsplit(ours), urlsplit(expected.url)
     assert action.request[0] == expected.method
     assert sent.path == built.path
     assert sorted(parse_qsl(sent.query)) == sorted(parse_qsl(built.query))
-    assert ("hibernate=true" in sent.query or "Deletion=true" in sent.query or "Shutdown=true" in sent.query) == (
-        flags_on and bool(action.flags)
-    )
+    flagged = any(f"{name}=true" in sent.query for name in ("hibernate", "Deletion", "Shutdown"))
+    assert flagged == (flags_on and bool(action.flags))
     assert expected.content is None, "a row whose request carries a body cannot be sent bare"
 
 
