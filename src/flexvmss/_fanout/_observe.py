@@ -47,7 +47,8 @@ done, or the oldest age at which a status said one was still running, whichever 
 has its status read at once: oldest first, a few
 per turn, never sooner than Azure's Retry-After (nor 4 s) after its last read. Such a read is
 the one read the list would have called for, without the pages; one that finds its operation
-still running costs a read and raises the bar, so the next are read later. Inferred: Azure
+still running costs a read and raises the bar past its age by its Retry-After, so the
+next are read later (or by the list). Inferred: Azure
 documents no duration for an action; a status read is never stale and decides the outcome
 either way. The reads stay within Compute's Get Operation limits (15 a minute per resource,
 5,000 per subscription; compute-throttling-limits, research/k8s-azure-flex.md).
@@ -355,8 +356,9 @@ class ObservationHub:
         #: Per operation kind (and scale set): the shortest time an operation was seen to take.
         self._shortest: dict[tuple[str, tuple[str, str] | None], float] = {}
         #: Per operation kind and scale set: the oldest age at which an operation's own status
-        #: said it was still running (status reads are never stale), and about how long each
-        #: resolved operation took (sorted): the tail's bar.
+        #: said it was still running (status reads are never stale; after a tail read, plus
+        #: its Retry-After), and about how long each resolved operation took (sorted): the
+        #: tail's bar.
         self._running_age: dict[tuple[str, tuple[str, str] | None], float] = {}
         self._done_ages: dict[tuple[str, tuple[str, str] | None], list[float]] = {}
         self._wake = asyncio.Event()
@@ -589,8 +591,8 @@ class ObservationHub:
                 if op.future.done() or op.status_due is not None or not self._in_tail(op):
                     continue
                 ready_at = self._tail_ready_at(op)
-                if ready_at is not None:
-                    op.due_at = min(op.due_at, max(ready_at, now + self.min_interval))
+                if ready_at is not None and ready_at < op.due_at - self.min_interval:
+                    op.due_at = max(ready_at, now + self.min_interval)
 
     async def _list_round(
         self,
@@ -821,9 +823,11 @@ class ObservationHub:
         op.read_errors = 0
         hint = bounded_wait(status.retry_after, cap=self.hint_cap)
         if status.state == "InProgress":
-            self._note_running(op, started - op.accepted_at)
             if hint:
                 op.retry_after = hint
+            # a tail read that found its operation running: the others of its age wait as long
+            # as Azure asked this one to (else each would be read as it crosses the bar, in vain)
+            self._note_running(op, started - op.accepted_at + (self._hint(op) if reason == "tail" else 0.0))
             op.next_status_at = self._clock() + self._hint(op)
             if self._listed(op):
                 op.due_at = self._next_look(op, started)
