@@ -428,8 +428,8 @@ class ObservationHub:
     def _shortest_for(self, op: PendingOperation) -> float | None:
         return self._shortest.get((op.kind, op.group))
 
-    def _note_done(self, op: PendingOperation, took: float) -> None:
-        if op.done_age is None:
+    def _note_done(self, op: PendingOperation, took: float, *, timed: bool = True) -> None:
+        if op.done_age is None and timed:
             op.done_age = took
         key = (op.kind, op.group)
         known = self._shortest.get(key)
@@ -591,8 +591,13 @@ class ObservationHub:
                 if op.future.done() or op.status_due is not None or not self._in_tail(op):
                     continue
                 ready_at = self._tail_ready_at(op)
-                if ready_at is not None and ready_at < op.due_at - self.min_interval:
-                    op.due_at = max(ready_at, now + self.min_interval)
+                if ready_at is None:
+                    continue
+                # ready: at the next turn; not yet: when it is, but never turning faster than
+                # the least gap between two reads of one operation (the bar moves as the batch
+                # resolves: an operation about to be ready must not keep the scheduler busy)
+                soonest = now + (self.min_interval if ready_at <= now else self._status_gap)
+                op.due_at = min(op.due_at, max(ready_at, soonest))
 
     async def _list_round(
         self,
@@ -835,7 +840,9 @@ class ObservationHub:
                 op.due_at = self._clock() + self._jittered(self._next_hint_wait(op, started))
             return
         if status.state == "Succeeded":
-            self._note_done(op, started - op.accepted_at)
+            # a tail read's age says when the bar let it be read, not how long it took: it
+            # would move the bar with the ages
+            self._note_done(op, started - op.accepted_at, timed=reason != "tail")
             op.result = status.resource
             if op.expect.hibernated:
                 op.confirming = True
