@@ -21,8 +21,9 @@ stays behind the retries, so every attempt re-checks the token.
 
 The requests flexvmss builds itself (:meth:`ArmClients.request`: each VM's action, each
 operation-status read, each page of the set's VM list: two or three per VM of a batch) take a
-*lean* pipeline over the same transport, with the same three policies in front but only the
-azure-core policies such a request needs (see :func:`_lean_policies`).
+*lean* pipeline on the same aiohttp session, with the same three policies in front but only the
+azure-core policies such a request needs (see :func:`_lean_policies`), and a transport that
+reads each answer whole (:class:`~flexvmss._pipeline._transport.LeanTransport`).
 
 Time comes from the settings' :class:`~flexvmss._runtime.Runtime`: the policies sleep with
 ``runtime.sleep``, the throttle state reads ``runtime.clock``, and the transport flexvmss
@@ -420,7 +421,6 @@ class ArmClients:
         self._clients: dict[str, Any] = {}
         self._ssl_contexts: dict[Any, Any] = {}
         self._lean_pipeline: Any = None
-        self._lean_transport: Any = None
         self._closed = False
 
     def __repr__(self) -> str:
@@ -447,17 +447,36 @@ class ArmClients:
         except RuntimeError:
             pass  # no loop yet: the transport opens a session of its own when first used
         else:
-            if self._session is None:
-                import aiohttp
-
-                self._session = aiohttp.ClientSession(
-                    trust_env=_env_configures_http(),
-                    cookie_jar=aiohttp.DummyCookieJar(),
-                    auto_decompress=False,
-                )
-            config.update(session=self._session, session_owner=False)
+            config.update(session=self._shared_session(), session_owner=False)
         sleep = self.settings.runtime.sleep
         return _transport_class()(sleep=sleep, ssl_contexts=self._ssl_contexts, **config)
+
+    def _shared_session(self) -> Any:
+        """The aiohttp session every transport of these clients sends on (made on first use,
+        on the running event loop; closed by :meth:`close`)."""
+        if self._session is None:
+            import aiohttp
+
+            self._session = aiohttp.ClientSession(
+                trust_env=_env_configures_http(),
+                cookie_jar=aiohttp.DummyCookieJar(),
+                auto_decompress=False,
+            )
+        return self._session
+
+    def _lean_transport_ssl(self) -> Any:
+        """aiohttp's ``ssl=`` for the lean transport, as azure-core's transport derives it from
+        ``connection_verify``: True (aiohttp's verification), False (none), or the one
+        ``SSLContext`` of a CA file (shared with the SDK clients' transports)."""
+        verify = self.settings.connection_verify
+        if verify is None or verify is True or verify is False:
+            return True if verify is None else verify
+        key = (None, verify)
+        context = self._ssl_contexts.get(key)
+        if context is None:
+            context = self._ssl_contexts[key] = ssl.create_default_context()
+            context.load_verify_locations(cafile=verify)
+        return context
 
     def _check_open(self) -> None:
         if self._closed:
@@ -531,15 +550,20 @@ class ArmClients:
 
     # ----------------------------------------------------------------- raw requests
     def _lean(self) -> Any:
-        """The lean pipeline of :meth:`request`, built on first use over a transport of its own
-        on the shared session (or the settings' transport)."""
+        """The lean pipeline of :meth:`request`, built on first use: its transport is a
+        :class:`~flexvmss._pipeline._transport.LeanTransport` on the shared session (or the
+        settings' own transport, as it is)."""
         self._check_open()
         if self._lean_pipeline is None:
             from azure.core.pipeline import AsyncPipeline
 
-            transport = self._transport()
-            if transport is not self.settings.transport:
-                self._lean_transport = transport
+            from flexvmss._pipeline._transport import LeanTransport
+
+            transport = self.settings.transport
+            if transport is None:
+                transport = LeanTransport(
+                    self._shared_session, ssl=self._lean_transport_ssl(), sleep=self.settings.runtime.sleep
+                )
             policies = self._own_policies() + _lean_policies(self._credential_for_clients(), self.settings)
             self._lean_pipeline = AsyncPipeline(transport, policies)
         return self._lean_pipeline
@@ -574,8 +598,6 @@ class ArmClients:
         self._closed = True
         clients, self._clients = self._clients, {}
         self._lean_pipeline = None
-        if self._lean_transport is not None:
-            clients["lean"], self._lean_transport = self._lean_transport, None
         for client in clients.values():
             try:
                 await client.close()

@@ -191,47 +191,37 @@ async def test_invalidate_forgets_memory_and_disk(tmp_path: Any) -> None:
     assert list(tmp_path.glob("skus-*.json")) == []
 
 
-class _Page:
-    def __init__(self, body: Any) -> None:
-        self.body = body
-
-    def raise_for_status(self) -> None:
-        return None
-
-    def json(self) -> Any:
-        if isinstance(self.body, bytes):
-            raise ValueError("not JSON")
-        return self.body
-
-
-class _SkuCompute:
-    """A Compute client's ``send_request`` answering Resource SKUs pages in turn."""
+class _SkuArm:
+    """ArmClients' ``request`` answering Resource SKUs pages in turn (a body that is not JSON
+    reads as None, as ArmClients.request decodes it)."""
 
     def __init__(self, *pages: Any) -> None:
         self.pages = list(pages)
         self.urls: list[str] = []
 
-    async def send_request(self, request: Any) -> _Page:
-        self.urls.append(request.url)
-        return _Page(self.pages.pop(0))
+    async def request(self, method: str, url: str, *, json: Any = None, ok: Any = None) -> Any:
+        from flexvmss._arm import RawResponse
+
+        self.urls.append(url)
+        body = self.pages.pop(0)
+        return RawResponse(200, {}, None if isinstance(body, bytes) else body)
 
 
 async def test_the_sku_read_follows_next_links_and_refuses_a_page_without_items() -> None:
-    from types import SimpleNamespace
 
     from flexvmss import MalformedResponseError
     from flexvmss._scaleset._clients import read_catalog
 
     items = synthetic_sku_items()
     first = {"value": items[:3], "nextLink": "https://arm.example/next?page=2"}
-    compute = _SkuCompute(first, {"value": items[3:]})
-    catalog = await read_catalog(SimpleNamespace(compute=compute), "sub", "eastus", SkuCache())
-    assert compute.urls[0] == (
+    arm = _SkuArm(first, {"value": items[3:]})
+    catalog = await read_catalog(arm, "sub", "eastus", SkuCache())  # type: ignore[arg-type]
+    assert arm.urls[0] == (
         "/subscriptions/sub/providers/Microsoft.Compute/skus"
         "?api-version=2021-07-01&$filter=location%20eq%20'eastus'"
     )
-    assert compute.urls[1] == "https://arm.example/next?page=2"
+    assert arm.urls[1] == "https://arm.example/next?page=2"
     assert catalog.vm_size("Standard_D2s_v5") is not None and catalog.vm_size("Standard_M8ms") is not None
     for broken in ({"value": "x"}, [1, 2], {}, b"<html>", {"value": []}):
         with pytest.raises(MalformedResponseError, match="list resource SKUs in eastus"):
-            await read_catalog(SimpleNamespace(compute=_SkuCompute(broken)), "sub", "eastus", SkuCache())
+            await read_catalog(_SkuArm(broken), "sub", "eastus", SkuCache())  # type: ignore[arg-type]

@@ -10,6 +10,8 @@ policies::
     RedactingTracePolicy   an HTTP trace with secrets masked, opt-in  (_trace)
     HeaderStampPolicy      the fixed headers (User-Agent) of the lean pipeline that
                            flexvmss's own requests take                (_stamp)
+    LeanTransport          that pipeline's transport: aiohttp, answers read whole
+                                                                       (_transport)
 
 :data:`retryable_lro` is the operation-level policy the fan-out re-issues failed long-running
 operations with. Every policy that waits takes the runtime's ``sleep`` (and the throttle state

@@ -295,11 +295,10 @@ async def read_catalog(
 ) -> SkuCatalog:
     """The Resource SKUs catalog of ``location``: read once per (subscription, location)
     through ``cache`` (None: the process-wide one), then from memory."""
-    compute = clients.compute
 
     async def load(loc: str) -> list[Mapping[str, Any]]:
         operation = f"list resource SKUs in {loc}"
-        raw = await call(operation, _sku_pages(compute, subscription_id, loc, operation))
+        raw = await call(operation, _sku_pages(clients, subscription_id, loc, operation))
         items: list[Mapping[str, Any]] = [i for i in raw if isinstance(i, Mapping)]
         # An empty catalog is a broken answer, not a region with nothing in it: taking it as
         # such would refuse every size as unknown (FLEX020).
@@ -326,18 +325,16 @@ def _broken_skus(operation: str, message: str) -> MalformedResponseError:
     )
 
 
-async def _sku_pages(compute: Any, subscription_id: str, location: str, operation: str) -> list[Any]:
+async def _sku_pages(clients: ArmClients, subscription_id: str, location: str, operation: str) -> list[Any]:
     """Every item of every page of Resource SKUs - List in ``location``, as the JSON Azure sent.
 
-    Sent through the Compute client's own pipeline (retries, throttling, counting) with
-    ``send_request`` rather than ``resource_skus.list``: the SDK turns a region's ~1 MB answer
-    into ~1,000 models only for flexvmss to turn them back into dicts, which cost more than
-    the request itself. A page that is not an object with a ``value`` list is a
-    :class:`MalformedResponseError`; an error status is raised as the SDK's would be.
+    Sent as a request flexvmss builds itself (:meth:`ArmClients.request`: retries, throttling,
+    counting, its body decoded once) rather than with ``resource_skus.list``: the SDK turns a
+    region's ~1 MB answer into ~1,000 models only for flexvmss to turn them back into dicts,
+    which cost more than the request itself. A page that is not an object with a ``value``
+    list is a :class:`MalformedResponseError`; an error status is raised as the SDK's would be.
     """
     from urllib.parse import quote
-
-    from azure.core.rest import HttpRequest
 
     where = quote(f"location eq '{location}'", safe="'")
     url: str | None = (
@@ -346,12 +343,9 @@ async def _sku_pages(compute: Any, subscription_id: str, location: str, operatio
     )
     items: list[Any] = []
     while url:
-        response = await compute.send_request(HttpRequest("GET", url))
-        response.raise_for_status()
-        try:
-            page = response.json()
-        except ValueError:
-            raise _broken_skus(operation, "the Resource SKUs answer is not JSON") from None
+        page = (await clients.request("GET", url, ok=(200,))).json
+        if page is None:
+            raise _broken_skus(operation, "the Resource SKUs answer is not JSON")
         if not isinstance(page, Mapping) or not isinstance(page.get("value"), list):
             raise _broken_skus(operation, "the Resource SKUs answer holds no list of SKU items")
         items.extend(page["value"])
