@@ -42,16 +42,15 @@ says a VM is gone. Once Azure refuses a page's link, links are not reused again.
 is pending, the list's next round may be a long way off: its pages come out of a budget of
 about one a second, and the stragglers are spread over many pages (a 1,000-VM set is 20 pages
 of 50). An operation of that tail whose age has passed the bar (the time within which 70% of
-the batch's resolved operations finished, each estimated from the looks that saw it running and
-done, or the oldest age at which a status said one was still running, whichever is later) then
-has its status read at once: oldest first, a few
-per turn, never sooner than Azure's Retry-After (nor 4 s) after its last read. Such a read is
-the one read the list would have called for, without the pages; one that finds its operation
-still running costs a read and raises the bar past its age by its Retry-After, so the
-next are read later (or by the list). Inferred: Azure
-documents no duration for an action; a status read is never stale and decides the outcome
-either way. The reads stay within Compute's Get Operation limits (15 a minute per resource,
-5,000 per subscription; compute-throttling-limits, research/k8s-azure-flex.md).
+the batch's resolved operations finished, each estimated from the looks that saw it running
+and done, or the oldest age at which a status said one was still running, whichever is later)
+then has its status read at once: oldest first, a few per turn, never sooner than Azure's
+Retry-After (nor 4 s) after its last read. Such a read is the one read the list would have
+called for, without the pages; one that finds its operation still running costs a read and
+raises the bar past its age by its Retry-After, so the next are read later (or by the list).
+Inferred: Azure documents no duration for an action; a status read is never stale and decides
+the outcome either way. The reads stay within Compute's Get Operation limits (15 a minute per
+resource, 5,000 per subscription; compute-throttling-limits, research/k8s-azure-flex.md).
 
 **Reading a status never fails an operation.** A status URL that answers an error, times out
 or is lost is read again (with back-off) or through the operation's other URL; a throttled read
@@ -464,13 +463,15 @@ class ObservationHub:
             at = max(op.accepted_at + 0.9 * shortest, started + self._page_gap(op))
         return started + self._jittered(at - started)
 
-    def _note_running(self, op: PendingOperation, age: float) -> None:
+    def _note_running(self, op: PendingOperation, age: float, *, wait: float = 0.0) -> None:
+        """A status said the operation was still running at ``age``; the bar moves past it by
+        ``wait`` (a tail read's Retry-After)."""
         op.running_age = max(age, op.running_age or 0.0)
         key = (op.kind, op.group)
-        self._running_age[key] = max(age, self._running_age.get(key, 0.0))
+        self._running_age[key] = max(age + wait, self._running_age.get(key, 0.0))
 
     def _in_tail(self, op: PendingOperation) -> bool:
-        """Whether the operation is one of its set's last: no more than a tenth of the set
+        """Whether the operation is one of its set's last: no more than a quarter of the set
         (or the list threshold) is pending. Only in ``auto`` mode, once the set was listed."""
         group = op.group
         if self.mode != "auto" or group is None:
@@ -832,7 +833,7 @@ class ObservationHub:
                 op.retry_after = hint
             # a tail read that found its operation running: the others of its age wait as long
             # as Azure asked this one to (else each would be read as it crosses the bar, in vain)
-            self._note_running(op, started - op.accepted_at + (self._hint(op) if reason == "tail" else 0.0))
+            self._note_running(op, started - op.accepted_at, wait=self._hint(op) if reason == "tail" else 0.0)
             op.next_status_at = self._clock() + self._hint(op)
             if self._listed(op):
                 op.due_at = self._next_look(op, started)
