@@ -82,17 +82,19 @@ async def _deallocate(clients: ArmClients, set_id: str, names: list[str], **fano
 
 
 def _power_states(emu: Any, set_id: str) -> dict[str, str]:
+    """Each member's power state, from a GET of the VM: the emulator's realism may serve a list
+    read a VM's former state up to 15 s after it changed, and a batch may end sooner than that."""
     c = emu.clients()
     try:
-        vms = c.compute.virtual_machines.list(
-            RG, filter=f"'virtualMachineScaleSet/id' eq '{set_id}'", expand="instanceView"
-        )
-        return {
-            vm.name: next(
-                s.code for s in vm.properties.instance_view.statuses if s.code.startswith("PowerState/")
+        members = c.compute.virtual_machines.list(RG, filter=f"'virtualMachineScaleSet/id' eq '{set_id}'")
+        names = [vm.name for vm in members]
+        states = {}
+        for name in names:
+            vm = c.compute.virtual_machines.get(RG, name, expand="instanceView")
+            states[name] = next(
+                s.code for s in vm.instance_view.statuses if s.code.startswith("PowerState/")
             )
-            for vm in vms
-        }
+        return states
     finally:
         c.close()
 
