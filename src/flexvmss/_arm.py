@@ -648,9 +648,10 @@ def _lean_policies(credential: Any, settings: ArmSettings) -> list[Any]:
     Left out, with why: ContentDecodePolicy (the body is decoded once, by
     :meth:`ArmClients.request`); ProxyPolicy, CustomHookPolicy and HeadersPolicy (flexvmss
     passes no per-call proxies, hooks or headers; aiohttp's ``trust_env`` covers environment
-    proxies); the redirect policy and the header cleanup it serves (ARM answers these requests
-    with 200/201/202/204 and errors, never with a redirect: ARM RPC's async-operation pattern,
-    research/wire-truth.md; a 3xx would surface as an unexpected status, not be followed);
+    proxies); the redirect policy and the header cleanup it serves (ARM's asynchronous-operation
+    pattern answers these requests with 200/201/202/204 or an error: Microsoft docs, "Track
+    asynchronous Azure operations"; that it never redirects them is inferred, and a 3xx would
+    surface as an unexpected status, not be followed);
     azure-core's HttpLoggingPolicy (its ``azure.core`` INFO log still covers the SDK's calls;
     these requests are traced on ``flexvmss.http`` with ``logging_enable``). Together they cost
     about a fifth of a batch's client CPU per request (bench/bench_fanout.py, py-spy).
