@@ -43,7 +43,7 @@ import ssl
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flexvmss._errors import FlexError, InvalidInputError, credential_error
 from flexvmss._headers import lower_headers
@@ -77,9 +77,11 @@ __all__ = [
     "RawResponse",
     "build_clients",
     "check_connection",
+    "compute_api_version",
     "credential_scopes_for",
     "resolve_cloud",
     "send_through",
+    "vms_path",
 ]
 
 _LOGGER = logging.getLogger("flexvmss.arm")
@@ -848,6 +850,23 @@ def _transport_class() -> Any:
 
         _TRANSPORT_CLASS = FlexTransport
     return _TRANSPORT_CLASS
+
+
+def vms_path(subscription_id: str, resource_group: str, vm: str | None = None) -> str:
+    """The path of a resource group's VM collection, or of one VM in it, as azure-mgmt-compute
+    builds it (every name URL-quoted): the base of the raw requests flexvmss builds itself."""
+    path = (
+        f"/subscriptions/{quote(subscription_id, safe='')}/resourceGroups/{quote(resource_group, safe='')}"
+        "/providers/Microsoft.Compute/virtualMachines"
+    )
+    return path if vm is None else f"{path}/{quote(vm, safe='')}"
+
+
+def compute_api_version(clients: Any) -> str:
+    """The api-version of the Compute requests flexvmss builds itself, as ``clients`` set it
+    (:attr:`ArmSettings.compute_api_version`); :data:`COMPUTE_API_VERSION` for clients that
+    do not say (a caller's own ArmClients-shaped object)."""
+    return str(getattr(clients, "compute_api_version", COMPUTE_API_VERSION))
 
 
 def build_clients(settings: ArmSettings) -> ArmClients:

@@ -508,3 +508,28 @@ async def test_a_request_that_replaces_an_sdk_call_fails_as_that_call_would(stat
 
     assert from_azure_error(caught.value, operation="deallocate vm web-1").code == "OperationNotAllowed"
     assert transport.sent[0].headers["Authorization"] == "Bearer token-abc"
+
+
+async def test_every_raw_vm_read_takes_the_overridden_compute_api_version():
+    """A sovereign cloud's api-version override reaches the single-VM read too (it had used the
+    module's constant), not only the list."""
+    from flexvmss._fanout import ArmObserver
+
+    class Clients:
+        compute_api_version = "2024-03-01"
+        settings = ArmSettings("sub-1")
+
+        def __init__(self) -> None:
+            self.urls: list[str] = []
+
+        async def request(self, method: str, url: str, **kwargs: object) -> RawResponse:
+            self.urls.append(url)
+            return RawResponse(404, {}, None)
+
+    clients = Clients()
+    observer = ArmObserver(clients)  # type: ignore[arg-type]
+    assert await observer.read_vm("rg-1", "web_0a1b") is None
+    assert clients.urls == [
+        "/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Compute/virtualMachines/web_0a1b"
+        "?api-version=2024-03-01&$expand=instanceView"
+    ]

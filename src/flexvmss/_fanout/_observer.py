@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 from urllib.parse import quote
 
+from flexvmss._arm import COMPUTE_API_VERSION, compute_api_version, vms_path
 from flexvmss._errors import AzureOperationError, from_error_body, retry_after_seconds
 from flexvmss._headers import lower_headers
 
@@ -37,9 +38,6 @@ __all__ = [
     "PagedObserver",
     "StatusUnreadable",
 ]
-
-#: The Compute API version azure-mgmt-compute 39 speaks (its operations' default).
-COMPUTE_API_VERSION = "2026-04-01"
 
 
 @dataclass(frozen=True)
@@ -152,7 +150,6 @@ def status_from_response(
     return OperationStatus("InProgress", retry_after=hint, correlation_id=correlation)
 
 
-
 class ArmObserver:
     """Observes through :class:`~flexvmss._arm.ArmClients` (same pipeline, same throttling)."""
 
@@ -176,11 +173,10 @@ class ArmObserver:
         url = link
         if url is None:
             subscription = self._clients.settings.subscription_id
-            api_version = getattr(self._clients, "compute_api_version", COMPUTE_API_VERSION)
             filter_ = quote(f"'virtualMachineScaleSet/id' eq '{scale_set_id}'", safe="")
             url = (
-                f"/subscriptions/{subscription}/resourceGroups/{quote(resource_group)}/providers/Microsoft.Compute"
-                f"/virtualMachines?api-version={api_version}&$filter={filter_}&$expand=instanceView"
+                f"{vms_path(subscription, resource_group)}?api-version={compute_api_version(self._clients)}"
+                f"&$filter={filter_}&$expand=instanceView"
             )
         raw = await self._clients.request("GET", url)
         if raw.status != 200 or not isinstance(raw.json, Mapping):
@@ -200,8 +196,8 @@ class ArmObserver:
     async def read_vm(self, resource_group: str, name: str) -> Mapping[str, Any] | None:
         subscription = self._clients.settings.subscription_id
         url = (
-            f"/subscriptions/{subscription}/resourceGroups/{quote(resource_group)}/providers/Microsoft.Compute"
-            f"/virtualMachines/{quote(name)}?api-version={COMPUTE_API_VERSION}&$expand=instanceView"
+            f"{vms_path(subscription, resource_group, name)}?api-version={compute_api_version(self._clients)}"
+            "&$expand=instanceView"
         )
         raw = await self._clients.request("GET", url)
         if raw.status == 404:

@@ -19,7 +19,15 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
-from flexvmss._arm import COMPUTE_API_VERSION, ArmClients, Cloud, check_connection, resolve_cloud
+from flexvmss._arm import (
+    COMPUTE_API_VERSION,
+    ArmClients,
+    Cloud,
+    check_connection,
+    compute_api_version,
+    resolve_cloud,
+    vms_path,
+)
 from flexvmss._errors import (
     DeadlineExceededError,
     InvalidInputError,
@@ -359,12 +367,8 @@ class ScaleSetCore:
         throttling and retries as every SDK call) and kept as JSON: building azure-mgmt models
         for a thousand VMs costs seconds of CPU for nothing. Any failed page raises."""
         arm = self._arm()
-        api_version = getattr(arm, "compute_api_version", COMPUTE_API_VERSION)
-        url: str | None = (
-            f"/subscriptions/{quote(self.subscription_id, safe='')}/resourceGroups/"
-            f"{quote(self.resource_group, safe='')}/providers/Microsoft.Compute/virtualMachines?"
-            + urlencode({"api-version": api_version, **params}, quote_via=quote)
-        )
+        query = urlencode({"api-version": compute_api_version(arm), **params}, quote_via=quote)
+        url: str | None = f"{vms_path(self.subscription_id, self.resource_group)}?{query}"
         items: list[dict[str, Any]] = []
         while url:
             # a status other than 200 raises as the SDK's list would (ResourceNotFoundError...)

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flexvmss._actions import ACTIONS, VmAction
-from flexvmss._arm import COMPUTE_API_VERSION
+from flexvmss._arm import COMPUTE_API_VERSION, compute_api_version, vms_path
 from flexvmss._errors import InvalidInputError, sent_once_error
 from flexvmss._fanout import BatchResult, Expectation, as_expectation
 from flexvmss._rules import check_vm_tags
@@ -73,8 +73,7 @@ def action_url(
     ``=true``, the ones off left out (as azure-mgmt-compute sends a None keyword)."""
     query = "".join(f"&{flag.query}=true" for flag in action.flags if flags.get(flag.name))
     return (
-        f"/subscriptions/{quote(subscription_id, safe='')}/resourceGroups/{quote(resource_group, safe='')}"
-        f"/providers/Microsoft.Compute/virtualMachines/{quote(vm, safe='')}{action.request[1]}"
+        f"{vms_path(subscription_id, resource_group, vm)}{action.request[1]}"
         f"?api-version={quote(api_version, safe='')}{query}"
     )
 
@@ -108,7 +107,7 @@ async def act(
     if unknown:
         raise TypeError(f"{action.method}() got unexpected keyword arguments {sorted(unknown)}")
     arm = ss._arm()
-    api_version = getattr(arm, "compute_api_version", COMPUTE_API_VERSION)
+    api_version = compute_api_version(arm)
     method = action.request[0]
 
     async def begin(name: str, polling: Any) -> Any:
